@@ -1,0 +1,3 @@
+"""kafkaform: Kafka clusters as code."""
+
+__version__ = "0.1.0"

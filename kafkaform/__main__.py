@@ -1,0 +1,3 @@
+from kafkaform.cli import main
+
+main()
