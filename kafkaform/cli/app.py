@@ -9,3 +9,8 @@ app = typer.Typer(
     add_completion=True,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _root() -> None:
+    """Kafka clusters as code: validate, plan, apply, reassign, import, check."""
