@@ -272,6 +272,15 @@ class ClusterAdmin(Protocol):
         self, partitions: Sequence[TopicPartition]
     ) -> dict[TopicPartition, ClusterError | None]: ...
 
+    # --- records (only for kafkaform's apply lock topic) -------------------
+    def write_record(self, topic: str, key: str, value: str) -> None:
+        """Produce one record and wait for its acknowledgement."""
+        ...
+
+    def read_records(self, topic: str) -> list[tuple[str, str]]:
+        """Every (key, value) record in the topic, oldest first."""
+        ...
+
     def close(self) -> None: ...
 
 
