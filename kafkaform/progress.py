@@ -1,0 +1,195 @@
+"""How an apply tells the person (or the CI log) what it is doing.
+
+The executor never prints: it reports events to a `Reporter`. On a terminal
+`RichReporter` shows a live progress bar per phase; anywhere else
+`PlainReporter` writes one timestamped line per event, which reads well in CI
+logs and survives being piped; tests use `RecordingReporter` to assert on what
+was reported. `make_reporter` picks between the first two.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Protocol, TextIO
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+
+class Status(StrEnum):
+    """The outcome of one planned action."""
+
+    DONE = "done"
+    FAILED = "failed"
+    NOT_ATTEMPTED = "not attempted"
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    status: Status
+    action: str
+    detail: str = ""
+
+
+class Reporter(Protocol):
+    """Events of an apply, in the order they happen."""
+
+    def phase_started(self, title: str, total: int) -> None:
+        """A phase with `total` actions begins (e.g. "create topics", 3)."""
+        ...
+
+    def action_finished(self, label: str, status: Status, detail: str = "") -> None:
+        """One action of the current phase is settled."""
+        ...
+
+    def phase_finished(self) -> None: ...
+
+    def info(self, message: str) -> None: ...
+
+    def warning(self, message: str) -> None: ...
+
+    def summary(self, rows: Sequence[SummaryRow]) -> None:
+        """The final table: every action with its outcome."""
+        ...
+
+
+_STATUS_STYLE = {Status.DONE: "green", Status.FAILED: "bold red", Status.NOT_ATTEMPTED: "yellow"}
+
+
+class PlainReporter:
+    """One line per event with a UTC timestamp: for CI logs and pipes."""
+
+    def __init__(
+        self,
+        stream: TextIO | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._stream = stream
+        self._clock = clock
+
+    def _line(self, text: str) -> None:
+        stamp = self._clock().strftime("%Y-%m-%dT%H:%M:%SZ")
+        print(f"{stamp} {text}", file=self._stream or sys.stdout, flush=True)
+
+    def phase_started(self, title: str, total: int) -> None:
+        self._line(f"{title}: {total} action{'s' if total != 1 else ''}")
+
+    def action_finished(self, label: str, status: Status, detail: str = "") -> None:
+        self._line(f"  {status.value}: {label}{f' ({detail})' if detail else ''}")
+
+    def phase_finished(self) -> None:
+        pass
+
+    def info(self, message: str) -> None:
+        self._line(message)
+
+    def warning(self, message: str) -> None:
+        self._line(f"warning: {message}")
+
+    def summary(self, rows: Sequence[SummaryRow]) -> None:
+        out = self._stream or sys.stdout
+        width = max((len(r.status.value) for r in rows), default=0)
+        print("", file=out)
+        for row in rows:
+            detail = f"  ({row.detail})" if row.detail else ""
+            print(f"{row.status.value:<{width}}  {row.action}{detail}", file=out)
+        print(_counts_line(rows), file=out, flush=True)
+
+
+class RichReporter:
+    """A live progress bar per phase on a terminal, then a coloured table."""
+
+    def __init__(self, console: Console | None = None) -> None:
+        self._console = console or Console()
+        self._progress: Progress | None = None
+        self._task = None
+
+    def phase_started(self, title: str, total: int) -> None:
+        self.phase_finished()
+        self._progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=self._console,
+            transient=False,
+        )
+        self._progress.start()
+        self._task = self._progress.add_task(title, total=total)
+
+    def action_finished(self, label: str, status: Status, detail: str = "") -> None:
+        suffix = f" [dim]({detail})[/dim]" if detail else ""
+        style = _STATUS_STYLE[status]
+        self._console.print(f"  [{style}]{status.value}[/{style}] {label}{suffix}", highlight=False)
+        if self._progress is not None and self._task is not None:
+            self._progress.advance(self._task)
+
+    def phase_finished(self) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+            self._progress = None
+            self._task = None
+
+    def info(self, message: str) -> None:
+        self._console.print(message, highlight=False)
+
+    def warning(self, message: str) -> None:
+        self._console.print(f"[yellow]warning:[/yellow] {message}", highlight=False)
+
+    def summary(self, rows: Sequence[SummaryRow]) -> None:
+        self.phase_finished()
+        table = Table(title="Apply result", show_lines=False)
+        table.add_column("status")
+        table.add_column("action")
+        table.add_column("detail")
+        for row in rows:
+            style = _STATUS_STYLE[row.status]
+            table.add_row(f"[{style}]{row.status.value}[/{style}]", row.action, row.detail)
+        self._console.print(table)
+        self._console.print(_counts_line(rows), highlight=False)
+
+
+@dataclass
+class RecordingReporter:
+    """Keeps every event as a tuple, for tests."""
+
+    events: list[tuple] = field(default_factory=list)
+
+    def phase_started(self, title: str, total: int) -> None:
+        self.events.append(("phase", title, total))
+
+    def action_finished(self, label: str, status: Status, detail: str = "") -> None:
+        self.events.append(("action", label, status, detail))
+
+    def phase_finished(self) -> None:
+        self.events.append(("phase_finished",))
+
+    def info(self, message: str) -> None:
+        self.events.append(("info", message))
+
+    def warning(self, message: str) -> None:
+        self.events.append(("warning", message))
+
+    def summary(self, rows: Sequence[SummaryRow]) -> None:
+        self.events.append(("summary", tuple(rows)))
+
+    def messages(self, kind: str) -> list[str]:
+        return [e[1] for e in self.events if e[0] == kind]
+
+
+def make_reporter(stream: TextIO | None = None) -> Reporter:
+    """Rich progress on a terminal, plain timestamped lines otherwise."""
+    out = stream or sys.stdout
+    if out.isatty():
+        return RichReporter(Console(file=out))
+    return PlainReporter(out)
+
+
+def _counts_line(rows: Sequence[SummaryRow]) -> str:
+    counts = {s: sum(1 for r in rows if r.status is s) for s in Status}
+    return ", ".join(f"{counts[s]} {s.value}" for s in Status)
