@@ -1,0 +1,895 @@
+"""The Kafka adapter: `ClusterAdmin` over a real Kafka-protocol cluster.
+
+confluent-kafka's AdminClient does almost everything. kafka-python is used
+only where librdkafka cannot go:
+- ApiVersions (capability detection): librdkafka does not expose it;
+- List/AlterPartitionReassignments and DescribeLogDirs: not in confluent-kafka;
+- broker configs: librdkafka refuses the cluster-wide default resource (the
+  BROKER resource named ""), so all broker configs go through kafka-python's
+  DescribeConfigs / IncrementalAlterConfigs protocol classes.
+
+Capability detection: `capabilities()` is the set of admin APIs the bootstrap
+broker advertises in ApiVersions, and every method checks it before sending
+(librdkafka aborts the process on some malformed replies). One rule on top:
+CreateAcls counts only when DeleteAcls is advertised too. Apache Kafka added
+both in 0.11 together, so a broker advertising CreateAcls alone implements
+ACLs only partly; Tansu is such a broker and its CreateAcls reply makes
+librdkafka abort.
+
+Reachability: librdkafka retries unreachable brokers forever, so the first
+call is bounded by the connection's timeout and fails fast once librdkafka
+reports every bootstrap broker down, with librdkafka's own reason in the
+message. librdkafka's and kafka-python's log output is kept off stderr.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future
+from typing import Any, TypeVar
+
+import kafka.errors as kafka_errors
+from confluent_kafka import (
+    Consumer,
+    ElectionType,
+    KafkaError,
+    KafkaException,
+    Producer,
+)
+from confluent_kafka import TopicPartition as RdTopicPartition
+from confluent_kafka import admin as rd
+from kafka.admin import KafkaAdminClient
+from kafka.protocol.admin import DescribeConfigsRequest, IncrementalAlterConfigsRequest
+from kafka.structs import TopicPartition as KpTopicPartition
+
+from kafkaform.cluster.port import (
+    API_MIN_KAFKA_VERSION,
+    Api,
+    BrokerInfo,
+    ClusterInfo,
+    ConfigEntry,
+    ConfigOp,
+    ConfigOpType,
+    ConfigSource,
+    LogDirPartitionSize,
+    NewPartitions,
+    NewTopic,
+    PartitionInfo,
+    ReassignmentInProgress,
+    TopicInfo,
+    TopicPartition,
+)
+from kafkaform.errors import ClusterError, ClusterUnreachable, KafkaformError, UnsupportedApi
+from kafkaform.model import (
+    AclBinding,
+    AclOperation,
+    AclPermission,
+    ClusterConnection,
+    PatternType,
+    ResourceType,
+    is_internal_topic,
+)
+
+K = TypeVar("K")
+
+# kafka-python logs through `logging`; without a handler Python's last-resort
+# handler would print its warnings on stderr.
+logging.getLogger("kafka").addHandler(logging.NullHandler())
+
+_BROKER_RESOURCE = 4  # Kafka's ConfigResource type BROKER
+_POLL_SECONDS = 0.05
+# librdkafka's local error codes that mean "no broker answered".
+_NOT_REACHED = {
+    KafkaError._TRANSPORT,
+    KafkaError._ALL_BROKERS_DOWN,
+    KafkaError._TIMED_OUT,
+    KafkaError._RESOLVE,
+}
+_AUTH_FAILED = {KafkaError._AUTHENTICATION, KafkaError._SSL}
+
+
+# --- capabilities -------------------------------------------------------------
+
+
+def capabilities_from_api_names(names: Iterable[str]) -> frozenset[Api]:
+    """The admin APIs kafkaform may use, from the names a broker advertises."""
+    known = {api.value for api in Api}
+    advertised = {Api(name) for name in names if name in known}
+    if Api.DELETE_ACLS not in advertised:
+        advertised.discard(Api.CREATE_ACLS)
+    return frozenset(advertised)
+
+
+# --- errors -------------------------------------------------------------------
+
+
+def kafka_error_name(code: int) -> str:
+    """Kafka's own name for a protocol error code (librdkafka abbreviates some)."""
+    return kafka_errors.for_code(code).message
+
+
+def cluster_error_from_rdkafka(error: KafkaError) -> ClusterError:
+    code = error.code()
+    if code in (KafkaError._TIMED_OUT, KafkaError._TIMED_OUT_QUEUE):
+        return ClusterError("REQUEST_TIMED_OUT", error.str(), retriable=True)
+    name = kafka_error_name(code) if code >= 0 else error.name().lstrip("_")
+    return ClusterError(name, error.str(), retriable=bool(error.retriable()))
+
+
+def cluster_error_from_kafka_python(error: Any) -> ClusterError:
+    """A kafka-python error class or instance as a ClusterError."""
+    message = str(error) if isinstance(error, BaseException) else ""
+    return ClusterError(
+        error.message, message if message and message != error.message else "",
+        retriable=bool(error.retriable),
+    )
+
+
+def _rd_error(exception: BaseException) -> KafkaError | None:
+    if isinstance(exception, KafkaException) and exception.args and isinstance(
+        exception.args[0], KafkaError
+    ):
+        return exception.args[0]
+    return None
+
+
+# --- ACL mapping --------------------------------------------------------------
+
+_RESOURCE_TO_RD = {
+    ResourceType.TOPIC: rd.ResourceType.TOPIC,
+    ResourceType.GROUP: rd.ResourceType.GROUP,
+    ResourceType.CLUSTER: rd.ResourceType.BROKER,  # librdkafka calls CLUSTER "BROKER"
+    ResourceType.TRANSACTIONAL_ID: rd.ResourceType.TRANSACTIONAL_ID,
+}
+_RESOURCE_FROM_RD = {v: k for k, v in _RESOURCE_TO_RD.items()}
+_PATTERN_TO_RD = {
+    PatternType.LITERAL: rd.ResourcePatternType.LITERAL,
+    PatternType.PREFIXED: rd.ResourcePatternType.PREFIXED,
+}
+_PATTERN_FROM_RD = {v: k for k, v in _PATTERN_TO_RD.items()}
+_OPERATION_FROM_RD = {
+    op: AclOperation(op.name)
+    for op in rd.AclOperation
+    if op.name in AclOperation.__members__
+}
+_OPERATION_TO_RD = {v: k for k, v in _OPERATION_FROM_RD.items()}
+_PERMISSION_TO_RD = {
+    AclPermission.ALLOW: rd.AclPermissionType.ALLOW,
+    AclPermission.DENY: rd.AclPermissionType.DENY,
+}
+_PERMISSION_FROM_RD = {v: k for k, v in _PERMISSION_TO_RD.items()}
+
+
+def binding_from_rdkafka(acl: rd.AclBinding) -> AclBinding | None:
+    """An observed binding, or None for kinds kafkaform does not model."""
+    try:
+        return AclBinding(
+            principal=acl.principal,
+            resource_type=_RESOURCE_FROM_RD[acl.restype],
+            resource_name=acl.name,
+            pattern_type=_PATTERN_FROM_RD[acl.resource_pattern_type],
+            operation=_OPERATION_FROM_RD[acl.operation],
+            permission=_PERMISSION_FROM_RD[acl.permission_type],
+            host=acl.host,
+        )
+    except KeyError:
+        return None
+
+
+def _rdkafka_acl_args(binding: AclBinding) -> tuple:
+    try:
+        return (
+            _RESOURCE_TO_RD[binding.resource_type],
+            binding.resource_name,
+            _PATTERN_TO_RD[binding.pattern_type],
+            binding.principal,
+            binding.host,
+            _OPERATION_TO_RD[binding.operation],
+            _PERMISSION_TO_RD[binding.permission],
+        )
+    except KeyError as missing:
+        raise ClusterError(
+            "INVALID_REQUEST", f"librdkafka cannot express ACLs with {missing.args[0]}"
+        ) from None
+
+
+# --- client configuration -----------------------------------------------------
+
+_KAFKA_PYTHON_KEYS = {
+    "security.protocol": "security_protocol",
+    "sasl.mechanism": "sasl_mechanism",
+    "sasl.mechanisms": "sasl_mechanism",
+    "sasl.username": "sasl_plain_username",
+    "sasl.password": "sasl_plain_password",
+    "sasl.kerberos.service.name": "sasl_kerberos_service_name",
+    "ssl.ca.location": "ssl_cafile",
+    "ssl.certificate.location": "ssl_certfile",
+    "ssl.key.location": "ssl_keyfile",
+    "ssl.key.password": "ssl_password",
+    "ssl.crl.location": "ssl_crlfile",
+    "client.id": "client_id",
+}
+
+
+def kafka_python_config(client: Mapping[str, str]) -> dict[str, Any]:
+    """kafka-python's settings for the same connection as librdkafka's `client`."""
+    config: dict[str, Any] = {
+        _KAFKA_PYTHON_KEYS[key]: value for key, value in client.items() if key in _KAFKA_PYTHON_KEYS
+    }
+    if "security_protocol" in config:
+        config["security_protocol"] = config["security_protocol"].upper()
+    if client.get("ssl.endpoint.identification.algorithm", "https").lower() == "none":
+        config["ssl_check_hostname"] = False
+    if config.get("sasl_mechanism", "").upper() == "OAUTHBEARER":
+        config["sasl_oauth_token_provider"] = _oidc_token_provider(client)
+    return config
+
+
+def _oidc_token_provider(client: Mapping[str, str]) -> Any:
+    """kafka-python's OAUTHBEARER needs a token provider: OIDC client credentials."""
+    from kafka.net.sasl.oauth import AbstractTokenProvider
+
+    url = client.get("sasl.oauthbearer.token.endpoint.url")
+    if client.get("sasl.oauthbearer.method", "").lower() != "oidc" or not url:
+        raise KafkaformError(
+            "SASL OAUTHBEARER needs sasl.oauthbearer.method=oidc with "
+            "sasl.oauthbearer.token.endpoint.url, client.id and client.secret"
+        )
+
+    class OidcClientCredentials(AbstractTokenProvider):
+        def token(self) -> str:
+            import json
+            import urllib.parse
+            import urllib.request
+
+            form = {
+                "grant_type": "client_credentials",
+                "client_id": client.get("sasl.oauthbearer.client.id", ""),
+                "client_secret": client.get("sasl.oauthbearer.client.secret", ""),
+            }
+            if client.get("sasl.oauthbearer.scope"):
+                form["scope"] = client["sasl.oauthbearer.scope"]
+            body = urllib.parse.urlencode(form).encode()
+            with urllib.request.urlopen(url, data=body, timeout=30) as reply:  # noqa: S310
+                return json.load(reply)["access_token"]
+
+    return OidcClientCredentials()
+
+
+class _LastLine(logging.Handler):
+    """Keeps the last warning or error a client logged, for error messages."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.last: str | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        # librdkafka prefixes "FAC [rdkafka#admin-1] [thrd:...]: "; keep the reason.
+        self.last = re.sub(r"^\S+ \[[^]]*\] \[[^]]*\]: ", "", record.getMessage())
+
+
+# --- the adapter --------------------------------------------------------------
+
+
+class KafkaClusterAdmin:
+    """ClusterAdmin over confluent-kafka (and kafka-python where it must)."""
+
+    def __init__(
+        self,
+        bootstrap: str,
+        client: Mapping[str, str] | None = None,
+        timeout_seconds: float = 30.0,
+    ) -> None:
+        self.bootstrap = bootstrap
+        self.timeout = float(timeout_seconds)
+        self._client = dict(client or {})
+        self._rd_log = logging.getLogger(f"kafkaform.rdkafka.{id(self)}")
+        self._rd_log.propagate = False
+        self._rd_last = _LastLine()
+        self._rd_log.addHandler(self._rd_last)
+        self._all_down: str | None = None
+        self._reached = False
+        self._legacy_client: KafkaAdminClient | None = None
+        self._capabilities: frozenset[Api] | None = None
+        try:
+            self._admin = rd.AdminClient(self._rdkafka_config())
+        except (KafkaException, ValueError, TypeError) as error:
+            raise KafkaformError(f"invalid client configuration: {self._redact(error)}") from None
+
+    @classmethod
+    def from_connection(cls, connection: ClusterConnection) -> KafkaClusterAdmin:
+        if not connection.bootstrap:
+            raise KafkaformError(
+                "no bootstrap servers: set cluster.bootstrap or pass --bootstrap-server"
+            )
+        return cls(connection.bootstrap, connection.client, connection.timeout_seconds)
+
+    # --- plumbing -------------------------------------------------------------
+    def _rdkafka_config(self, **extra: Any) -> dict[str, Any]:
+        timeout_ms = max(1000, int(self.timeout * 1000))
+        return {
+            **self._client,
+            "bootstrap.servers": self.bootstrap,
+            "socket.connection.setup.timeout.ms": timeout_ms,
+            "socket.timeout.ms": timeout_ms,
+            "logger": self._rd_log,
+            "error_cb": self._on_error,
+            **extra,
+        }
+
+    def _on_error(self, error: KafkaError) -> None:
+        if error.code() == KafkaError._ALL_BROKERS_DOWN:
+            self._all_down = self._rd_last.last or error.str()
+        elif error.code() in (KafkaError._TRANSPORT, KafkaError._RESOLVE, *_AUTH_FAILED):
+            self._rd_last.last = error.str()
+
+    def _redact(self, error: object) -> str:
+        text = str(error)
+        for key, value in self._client.items():
+            if value and any(s in key for s in ("password", "secret", "jaas", "token")):
+                text = text.replace(value, "***")
+        return text
+
+    def _unreachable(self, reason: str | None) -> ClusterUnreachable:
+        why = reason or self._rd_last.last or "no broker answered"
+        return ClusterUnreachable(
+            f"could not reach bootstrap servers {self.bootstrap} within {self.timeout:g}s: {why}"
+        )
+
+    def _wait(self, futures: Mapping[K, Future]) -> dict[K, Any]:
+        """Each future's result, or its exception; bounded by the timeout.
+
+        Polls the client so librdkafka's error callback runs: an unreachable
+        cluster fails as soon as every bootstrap broker is known to be down.
+        """
+        deadline = time.monotonic() + self.timeout + 2
+        while not all(f.done() for f in futures.values()):
+            self._admin.poll(_POLL_SECONDS)
+            if not self._reached and self._all_down:
+                raise self._unreachable(self._all_down)
+            if time.monotonic() > deadline:
+                if not self._reached:
+                    raise self._unreachable(None)
+                raise ClusterError("REQUEST_TIMED_OUT", f"no reply within {self.timeout:g}s",
+                                   retriable=True)
+        results: dict[K, Any] = {}
+        for key, future in futures.items():
+            error = future.exception()
+            results[key] = error if error is not None else future.result()
+        for value in results.values():
+            self._raise_if_connection_failed(value)
+        self._reached = True
+        return results
+
+    def _raise_if_connection_failed(self, value: Any) -> None:
+        error = _rd_error(value) if isinstance(value, BaseException) else None
+        if error is None:
+            return
+        if error.code() in _AUTH_FAILED:
+            raise KafkaformError(f"cannot connect to {self.bootstrap}: {error.str()}")
+        if not self._reached and error.code() in _NOT_REACHED:
+            raise self._unreachable(self._all_down or self._rd_last.last or error.str())
+
+    def _per_item(self, results: Mapping[K, Any]) -> dict[K, ClusterError | None]:
+        out: dict[K, ClusterError | None] = {}
+        for key, value in results.items():
+            if isinstance(value, BaseException):
+                error = _rd_error(value)
+                out[key] = (
+                    cluster_error_from_rdkafka(error)
+                    if error is not None
+                    else ClusterError("INVALID_REQUEST", str(value))
+                )
+            else:
+                out[key] = None
+        return out
+
+    def _call(self, start: Callable[[], Mapping[K, Future]]) -> dict[K, Any]:
+        """Start an admin call (which may reject its input locally) and wait."""
+        try:
+            futures = start()
+        except (KafkaException, ValueError, TypeError) as error:
+            raise ClusterError("INVALID_REQUEST", str(error)) from None
+        return self._wait(futures)
+
+    def _require(self, api: Api) -> None:
+        if api not in self.capabilities():
+            raise UnsupportedApi(
+                api.value, self.bootstrap, needs=f"Kafka ≥ {API_MIN_KAFKA_VERSION[api]}"
+            )
+
+    def _legacy(self) -> KafkaAdminClient:
+        """kafka-python's admin client, created on first use."""
+        if self._legacy_client is None:
+            self._ensure_reachable()
+            timeout_ms = int(self.timeout * 1000)
+            try:
+                self._legacy_client = KafkaAdminClient(
+                    bootstrap_servers=self.bootstrap.split(","),
+                    request_timeout_ms=timeout_ms,
+                    bootstrap_timeout_ms=timeout_ms,
+                    **{"client_id": "kafkaform", **kafka_python_config(self._client)},
+                )
+            except kafka_errors.KafkaTimeoutError:
+                raise self._unreachable("kafka-python could not bootstrap") from None
+            except kafka_errors.KafkaError as error:
+                raise KafkaformError(
+                    f"cannot connect to {self.bootstrap}: {self._redact(error)}"
+                ) from None
+        return self._legacy_client
+
+    def _legacy_run(self, call: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return call(*args)
+        except kafka_errors.KafkaTimeoutError:
+            raise ClusterError("REQUEST_TIMED_OUT", retriable=True) from None
+        except kafka_errors.BrokerResponseError as error:
+            raise cluster_error_from_kafka_python(error) from None
+        except kafka_errors.KafkaError as error:
+            raise ClusterError("NETWORK_EXCEPTION", str(error), retriable=True) from None
+
+    def _legacy_send(self, request: Any, node_id: int | None = None) -> Any:
+        """Send one protocol request through kafka-python and wait for the reply."""
+        legacy = self._legacy()
+        manager = legacy._manager  # kafka-python 3 exposes no public raw send
+        timeout_ms = int(self.timeout * 1000)
+
+        async def send() -> Any:
+            future = manager.send(request, node_id=node_id, request_timeout_ms=timeout_ms)
+            return await manager.wait_for(future, timeout_ms)
+
+        return self._legacy_run(manager.run, send)
+
+    def _ensure_reachable(self) -> None:
+        if not self._reached:
+            self.describe_cluster()
+
+    # --- reading --------------------------------------------------------------
+    def describe_cluster(self) -> ClusterInfo:
+        description = self._call(
+            lambda: {"cluster": self._admin.describe_cluster(request_timeout=self.timeout)}
+        )["cluster"]
+        if isinstance(description, BaseException):
+            raise self._per_item({"cluster": description})["cluster"]  # type: ignore[misc]
+        controller = description.controller
+        return ClusterInfo(
+            cluster_id=description.cluster_id or "",
+            controller_id=controller.id if controller is not None and controller.id >= 0 else None,
+            brokers=tuple(
+                sorted(
+                    (BrokerInfo(n.id, n.host, n.port, n.rack or None) for n in description.nodes),
+                    key=lambda b: b.id,
+                )
+            ),
+            address=self.bootstrap,
+        )
+
+    def capabilities(self) -> frozenset[Api]:
+        if self._capabilities is None:
+            versions = self._legacy().api_versions()
+            self._capabilities = capabilities_from_api_names(key.name for key in versions)
+        return self._capabilities
+
+    def list_topics(self) -> dict[str, TopicInfo]:
+        self._ensure_reachable()
+        try:
+            metadata = self._admin.list_topics(timeout=self.timeout)
+        except KafkaException as error:
+            raise cluster_error_from_rdkafka(error.args[0]) from None
+        topics: dict[str, TopicInfo] = {}
+        for name, topic in metadata.topics.items():
+            if topic.error is not None and topic.error.code() != 0:
+                continue  # e.g. a topic being deleted
+            partitions = tuple(
+                PartitionInfo(
+                    partition=p.id,
+                    replicas=tuple(p.replicas),
+                    leader=p.leader if p.leader >= 0 else None,
+                    isr=tuple(p.isrs),
+                )
+                for p in sorted(topic.partitions.values(), key=lambda p: p.id)
+            )
+            topics[name] = TopicInfo(name, partitions, internal=is_internal_topic(name))
+        return topics
+
+    def describe_topic_configs(self, topics: Sequence[str]) -> dict[str, dict[str, ConfigEntry]]:
+        """Configs per topic; a topic deleted meanwhile (unknown) is left out."""
+        if not topics:
+            return {}
+        self._require(Api.DESCRIBE_CONFIGS)
+        resources = [rd.ConfigResource(rd.ResourceType.TOPIC, name) for name in topics]
+        results = self._call(
+            lambda: self._admin.describe_configs(resources, request_timeout=self.timeout)
+        )
+        configs: dict[str, dict[str, ConfigEntry]] = {}
+        for resource, value in results.items():
+            if isinstance(value, BaseException):
+                error = self._per_item({resource.name: value})[resource.name]
+                if error is not None and error.code == "UNKNOWN_TOPIC_OR_PARTITION":
+                    continue
+                raise error  # type: ignore[misc]
+            configs[resource.name] = {
+                name: ConfigEntry(
+                    name=name,
+                    value=entry.value,
+                    source=_config_source(entry.source),
+                    sensitive=bool(entry.is_sensitive),
+                    read_only=bool(entry.is_read_only),
+                )
+                for name, entry in value.items()
+            }
+        return configs
+
+    def describe_broker_configs(
+        self, broker_ids: Sequence[int | None]
+    ) -> dict[int | None, dict[str, ConfigEntry]]:
+        if not broker_ids:
+            return {}
+        self._require(Api.DESCRIBE_CONFIGS)
+        configs: dict[int | None, dict[str, ConfigEntry]] = {}
+        for broker in broker_ids:
+            # A broker's own configs are only served by that broker.
+            request = DescribeConfigsRequest(
+                resources=[(_BROKER_RESOURCE, "" if broker is None else str(broker), None)],
+                include_synonyms=False,
+            )
+            response = self._legacy_send(request, node_id=broker)
+            for result in response.results:
+                if result.error_code:
+                    raise cluster_error_from_kafka_python(kafka_errors.for_code(result.error_code))
+                configs[broker] = {
+                    c.name: _legacy_config_entry(c.to_dict()) for c in result.configs
+                }
+        return configs
+
+    def describe_acls(self) -> frozenset[AclBinding]:
+        """Every binding; raises ClusterError SECURITY_DISABLED without an authorizer."""
+        self._require(Api.DESCRIBE_ACLS)
+        everything = rd.AclBindingFilter(
+            rd.ResourceType.ANY, None, rd.ResourcePatternType.ANY, None, None,
+            rd.AclOperation.ANY, rd.AclPermissionType.ANY,
+        )
+        result = self._call(
+            lambda: {"acls": self._admin.describe_acls(everything, request_timeout=self.timeout)}
+        )["acls"]
+        if isinstance(result, BaseException):
+            raise self._per_item({"acls": result})["acls"]  # type: ignore[misc]
+        return frozenset(b for b in map(binding_from_rdkafka, result) if b is not None)
+
+    def list_partition_reassignments(self) -> dict[TopicPartition, ReassignmentInProgress]:
+        """Moves in progress; entries with nothing adding or removing are not moves."""
+        self._require(Api.LIST_PARTITION_REASSIGNMENTS)
+        legacy = self._legacy()
+        listed = self._legacy_run(
+            legacy.list_partition_reassignments, None, int(self.timeout * 1000)
+        )
+        moves: dict[TopicPartition, ReassignmentInProgress] = {}
+        for tp, state in listed.items():
+            if not state["adding_replicas"] and not state["removing_replicas"]:
+                continue
+            key = TopicPartition(tp.topic, tp.partition)
+            moves[key] = ReassignmentInProgress(
+                topic=tp.topic,
+                partition=tp.partition,
+                replicas=tuple(state["replicas"]),
+                adding=tuple(state["adding_replicas"]),
+                removing=tuple(state["removing_replicas"]),
+            )
+        return moves
+
+    def describe_log_dirs(self) -> list[LogDirPartitionSize]:
+        self._require(Api.DESCRIBE_LOG_DIRS)
+        legacy = self._legacy()
+        sizes: list[LogDirPartitionSize] = []
+        for reply in self._legacy_run(legacy.describe_log_dirs):
+            for log_dir in reply["log_dirs"]:
+                for topic in log_dir.get("topics", []):
+                    for partition in topic["partitions"]:
+                        if partition.get("is_future_key"):
+                            continue
+                        sizes.append(
+                            LogDirPartitionSize(
+                                broker=reply["broker"],
+                                topic=topic["name"],
+                                partition=partition["partition_index"],
+                                size_bytes=partition["partition_size"],
+                            )
+                        )
+        return sizes
+
+    # --- writing --------------------------------------------------------------
+    def create_topics(self, topics: Sequence[NewTopic]) -> dict[str, ClusterError | None]:
+        if not topics:
+            return {}
+        self._require(Api.CREATE_TOPICS)
+        new_topics = [_rdkafka_new_topic(t) for t in topics]
+        return self._per_item(
+            self._call(
+                lambda: self._admin.create_topics(
+                    new_topics, operation_timeout=self.timeout, request_timeout=self.timeout
+                )
+            )
+        )
+
+    def create_partitions(
+        self, increases: Sequence[NewPartitions]
+    ) -> dict[str, ClusterError | None]:
+        if not increases:
+            return {}
+        self._require(Api.CREATE_PARTITIONS)
+        new_partitions = [
+            rd.NewPartitions(
+                p.topic,
+                p.total_count,
+                replica_assignment=[list(r) for r in p.assignment] if p.assignment else None,
+            )
+            for p in increases
+        ]
+        return self._per_item(
+            self._call(
+                lambda: self._admin.create_partitions(
+                    new_partitions, operation_timeout=self.timeout, request_timeout=self.timeout
+                )
+            )
+        )
+
+    def alter_topic_configs(
+        self, changes: Mapping[str, Sequence[ConfigOp]]
+    ) -> dict[str, ClusterError | None]:
+        if not changes:
+            return {}
+        self._require(Api.INCREMENTAL_ALTER_CONFIGS)
+        resources = [
+            rd.ConfigResource(
+                rd.ResourceType.TOPIC,
+                topic,
+                incremental_configs=[_rdkafka_config_op(op) for op in ops],
+            )
+            for topic, ops in changes.items()
+        ]
+        results = self._call(
+            lambda: self._admin.incremental_alter_configs(resources, request_timeout=self.timeout)
+        )
+        return self._per_item({resource.name: value for resource, value in results.items()})
+
+    def alter_broker_configs(
+        self, changes: Mapping[int | None, Sequence[ConfigOp]]
+    ) -> dict[int | None, ClusterError | None]:
+        if not changes:
+            return {}
+        self._require(Api.INCREMENTAL_ALTER_CONFIGS)
+        results: dict[int | None, ClusterError | None] = {}
+        for broker, ops in changes.items():
+            request = IncrementalAlterConfigsRequest(
+                resources=[
+                    (
+                        _BROKER_RESOURCE,
+                        "" if broker is None else str(broker),
+                        [(op.name, 1 if op.op is ConfigOpType.DELETE else 0, op.value)
+                         for op in ops],
+                    )
+                ],
+                validate_only=False,
+            )
+            response = self._legacy_send(request, node_id=broker)
+            for reply in response.responses:
+                results[broker] = (
+                    cluster_error_from_kafka_python(
+                        kafka_errors.for_code(reply.error_code)(reply.error_message or "")
+                    )
+                    if reply.error_code
+                    else None
+                )
+        return results
+
+    def delete_topics(self, topics: Sequence[str]) -> dict[str, ClusterError | None]:
+        if not topics:
+            return {}
+        self._require(Api.DELETE_TOPICS)
+        return self._per_item(
+            self._call(
+                lambda: self._admin.delete_topics(
+                    list(topics), operation_timeout=self.timeout, request_timeout=self.timeout
+                )
+            )
+        )
+
+    def create_acls(self, bindings: Sequence[AclBinding]) -> dict[AclBinding, ClusterError | None]:
+        if not bindings:
+            return {}
+        self._require(Api.CREATE_ACLS)
+        by_rd = {rd.AclBinding(*_rdkafka_acl_args(b)): b for b in bindings}
+        results = self._call(
+            lambda: self._admin.create_acls(list(by_rd), request_timeout=self.timeout)
+        )
+        return self._per_item({by_rd[k]: v for k, v in results.items()})
+
+    def delete_acls(self, bindings: Sequence[AclBinding]) -> dict[AclBinding, ClusterError | None]:
+        """Each binding is an exact filter: no wildcard fields, so nothing else matches."""
+        if not bindings:
+            return {}
+        self._require(Api.DELETE_ACLS)
+        by_rd = {rd.AclBindingFilter(*_rdkafka_acl_args(b)): b for b in bindings}
+        results = self._call(
+            lambda: self._admin.delete_acls(list(by_rd), request_timeout=self.timeout)
+        )
+        return self._per_item({by_rd[k]: v for k, v in results.items()})
+
+    def alter_partition_reassignments(
+        self, targets: Mapping[TopicPartition, Sequence[int] | None]
+    ) -> dict[TopicPartition, ClusterError | None]:
+        if not targets:
+            return {}
+        self._require(Api.ALTER_PARTITION_REASSIGNMENTS)
+        legacy = self._legacy()
+        request = {
+            KpTopicPartition(tp.topic, tp.partition): (None if r is None else list(r))
+            for tp, r in targets.items()
+        }
+        replies = self._legacy_run(
+            legacy.alter_partition_reassignments, request, int(self.timeout * 1000)
+        )
+        results: dict[TopicPartition, ClusterError | None] = {}
+        for tp in targets:
+            error = replies.get(KpTopicPartition(tp.topic, tp.partition), "missing")
+            if error == "missing":
+                results[tp] = ClusterError("UNKNOWN_SERVER_ERROR", "no result for partition")
+            else:
+                results[tp] = None if error is None else cluster_error_from_kafka_python(error)
+        return results
+
+    def elect_preferred_leaders(
+        self, partitions: Sequence[TopicPartition]
+    ) -> dict[TopicPartition, ClusterError | None]:
+        """An election that is not needed (leader already preferred) counts as done."""
+        if not partitions:
+            return {}
+        self._require(Api.ELECT_LEADERS)
+        wanted = [RdTopicPartition(tp.topic, tp.partition) for tp in partitions]
+        result = self._call(
+            lambda: {
+                "election": self._admin.elect_leaders(
+                    ElectionType.PREFERRED, wanted,
+                    request_timeout=self.timeout, operation_timeout=self.timeout,
+                )
+            }
+        )["election"]
+        if isinstance(result, BaseException):
+            error = self._per_item({"e": result})["e"]
+            return dict.fromkeys(partitions, error)
+        outcome: dict[TopicPartition, ClusterError | None] = {}
+        for rd_tp, error in result.items():
+            tp = TopicPartition(rd_tp.topic, rd_tp.partition)
+            failure = _rd_error(error) if isinstance(error, BaseException) else error
+            if failure is None or failure.code() in (0, kafka_errors.ElectionNotNeededError.errno):
+                outcome[tp] = None
+            else:
+                outcome[tp] = cluster_error_from_rdkafka(failure)
+        return outcome
+
+    # --- records (the apply lock topic) ----------------------------------------
+    def write_record(self, topic: str, key: str, value: str) -> None:
+        self._ensure_reachable()
+        producer = Producer(
+            self._rdkafka_config(**{"acks": "all", "message.timeout.ms": int(self.timeout * 1000)})
+        )
+        delivered: list[KafkaError | None] = []
+        producer.produce(topic, value=value.encode(), key=key.encode(),
+                         on_delivery=lambda err, _msg: delivered.append(err))
+        producer.flush(self.timeout)
+        if not delivered:
+            raise ClusterError("REQUEST_TIMED_OUT", f"no acknowledgement from {topic}",
+                               retriable=True)
+        if delivered[0] is not None:
+            raise cluster_error_from_rdkafka(delivered[0])
+
+    def read_records(self, topic: str) -> list[tuple[str, str]]:
+        """Reads every partition from the start to its end offset (no consumer group)."""
+        partitions = self.list_topics().get(topic)
+        if partitions is None:
+            return []
+        consumer = Consumer(
+            self._rdkafka_config(
+                **{"group.id": "kafkaform-reader", "enable.auto.commit": False,
+                   "auto.offset.reset": "earliest"}
+            )
+        )
+        try:
+            ends: dict[int, int] = {}
+            for p in partitions.partitions:
+                low, high = consumer.get_watermark_offsets(
+                    RdTopicPartition(topic, p.partition), timeout=self.timeout
+                )
+                if high > low:
+                    ends[p.partition] = high
+            consumer.assign([RdTopicPartition(topic, p, 0) for p in ends])
+            records: list[tuple[int, str, str]] = []
+            deadline = time.monotonic() + self.timeout
+            done: set[int] = set()
+            while len(done) < len(ends) and time.monotonic() < deadline:
+                for message in consumer.consume(100, timeout=0.2):
+                    if message.error() is not None:
+                        continue
+                    records.append((message.timestamp()[1], _text(message.key()),
+                                    _text(message.value())))
+                    if message.offset() + 1 >= ends[message.partition()]:
+                        done.add(message.partition())
+            if len(done) < len(ends):
+                raise ClusterError("REQUEST_TIMED_OUT", f"could not read {topic}", retriable=True)
+            return [(k, v) for _, k, v in sorted(records, key=lambda r: r[0])]
+        finally:
+            consumer.close()
+
+    def close(self) -> None:
+        if self._legacy_client is not None:
+            self._legacy_client.close()
+            self._legacy_client = None
+        self._rd_log.removeHandler(self._rd_last)
+
+
+# --- small conversions ----------------------------------------------------------
+
+
+def _text(raw: bytes | None) -> str:
+    return raw.decode() if raw is not None else ""
+
+
+def _config_source(source: Any) -> ConfigSource:
+    name = rd.ConfigSource(source).name if isinstance(source, int) else source.name
+    return ConfigSource.__members__.get(name, ConfigSource.UNKNOWN)
+
+
+def _legacy_config_entry(config: dict[str, Any]) -> ConfigEntry:
+    """A DescribeConfigs entry decoded by kafka-python (any response version)."""
+    if "config_source" in config and config["config_source"] is not None:
+        source_code = config["config_source"]
+        name = {1: "DYNAMIC_TOPIC_CONFIG", 2: "DYNAMIC_BROKER_CONFIG",
+                3: "DYNAMIC_DEFAULT_BROKER_CONFIG", 4: "STATIC_BROKER_CONFIG",
+                5: "DEFAULT_CONFIG"}.get(source_code, "UNKNOWN")
+        source = ConfigSource(name)
+    elif config.get("is_default"):
+        source = ConfigSource.DEFAULT_CONFIG
+    else:
+        source = ConfigSource.UNKNOWN
+    return ConfigEntry(
+        name=config["name"],
+        value=config.get("value"),
+        source=source,
+        sensitive=bool(config.get("is_sensitive")),
+        read_only=bool(config.get("read_only")),
+    )
+
+
+def _rdkafka_new_topic(topic: NewTopic) -> rd.NewTopic:
+    """confluent's NewTopic with an explicit assignment needs RF -1 and the count."""
+    if topic.assignment:
+        return rd.NewTopic(
+            topic.name,
+            num_partitions=len(topic.assignment),
+            replication_factor=-1,
+            replica_assignment=[list(r) for r in topic.assignment],
+            config=dict(topic.configs),
+        )
+    return rd.NewTopic(
+        topic.name, topic.partitions, topic.replication_factor, config=dict(topic.configs)
+    )
+
+
+def _rdkafka_config_op(op: ConfigOp) -> rd.ConfigEntry:
+    kind = (
+        rd.AlterConfigOpType.DELETE if op.op is ConfigOpType.DELETE else rd.AlterConfigOpType.SET
+    )
+    return rd.ConfigEntry(
+        op.name, None if op.op is ConfigOpType.DELETE else op.value, incremental_operation=kind
+    )
+
+
+__all__ = [
+    "KafkaClusterAdmin",
+    "capabilities_from_api_names",
+    "cluster_error_from_rdkafka",
+    "kafka_python_config",
+]
