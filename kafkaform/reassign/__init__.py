@@ -1,0 +1,26 @@
+"""Partition reassignment: the official tool's JSON, throttles, execute, verify, cancel.
+
+`kafkaform.apply` calls `execute_reassignments` for a plan's REASSIGN phase;
+`kafkaform reassign ...` (cli/commands/reassign.py) exposes the same steps
+one by one. See docs/reassignment.md.
+"""
+
+from kafkaform.reassign.execute import (
+    CancelResult,
+    ReassignmentReport,
+    ReassignProgress,
+    VerifyResult,
+    cancel_reassignment,
+    execute_reassignments,
+    verify_reassignment,
+)
+
+__all__ = [
+    "CancelResult",
+    "ReassignProgress",
+    "ReassignmentReport",
+    "VerifyResult",
+    "cancel_reassignment",
+    "execute_reassignments",
+    "verify_reassignment",
+]

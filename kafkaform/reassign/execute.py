@@ -1,0 +1,576 @@
+"""Execute, verify and cancel partition reassignments through the port.
+
+The imperative shell around the pure parts (`jsonfile`, `throttles`,
+`batches`). Every entry point first checks that the cluster has the
+reassignment APIs, so a broker without them (Tansu, Kafka < 2.4) is told so
+before anything is written.
+
+Resuming is built in: each run starts from what the cluster shows. Partitions
+already at their target are skipped, moves already running towards the same
+target are waited on (never resubmitted), the rest are submitted in batches.
+So after Ctrl-C, a crash or a CI timeout, running the same command again
+continues where the cluster is, and the throttle ledger (ledger.py) still
+says which throttles are ours.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from kafkaform.actions import Reassign
+from kafkaform.cluster.port import (
+    API_MIN_KAFKA_VERSION,
+    Api,
+    ClusterAdmin,
+    ConfigOp,
+    LogDirPartitionSize,
+    ReassignmentInProgress,
+    TopicInfo,
+    TopicPartition,
+)
+from kafkaform.errors import ClusterError, KafkaformError
+from kafkaform.model import ReassignmentSettings
+from kafkaform.progress import Reporter
+from kafkaform.reassign.batches import (
+    PartitionStatus,
+    find_partition,
+    in_flight_target,
+    partition_status,
+    pending_move,
+    plan_batches,
+)
+from kafkaform.reassign.jsonfile import Assignment, targets_of
+from kafkaform.reassign.ledger import read_ledger, write_ledger
+from kafkaform.reassign.throttles import (
+    ThrottleChanges,
+    Throttles,
+    add_throttles,
+    compute_throttles,
+    movement,
+    remove_throttles,
+)
+
+REQUIRED_APIS = (Api.ALTER_PARTITION_REASSIGNMENTS, Api.LIST_PARTITION_REASSIGNMENTS)
+
+
+# --- results -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReassignProgress:
+    """A snapshot of a running reassignment, for progress bars and log lines."""
+
+    total: int
+    done: int
+    moving: int
+    waiting: int
+    failed: int
+    bytes_done: int | None = None
+    bytes_total: int | None = None
+
+    def line(self) -> str:
+        text = (f"reassignment: {self.done}/{self.total} partitions done, "
+                f"{self.moving} moving, {self.waiting} waiting")
+        if self.failed:
+            text += f", {self.failed} failed"
+        if self.bytes_total:
+            text += f", {_size(self.bytes_done or 0)} of {_size(self.bytes_total)} copied"
+        return text
+
+
+@dataclass(frozen=True)
+class CleanupResult:
+    """What happened to kafkaform's throttles and the moved partitions' leaders."""
+
+    throttles_removed: bool = False
+    # Why throttles were kept, when they were.
+    throttles_kept: str = ""
+    leaders_elected: tuple[TopicPartition, ...] = ()
+    election_errors: dict[TopicPartition, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    statuses: dict[TopicPartition, tuple[PartitionStatus, str]]
+    cleanup: CleanupResult | None  # None while not every partition is complete
+
+    @property
+    def complete(self) -> bool:
+        return all(s is PartitionStatus.COMPLETE for s, _ in self.statuses.values())
+
+    def lines(self) -> list[str]:
+        return [f"{tp}: {status.value}" + (f" ({detail})" if status.value != detail else "")
+                for tp, (status, detail) in sorted(self.statuses.items())]
+
+
+@dataclass(frozen=True)
+class ReassignmentReport(Mapping[Reassign, KafkaformError | None]):
+    """The outcome of `execute_reassignments`.
+
+    As a mapping: each action -> None when all its partitions reached their
+    target, else the error naming the ones that did not (the contract
+    `kafkaform.apply` relies on).
+    """
+
+    outcomes: dict[Reassign, KafkaformError | None]
+    already_at_target: tuple[TopicPartition, ...] = ()
+    resumed: tuple[TopicPartition, ...] = ()
+    moved: tuple[TopicPartition, ...] = ()
+    failed: dict[TopicPartition, str] = field(default_factory=dict)
+    batches: int = 0
+    throttle: int | None = None
+    cleanup: CleanupResult | None = None
+
+    def __getitem__(self, action: Reassign) -> KafkaformError | None:
+        return self.outcomes[action]
+
+    def __iter__(self) -> Iterator[Reassign]:
+        return iter(self.outcomes)
+
+    def __len__(self) -> int:
+        return len(self.outcomes)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+# --- checks before writing ---------------------------------------------------
+
+
+def require_reassignment_apis(admin: ClusterAdmin) -> None:
+    """Refuse, before any write, a cluster that cannot move replicas."""
+    missing = [api for api in REQUIRED_APIS if api not in admin.capabilities()]
+    if missing:
+        cluster = admin.describe_cluster()
+        names = " and ".join(api.value for api in missing)
+        raise KafkaformError(
+            f"the cluster at {cluster.address or cluster.cluster_id} does not support {names} "
+            f"(needs Kafka >= {API_MIN_KAFKA_VERSION[missing[0]]}): kafkaform cannot move "
+            "replicas there and changed nothing; `kafkaform reassign generate` still writes "
+            "the JSON for kafka-reassign-partitions.sh"
+        )
+
+
+def unhealthy_partitions(
+    topics: Mapping[str, TopicInfo],
+    moving: Mapping[TopicPartition, ReassignmentInProgress],
+) -> dict[TopicPartition, str]:
+    """Offline or under-replicated partitions (a replica being added is not counted)."""
+    found: dict[TopicPartition, str] = {}
+    for name, info in topics.items():
+        for p in info.partitions:
+            tp = TopicPartition(name, p.partition)
+            adding = set(moving[tp].adding) if tp in moving else set()
+            if p.leader is None:
+                found[tp] = "offline"
+            elif any(b not in p.isr for b in p.replicas if b not in adding):
+                found[tp] = "under-replicated"
+    return found
+
+
+def _check_targets(targets: Assignment, topics: Mapping[str, TopicInfo],
+                   broker_ids: set[int]) -> None:
+    for tp, replicas in sorted(targets.items()):
+        if find_partition(topics, tp) is None:
+            raise KafkaformError(f"partition {tp} does not exist on the cluster")
+        unknown = sorted(set(replicas) - broker_ids)
+        if unknown:
+            raise KafkaformError(f"partition {tp}: unknown broker id(s) {unknown}")
+
+
+def _gate(
+    targets: Assignment,
+    topics: Mapping[str, TopicInfo],
+    moving: Mapping[TopicPartition, ReassignmentInProgress],
+    reporter: Reporter,
+    *,
+    force: bool,
+    additional: bool,
+) -> None:
+    """Refuse other tools' moves in progress and unhealthy partitions."""
+    foreign = sorted(tp for tp, move in moving.items()
+                     if targets.get(tp) != in_flight_target(move))
+    if foreign and not additional:
+        raise KafkaformError(
+            f"another reassignment is in progress ({_names(foreign)}): wait for it to finish, "
+            "or pass --additional to run this one alongside it"
+        )
+    unhealthy = unhealthy_partitions(topics, moving)
+    if unhealthy:
+        listed = _names([f"{tp} {why}" for tp, why in sorted(unhealthy.items())])
+        if not force:
+            raise KafkaformError(
+                f"{len(unhealthy)} partition(s) are under-replicated or offline ({listed}): "
+                "moving data now risks losing it; fix them first, or pass --force"
+            )
+        reporter.warning(f"--force: moving replicas although {listed}")
+
+
+# --- throttles ---------------------------------------------------------------
+
+
+def set_throttles(admin: ClusterAdmin, wanted: Throttles, rate: int) -> ThrottleChanges:
+    """Merge our throttles into the cluster's, recording them in the ledger first."""
+    changes = add_throttles(
+        wanted,
+        rate,
+        admin.describe_topic_configs(sorted(wanted.topics)),
+        admin.describe_broker_configs(sorted(wanted.brokers)),
+        read_ledger(admin),
+    )
+    write_ledger(admin, changes.ledger)
+    _alter_configs(admin, changes)
+    return changes
+
+
+def clear_throttles(admin: ClusterAdmin,
+                    moving: Mapping[TopicPartition, ReassignmentInProgress]) -> CleanupResult:
+    """Remove the throttles in the ledger, unless a partition they cover still moves."""
+    ledger = read_ledger(admin)
+    if ledger.is_empty:
+        return CleanupResult(throttles_removed=True)
+    still = sorted(ledger.partitions & set(moving))
+    if still:
+        return CleanupResult(throttles_kept=f"still moving: {_names(still)}")
+    topics = set(admin.list_topics())
+    changes = remove_throttles(
+        ledger,
+        admin.describe_topic_configs(sorted(set(ledger.topics) & topics)),
+        admin.describe_broker_configs(sorted(ledger.brokers)),
+    )
+    _alter_configs(admin, changes)
+    write_ledger(admin, changes.ledger)
+    return CleanupResult(throttles_removed=True)
+
+
+def _alter_configs(admin: ClusterAdmin, changes: ThrottleChanges) -> None:
+    results: dict[object, ClusterError | None] = {}
+    if changes.topic_ops:
+        results.update(admin.alter_topic_configs(_ops(changes.topic_ops)))
+    if changes.broker_ops:
+        broker_results = admin.alter_broker_configs(_ops(changes.broker_ops))
+        results.update({f"broker {b}": e for b, e in broker_results.items()})
+    errors = {k: e for k, e in results.items() if e is not None}
+    if errors:
+        raise KafkaformError("changing replication throttles failed: " + "; ".join(
+            f"{k}: {e}" for k, e in sorted(errors.items(), key=lambda i: str(i[0]))))
+
+
+def _ops(ops: Mapping[object, list[ConfigOp]]) -> dict:
+    return {k: tuple(v) for k, v in ops.items()}
+
+
+# --- verify, cancel ----------------------------------------------------------
+
+
+def verify_reassignment(admin: ClusterAdmin, targets: Assignment) -> VerifyResult:
+    """Where each partition stands; when all are complete, clean up after them.
+
+    Cleanup removes only kafkaform's throttles (and only once none of the
+    partitions they cover is moving), then elects the preferred leader of
+    each partition whose leader is not its target's first replica.
+    """
+    require_reassignment_apis(admin)
+    topics = admin.list_topics()
+    moving = admin.list_partition_reassignments()
+    statuses = {
+        tp: partition_status(target, find_partition(topics, tp), moving.get(tp))
+        for tp, target in targets.items()
+    }
+    if not all(s is PartitionStatus.COMPLETE for s, _ in statuses.values()):
+        return VerifyResult(statuses, None)
+    cleanup = clear_throttles(admin, moving)
+    elect = sorted(tp for tp, target in targets.items()
+                   if (p := find_partition(topics, tp)) is not None and p.leader != target[0])
+    errors: dict[TopicPartition, str] = {}
+    if elect:
+        for tp, error in admin.elect_preferred_leaders(elect).items():
+            if error is not None and error.code != "ELECTION_NOT_NEEDED":
+                errors[tp] = str(error)
+    elected = tuple(tp for tp in elect if tp not in errors)
+    return VerifyResult(statuses, CleanupResult(cleanup.throttles_removed, cleanup.throttles_kept,
+                                                elected, errors))
+
+
+@dataclass(frozen=True)
+class CancelResult:
+    cancelled: tuple[TopicPartition, ...]
+    errors: dict[TopicPartition, str]
+    cleanup: CleanupResult
+
+
+def cancel_reassignment(admin: ClusterAdmin, targets: Iterable[TopicPartition]) -> CancelResult:
+    """Revert the listed partitions' moves in flight, then remove our throttles."""
+    require_reassignment_apis(admin)
+    moving = admin.list_partition_reassignments()
+    to_cancel = sorted(tp for tp in set(targets) if tp in moving)
+    errors: dict[TopicPartition, str] = {}
+    if to_cancel:
+        result = admin.alter_partition_reassignments(dict.fromkeys(to_cancel))
+        errors = {tp: str(e) for tp, e in result.items() if e is not None}
+    cleanup = clear_throttles(admin, admin.list_partition_reassignments())
+    cancelled = tuple(tp for tp in to_cancel if tp not in errors)
+    return CancelResult(cancelled, errors, cleanup)
+
+
+# --- execute -----------------------------------------------------------------
+
+
+def execute_reassignments(
+    admin: ClusterAdmin,
+    actions: Sequence[Reassign],
+    settings: ReassignmentSettings,
+    reporter: Reporter,
+    *,
+    force: bool = False,
+    additional: bool = False,
+    sleep: Callable[[float], None] = time.sleep,
+    poll_seconds: float = 5.0,
+    on_progress: Callable[[ReassignProgress], None] | None = None,
+) -> ReassignmentReport:
+    """Move the actions' partitions to their targets: throttled, batched, verified.
+
+    Refuses (KafkaformError, nothing written) a cluster without the
+    reassignment APIs, unknown partitions or brokers, other moves in progress
+    (unless `additional`) and under-replicated or offline partitions (unless
+    `force`). Then, batch by batch: set the batch's throttles, submit it, and
+    poll until every partition's replicas equal the target and are all in
+    sync. At the end: verify, remove our throttles, elect preferred leaders.
+    `sleep` is the only way time passes (tests drive a MemoryCluster with it);
+    progress goes to `on_progress`, or as lines to `reporter.info`.
+    """
+    actions = list(actions)
+    targets = targets_of(actions)
+    if not targets:
+        return ReassignmentReport({a: None for a in actions})
+    run = _Run(admin, targets, settings, reporter, sleep, poll_seconds, on_progress)
+    try:
+        run.prepare(force=force, additional=additional)
+        run.execute()
+    except KeyboardInterrupt:
+        reporter.warning(
+            "interrupted: moves already submitted continue on the cluster and kafkaform's "
+            "throttles stay until they finish; run the same command again to continue, "
+            "`kafkaform reassign verify` to check and clean up, or `kafkaform reassign cancel`"
+        )
+        raise
+    return run.report(actions)
+
+
+class _Run:
+    """One execution: the state that changes as partitions complete."""
+
+    def __init__(self, admin: ClusterAdmin, targets: Assignment, settings: ReassignmentSettings,
+                 reporter: Reporter, sleep: Callable[[float], None], poll_seconds: float,
+                 on_progress: Callable[[ReassignProgress], None] | None) -> None:
+        self.admin = admin
+        self.targets = targets
+        self.settings = settings
+        self.reporter = reporter
+        self.sleep = sleep
+        self.poll_seconds = poll_seconds
+        self.on_progress = on_progress
+        self.topics: dict[str, TopicInfo] = {}
+        self.moving: dict[TopicPartition, ReassignmentInProgress] = {}
+        self.origins: Assignment = {}
+        self.already: list[TopicPartition] = []
+        self.resumed: list[TopicPartition] = []
+        self.to_submit: list[TopicPartition] = []
+        self.done: set[TopicPartition] = set()
+        self.in_flight: set[TopicPartition] = set()
+        self.failed: dict[TopicPartition, str] = {}
+        self.batches = 0
+        self.cleanup: CleanupResult | None = None
+        self.last_progress: ReassignProgress | None = None
+
+    @property
+    def throttle(self) -> int | None:
+        rate = self.settings.throttle_bytes_per_sec
+        return rate if rate and rate > 0 else None
+
+    def refresh(self) -> None:
+        self.topics = self.admin.list_topics()
+        self.moving = self.admin.list_partition_reassignments()
+
+    def prepare(self, *, force: bool, additional: bool) -> None:
+        require_reassignment_apis(self.admin)
+        self.refresh()
+        broker_ids = {b.id for b in self.admin.describe_cluster().brokers}
+        _check_targets(self.targets, self.topics, broker_ids)
+        _gate(self.targets, self.topics, self.moving, self.reporter,
+              force=force, additional=additional)
+        for tp, target in sorted(self.targets.items()):
+            move = self.moving.get(tp)
+            info = find_partition(self.topics, tp)
+            assert info is not None, "checked above"
+            status, _ = partition_status(target, info, move)
+            if move is not None and in_flight_target(move) == target:
+                self.resumed.append(tp)
+                self.origins[tp] = tuple(b for b in move.replicas if b not in move.adding)
+            elif status is PartitionStatus.COMPLETE:
+                self.already.append(tp)
+            elif move is None and tuple(info.replicas) == target:
+                self.resumed.append(tp)  # at target, waiting for the ISR
+                self.origins[tp] = target
+            else:
+                self.to_submit.append(tp)
+                self.origins[tp] = tuple(info.replicas)
+        self.done.update(self.already)
+        self.reporter.info(
+            f"reassignment of {len(self.targets)} partitions: {len(self.already)} already at "
+            f"target, {len(self.resumed)} in progress from an earlier run, "
+            f"{len(self.to_submit)} to move"
+            + (f", throttled at {_size(self.throttle)}/s" if self.throttle else ", unthrottled")
+        )
+
+    def execute(self) -> None:
+        if self.resumed:
+            self.throttle_partitions(self.resumed)
+            self.in_flight.update(self.resumed)
+            self.wait()
+        pending = [pending_move(tp, self.origins[tp], self.targets[tp]) for tp in self.to_submit]
+        for batch in plan_batches(pending, self.settings.batch_size,
+                                  self.settings.max_moves_per_broker):
+            self.batches += 1
+            partitions = [m.partition for m in batch]
+            self.throttle_partitions(partitions)
+            errors = self.admin.alter_partition_reassignments(
+                {m.partition: m.target for m in batch})
+            for tp in partitions:
+                error = errors.get(tp)
+                if error is None:
+                    self.in_flight.add(tp)
+                else:
+                    self.failed[tp] = f"not submitted: {error}"
+            self.wait()
+        self.finish()
+
+    def throttle_partitions(self, partitions: Sequence[TopicPartition]) -> None:
+        if self.throttle is None:
+            return
+        moves = {}
+        for tp in partitions:
+            move = self.moving.get(tp)
+            adding = move.adding if move and in_flight_target(move) == self.targets[tp] else ()
+            moves[tp] = movement(self.origins[tp], self.targets[tp], adding)
+        set_throttles(self.admin, compute_throttles(moves), self.throttle)
+
+    def wait(self) -> None:
+        """Poll until every partition in flight completed or failed."""
+        while True:
+            self.refresh()
+            for tp in sorted(self.in_flight):
+                status, detail = partition_status(
+                    self.targets[tp], find_partition(self.topics, tp), self.moving.get(tp))
+                if status is PartitionStatus.COMPLETE:
+                    self.done.add(tp)
+                elif status is PartitionStatus.FAILED:
+                    self.failed[tp] = detail
+            self.in_flight -= self.done | set(self.failed)
+            self.report_progress()
+            if not self.in_flight:
+                return
+            self.sleep(self.poll_seconds)
+
+    def report_progress(self) -> None:
+        bytes_done, bytes_total = self.bytes_progress()
+        progress = ReassignProgress(
+            total=len(self.targets),
+            done=len(self.done),
+            moving=len(self.in_flight),
+            waiting=len(self.targets) - len(self.done) - len(self.in_flight) - len(self.failed),
+            failed=len(self.failed),
+            bytes_done=bytes_done,
+            bytes_total=bytes_total,
+        )
+        if self.on_progress is not None:
+            self.on_progress(progress)
+        elif progress != self.last_progress:
+            self.reporter.info(progress.line())
+        self.last_progress = progress
+
+    def bytes_progress(self) -> tuple[int | None, int | None]:
+        if Api.DESCRIBE_LOG_DIRS not in self.admin.capabilities():
+            return None, None
+        moved = {tp: (self.origins[tp], self.targets[tp]) for tp in self.origins}
+        return bytes_copied(self.admin.describe_log_dirs(), moved, self.done)
+
+    def finish(self) -> None:
+        if self.failed:
+            self.reporter.warning(
+                f"{len(self.failed)} partition(s) did not reach their target; kafkaform's "
+                "throttles stay until `kafkaform reassign verify` finds every partition complete")
+            return
+        result = verify_reassignment(self.admin, self.targets)
+        if not result.complete:
+            self.failed.update({tp: d for tp, (s, d) in result.statuses.items()
+                                if s is not PartitionStatus.COMPLETE})
+            return
+        self.cleanup = result.cleanup
+        assert self.cleanup is not None
+        if self.cleanup.throttles_kept:
+            self.reporter.info(f"kafkaform's throttles kept: {self.cleanup.throttles_kept}")
+        elif self.throttle:
+            self.reporter.info("kafkaform's replication throttles removed")
+        if self.cleanup.leaders_elected:
+            self.reporter.info(
+                f"preferred leader elected for {len(self.cleanup.leaders_elected)} partition(s)")
+        for tp, error in sorted(self.cleanup.election_errors.items()):
+            self.reporter.warning(f"preferred leader election for {tp} failed: {error}")
+
+    def report(self, actions: Sequence[Reassign]) -> ReassignmentReport:
+        outcomes: dict[Reassign, KafkaformError | None] = {}
+        for action in actions:
+            failed = [f"{tp}: {self.failed[tp]}" for m in action.moves
+                      if (tp := TopicPartition(action.topic, m.partition)) in self.failed]
+            outcomes[action] = KafkaformError(
+                f"{len(failed)} partition(s) did not reach their target: " + "; ".join(failed)
+            ) if failed else None
+        return ReassignmentReport(
+            outcomes,
+            already_at_target=tuple(self.already),
+            resumed=tuple(self.resumed),
+            moved=tuple(sorted(self.done - set(self.already))),
+            failed=dict(sorted(self.failed.items())),
+            batches=self.batches,
+            throttle=self.throttle,
+            cleanup=self.cleanup,
+        )
+
+
+def bytes_copied(
+    sizes: Sequence[LogDirPartitionSize],
+    moves: Mapping[TopicPartition, tuple[Sequence[int], Sequence[int]]],
+    done: set[TopicPartition],
+) -> tuple[int, int]:
+    """(bytes copied so far, bytes to copy) for moves given as (origin, target).
+
+    A partition's size is its largest copy on an origin replica; each replica
+    added by the move has to receive that much. Partial copies on the adding
+    brokers count as far as they have got.
+    """
+    by_replica = {(s.topic, s.partition, s.broker): s.size_bytes for s in sizes}
+    copied = total = 0
+    for tp, (origin, target) in moves.items():
+        size = max((by_replica.get((tp.topic, tp.partition, b), 0) for b in origin), default=0)
+        for broker in set(target) - set(origin):
+            total += size
+            have = by_replica.get((tp.topic, tp.partition, broker), 0)
+            copied += size if tp in done else min(have, size)
+    return copied, total
+
+
+def _names(items: Sequence[object], limit: int = 5) -> str:
+    shown = ", ".join(map(str, items[:limit]))
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if n < 1024 or unit == "TiB":
+            return f"{n:g} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    raise AssertionError("unreachable")
