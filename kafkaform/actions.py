@@ -67,6 +67,8 @@ class CreateTopic:
     configs: dict[str, str] = field(default_factory=dict)
     assignment: tuple[tuple[int, ...], ...] | None = None
     reason: str = ""
+    # How the partition count was sized, for display ("120000/s ÷ 40000/s × 1.5").
+    sizing: str | None = None
     phase: ClassVar[Phase] = Phase.CREATE_TOPICS
     kind: ClassVar[str] = "create_topic"
 
@@ -88,6 +90,8 @@ class AddPartitions:
     # Replica lists for the new partitions only, or None to let Kafka place.
     assignment: tuple[tuple[int, ...], ...] | None = None
     reason: str = ""
+    # How the partition count was sized, for display ("120000/s ÷ 40000/s × 1.5").
+    sizing: str | None = None
     phase: ClassVar[Phase] = Phase.ADD_PARTITIONS
     kind: ClassVar[str] = "add_partitions"
 
@@ -210,6 +214,10 @@ class Plan:
     actions: tuple[Action, ...] = ()
     warnings: tuple[Problem, ...] = ()
     errors: tuple[Problem, ...] = ()
+    # The compact canonical observed state the fingerprint hashes
+    # (`kafkaform.fingerprint.observed_summary`), so a refused saved plan can
+    # say what changed on the cluster.
+    observed_summary: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
     @property
     def is_empty(self) -> bool:

@@ -1,0 +1,10 @@
+"""`--format json`: exactly the saved plan file (schemas/plan.schema.json)."""
+
+from __future__ import annotations
+
+from kafkaform.actions import Plan
+from kafkaform.planfile import plan_to_json
+
+
+def render_json(plan: Plan) -> str:
+    return plan_to_json(plan)

@@ -1,0 +1,181 @@
+"""The terminal rendering of a plan, in Terraform's style.
+
+`+` create, `~` change, `-` destroy, `±` move replicas; actions grouped by
+resource; warnings and refusals after the actions; the summary line last.
+Colour only on a terminal (rich); otherwise plain text, byte for byte what
+`render_text` returns.
+"""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from kafkaform.actions import (
+    Action,
+    AddPartitions,
+    AlterTopicConfigs,
+    ConfigChange,
+    CreateAcl,
+    CreateTopic,
+    DeleteAcl,
+    DeleteTopic,
+    Plan,
+    Reassign,
+    SetBrokerConfigs,
+)
+from kafkaform.render.summary import (
+    PlanSummary,
+    ResourceGroup,
+    group_by_resource,
+    replicas_per_broker,
+)
+
+INDENT = "    "
+# Line styles: the symbol a line starts with decides its colour.
+_STYLES = {
+    "+": "green",
+    "-": "red",
+    "~": "yellow",
+    "±": "cyan",
+    "#": "dim",
+    "!": "yellow",
+    "✗": "bold red",
+}
+
+
+def render_text(plan: Plan) -> str:
+    return "\n".join(plan_lines(plan)) + "\n"
+
+
+def print_plan(plan: Plan, out: TextIO, color: bool) -> None:
+    """Write the plan; with `color`, style each line by its leading symbol."""
+    if not color:
+        out.write(render_text(plan))
+        return
+    from rich.console import Console
+    from rich.text import Text
+
+    console = Console(file=out, highlight=False, soft_wrap=True, force_terminal=True)
+    for line in plan_lines(plan):
+        symbol = line.lstrip()[:1]
+        style = "bold" if line.startswith(("Plan:", "No changes")) else _STYLES.get(symbol, "")
+        console.print(Text(line, style=style))
+
+
+def plan_lines(plan: Plan) -> list[str]:
+    cluster = plan.cluster_id or "unknown"
+    lines = [f"kafkaform plan for environment {plan.environment} on cluster {cluster}", ""]
+    for group in group_by_resource(plan.actions):
+        lines += group_lines(group)
+        lines.append("")
+    if plan.warnings:
+        lines.append("Warnings:")
+        lines += [f"  ! {p.render()}" for p in plan.warnings]
+        lines.append("")
+    if plan.errors:
+        lines.append("Errors (the plan cannot be applied):")
+        lines += [f"  ✗ {p.render()}" for p in plan.errors]
+        lines.append("")
+    lines.append(PlanSummary.of(plan).line())
+    return lines
+
+
+def group_lines(group: ResourceGroup) -> list[str]:
+    """One resource: a header line, the reasons, then what changes."""
+    lines = [f"{group.symbol} {group.title}{_header_note(group)}"]
+    lines += [f"{INDENT}# {a.reason}" for a in group.actions if a.reason]
+    for action in group.actions:
+        lines += [INDENT + line for line in action_lines(action)]
+    return lines
+
+
+def _header_note(group: ResourceGroup) -> str:
+    deletes = [a for a in group.actions if isinstance(a, DeleteTopic)]
+    if deletes:
+        return f" ({deletes[0].partitions} partitions)"
+    moves = sum(a.replica_moves for a in group.actions if isinstance(a, Reassign))
+    if moves:
+        return f" ({moves} replica move{'' if moves == 1 else 's'})"
+    return ""
+
+
+def action_lines(action: Action) -> list[str]:
+    if isinstance(action, SetBrokerConfigs | AlterTopicConfigs):
+        return [config_change_line(c) for c in action.changes]
+    if isinstance(action, CreateTopic):
+        return _create_topic_lines(action)
+    if isinstance(action, AddPartitions):
+        return _add_partitions_lines(action)
+    if isinstance(action, Reassign):
+        return _reassign_lines(action)
+    if isinstance(action, CreateAcl):
+        return [f"+ {action.binding.describe()}"]
+    if isinstance(action, DeleteAcl):
+        return [f"- {action.binding.describe()}"]
+    return []  # DeleteTopic: the header says it all
+
+
+def config_change_line(change: ConfigChange) -> str:
+    if change.after is None:
+        default = f"default {change.default}" if change.default is not None else "default"
+        return f"~ {change.key}: {change.before} → ({default})"
+    if change.before is None:
+        return f"+ {change.key}: {change.after}"
+    return f"~ {change.key}: {change.before} → {change.after}"
+
+
+def _partitions(count: int, sizing: str | None) -> str:
+    return f"{count} (from {sizing})" if sizing else str(count)
+
+
+def _create_topic_lines(action: CreateTopic) -> list[str]:
+    lines = [
+        f"+ partitions: {_partitions(action.partitions, action.sizing)}",
+        f"+ replication factor: {action.replication_factor}",
+    ]
+    lines += [f"+ {key}: {value}" for key, value in sorted(action.configs.items())]
+    if action.assignment:
+        lines += [
+            f"+ partition {p}: {_replicas(r)}" for p, r in enumerate(action.assignment)
+        ]
+    return lines
+
+
+def _add_partitions_lines(action: AddPartitions) -> list[str]:
+    lines = [f"~ partitions: {action.before} → {_partitions(action.after, action.sizing)}"]
+    if action.assignment:
+        lines += [
+            f"+ partition {action.before + i}: {_replicas(r)}"
+            for i, r in enumerate(action.assignment)
+        ]
+    return lines
+
+
+def _reassign_lines(action: Reassign) -> list[str]:
+    lines = []
+    for move in action.moves:
+        notes = []
+        if move.added:
+            notes.append(f"+{_ids(move.added)}")
+        if move.removed:
+            notes.append(f"-{_ids(move.removed)}")
+        if move.leader_changes:
+            notes.append(f"leader {move.before[0]} → {move.after[0]}")
+        lines.append(
+            f"± partition {move.partition}: {_replicas(move.before)} → {_replicas(move.after)}"
+            f"  {'  '.join(notes)}".rstrip()
+        )
+    counts = replicas_per_broker(action.moves)
+    lines.append(
+        "# replicas per broker (moved partitions): "
+        + ", ".join(f"{b}: {x} → {y}" for b, (x, y) in counts.items())
+    )
+    return lines
+
+
+def _replicas(replicas) -> str:
+    return "[" + ", ".join(str(b) for b in replicas) + "]"
+
+
+def _ids(ids) -> str:
+    return ",".join(str(b) for b in ids)
