@@ -1,0 +1,90 @@
+"""Import: the observed cluster as desired-state topics and ACL bindings.
+
+Pure: `import_topics` and `import_acls` turn an ObservedState into the model
+that `kafkaform.yamlwrite` writes as YAML. Only a topic's own overrides are
+imported (not broker or Kafka defaults), so the files say what is special
+about each topic, and planning them against the same cluster is a no-op.
+
+Tansu (the local test broker) labels every topic config DEFAULT_CONFIG,
+overrides included; a "default" whose value differs from Kafka's documented
+default cannot be one, so it is imported as the override it is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from kafkaform.cluster.port import ConfigEntry, ConfigSource, ObservedState, TopicInfo
+from kafkaform.errors import KafkaformError
+from kafkaform.kafka_configs import TOPIC_CONFIGS
+from kafkaform.model import AclBinding, TopicSpec, is_internal_topic
+
+# Set and removed by reassignments, never declared in files.
+_THROTTLE_SUFFIX = ".replication.throttled.replicas"
+
+
+@dataclass(frozen=True)
+class TopicFilter:
+    """Which topics to import: regexes matched against the whole name."""
+
+    include: str | None = None
+    exclude: str | None = None
+    internal: bool = False
+
+    def __post_init__(self) -> None:
+        for option, pattern in (("--include", self.include), ("--exclude", self.exclude)):
+            if pattern is not None:
+                try:
+                    re.compile(pattern)
+                except re.error as error:
+                    raise KafkaformError(f"{option} {pattern!r}: invalid regex: {error}") from None
+
+    def selects(self, topic: TopicInfo) -> bool:
+        if (topic.internal or is_internal_topic(topic.name)) and not self.internal:
+            return False
+        if self.include is not None and not re.fullmatch(self.include, topic.name):
+            return False
+        return self.exclude is None or not re.fullmatch(self.exclude, topic.name)
+
+
+def import_topics(observed: ObservedState, which: TopicFilter = TopicFilter()) -> list[TopicSpec]:
+    """The selected topics, sorted by name, with their config overrides."""
+    return [
+        TopicSpec(
+            name=topic.name,
+            partitions=len(topic.partitions),
+            replication_factor=topic.replication_factor,
+            configs=topic_overrides(observed.topic_configs.get(topic.name, {})),
+        )
+        for topic in sorted(observed.topics.values(), key=lambda t: t.name)
+        if which.selects(topic)
+    ]
+
+
+def topic_overrides(entries: Mapping[str, ConfigEntry]) -> dict[str, str]:
+    """The configs set on the topic itself, as Kafka reports their values."""
+    return {
+        name: entry.value
+        for name, entry in sorted(entries.items())
+        if entry.value is not None
+        and not entry.sensitive
+        and not entry.read_only
+        and not name.endswith(_THROTTLE_SUFFIX)
+        and _is_override(entry)
+    }
+
+
+def _is_override(entry: ConfigEntry) -> bool:
+    if entry.source is ConfigSource.DYNAMIC_TOPIC_CONFIG:
+        return True
+    if entry.source is not ConfigSource.DEFAULT_CONFIG:
+        return False  # broker-wide values are not the topic's
+    known = TOPIC_CONFIGS.get(entry.name)
+    return known is not None and known.default is not None and entry.value != known.default
+
+
+def import_acls(observed: ObservedState) -> list[AclBinding]:
+    """Every binding, sorted; none when the cluster cannot list ACLs."""
+    return sorted(observed.acls or ())
