@@ -1,0 +1,39 @@
+"""`kafkaform snapshot ENV --out snapshot.json`: the observed cluster, saved.
+
+Every read-only command takes `--snapshot FILE` instead of a live cluster, so
+pipelines that cannot reach production plan against last night's snapshot.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from kafkaform.cli.app import app
+from kafkaform.cli.commands.check import load_environment, observe_environment
+from kafkaform.cli.common import BootstrapOpt, CommandConfigOpt, EnvArg
+
+
+@app.command()
+def snapshot(
+    env: EnvArg,
+    out: Annotated[
+        Path, typer.Option(help="The JSON file to write (schemas/snapshot.schema.json).",
+                           dir_okay=False)
+    ],
+    bootstrap_server: BootstrapOpt = None,
+    command_config: CommandConfigOpt = None,
+) -> None:
+    """Save the live cluster's observed state as a snapshot JSON file."""
+    from kafkaform.snapshot import write_snapshot
+
+    desired = load_environment(env)
+    observed = observe_environment(
+        desired, bootstrap=bootstrap_server, command_config=command_config, snapshot=None
+    )
+    write_snapshot(observed, out)
+    typer.echo(
+        f"wrote {out}: {len(observed.cluster.brokers)} broker(s), {len(observed.topics)} topic(s)"
+    )
