@@ -23,7 +23,8 @@ When an item fails, what still runs (the rule `docs/apply.md` documents):
    topics, ACLs on other resources.
 4. A failure of the whole connection (not a Kafka error for an item) stops the
    apply: the items of that call are failed with "outcome unknown", the rest
-   are not attempted.
+   are not attempted. Reassignments (`kafkaform.reassign`) that refuse or
+   break off fail their actions; the later phases follow rules 1-3.
 
 Transient errors (`ClusterError.retriable`) are retried with bounded
 exponential backoff, only for the items that failed; permanent errors never.
@@ -76,6 +77,7 @@ from kafkaform.cluster.port import (
 from kafkaform.errors import ClusterError, KafkaformError
 from kafkaform.model import DesiredState, PatternType, ReassignmentSettings, ResourceType
 from kafkaform.progress import Reporter, Status, SummaryRow
+from kafkaform.render.text import config_change_line
 
 
 class ApplyRefused(KafkaformError):
@@ -161,14 +163,14 @@ def describe_action(action: Action) -> str:
     """One short line naming what the action changes (tables, logs)."""
     match action:
         case SetBrokerConfigs():
-            return f"set cluster-wide broker configs {_changes(action.changes)}"
+            return f"cluster-wide broker configs: {_changes(action.changes)}"
         case CreateTopic():
             return (
                 f"create topic {action.topic} ({action.partitions} partitions, "
                 f"RF {action.replication_factor})"
             )
         case AlterTopicConfigs():
-            return f"topic {action.topic} configs {_changes(action.changes)}"
+            return f"topic {action.topic} configs: {_changes(action.changes)}"
         case AddPartitions():
             return f"topic {action.topic} partitions {action.before} → {action.after}"
         case Reassign():
@@ -186,11 +188,7 @@ def describe_action(action: Action) -> str:
 
 
 def _changes(changes: Sequence[ConfigChange]) -> str:
-    return ", ".join(
-        f"{c.key} {c.before if c.before is not None else '(default)'} → "
-        f"{c.after if c.after is not None else '(default)'}"
-        for c in changes
-    )
+    return "; ".join(config_change_line(c).lstrip("~+ ") for c in changes)
 
 
 # --- guards ------------------------------------------------------------------
@@ -232,8 +230,8 @@ def reassignment_executor() -> ReassignExecutor | None:
 
     Contract: `execute_reassignments(admin, actions: Sequence[Reassign],
     settings: ReassignmentSettings, reporter: Reporter) -> Mapping[Reassign,
-    KafkaformError | None]` (None = done), reporting each action's outcome
-    through the reporter as it settles.
+    KafkaformError | None]` (None = done). It reports its own progress through
+    the reporter; the outcome of each action is reported by the executor here.
     """
     try:
         module = importlib.import_module("kafkaform.reassign")
@@ -360,10 +358,8 @@ class _Executor:
         assert execute is not None, "checked before writing"
         try:
             outcome = execute(self.admin, actions, self.reassignment, self.reporter)
-        except KafkaformError as error:
-            for action in actions:
-                self.settle(action, Status.FAILED, f"outcome unknown: {error}")
-            raise _Stopped(str(error)) from error
+        except KafkaformError as error:  # refused or broke off: later phases decide for themselves
+            outcome = {a: error for a in actions}
         for action in actions:
             error = outcome.get(action, _NO_RESULT)
             self.settle(action, *(_failed(error) if error else (Status.DONE, "")))

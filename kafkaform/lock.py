@@ -106,6 +106,8 @@ def format_age(delta: timedelta) -> str:
     seconds = max(0, int(delta.total_seconds()))
     if seconds < 120:
         return f"{seconds}s"
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600}h"
     if seconds < 2 * 3600:
         return f"{seconds // 60} min"
     return f"{seconds // 3600}h{(seconds % 3600) // 60:02d}m"
@@ -203,6 +205,8 @@ def try_acquire(
     if created.code != "TOPIC_ALREADY_EXISTS":
         raise KafkaformError(f"could not create the apply lock topic {LOCK_TOPIC}: {created}")
     owner = _read_owner(admin)
+    if owner is None and LOCK_TOPIC not in admin.list_topics():
+        raise LockHeld("the apply lock is being released right now")
     if owner is None:
         raise LockHeld(
             f"the apply lock topic {LOCK_TOPIC} exists but names no owner: another apply "
