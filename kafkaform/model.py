@@ -135,6 +135,9 @@ class ClusterConnection:
     cluster_id: str | None = None
     client: dict[str, str] = field(default_factory=dict)
     timeout_seconds: float = 30.0
+    # ${VAR}s in bootstrap/client that were not set when loading (their keys
+    # are left out above): connecting should fail naming them.
+    missing_variables: tuple[str, ...] = ()
 
 
 class PolicyLevel(StrEnum):
