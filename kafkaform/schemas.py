@@ -1,0 +1,170 @@
+"""The JSON Schemas of the file format, compiled once, with readable errors.
+
+The schemas live in the top-level `schemas/` folder of the source tree (next
+to the `kafkaform/` package), which is where editors find them through the
+`# yaml-language-server: $schema=` comments and where an editable install or a
+clone runs from. `KAFKAFORM_SCHEMAS` overrides the folder (for an installation
+that keeps them elsewhere).
+
+Errors are mapped back to the YAML: one `Problem` per error at the line of the
+offending key, with the key path written as in the file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
+from referencing import Registry, Resource
+
+from kafkaform.documents import Document, format_path
+from kafkaform.errors import KafkaformError
+from kafkaform.problems import Problem
+
+SCHEMA_FILES = {
+    "Environment": "environment.schema.json",
+    "Topics": "topics.schema.json",
+    "Acls": "acls.schema.json",
+}
+SCHEMA_BASE_URL = "https://kafkaform.dev/schemas/"
+
+
+def schemas_dir() -> Path:
+    """`schemas/` beside the package (or $KAFKAFORM_SCHEMAS)."""
+    override = os.environ.get("KAFKAFORM_SCHEMAS")
+    folder = Path(override) if override else Path(__file__).resolve().parent.parent / "schemas"
+    if not (folder / SCHEMA_FILES["Environment"]).is_file():
+        raise KafkaformError(
+            f"kafkaform's JSON Schemas are missing from {folder}; "
+            "run from a clone/editable install or set KAFKAFORM_SCHEMAS"
+        )
+    return folder
+
+
+@cache
+def validators() -> dict[str, Draft202012Validator]:
+    """One compiled validator per document kind, sharing a registry for $refs."""
+    folder = schemas_dir()
+    contents = {
+        kind: json.loads((folder / name).read_text(encoding="utf-8"))
+        for kind, name in SCHEMA_FILES.items()
+    }
+    registry: Registry = Registry().with_resources(
+        (schema["$id"], Resource.from_contents(schema)) for schema in contents.values()
+    )
+    return {
+        kind: Draft202012Validator(schema, registry=registry)
+        for kind, schema in contents.items()
+    }
+
+
+def check_document(document: Document) -> list[Problem]:
+    """Schema problems of one document (kind must already be known)."""
+    validator = validators()[document.kind or ""]
+    problems = []
+    for error in validator.iter_errors(document.data):
+        for path, message in _explain(error):
+            problems.append(
+                Problem(
+                    document.file,
+                    document.line(path),
+                    format_path(document.data, path),
+                    message,
+                )
+            )
+    return problems
+
+
+def _explain(error: ValidationError) -> Iterator[tuple[tuple, str]]:
+    """(path, message) pairs, phrased for someone editing YAML."""
+    path = tuple(error.absolute_path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = sorted(error.schema.get("properties", {}))
+        for key in sorted(set(error.instance) - set(allowed)):
+            hint = f" (expected one of: {', '.join(allowed)})" if allowed else ""
+            yield (*path, key), f"unknown key{hint}"
+        return
+    if error.validator in ("oneOf", "anyOf") and error.context:
+        yield from _explain_alternatives(error, path)
+        return
+    yield path, _message(error)
+
+
+def _explain_alternatives(error: ValidationError, path: tuple) -> Iterator[tuple[tuple, str]]:
+    # Alternatives whose shape (type) did not fit are noise once one did fit:
+    # then the fitting branch's error says what is wrong. If none fit, list
+    # the accepted shapes.
+    leaves = list(_leaves(error, path))
+    misfits = [e for e in leaves if _is_shape_error(e, path)]
+    fitting = [e for e in leaves if not _is_shape_error(e, path)]
+    if not fitting:
+        accepted = sorted({_expected(e) for e in misfits})
+        yield path, f"expected {' or '.join(accepted)}, got {_show(error.instance)}"
+        return
+    yield from _explain(best_match(fitting))
+
+
+def _leaves(error: ValidationError, path: tuple) -> Iterator[ValidationError]:
+    """The errors of every alternative, nested oneOfs flattened."""
+    for sub in error.context or ():
+        if sub.validator in ("oneOf", "anyOf") and sub.context and tuple(sub.absolute_path) == path:
+            yield from _leaves(sub, path)
+        else:
+            yield sub
+
+
+def _is_shape_error(error: ValidationError, path: tuple) -> bool:
+    return tuple(error.absolute_path) == path and error.validator in ("type", "enum", "const")
+
+
+def _expected(error: ValidationError) -> str:
+    if error.validator == "type":
+        types = error.validator_value
+        names = types if isinstance(types, list) else [types]
+        return " or ".join(_TYPE_NAMES.get(t, t) for t in names)
+    if error.validator == "const":
+        return json.dumps(error.validator_value)
+    return "one of " + ", ".join(map(str, error.validator_value))
+
+
+_TYPE_NAMES = {"object": "a mapping", "array": "a list", "integer": "an integer",
+               "number": "a number", "string": "a string", "boolean": "true/false",
+               "null": "null"}
+
+
+def _message(error: ValidationError) -> str:
+    value = _show(error.instance)
+    match error.validator:
+        case "required":
+            missing = [k for k in error.validator_value if k not in error.instance]
+            return f"missing required key {', '.join(missing)}"
+        case "type":
+            return f"expected {_expected(error)}, got {value}"
+        case "enum":
+            return f"must be {_expected(error)}, got {value}"
+        case "const":
+            return f"must be {json.dumps(error.validator_value)}, got {value}"
+        case "minimum" | "exclusiveMinimum" | "maximum" | "minItems" | "minLength":
+            return f"{value}: {error.message.split(' is ', 1)[-1]}" if " is " in error.message \
+                else error.message
+        case "pattern":
+            return f"{value} does not match {error.validator_value}"
+        case "uniqueItems":
+            return "has duplicate entries"
+        case _:
+            return error.message
+
+
+def _show(value: object) -> str:
+    if isinstance(value, (dict, list)):
+        return "a mapping" if isinstance(value, dict) else "a list"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return str(value).lower()
+    return repr(value) if isinstance(value, str) else str(value)
