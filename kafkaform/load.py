@@ -1,7 +1,8 @@
 """Environment folders -> DesiredState (with file:line for everything).
 
 An environment is a folder with exactly one `Environment` document and any
-number of `Topics` / `Acls` documents, in any `.yaml`/`.yml` files below it.
+number of `Topics` / `Acls` documents, in the folder's `.yaml`/`.yml` files
+(subfolders are not read: they may be other environments or bases).
 `include` builds it on other folders (recursively; each folder is read once;
 a cycle is an error). Layers apply in order: the included folders (depth
 first, in the order listed), then the environment's own folder. A later layer
@@ -154,11 +155,10 @@ class _Loader:
     # -- reading -------------------------------------------------------------
 
     def read_folder(self, folder: str) -> list[Document]:
-        """Every schema-valid document of every YAML file under `folder`."""
+        """Every schema-valid document of the folder's YAML files (not subfolders)."""
         files = sorted(
-            p for p in Path(folder).rglob("*")
-            if p.suffix in YAML_SUFFIXES and p.is_file()
-            and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+            p for p in Path(folder).iterdir()
+            if p.suffix in YAML_SUFFIXES and p.is_file() and not p.name.startswith(".")
         )
         valid = []
         for file in files:

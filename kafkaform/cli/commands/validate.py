@@ -1,0 +1,85 @@
+"""`kafkaform validate [ENV ...]`: check files before anything touches a cluster."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from kafkaform.cli.app import app
+from kafkaform.cli.common import ENVIRONMENTS_DIR, EXIT_INVALID, EXIT_OK, resolve_environment
+from kafkaform.errors import KafkaformError
+from kafkaform.model import PartitionSizing
+from kafkaform.validate import ValidationResult, validate_environment
+
+
+def default_environments() -> list[Path]:
+    """Every folder under ./environments/ except shared ones (`_base` ...)."""
+    if not ENVIRONMENTS_DIR.is_dir():
+        raise KafkaformError(f"no {ENVIRONMENTS_DIR}/ folder here: name the environments to check")
+    folders = sorted(
+        p for p in ENVIRONMENTS_DIR.iterdir()
+        if p.is_dir() and not p.name.startswith(("_", "."))
+    )
+    if not folders:
+        raise KafkaformError(f"no environment folders under {ENVIRONMENTS_DIR}/")
+    return folders
+
+
+def describe_sizing(sizing: PartitionSizing, partitions: int) -> str:
+    return (f"partitions {partitions} = ceil({sizing.throughput:g} / {sizing.per_partition:g}"
+            f" x {sizing.factor:g})")
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def report(result: ValidationResult) -> list[str]:
+    """The lines printed for one environment: problems, then a summary."""
+    lines = [problem.render() for problem in result.problems]
+    errors, warnings = len(result.errors), len(result.warnings)
+    if result.desired is None:
+        lines.append(f"{result.path}: invalid, {_plural(errors, 'error')}, "
+                     f"{_plural(warnings, 'warning')}")
+        return lines
+    desired = result.desired
+    lines.append(f"{result.path}: ok, {_plural(len(desired.topics), 'topic')}, "
+                 f"{_plural(len(desired.acls), 'ACL binding')}, {_plural(warnings, 'warning')}")
+    lines.extend(
+        f"  {topic.name}: {describe_sizing(topic.sizing, topic.partitions)}"
+        for topic in desired.topics.values() if topic.sizing is not None
+    )
+    return lines
+
+
+@app.command()
+def validate(
+    environments: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Environment folders or names under ./environments/ "
+                 "(default: every folder there not starting with '_').",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Check desired-state files: schemas, Kafka rules and HA policies.
+
+    Prints every problem as `file:line: key.path: message`; exits 3 if any is
+    an error, 0 otherwise.
+    """
+    folders = (
+        [resolve_environment(name) for name in environments]
+        if environments else default_environments()
+    )
+    results = [validate_environment(folder) for folder in folders]
+    for result in results:
+        for line in report(result):
+            typer.echo(line)
+    errors = sum(len(r.errors) for r in results)
+    warnings = sum(len(r.warnings) for r in results)
+    typer.echo(f"{_plural(len(results), 'environment')} checked: "
+               f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}")
+    raise typer.Exit(EXIT_INVALID if errors else EXIT_OK)
