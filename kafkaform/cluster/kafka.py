@@ -295,7 +295,7 @@ class KafkaClusterAdmin:
         self._legacy_client: KafkaAdminClient | None = None
         self._capabilities: frozenset[Api] | None = None
         try:
-            self._admin = rd.AdminClient(self._rdkafka_config())
+            self._admin: Any = rd.AdminClient(self._rdkafka_config())
         except (KafkaException, ValueError, TypeError) as error:
             raise KafkaformError(f"invalid client configuration: {self._redact(error)}") from None
 
@@ -824,9 +824,11 @@ class KafkaClusterAdmin:
             consumer.close()
 
     def close(self) -> None:
+        """Release both clients now, so their connections do not linger until GC."""
         if self._legacy_client is not None:
             self._legacy_client.close()
             self._legacy_client = None
+        self._admin = None  # librdkafka destroys the handle with its last reference
         self._rd_log.removeHandler(self._rd_last)
 
 

@@ -1,0 +1,178 @@
+"""The Kafka adapter against a live broker: Tansu in CI, any Kafka via KAFKAFORM_TEST_BOOTSTRAP."""
+
+from __future__ import annotations
+
+import pytest
+
+from kafkaform.cluster.port import (
+    Api,
+    ConfigOp,
+    ConfigOpType,
+    ConfigSource,
+    NewPartitions,
+    NewTopic,
+    TopicPartition,
+)
+from kafkaform.errors import UnsupportedApi
+from kafkaform.model import AclBinding, AclOperation, PatternType, ResourceType
+from tests.live.helpers import eventually
+
+pytestmark = pytest.mark.live
+
+
+def test_describe_cluster_names_brokers_and_controller(live_admin, live_bootstrap):
+    cluster = live_admin.describe_cluster()
+    assert cluster.cluster_id
+    assert cluster.brokers
+    assert cluster.controller_id in {b.id for b in cluster.brokers}
+    assert cluster.address == live_bootstrap
+
+
+def test_capabilities_cover_topics_and_configs(live_admin):
+    assert {Api.CREATE_TOPICS, Api.DELETE_TOPICS, Api.DESCRIBE_CONFIGS,
+            Api.INCREMENTAL_ALTER_CONFIGS} <= live_admin.capabilities()
+
+
+def test_create_describe_and_delete_topics(live_admin, topic_prefix):
+    orders, users = f"{topic_prefix}orders", f"{topic_prefix}users"
+    results = live_admin.create_topics([
+        NewTopic(orders, 3, 1, {"retention.ms": "3600000"}),
+        NewTopic(users, 1, 1, {"cleanup.policy": "compact"}),
+    ])
+    assert results == {orders: None, users: None}
+
+    assert eventually(lambda: {orders, users} <= live_admin.list_topics().keys())
+    topics = live_admin.list_topics()
+    assert [p.partition for p in topics[orders].partitions] == [0, 1, 2]
+    assert all(p.leader is not None and p.isr for p in topics[orders].partitions)
+    assert topics[users].replication_factor == 1
+
+    configs = live_admin.describe_topic_configs([orders, users])
+    assert configs[orders]["retention.ms"].value == "3600000"
+    assert configs[users]["cleanup.policy"].value == "compact"
+
+    again = live_admin.create_topics([NewTopic(orders, 3, 1)])
+    assert again[orders].code == "TOPIC_ALREADY_EXISTS"
+
+    deleted = live_admin.delete_topics([orders, users, f"{topic_prefix}missing"])
+    assert deleted[orders] is None and deleted[users] is None
+    assert deleted[f"{topic_prefix}missing"].code == "UNKNOWN_TOPIC_OR_PARTITION"
+    assert eventually(lambda: not ({orders, users} & live_admin.list_topics().keys()))
+
+
+def test_incremental_config_set_and_delete(live_admin, topic_prefix):
+    topic = f"{topic_prefix}events"
+    assert live_admin.create_topics([NewTopic(topic, 1, 1, {"retention.ms": "60000"})]) == {
+        topic: None
+    }
+    assert eventually(lambda: topic in live_admin.list_topics())
+
+    result = live_admin.alter_topic_configs({topic: [
+        ConfigOp("retention.ms", ConfigOpType.DELETE),
+        ConfigOp("max.message.bytes", ConfigOpType.SET, "2097152"),
+    ]})
+    assert result == {topic: None}
+    configs = live_admin.describe_topic_configs([topic])[topic]
+    assert configs["max.message.bytes"].value == "2097152"
+    retention = configs.get("retention.ms")
+    assert retention is None or retention.value != "60000"
+
+
+def test_records_round_trip(live_admin, topic_prefix):
+    topic = f"{topic_prefix}lock"
+    live_admin.create_topics([NewTopic(topic, 1, 1)])
+    assert eventually(lambda: topic in live_admin.list_topics())
+    live_admin.write_record(topic, "holder", "first")
+    live_admin.write_record(topic, "holder", "second")
+    assert live_admin.read_records(topic) == [("holder", "first"), ("holder", "second")]
+
+
+@pytest.mark.usefixtures("tansu_only")
+def test_apis_tansu_lacks_are_refused_before_any_request(live_admin, topic_prefix):
+    topic = f"{topic_prefix}grow"
+    live_admin.create_topics([NewTopic(topic, 1, 1)])
+    binding = AclBinding("User:alice", ResourceType.TOPIC, topic, PatternType.LITERAL,
+                         AclOperation.READ)
+    refused = {
+        "CreatePartitions (needs Kafka ≥ 1.0)":
+            lambda: live_admin.create_partitions([NewPartitions(topic, 2)]),
+        "AlterPartitionReassignments (needs Kafka ≥ 2.4)":
+            lambda: live_admin.alter_partition_reassignments({TopicPartition(topic, 0): [1]}),
+        "CreateAcls (needs Kafka ≥ 0.11)": lambda: live_admin.create_acls([binding]),
+    }
+    for expected, call in refused.items():
+        with pytest.raises(UnsupportedApi) as refusal:
+            call()
+        assert str(refusal.value).endswith(f"does not support {expected}")
+    # Nothing was sent: the broker is still up and the topic unchanged.
+    assert len(live_admin.list_topics()[topic].partitions) == 1
+
+
+@pytest.mark.kafka_only
+def test_create_partitions_grows_a_topic(live_admin, topic_prefix):
+    topic = f"{topic_prefix}grow"
+    live_admin.create_topics([NewTopic(topic, 1, 1)])
+    assert eventually(lambda: topic in live_admin.list_topics())
+    assert live_admin.create_partitions([NewPartitions(topic, 3)]) == {topic: None}
+    assert eventually(lambda: len(live_admin.list_topics()[topic].partitions) == 3)
+    shrink = live_admin.create_partitions([NewPartitions(topic, 2)])
+    assert shrink[topic].code == "INVALID_PARTITIONS"
+
+
+@pytest.mark.kafka_only
+def test_explicit_replica_assignment(live_admin, topic_prefix):
+    brokers = sorted(b.id for b in live_admin.describe_cluster().brokers)
+    assignment = tuple((b,) for b in reversed(brokers))
+    topic = f"{topic_prefix}pinned"
+    created = live_admin.create_topics([NewTopic(topic, len(brokers), 1, assignment=assignment)])
+    assert created == {topic: None}
+    assert eventually(lambda: topic in live_admin.list_topics())
+    assert live_admin.list_topics()[topic].assignment == [list(r) for r in assignment]
+
+
+@pytest.mark.kafka_only
+def test_config_sources_tell_overrides_from_defaults(live_admin, topic_prefix):
+    topic = f"{topic_prefix}sourced"
+    live_admin.create_topics([NewTopic(topic, 1, 1, {"retention.ms": "3600000"})])
+    assert eventually(lambda: topic in live_admin.list_topics())
+    configs = live_admin.describe_topic_configs([topic])[topic]
+    assert configs["retention.ms"].source is ConfigSource.DYNAMIC_TOPIC_CONFIG
+    assert configs["max.message.bytes"].source is not ConfigSource.DYNAMIC_TOPIC_CONFIG
+
+
+@pytest.mark.kafka_only
+def test_cluster_default_broker_config_set_and_delete(live_admin):
+    key = "log.cleaner.threads"
+    assert live_admin.alter_broker_configs({None: [ConfigOp(key, ConfigOpType.SET, "2")]}) == {
+        None: None
+    }
+    try:
+        defaults = live_admin.describe_broker_configs([None])[None]
+        assert defaults[key].value == "2"
+        assert defaults[key].source is ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG
+    finally:
+        live_admin.alter_broker_configs({None: [ConfigOp(key, ConfigOpType.DELETE)]})
+    assert key not in live_admin.describe_broker_configs([None])[None]
+
+
+@pytest.mark.kafka_only
+def test_acls_create_describe_delete(live_admin, topic_prefix):
+    binding = AclBinding("User:kafkaform-test", ResourceType.TOPIC, topic_prefix,
+                         PatternType.PREFIXED, AclOperation.READ)
+    assert live_admin.create_acls([binding]) == {binding: None}
+    try:
+        assert eventually(lambda: binding in live_admin.describe_acls())
+    finally:
+        assert live_admin.delete_acls([binding]) == {binding: None}
+    assert eventually(lambda: binding not in live_admin.describe_acls())
+
+
+@pytest.mark.kafka_only
+def test_no_reassignments_and_preferred_election(live_admin, topic_prefix):
+    topic = f"{topic_prefix}elect"
+    live_admin.create_topics([NewTopic(topic, 1, 1)])
+    assert eventually(lambda: topic in live_admin.list_topics())
+    assert not any(tp.topic == topic for tp in live_admin.list_partition_reassignments())
+    assert live_admin.elect_preferred_leaders([TopicPartition(topic, 0)]) == {
+        TopicPartition(topic, 0): None
+    }
