@@ -426,7 +426,7 @@ class _Loader:
                        if op is not AclOperation.ALL
                        and op not in SUPPORTED_OPERATIONS[resource_type]]
         if unsupported:
-            names = ", ".join(_camel(op) for op in unsupported)
+            names = ", ".join(operation_name(op) for op in unsupported)
             self.report(doc, (*path, "operations"),
                         f"Kafka does not support {names} on a {entry['resource']}")
             return []
@@ -590,7 +590,8 @@ def _operation(camel: str) -> AclOperation:
     return AclOperation(re.sub(r"(?<!^)(?=[A-Z])", "_", camel).upper())
 
 
-def _camel(operation: AclOperation) -> str:
+def operation_name(operation: AclOperation) -> str:
+    """DESCRIBE_CONFIGS -> `DescribeConfigs`, as kafka-acls and the files write it."""
     return "".join(part.capitalize() for part in operation.value.split("_"))
 
 
