@@ -203,6 +203,13 @@ def open_admin(
         from kafkaform.cluster.kafka import KafkaClusterAdmin
 
         connection = desired.cluster if desired is not None else None
+        overridden = bootstrap is not None or command_config is not None
+        if connection is not None and connection.missing_variables and not overridden:
+            names = ", ".join(f"${{{name}}}" for name in connection.missing_variables)
+            raise KafkaformError(
+                f"environment {desired.environment}: cannot connect: {names} not set "
+                "(set them, or pass --bootstrap-server / --command-config)"
+            )
         servers = bootstrap or (connection.bootstrap if connection else None)
         if not servers:
             where = f"environment {desired.environment}: " if desired is not None else ""

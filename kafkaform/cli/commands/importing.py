@@ -29,11 +29,11 @@ SCHEMA_COMMENT = "# yaml-language-server: $schema="
 
 
 def with_schema_comment(document: str, schema_file: str, out_dir: Path) -> str:
-    """The document, starting with the `$schema` comment pointing at our schema."""
-    if document.startswith(SCHEMA_COMMENT):
-        return document
+    """The document, starting with a `$schema` comment that is right for `out_dir`."""
     from kafkaform.schemas import schemas_dir
 
+    if document.startswith(SCHEMA_COMMENT):
+        document = document.split("\n", 1)[1]
     relative = os.path.relpath(schemas_dir() / schema_file, out_dir.resolve())
     return f"{SCHEMA_COMMENT}{Path(relative).as_posix()}\n{document}"
 
