@@ -21,8 +21,8 @@ from kafkaform.actions import (
     SetBrokerConfigs,
 )
 from kafkaform.problems import Problem
-from kafkaform.render.summary import PlanSummary, ResourceGroup, group_by_resource
-from kafkaform.render.text import action_lines
+from kafkaform.render.summary import PlanSummary, ResourceGroup, group_by_resource, plural
+from kafkaform.render.text import group_body
 
 GITHUB_COMMENT_LIMIT = 65_536
 MAX_TABLE_ROWS = 100
@@ -38,9 +38,9 @@ def render_markdown(plan: Plan, limit: int = GITHUB_COMMENT_LIMIT - 1_536) -> st
     head.append(f"Cluster `{plan.cluster_id or 'unknown'}` · observed state "
                 f"`{plan.observed_fingerprint[:19]}…`")
     head.append("")
-    head += _alert("CAUTION", f"{len(plan.errors)} error(s): this plan cannot be applied.",
-                   plan.errors)
-    head += _alert("WARNING", f"{len(plan.warnings)} warning(s)", plan.warnings)
+    head += _alert("CAUTION", f"{plural(len(plan.errors), 'error')}: this plan cannot be "
+                   "applied.", plan.errors)
+    head += _alert("WARNING", plural(len(plan.warnings), "warning"), plan.warnings)
     if groups:
         head += _table(groups)
     text = "\n".join(head)
@@ -97,23 +97,21 @@ def _change(group: ResourceGroup) -> str:
         elif isinstance(action, AddPartitions):
             parts.append(f"partitions {action.before} → {action.after}")
         elif isinstance(action, Reassign):
-            parts.append(f"{len(action.moves)} partitions move, "
-                         f"{action.replica_moves} replica copies")
+            parts.append(f"{plural(len(action.moves), 'partition')} to move, "
+                         f"{plural(action.replica_moves, 'replica')} to copy")
         elif isinstance(action, DeleteTopic):
             parts.append(f"delete ({action.partitions} partitions)")
     acl_adds = sum(isinstance(a, CreateAcl) for a in group.actions)
     acl_deletes = sum(isinstance(a, DeleteAcl) for a in group.actions)
     if acl_adds:
-        parts.append(f"{acl_adds} binding(s) to add")
+        parts.append(f"{plural(acl_adds, 'binding')} to add")
     if acl_deletes:
-        parts.append(f"{acl_deletes} binding(s) to remove")
+        parts.append(f"{plural(acl_deletes, 'binding')} to remove")
     return "; ".join(parts)
 
 
 def _details(group: ResourceGroup) -> str:
-    body = [f"# {a.reason}" for a in group.actions if a.reason]
-    for action in group.actions:
-        body += action_lines(action)
+    body = group_body(group)
     if len(body) > MAX_DETAIL_LINES:
         body = [*body[:MAX_DETAIL_LINES], f"# … {len(body) - MAX_DETAIL_LINES} more lines"]
     summary = f"<code>{group.symbol}</code> {_html(group.title)}"

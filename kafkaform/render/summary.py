@@ -56,14 +56,18 @@ class PlanSummary:
     def line(self) -> str:
         if not (self.create or self.change or self.destroy or self.reassign):
             return NO_CHANGES
-        reassign = f"{self.reassign} reassignment{'' if self.reassign == 1 else 's'}"
+        reassign = plural(self.reassign, "reassignment")
         if self.reassign:
-            moves = self.replica_moves
-            reassign += f" ({moves} replica move{'' if moves == 1 else 's'})"
+            reassign += f" ({plural(self.replica_moves, 'replica move')})"
         return (
             f"Plan: {self.create} to create, {self.change} to change, "
             f"{self.destroy} to destroy, {reassign}."
         )
+
+
+def plural(count: int, noun: str) -> str:
+    """"1 replica move", "24 replica moves"."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 @dataclass

@@ -27,6 +27,7 @@ from kafkaform.render.summary import (
     PlanSummary,
     ResourceGroup,
     group_by_resource,
+    plural,
     replicas_per_broker,
 )
 
@@ -82,10 +83,20 @@ def plan_lines(plan: Plan) -> list[str]:
 
 def group_lines(group: ResourceGroup) -> list[str]:
     """One resource: a header line, the reasons, then what changes."""
-    lines = [f"{group.symbol} {group.title}{_header_note(group)}"]
-    lines += [f"{INDENT}# {a.reason}" for a in group.actions if a.reason]
+    return [f"{group.symbol} {group.title}{_header_note(group)}"] + [
+        INDENT + line for line in group_body(group)
+    ]
+
+
+def group_body(group: ResourceGroup) -> list[str]:
+    """Each action's reason as a comment (once while it repeats), then its changes."""
+    lines: list[str] = []
+    last_reason = None
     for action in group.actions:
-        lines += [INDENT + line for line in action_lines(action)]
+        if action.reason and action.reason != last_reason:
+            lines.append(f"# {action.reason}")
+        last_reason = action.reason
+        lines += action_lines(action)
     return lines
 
 
@@ -95,7 +106,7 @@ def _header_note(group: ResourceGroup) -> str:
         return f" ({deletes[0].partitions} partitions)"
     moves = sum(a.replica_moves for a in group.actions if isinstance(a, Reassign))
     if moves:
-        return f" ({moves} replica move{'' if moves == 1 else 's'})"
+        return f" ({plural(moves, 'replica move')})"
     return ""
 
 

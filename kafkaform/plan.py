@@ -1,0 +1,557 @@
+"""The planner: a pure diff of the desired state against the observed cluster.
+
+`plan(desired, observed)` returns typed actions in apply order, plus warnings
+and refusals (errors). No I/O: everything it needs is in its two arguments, so
+the same inputs always give the same plan, and a plan is cheap enough to run
+on every pull request against 10,000 topics.
+
+The rules (DESIGN.md, "Rules the planner keeps"):
+- configs compare on normalised values; a desired value equal to the effective
+  value is no change whatever its source; a topic override (source
+  DYNAMIC_TOPIC_CONFIG) that the files do not list is reverted; values that
+  come from a broker default are never drift; replication throttles
+  (`*.replication.throttled.*`) belong to reassignments and are never drift;
+  read-only and sensitive configs are never planned;
+- partitions only grow; replication-factor and placement changes become
+  reassignments computed by `kafkaform.placement` (minimal moves);
+- nothing outside `manage:` is planned, internal topics never, and deletes
+  only where the environment opts in.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+
+from kafkaform import placement
+from kafkaform.actions import (
+    Action,
+    AddPartitions,
+    AlterTopicConfigs,
+    ConfigChange,
+    CreateAcl,
+    CreateTopic,
+    DeleteAcl,
+    DeleteTopic,
+    PartitionMove,
+    Plan,
+    Reassign,
+    SetBrokerConfigs,
+    sort_actions,
+)
+from kafkaform.apply import missing_capabilities
+from kafkaform.cluster.port import (
+    ConfigEntry,
+    ConfigSource,
+    ObservedState,
+)
+from kafkaform.errors import KafkaformError
+from kafkaform.fingerprint import (
+    desired_hash,
+    is_throttle_key,
+    observed_summary,
+    summary_fingerprint,
+)
+from kafkaform.kafka_configs import BROKER_CONFIGS, TOPIC_CONFIGS
+from kafkaform.model import (
+    AclBinding,
+    DesiredState,
+    PlacementStrategy,
+    TopicSpec,
+)
+from kafkaform.placement import RackLayout
+from kafkaform.placement.kafka_default import assign_replicas
+from kafkaform.policies import check_cluster_policies
+from kafkaform.problems import Problem, Severity
+from kafkaform.units import normalize_config_value
+
+Assignment = list[list[int]]
+Brokers = dict[int, str | None]
+
+@dataclass(frozen=True)
+class Targets:
+    """`--target` selections: only these resources are planned.
+
+    Written as `topic/NAME`, `acl/PRINCIPAL` or `broker-configs`.
+    """
+
+    topics: frozenset[str] = frozenset()
+    principals: frozenset[str] = frozenset()
+    broker_configs: bool = False
+
+    @classmethod
+    def parse(cls, specs: Iterable[str]) -> Targets:
+        topics: set[str] = set()
+        principals: set[str] = set()
+        broker_configs = False
+        for spec in specs:
+            kind, _, name = spec.partition("/")
+            if kind == "topic" and name:
+                topics.add(name)
+            elif kind == "acl" and name:
+                principals.add(name)
+            elif spec == "broker-configs":
+                broker_configs = True
+            else:
+                raise KafkaformError(
+                    f"--target {spec!r}: expected topic/NAME, acl/PRINCIPAL or broker-configs"
+                )
+        return cls(frozenset(topics), frozenset(principals), broker_configs)
+
+
+def plan(desired: DesiredState, observed: ObservedState, targets: Targets | None = None) -> Plan:
+    """Everything that must change for the cluster to match `desired`, in apply order."""
+    planner = _Planner(desired, observed, targets)
+    planner.run()
+    summary = observed_summary(observed)
+    result = Plan(
+        environment=desired.environment,
+        cluster_id=observed.cluster.cluster_id,
+        observed_fingerprint=summary_fingerprint(summary),
+        desired_hash=desired_hash(desired),
+        actions=sort_actions(planner.actions),
+        warnings=_sorted(planner.warnings),
+        observed_summary=summary,
+    )
+    # Refuse now what apply would refuse before its first write.
+    unsupported = missing_capabilities(
+        result, observed.capabilities, observed.cluster.address or "the given address"
+    )
+    planner.errors += [Problem(None, None, "cluster", message) for message in unsupported]
+    return replace(result, errors=_sorted(planner.errors))
+
+
+def _sorted(problems: list[Problem]) -> tuple[Problem, ...]:
+    """Unique, by file and line (cluster-wide findings, without a file, first)."""
+    return tuple(sorted(set(problems), key=lambda p: (
+        p.file or "", p.line or 0, p.path, p.message, p.severity)))
+
+
+@dataclass
+class _Planner:
+    desired: DesiredState
+    observed: ObservedState
+    targets: Targets | None
+    actions: list[Action] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
+    # Replicas may live on: the cluster's brokers minus those being decommissioned.
+    brokers: Brokers = field(init=False)
+    layout: RackLayout = field(init=False)
+    # Replicas per broker across all topics, as planned so far (see `_place`).
+    _load: Counter[int] | None = None
+
+    def __post_init__(self) -> None:
+        leaving = set(self.desired.decommission)
+        self.brokers = {b: r for b, r in self.observed.racks.items() if b not in leaving}
+        self.layout = RackLayout(self.brokers)
+
+    def run(self) -> None:
+        self._check_cluster_id()
+        self._add_problems(check_cluster_policies(self.desired, self.observed))
+        if self._selects_broker_configs():
+            self._broker_configs()
+        reassigning = self._topics_being_reassigned()
+        existing = self.observed.topics
+        targets: dict[str, Assignment] = {}
+        reasons: dict[str, list[str]] = {}
+        for name in sorted(self.desired.topics):
+            spec = self.desired.topics[name]
+            if not self._selects_topic(name):
+                continue
+            if name not in existing:
+                self._create_topic(spec)
+                continue
+            self._topic_configs(spec)
+            if name in reassigning:
+                self._warn(spec, "partitions", "a partition reassignment is in progress: "
+                           "partitions and replicas are not planned until it finishes")
+                continue
+            self._add_partitions(spec)
+            planned = self._replica_target(spec)
+            if planned is not None:
+                targets[name], reasons[name] = planned
+        if self.desired.rebalance:
+            self._rebalance(targets)
+        for name, target in sorted(targets.items()):
+            self._reassign(self.desired.topics[name], target, reasons[name])
+        self._warn_decommission_leftovers()
+        self._delete_topics()
+        self._acls()
+
+    # --- selection ----------------------------------------------------------
+    def _selects_topic(self, name: str) -> bool:
+        if not self.desired.scope.topics.manages(name):
+            return False
+        return self.targets is None or name in self.targets.topics
+
+    def _selects_acl(self, binding: AclBinding) -> bool:
+        return self.targets is None or binding.principal in self.targets.principals
+
+    def _selects_broker_configs(self) -> bool:
+        return self.targets is None or self.targets.broker_configs
+
+    # --- problems -----------------------------------------------------------
+    def _add_problems(self, problems: Iterable[Problem]) -> None:
+        for problem in problems:
+            (self.errors if problem.is_error else self.warnings).append(problem)
+
+    def _problem(self, spec: TopicSpec | None, key: str, message: str, severity: Severity) -> None:
+        source = spec.source if spec else None
+        path = f"topics[{spec.name}].{key}" if spec else key
+        problem = Problem(
+            source.file if source else None, source.line if source else None, path, message,
+            severity,
+        )
+        self._add_problems([problem])
+
+    def _warn(self, spec: TopicSpec | None, key: str, message: str) -> None:
+        self._problem(spec, key, message, Severity.WARNING)
+
+    def _refuse(self, spec: TopicSpec | None, key: str, message: str) -> None:
+        self._problem(spec, key, message, Severity.ERROR)
+
+    def _check_cluster_id(self) -> None:
+        expected = self.desired.cluster.cluster_id
+        actual = self.observed.cluster.cluster_id
+        if expected and expected != actual:
+            self._refuse(None, "cluster.clusterId",
+                         f"the environment is for cluster {expected}, but the cluster at "
+                         f"{self.observed.cluster.address or 'the given address'} is {actual}")
+
+    # --- broker configs -----------------------------------------------------
+    def _broker_configs(self) -> None:
+        observed = self.observed.broker_configs
+        changes: list[ConfigChange] = []
+        for key, value in sorted(self.desired.broker_configs.items()):
+            entry = observed.get(key)
+            if _unplannable(entry):
+                self._warn(None, f"cluster.brokerConfigs.{key}",
+                           "read-only or sensitive on the cluster: not planned")
+                continue
+            if entry is None or not _same_value(key, entry.value, value):
+                changes.append(ConfigChange(key, entry.value if entry else None, value))
+        if self.desired.scope.delete_broker_configs:
+            for key, entry in sorted(observed.items()):
+                if (
+                    entry.source is ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG
+                    and key not in self.desired.broker_configs
+                    and not is_throttle_key(key)
+                    and not entry.read_only
+                ):
+                    catalog = BROKER_CONFIGS.get(key)
+                    changes.append(
+                        ConfigChange(key, entry.value, None, catalog.default if catalog else None)
+                    )
+        if changes:
+            self.actions.append(SetBrokerConfigs(
+                tuple(changes),
+                reason="cluster.brokerConfigs differs from the cluster-wide dynamic defaults",
+            ))
+
+    # --- topics -------------------------------------------------------------
+    def _create_topic(self, spec: TopicSpec) -> None:
+        brokers = self.brokers
+        if spec.replication_factor > len(brokers):
+            self._refuse(spec, "replicationFactor",
+                         f"replication factor {spec.replication_factor} is more than the "
+                         f"{len(brokers)} live brokers")
+            return
+        assignment = self._new_topic_assignment(spec, brokers)
+        self.actions.append(CreateTopic(
+            topic=spec.name,
+            partitions=spec.partitions,
+            replication_factor=spec.replication_factor,
+            configs={k: v for k, v in sorted(spec.configs.items()) if not is_throttle_key(k)},
+            assignment=assignment,
+            reason=f"declared at {_where(spec)}, not on the cluster",
+            sizing=_sizing(spec),
+        ))
+
+    def _new_topic_assignment(
+        self, spec: TopicSpec, brokers: Brokers
+    ) -> tuple[tuple[int, ...], ...] | None:
+        if spec.placement is PlacementStrategy.STATIC:
+            return spec.assignment
+        if spec.placement is PlacementStrategy.RACK_SPREAD and _any_rack(brokers):
+            # Born spread: Kafka's round robin (rack-aware when every broker
+            # has a rack), started at a broker derived from the name so the
+            # leaders of many topics do not pile up, then spread where needed.
+            start = zlib.crc32(spec.name.encode()) % len(brokers)
+            racks = brokers if None not in brokers.values() else dict.fromkeys(brokers)
+            born = assign_replicas(spec.partitions, spec.replication_factor, racks, start)
+            return _frozen(placement.spread_racks(born, brokers))
+        return None
+
+    def _topic_configs(self, spec: TopicSpec) -> None:
+        observed = self.observed.topic_configs.get(spec.name, {})
+        changes: list[ConfigChange] = []
+        for key, value in sorted(spec.configs.items()):
+            entry = observed.get(key)
+            if is_throttle_key(key):
+                continue
+            if _unplannable(entry):
+                self._warn(spec, f"configs.{key}", "read-only or sensitive on the cluster: "
+                           "not planned")
+                continue
+            if entry is None or not _same_value(key, entry.value, value):
+                changes.append(ConfigChange(key, entry.value if entry else None, value))
+        for key, entry in sorted(observed.items()):
+            if (
+                entry.source is ConfigSource.DYNAMIC_TOPIC_CONFIG
+                and key not in spec.configs
+                and not is_throttle_key(key)
+                and not _unplannable(entry)
+            ):
+                changes.append(ConfigChange(key, entry.value, None, self._revert_default(key)))
+        if changes:
+            self.actions.append(AlterTopicConfigs(
+                spec.name, tuple(sorted(changes, key=lambda c: c.key)),
+                reason=f"configs differ from {_where(spec)}",
+            ))
+
+    def _revert_default(self, key: str) -> str | None:
+        """The value a topic override falls back to: the cluster default, else Kafka's."""
+        catalog = TOPIC_CONFIGS.get(key)
+        if catalog is None:
+            return None
+        broker_entry = self.observed.broker_configs.get(catalog.broker_synonym or "")
+        if broker_entry is not None and broker_entry.value is not None:
+            return broker_entry.value
+        return catalog.default
+
+    def _add_partitions(self, spec: TopicSpec) -> None:
+        info = self.observed.topics[spec.name]
+        current = len(info.partitions)
+        if spec.partitions < current:
+            self._refuse(spec, "partitions",
+                         f"topic {spec.name} has {current} partitions, the files ask for "
+                         f"{spec.partitions}: partitions can only grow (kafkaform never "
+                         "recreates a topic)")
+            return
+        if spec.partitions == current:
+            return
+        if spec.keyed or self._is_compacted(spec):
+            why = "keyed: true" if spec.keyed else "cleanup.policy=compact"
+            self._warn(spec, "partitions",
+                       f"growing {spec.name} from {current} to {spec.partitions} partitions "
+                       f"changes which partition each key maps to ({why})")
+        self.actions.append(AddPartitions(
+            topic=spec.name,
+            before=current,
+            after=spec.partitions,
+            assignment=self._new_partitions_assignment(spec, info.assignment),
+            reason=f"{_where(spec)} asks for {spec.partitions} partitions",
+            sizing=_sizing(spec),
+        ))
+
+    def _new_partitions_assignment(
+        self, spec: TopicSpec, current: Assignment
+    ) -> tuple[tuple[int, ...], ...] | None:
+        if spec.placement is PlacementStrategy.STATIC and spec.assignment is not None:
+            return spec.assignment[len(current):]
+        if spec.placement is PlacementStrategy.RACK_SPREAD:
+            brokers = self.brokers
+            return _frozen(placement.extend_partitions(
+                current, spec.partitions, brokers, spread=True
+            ))
+        return None
+
+    def _is_compacted(self, spec: TopicSpec) -> bool:
+        policy = spec.configs.get("cleanup.policy")
+        if policy is None:
+            entry = self.observed.topic_configs.get(spec.name, {}).get("cleanup.policy")
+            policy = entry.value if entry else None
+        return "compact" in (policy or "").split(",")
+
+    # --- replicas -----------------------------------------------------------
+    def _replica_target(self, spec: TopicSpec) -> tuple[Assignment, list[str]] | None:
+        """Where the existing partitions' replicas should be and why; None when refused."""
+        current = self.observed.topics[spec.name].assignment
+        brokers = self.brokers
+        if spec.replication_factor > len(brokers):
+            self._refuse(spec, "replicationFactor",
+                         f"replication factor {spec.replication_factor} is more than the "
+                         f"{len(brokers)} live brokers")
+            return None
+        if spec.placement is PlacementStrategy.STATIC and spec.assignment is not None:
+            target = [list(r) for r in spec.assignment[: len(current)]]
+            unknown = sorted({b for r in target for b in r} - set(brokers))
+            if unknown:
+                self._refuse(spec, "placement",
+                             f"static placement uses brokers {unknown} that are not live "
+                             "(or are being decommissioned)")
+                return None
+            return target, [f"static placement at {_where(spec)}"]
+        steps = []
+        leaving = set(self.desired.decommission) & {b for r in current for b in r}
+        if leaving:
+            steps.append((
+                f"decommission broker{'s' if len(leaving) > 1 else ''} "
+                f"{', '.join(map(str, sorted(leaving)))}",
+                lambda a, load: placement.decommission(a, leaving, self.observed.racks,
+                                                       load=load),
+            ))
+        rf = sorted({len(r) for r in current})
+        if rf != [spec.replication_factor]:
+            steps.append((
+                f"replication factor {'/'.join(map(str, rf))} → {spec.replication_factor}",
+                lambda a, load: placement.set_replication_factor(
+                    a, spec.replication_factor, brokers, load=load),
+            ))
+        if spec.placement is PlacementStrategy.RACK_SPREAD:
+            crowded = sum(self.layout.excess(r) > 0 for r in current)
+            if crowded:
+                steps.append((
+                    f"rack-spread: {crowded} partitions have too many replicas on one rack",
+                    lambda a, load: placement.spread_racks(a, brokers, load=load),
+                ))
+        if not steps:
+            return current, []
+        return self._place(current, [change for _, change in steps]), [why for why, _ in steps]
+
+    def _place(self, current: Assignment, changes) -> Assignment:
+        """Chain placement changes, each seeing the other topics' replicas as load.
+
+        The running load makes many topics' choices add up to a balanced
+        cluster (as `placement.across_topics`), at the cost of one count of
+        all replicas, taken only when some topic needs to move.
+        """
+        if self._load is None:
+            self._load = Counter(b for info in self.observed.topics.values()
+                                 for p in info.partitions for b in p.replicas)
+        own = Counter(b for r in current for b in r)
+        others = self._load - own
+        target = current
+        for change in changes:
+            target = change(target, others)
+        self._load = others + Counter(b for r in target for b in r)
+        return target
+
+    def _rebalance(self, targets: dict[str, Assignment]) -> None:
+        movable = {
+            name: target for name, target in targets.items()
+            if self.desired.topics[name].placement is not PlacementStrategy.STATIC
+        }
+        targets.update(placement.rebalance(movable, self.brokers))
+
+    def _reassign(self, spec: TopicSpec, target: Assignment, reasons: list[str]) -> None:
+        current = self.observed.topics[spec.name].assignment
+        moves = tuple(
+            PartitionMove(p, tuple(before), tuple(after))
+            for p, (before, after) in enumerate(zip(current, target, strict=False))
+            if list(before) != list(after)
+        )
+        if self.desired.rebalance and spec.placement is not PlacementStrategy.STATIC:
+            reasons = [*reasons, "rebalance: even out replicas and leaders across brokers"]
+        if moves:
+            self.actions.append(Reassign(spec.name, moves, reason="; ".join(reasons)))
+
+    def _topics_being_reassigned(self) -> set[str]:
+        return {
+            tp.topic for tp, r in self.observed.reassignments.items() if r.adding or r.removing
+        }
+
+    def _warn_decommission_leftovers(self) -> None:
+        leaving = set(self.desired.decommission)
+        if not leaving:
+            return
+        left = sorted(
+            name for name, info in self.observed.user_topics().items()
+            if not self._selects_topic(name) or name not in self.desired.topics
+            if leaving & {b for r in info.assignment for b in r}
+        )
+        if left:
+            shown = ", ".join(left[:5]) + (f" and {len(left) - 5} more" if len(left) > 5 else "")
+            self._warn(None, "decommission",
+                       f"{len(left)} topics not declared in the files keep replicas on broker(s) "
+                       f"{', '.join(map(str, sorted(leaving)))}: {shown}")
+
+    # --- deletes ------------------------------------------------------------
+    def _delete_topics(self) -> None:
+        if not self.desired.scope.topics.delete:
+            return
+        for name, info in sorted(self.observed.user_topics().items()):
+            if name not in self.desired.topics and self._selects_topic(name):
+                self.actions.append(DeleteTopic(
+                    name, len(info.partitions),
+                    reason="not in the files, and manage.topics.delete is on",
+                ))
+
+    # --- ACLs ---------------------------------------------------------------
+    def _acls(self) -> None:
+        wanted = {b for b in self.desired.acls if self._selects_acl(b)}
+        if self.observed.acls is None:
+            if wanted:
+                self._warn(None, "acls", "the cluster cannot list ACLs (no authorizer, or the "
+                           "API is missing): ACLs are not planned")
+            return
+        scope = self.desired.scope.acls
+        outside = sorted(b for b in wanted if not scope.manages(b))
+        if outside:
+            self._warn(None, "acls", f"{len(outside)} ACL bindings are for principals outside "
+                       "manage.acls.principals and are not planned")
+        for binding in sorted(wanted - self.observed.acls):
+            if scope.manages(binding):
+                source = self.desired.acl_sources.get(binding)
+                self.actions.append(CreateAcl(
+                    binding, reason=f"declared at {source}" if source else "declared in the files"
+                ))
+        if scope.delete:
+            for binding in sorted(self.observed.acls - self.desired.acls):
+                if scope.manages(binding) and self._selects_acl(binding):
+                    self.actions.append(DeleteAcl(
+                        binding, reason="not in the files, and manage.acls.delete is on"
+                    ))
+
+
+# --- small pure helpers -----------------------------------------------------
+def _unplannable(entry: ConfigEntry | None) -> bool:
+    return entry is not None and (entry.read_only or entry.sensitive)
+
+
+def _same_value(key: str, observed: str | None, desired: str) -> bool:
+    return observed is not None and _canonical(key, observed) == _canonical(key, desired)
+
+
+@lru_cache(maxsize=4096)
+def _canonical(key: str, value: str) -> str:
+    """Kafka's form of a value; list configs compare as sets ("compact,delete")."""
+    try:
+        normal = normalize_config_value(key, value)
+    except ValueError:
+        normal = value
+    catalog = TOPIC_CONFIGS.get(key) or BROKER_CONFIGS.get(key)
+    if catalog is not None and catalog.type == "list":
+        return ",".join(sorted(item.strip() for item in normal.split(",")))
+    return normal
+
+
+def _any_rack(brokers: Brokers) -> bool:
+    """Without any rack, spreading means nothing: leave placement to Kafka."""
+    return any(rack is not None for rack in brokers.values())
+
+
+def _frozen(assignment: Assignment) -> tuple[tuple[int, ...], ...]:
+    return tuple(tuple(r) for r in assignment)
+
+
+def _where(spec: TopicSpec) -> str:
+    return str(spec.source) if spec.source else "the files"
+
+
+def _sizing(spec: TopicSpec) -> str | None:
+    """"120000/s ÷ 40000/s × 1.5", shown next to a partition count sized from throughput."""
+    s = spec.sizing
+    if s is None:
+        return None
+    return f"{_number(s.throughput)}/s ÷ {_number(s.per_partition)}/s × {_number(s.factor)}"
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+

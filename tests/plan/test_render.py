@@ -1,0 +1,148 @@
+"""Renderers: golden outputs for the fixed scenario, summary lines, secrets, big plans.
+
+Regenerate the goldens after an intended change with
+`KAFKAFORM_UPDATE_GOLDEN=1 pytest tests/plan/test_render.py` and review the diff.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import pytest
+
+from kafkaform.actions import (
+    AlterTopicConfigs,
+    ConfigChange,
+    CreateAcl,
+    CreateTopic,
+    PartitionMove,
+    Plan,
+    Reassign,
+)
+from kafkaform.model import AclBinding, AclOperation, PatternType, ResourceType
+from kafkaform.problems import Problem
+from kafkaform.render.json import render_json
+from kafkaform.render.markdown import GITHUB_COMMENT_LIMIT, render_markdown
+from kafkaform.render.summary import NO_CHANGES, PlanSummary
+from kafkaform.render.text import config_change_line, print_plan, render_text
+from tests.plan.scenario import SECRET, scenario_plan
+
+GOLDEN = Path(__file__).parent / "golden"
+RENDERERS = {"plan.txt": render_text, "plan.json": render_json, "plan.md": render_markdown}
+
+
+@pytest.mark.parametrize("name", RENDERERS)
+def test_golden_output(name):
+    rendered = RENDERERS[name](scenario_plan())
+    golden = GOLDEN / name
+    if os.environ.get("KAFKAFORM_UPDATE_GOLDEN"):
+        golden.parent.mkdir(exist_ok=True)
+        golden.write_text(rendered, encoding="utf-8")
+    assert rendered == golden.read_text(encoding="utf-8")
+
+
+def empty_plan(**kwargs) -> Plan:
+    return Plan("dev", "c1", "sha256:" + "0" * 64, "sha256:" + "1" * 64, **kwargs)
+
+
+def reassign(moves: int) -> Reassign:
+    return Reassign("t", tuple(PartitionMove(p, (1, 2), (1, 3)) for p in range(moves)))
+
+
+@pytest.mark.parametrize(
+    ("actions", "line"),
+    [
+        ((), NO_CHANGES),
+        ((CreateTopic("a", 1, 1), CreateTopic("b", 1, 1), CreateTopic("c", 1, 1),
+          AlterTopicConfigs("d", (ConfigChange("k", "1", "2"),)),
+          AlterTopicConfigs("e", (ConfigChange("k", "1", "2"),)), reassign(24)),
+         "Plan: 3 to create, 2 to change, 0 to destroy, 1 reassignment (24 replica moves)."),
+        ((reassign(1), Reassign("u", reassign(2).moves)),
+         "Plan: 0 to create, 0 to change, 0 to destroy, 2 reassignments (3 replica moves)."),
+    ],
+)
+def test_summary_line(actions, line):
+    plan = empty_plan(actions=actions)
+    assert PlanSummary.of(plan).line() == line
+    assert render_text(plan).rstrip().endswith(line)
+
+
+def test_no_changes_is_said_plainly():
+    assert render_text(empty_plan()).splitlines()[-1] == (
+        "No changes. The cluster matches the desired state.")
+
+
+@pytest.mark.parametrize(
+    ("change", "line"),
+    [
+        (ConfigChange("retention.ms", "86400000", None, "604800000"),
+         "~ retention.ms: 86400000 → (default 604800000)"),
+        (ConfigChange("retention.ms", "86400000", None), "~ retention.ms: 86400000 → (default)"),
+        (ConfigChange("retention.ms", "1", "2"), "~ retention.ms: 1 → 2"),
+        (ConfigChange("retention.ms", None, "2"), "+ retention.ms: 2"),
+    ],
+)
+def test_config_change_lines(change, line):
+    assert config_change_line(change) == line
+
+
+def test_reassign_shows_partitions_leaders_and_broker_counts():
+    action = Reassign("t", (PartitionMove(0, (1, 2), (3, 2)), PartitionMove(1, (2, 1), (2, 3))))
+    text = render_text(empty_plan(actions=(action,)))
+    assert "± partition 0: [1, 2] → [3, 2]  +3  -1  leader 1 → 3" in text
+    assert "± partition 1: [2, 1] → [2, 3]  +3  -1\n" in text
+    assert "1: 2 → 0, 2: 2 → 2, 3: 0 → 2" in text
+
+
+def test_colour_only_when_asked():
+    plan = empty_plan(actions=(CreateTopic("a", 1, 1),))
+    plain, coloured = io.StringIO(), io.StringIO()
+    print_plan(plan, plain, color=False)
+    print_plan(plan, coloured, color=True)
+    assert plain.getvalue() == render_text(plan) and "\x1b[" not in plain.getvalue()
+    assert "\x1b[" in coloured.getvalue()
+
+
+def test_errors_are_rendered_in_every_format():
+    plan = empty_plan(errors=(Problem("t.yaml", 3, "topics[a].partitions", "cannot shrink"),))
+    for render in RENDERERS.values():
+        assert "cannot shrink" in render(plan)
+    assert "> [!CAUTION]" in render_markdown(plan)
+
+
+@pytest.mark.parametrize("render", RENDERERS.values(), ids=RENDERERS)
+def test_secrets_never_appear(render):
+    """The scenario has a client sasl.password and sensitive broker/topic configs."""
+    output = render(scenario_plan())
+    assert SECRET not in output
+    assert "sasl.password" not in output and "ssl.secret" not in output
+
+
+def big_plan(topics: int) -> Plan:
+    binding = AclBinding("User:x", ResourceType.TOPIC, "t", PatternType.LITERAL,
+                         AclOperation.READ)
+    actions = [CreateTopic(f"topic.{i:05}", 12, 3, {"retention.ms": "1000"}, reason="new")
+               for i in range(topics)]
+    actions += [Reassign(f"moved.{i:05}", tuple(PartitionMove(p, (1, 2, 3), (4, 5, 6))
+                                               for p in range(60))) for i in range(topics // 10)]
+    actions.append(CreateAcl(binding))
+    warnings = tuple(Problem(None, None, "x", f"warning {i}") for i in range(100))
+    return empty_plan(actions=tuple(actions), warnings=warnings)
+
+
+@pytest.mark.parametrize("topics", [500, 5000])
+def test_markdown_stays_under_the_comment_limit_and_counts_what_it_cuts(topics):
+    text = render_markdown(big_plan(topics))
+    assert len(text) < GITHUB_COMMENT_LIMIT
+    assert f"Plan: {topics + 1} to create" in text
+    assert "more resources not shown in detail" in text
+    assert "… and 75 more" in text  # warnings beyond the first 25
+    assert text.count("<details>") == text.count("</details>")
+    assert "more lines" in text  # a 60-partition reassignment is cut
+
+
+def test_small_markdown_plan_is_not_cut():
+    text = render_markdown(scenario_plan())
+    assert "not shown" not in text and "more lines" not in text
