@@ -166,7 +166,7 @@ def describe_action(action: Action) -> str:
             return f"cluster-wide broker configs: {_changes(action.changes)}"
         case CreateTopic():
             return (
-                f"create topic {action.topic} ({action.partitions} partitions, "
+                f"create topic {action.topic} ({_count(action.partitions, 'partition')}, "
                 f"RF {action.replication_factor})"
             )
         case AlterTopicConfigs():
@@ -175,16 +175,20 @@ def describe_action(action: Action) -> str:
             return f"topic {action.topic} partitions {action.before} → {action.after}"
         case Reassign():
             return (
-                f"reassign {len(action.moves)} partitions of {action.topic} "
-                f"({action.replica_moves} replica moves)"
+                f"reassign {_count(len(action.moves), 'partition')} of {action.topic} "
+                f"({_count(action.replica_moves, 'replica move')})"
             )
         case CreateAcl():
             return f"create ACL {action.binding.describe()}"
         case DeleteAcl():
             return f"delete ACL {action.binding.describe()}"
         case DeleteTopic():
-            return f"delete topic {action.topic} ({action.partitions} partitions)"
+            return f"delete topic {action.topic} ({_count(action.partitions, 'partition')})"
     raise TypeError(f"unknown action {action!r}")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _changes(changes: Sequence[ConfigChange]) -> str:

@@ -121,11 +121,11 @@ def test_failed_topic_creation_skips_its_dependents_and_not_other_topics():
 
     outcome = {executor.describe_action(r.action): r.status for r in report.results}
     assert [d for d, s in outcome.items() if s is Status.DONE] == [
-        "create topic b (1 partitions, RF 3)",
+        "create topic b (1 partition, RF 3)",
         "topic b configs: retention.ms: 1000",
         "create ACL allow User:x READ on topic b from *",
     ]
-    assert outcome["create topic a (1 partitions, RF 3)"] is Status.FAILED
+    assert outcome["create topic a (1 partition, RF 3)"] is Status.FAILED
     skipped = report.with_status(Status.NOT_ATTEMPTED)
     assert len(skipped) == 2
     assert all("create topic a" in r.detail for r in skipped)

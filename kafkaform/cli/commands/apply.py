@@ -1,0 +1,318 @@
+"""`kafkaform apply` and `kafkaform force-unlock`.
+
+Apply is the one command that writes. Everything before the first write runs
+through a read-only admin (validate, observe, plan, fingerprint check), the
+cluster id guard and the apply lock come before any write, and the result is
+reported action by action (`kafkaform.apply`).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from kafkaform import lock
+from kafkaform.actions import Plan
+from kafkaform.apply import ApplyRefused, ApplyReport, apply_plan, ensure_cluster_identity
+from kafkaform.cli.app import app
+from kafkaform.cli.common import (
+    EXIT_ERROR,
+    EXIT_INVALID,
+    EXIT_OK,
+    BootstrapOpt,
+    CommandConfigOpt,
+    EnvArg,
+    resolve_environment,
+)
+from kafkaform.cluster.port import ClusterAdmin
+from kafkaform.errors import KafkaformError
+from kafkaform.model import DesiredState
+from kafkaform.progress import Reporter, make_reporter
+from kafkaform.units import parse_duration_ms
+
+
+class Exit(KafkaformError):
+    """Stop the command with this exit code after its message was printed."""
+
+    def __init__(self, code: int, message: str = "") -> None:
+        self.code = code
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class LockOptions:
+    wait: timedelta = timedelta(0)
+    stale_after: timedelta = lock.DEFAULT_STALE_AFTER
+
+
+def say(message: str = "") -> None:
+    print(message, flush=True)
+
+
+def load_desired(env_path: Path) -> DesiredState:
+    """Validate the environment; print its problems; stop with exit 3 if invalid."""
+    from kafkaform.validate import validate_environment
+
+    result = validate_environment(env_path)
+    for problem in result.problems:
+        print(problem.render(), file=sys.stderr)
+    if not result.ok or result.desired is None:
+        raise Exit(EXIT_INVALID, f"environment {env_path} is invalid: nothing was applied")
+    return result.desired
+
+
+def connect(
+    desired: DesiredState, bootstrap: str | None, command_config: Path | None
+) -> ClusterAdmin:
+    from kafkaform.cluster.connect import open_admin
+
+    return open_admin(
+        desired, bootstrap=bootstrap, command_config=command_config, snapshot=None, read_only=False
+    )
+
+
+def plan_live(desired: DesiredState, admin: ClusterAdmin) -> Plan:
+    """Observe through a read-only view and plan: no write can happen here."""
+    from kafkaform.cluster.readonly import ReadOnlyAdmin
+    from kafkaform.observe import observe
+    from kafkaform.plan import plan
+
+    return plan(desired, observe(ReadOnlyAdmin(admin)))
+
+
+def show_plan(plan: Plan) -> None:
+    from kafkaform.render.text import print_plan
+
+    print_plan(plan, sys.stdout, color=sys.stdout.isatty())
+    sys.stdout.flush()
+
+
+def ensure_unchanged(plan: Plan, admin: ClusterAdmin) -> None:
+    """Refuse a plan whose cluster state has changed since it was computed."""
+    from kafkaform.cluster.readonly import ReadOnlyAdmin
+    from kafkaform.fingerprint import fingerprint_diff, observed_summary, summary_fingerprint
+    from kafkaform.observe import observe
+
+    now = observed_summary(observe(ReadOnlyAdmin(admin)))
+    if summary_fingerprint(now) == plan.observed_fingerprint:
+        return
+    changes = fingerprint_diff(plan.observed_summary, now) if plan.observed_summary else []
+    what = "; ".join(changes) or "its fingerprint differs (the plan file has no summary)"
+    raise ApplyRefused(
+        f"the cluster changed since this plan was made: {what}; re-run plan (nothing was applied)"
+    )
+
+
+def check_saved_plan(plan: Plan, desired: DesiredState, plan_file: Path) -> None:
+    """A saved plan must be for this environment, as the files now declare it."""
+    from kafkaform.fingerprint import desired_hash
+
+    if plan.environment != desired.environment:
+        raise ApplyRefused(
+            f"{plan_file} is a plan for environment {plan.environment!r}, not "
+            f"{desired.environment!r}; nothing was applied"
+        )
+    if plan.desired_hash != desired_hash(desired):
+        raise ApplyRefused(
+            f"the files of environment {desired.environment} changed since {plan_file} was "
+            "made, so it is not the plan that was reviewed; re-run plan (nothing was applied)"
+        )
+
+
+def confirm(auto_approve: bool) -> None:
+    if auto_approve:
+        return
+    if not sys.stdin.isatty():
+        raise Exit(
+            EXIT_ERROR,
+            "refusing to ask for approval: stdin is not a terminal. Review the plan, then "
+            "re-run with --auto-approve, or apply a saved plan file (kafkaform plan --out)",
+        )
+    answer = typer.prompt("Type yes to apply", default="", show_default=False)
+    if answer.strip() != "yes":
+        raise Exit(EXIT_ERROR, "apply cancelled: nothing was applied")
+
+
+def execute(
+    plan: Plan,
+    desired: DesiredState,
+    admin: ClusterAdmin,
+    reporter: Reporter,
+    locking: LockOptions,
+) -> ApplyReport:
+    """Under the cluster's lock: re-check the cluster is as planned, apply, verify."""
+    with lock.holding(
+        admin,
+        environment=desired.environment,
+        stale_after=locking.stale_after,
+        wait=locking.wait,
+        warn=reporter.warning,
+    ):
+        # The cluster may have moved while the plan was reviewed or waited for the lock.
+        ensure_unchanged(plan, admin)
+        return apply_plan(plan, admin, reporter=reporter, desired=desired)
+
+
+def run_apply(
+    env_path: Path,
+    *,
+    plan_file: Path | None = None,
+    auto_approve: bool = False,
+    bootstrap: str | None = None,
+    command_config: Path | None = None,
+    locking: LockOptions = LockOptions(),
+    reporter: Reporter | None = None,
+) -> ApplyReport | None:
+    """The whole apply; None when there was nothing to do. Raises `Exit` to stop."""
+    desired = load_desired(env_path)
+    admin = connect(desired, bootstrap, command_config)
+    try:
+        ensure_cluster_identity(
+            desired.cluster.cluster_id,
+            admin.describe_cluster(),
+            f"environment {desired.environment}",
+        )
+        if plan_file is None:
+            plan = plan_live(desired, admin)
+        else:
+            from kafkaform.planfile import load_plan
+
+            plan = load_plan(plan_file)
+            check_saved_plan(plan, desired, plan_file)
+        show_plan(plan)
+        if plan.errors:
+            raise Exit(EXIT_ERROR, "the plan has errors and cannot be applied: nothing was applied")
+        if plan.is_empty:
+            say("Nothing to apply: the cluster already matches the environment.")
+            return None
+        if plan_file is None:
+            confirm(auto_approve)
+        report = execute(plan, desired, admin, reporter or make_reporter(), locking)
+    finally:
+        admin.close()
+    say(outcome_line(report))
+    return report
+
+
+def outcome_line(report: ApplyReport) -> str:
+    """The last line of an apply: truthful about what was and was not done."""
+    from kafkaform.progress import Status
+
+    done, failed, skipped = (len(report.with_status(s)) for s in Status)
+    if report.ok:
+        return f"Apply complete: {done} action(s) done, and the cluster matches the environment."
+    parts = [f"{done} done", f"{failed} failed", f"{skipped} not attempted"]
+    tail = ""
+    if report.stopped:
+        tail += f" The apply stopped: {report.stopped}."
+    if report.not_converged:
+        tail += f" {len(report.not_converged)} change(s) did not converge (see the table)."
+    return (
+        f"Apply FAILED: {', '.join(parts)}.{tail} Fix the cause and run apply again: "
+        "it plans only what is left."
+    )
+
+
+@contextmanager
+def exit_codes() -> Iterator[None]:
+    """Expected failures become one line on stderr and their exit code."""
+    try:
+        yield
+    except Exit as stop:
+        if str(stop):
+            print(f"error: {stop}", file=sys.stderr)
+        raise typer.Exit(stop.code) from None
+    except KafkaformError as error:
+        print(f"error: {error}", file=sys.stderr)
+        raise typer.Exit(EXIT_ERROR) from None
+
+
+def parse_duration(option: str, value: str) -> timedelta:
+    try:
+        return timedelta(milliseconds=parse_duration_ms(value))
+    except ValueError as error:
+        raise typer.BadParameter(f"{error} (e.g. 30s, 10m, 1h)", param_hint=option) from None
+
+
+PlanFileArg = Annotated[
+    Path | None,
+    typer.Argument(
+        help="A plan saved with `kafkaform plan --out`; applied only if the cluster is unchanged.",
+        exists=True,
+        dir_okay=False,
+        show_default=False,
+    ),
+]
+
+
+@app.command()
+def apply(
+    env: EnvArg,
+    plan_file: PlanFileArg = None,
+    auto_approve: Annotated[
+        bool, typer.Option("--auto-approve", help="Apply without asking (for CI/CD).")
+    ] = False,
+    bootstrap: BootstrapOpt = None,
+    command_config: CommandConfigOpt = None,
+    lock_timeout: Annotated[
+        str,
+        typer.Option(
+            "--lock-timeout", help="How long to wait when another apply holds the lock (30s, 10m)."
+        ),
+    ] = "0s",
+    stale_lock_after: Annotated[
+        str,
+        typer.Option(
+            "--stale-lock-after", help="A lock older than this is taken over (its apply died)."
+        ),
+    ] = "1h",
+) -> None:
+    """Apply an environment (plan, review, apply) or a saved plan file."""
+    locking = LockOptions(
+        wait=parse_duration("--lock-timeout", lock_timeout),
+        stale_after=parse_duration("--stale-lock-after", stale_lock_after),
+    )
+    with exit_codes():
+        report = run_apply(
+            resolve_environment(env),
+            plan_file=plan_file,
+            auto_approve=auto_approve,
+            bootstrap=bootstrap,
+            command_config=command_config,
+            locking=locking,
+        )
+    raise typer.Exit(EXIT_OK if report is None or report.ok else EXIT_ERROR)
+
+
+@app.command("force-unlock")
+def force_unlock(
+    env: EnvArg,
+    bootstrap: BootstrapOpt = None,
+    command_config: CommandConfigOpt = None,
+) -> None:
+    """Remove the cluster's apply lock, whoever holds it (when its apply is gone)."""
+    with exit_codes():
+        desired = load_desired(resolve_environment(env))
+        admin = connect(desired, bootstrap, command_config)
+        try:
+            ensure_cluster_identity(
+                desired.cluster.cluster_id,
+                admin.describe_cluster(),
+                f"environment {desired.environment}",
+            )
+            existed, owner = lock.force_unlock(admin)
+        finally:
+            admin.close()
+    if not existed:
+        say("There is no apply lock on this cluster.")
+    elif owner is None:
+        say(f"Removed the apply lock ({lock.LOCK_TOPIC}); it named no owner.")
+    else:
+        say(f"Removed the apply lock held by {owner.describe(lock.utc_now())}.")
