@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import textwrap
 from pathlib import Path
 
@@ -196,3 +197,32 @@ def test_bad_duration_is_a_usage_error(tmp_path, cluster):
 
     assert result.exit_code == 2
     assert "--lock-timeout" in result.output
+
+
+def test_plan_with_errors_is_refused(tmp_path, cluster):
+    env = write_env(tmp_path / "env")
+    assert run("apply", str(env), "--auto-approve").exit_code == 0
+    text = (env / "environment.yaml").read_text()
+    (env / "environment.yaml").write_text(text.replace("partitions: 2", "partitions: 1"))
+
+    result = run("apply", str(env), "--auto-approve")
+
+    assert result.exit_code == 1
+    assert "the plan has errors and cannot be applied: nothing was applied" in result.output
+    assert len(cluster.list_topics()["users.profiles"].partitions) == 2
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(("answer", "approved"), [("yes\n", True), ("y\n", False), ("\n", False)])
+def test_only_the_word_yes_approves(monkeypatch, answer, approved):
+    monkeypatch.setattr("sys.stdin", Terminal(answer))
+
+    if approved:
+        apply_command.confirm(auto_approve=False)
+    else:
+        with pytest.raises(apply_command.Exit, match="apply cancelled: nothing was applied"):
+            apply_command.confirm(auto_approve=False)
