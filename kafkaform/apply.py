@@ -492,11 +492,9 @@ def _batch_for(phase: Phase, actions: list[Action], admin: ClusterAdmin) -> _Bat
                 title,
                 by_topic,
                 lambda keys: admin.delete_topics(list(keys)),
-                lambda errors: {
-                    k: "already deleted"
-                    for k, e in errors.items()
-                    if e.code == "UNKNOWN_TOPIC_OR_PARTITION"
-                },
+                lambda errors: dict.fromkeys(
+                    _with_code(errors, "UNKNOWN_TOPIC_OR_PARTITION"), "already deleted"
+                ),
             )
     raise ValueError(f"no batch for phase {phase!r}")
 
@@ -526,11 +524,15 @@ def _new_replicas(actions: list[AddPartitions]) -> tuple[tuple[int, ...], ...] |
     return tuple(r for a in lists for r in a)
 
 
+def _with_code(errors: dict[Hashable, ClusterError], code: str) -> list[Hashable]:
+    return [key for key, error in errors.items() if error.code == code]
+
+
 def _topics_already_created(
     admin: ClusterAdmin, by_topic: dict, errors: dict[Hashable, ClusterError]
 ) -> dict[Hashable, str]:
     """TOPIC_ALREADY_EXISTS is fine when the topic is exactly what was planned."""
-    names = [k for k, e in errors.items() if e.code == "TOPIC_ALREADY_EXISTS"]
+    names = _with_code(errors, "TOPIC_ALREADY_EXISTS")
     if not names:
         return {}
     live = admin.list_topics()
@@ -560,7 +562,7 @@ def _partitions_already_added(
     admin: ClusterAdmin, by_topic: dict, errors: dict[Hashable, ClusterError]
 ) -> dict[Hashable, str]:
     """INVALID_PARTITIONS is fine when the topic already has the planned count."""
-    names = [k for k, e in errors.items() if e.code == "INVALID_PARTITIONS"]
+    names = _with_code(errors, "INVALID_PARTITIONS")
     if not names:
         return {}
     live = admin.list_topics()

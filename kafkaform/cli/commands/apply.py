@@ -78,6 +78,23 @@ def connect(
     )
 
 
+def connect_guarded(
+    desired: DesiredState, bootstrap: str | None, command_config: Path | None
+) -> ClusterAdmin:
+    """Connect, and refuse a cluster other than the one the environment names."""
+    admin = connect(desired, bootstrap, command_config)
+    try:
+        ensure_cluster_identity(
+            desired.cluster.cluster_id,
+            admin.describe_cluster(),
+            f"environment {desired.environment}",
+        )
+    except BaseException:
+        admin.close()
+        raise
+    return admin
+
+
 def plan_live(desired: DesiredState, admin: ClusterAdmin) -> Plan:
     """Observe through a read-only view and plan: no write can happen here."""
     from kafkaform.cluster.readonly import ReadOnlyAdmin
@@ -172,13 +189,8 @@ def run_apply(
 ) -> ApplyReport | None:
     """The whole apply; None when there was nothing to do. Raises `Exit` to stop."""
     desired = load_desired(env_path)
-    admin = connect(desired, bootstrap, command_config)
+    admin = connect_guarded(desired, bootstrap, command_config)
     try:
-        ensure_cluster_identity(
-            desired.cluster.cluster_id,
-            admin.describe_cluster(),
-            f"environment {desired.environment}",
-        )
         if plan_file is None:
             plan = plan_live(desired, admin)
         else:
@@ -300,13 +312,8 @@ def force_unlock(
     """Remove the cluster's apply lock, whoever holds it (when its apply is gone)."""
     with exit_codes():
         desired = load_desired(resolve_environment(env))
-        admin = connect(desired, bootstrap, command_config)
+        admin = connect_guarded(desired, bootstrap, command_config)
         try:
-            ensure_cluster_identity(
-                desired.cluster.cluster_id,
-                admin.describe_cluster(),
-                f"environment {desired.environment}",
-            )
             existed, owner = lock.force_unlock(admin)
         finally:
             admin.close()

@@ -20,7 +20,7 @@ import yaml
 from kafkaform.cli.app import app
 from kafkaform.cli.commands.apply import (
     Exit,
-    connect,
+    connect_guarded,
     exit_codes,
     load_desired,
     plan_live,
@@ -49,7 +49,7 @@ def apply_or_fail(env_path: Path, bootstrap: str) -> None:
 def show_empty_plan(env_path: Path, bootstrap: str) -> None:
     """Plan again; the demo fails if anything is left to do."""
     desired = load_desired(env_path)
-    admin = connect(desired, bootstrap, None)
+    admin = connect_guarded(desired, bootstrap, None)
     try:
         plan = plan_live(desired, admin)
     finally:
