@@ -48,6 +48,10 @@ class Document:
     # ${VAR}s with no value and no default: (path, variable name). Whether that
     # is an error depends on where (validate.py), so they are not problems yet.
     unresolved: list[tuple[Path_, str]] = field(default_factory=list)
+    # Paths of the errors in `problems` (duplicate keys, unsupported tags).
+    error_paths: list[Path_] = field(default_factory=list)
+    # List items (`("topics", 3)`) left out of the build because they are invalid.
+    skipped: set[Path_] = field(default_factory=set)
 
     def line(self, path: Path_) -> int:
         """The line of `path`, or of its nearest written ancestor."""
@@ -193,7 +197,8 @@ def read_documents(path: Path, environ: Mapping[str, str] | None = None) -> list
                 Problem(file, line, format_path(data, where), message)
                 for line, where, message in builder.problems
             ]
-            documents.append(Document(file, data, builder.lines, problems, builder.unresolved))
+            documents.append(Document(file, data, builder.lines, problems, builder.unresolved,
+                                      [where for _, where, _ in builder.problems]))
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1

@@ -91,6 +91,8 @@ PRODUCE_TXN_OPS = (AclOperation.WRITE, AclOperation.DESCRIBE)
 CONSUME_TOPIC_OPS = (AclOperation.READ, AclOperation.DESCRIBE)
 CONSUME_GROUP_OPS = (AclOperation.READ,)
 
+# Lists whose items are loaded one by one (an invalid item is skipped).
+ITEM_LISTS = ("topics", "principals", "bindings")
 TOPIC_FIELDS = ("partitions", "replicationFactor", "placement", "keyed")
 POLICY_FIELDS = {
     "minReplicationFactor": "min_replication_factor",
@@ -120,6 +122,8 @@ class TopicOrigin:
 @dataclass
 class LoadResult:
     desired: DesiredState | None
+    # Problems of YAML syntax and schema, then of everything else loading found.
+    shape_problems: list[Problem]
     problems: list[Problem]
     topic_origins: dict[str, TopicOrigin]
     environment: Document | None = None
@@ -138,6 +142,8 @@ class _Loader:
 
     def __init__(self, environ: Mapping[str, str]) -> None:
         self.environ = environ
+        # YAML syntax and schema problems, reported before all others.
+        self.shape_problems: list[Problem] = []
         self.problems: list[Problem] = []
         self.files: list[str] = []
 
@@ -170,22 +176,42 @@ class _Loader:
         return valid
 
     def accept(self, doc: Document) -> bool:
+        if doc.data is None:  # a YAML syntax error
+            self.shape_problems.extend(doc.problems)
+            return False
         self.problems.extend(doc.problems)
         self.report_unresolved(doc)
-        if doc.data is None:
-            return False
         if not isinstance(doc.data, dict):
-            self.report(doc, (), "a document must be a mapping with a `kind:`")
+            self.shape_problems.append(Problem(
+                doc.file, doc.line(()), "", "a document must be a mapping with a `kind:`"
+            ))
             return False
         kind = doc.data.get("kind")
         if kind not in SCHEMA_FILES:
             known = ", ".join(SCHEMA_FILES)
             message = "missing `kind:`" if kind is None else f"unknown kind {kind!r}"
-            self.report(doc, ("kind",) if kind is not None else (), f"{message} (one of {known})")
+            path = ("kind",) if kind is not None else ()
+            self.shape_problems.append(Problem(
+                doc.file, doc.line(path), format_path(doc.data, path), f"{message} (one of {known})"
+            ))
             return False
-        schema_problems = check_document(doc)
-        self.problems.extend(schema_problems)
-        return not schema_problems and not any(p.is_error for p in doc.problems)
+        unresolved = {path for path, _ in doc.unresolved}
+        # A value still reading `${VAR}` breaks the schema too: report the cause once.
+        schema = [(path, problem) for path, problem in check_document(doc)
+                  if path not in unresolved]
+        self.shape_problems.extend(problem for _, problem in schema)
+        bad = [path for path, _ in schema] + doc.error_paths + [
+            path for path, _ in doc.unresolved if not _is_connection_path(path)
+        ]
+        if kind == "Environment":
+            return not bad
+        # One broken topic or binding should not hide the others' problems.
+        items = {path[:2] for path in bad
+                 if len(path) >= 2 and path[0] in ITEM_LISTS and isinstance(path[1], int)}
+        if any(path[:2] not in items for path in bad):
+            return False
+        doc.skipped = items
+        return True
 
     def report_unresolved(self, doc: Document) -> None:
         for path, name in doc.unresolved:
@@ -259,6 +285,8 @@ class _Loader:
                     continue
                 for index, entry in enumerate(doc.data["topics"]):
                     path: Path_ = ("topics", index)
+                    if path in doc.skipped:
+                        continue
                     name = entry["name"]
                     if name in seen_here:
                         self.report(doc, (*path, "name"),
@@ -338,8 +366,6 @@ class _Loader:
             ))
             return None
         configs = self.normalize_configs(name, origin)
-        if configs is None:
-            return None
         keyed = origin.keyed
         if keyed is None:
             keyed = "compact" in configs.get("cleanup.policy", "").split(",")
@@ -355,9 +381,9 @@ class _Loader:
             source=where["name"],
         )
 
-    def normalize_configs(self, topic: str, origin: TopicOrigin) -> dict[str, str] | None:
+    def normalize_configs(self, topic: str, origin: TopicOrigin) -> dict[str, str]:
+        """Kafka's strings for the topic's configs; bad values are reported and left out."""
         configs: dict[str, str] = {}
-        ok = True
         for key, raw in sorted(origin.raw_configs.items()):
             if raw is None:
                 continue
@@ -368,8 +394,7 @@ class _Loader:
                 self.problems.append(Problem(
                     where.file, where.line, f"topics[{topic}].configs.{key}", str(error)
                 ))
-                ok = False
-        return configs if ok else None
+        return configs
 
     # -- ACLs ----------------------------------------------------------------
 
@@ -385,6 +410,8 @@ class _Loader:
                     continue
                 for index, entry in enumerate(doc.data.get("principals", [])):
                     path: Path_ = ("principals", index)
+                    if path in doc.skipped:
+                        continue
                     if entry.get("remove"):
                         self.remove_principal(sources, doc, path, entry["principal"])
                         continue
@@ -392,6 +419,8 @@ class _Loader:
                         added.setdefault(binding, self.source(doc, (*path, *binding_path)))
                 for index, entry in enumerate(doc.data.get("bindings", [])):
                     path = ("bindings", index)
+                    if path in doc.skipped:
+                        continue
                     for binding in self.raw_bindings(doc, path, entry):
                         added.setdefault(binding, self.source(doc, path))
             for binding, source in added.items():
@@ -442,7 +471,7 @@ class _Loader:
     def environment_document(self, folder: str, docs: list[Document]) -> Document | None:
         envs = [doc for doc in docs if doc.kind == "Environment"]
         if not envs:
-            if not any(p.is_error for p in self.problems):
+            if not self.shape_problems and not any(p.is_error for p in self.problems):
                 self.problems.append(Problem(
                     folder, None, "", "no `kind: Environment` document in this folder"
                 ))
@@ -624,7 +653,7 @@ def load_environment(path: Path, environ: Mapping[str, str] | None = None) -> Lo
     docs = loader.read_folder(folder)
     env_doc = loader.environment_document(folder, docs)
     if env_doc is None:  # topics without their defaults would only add noise
-        return LoadResult(None, loader.problems, {}, None, loader.files)
+        return LoadResult(None, loader.shape_problems, loader.problems, {}, None, loader.files)
     layers = loader.layers(folder, docs)
     merged = loader.merge_topics(layers)
     data = env_doc.data
@@ -645,4 +674,5 @@ def load_environment(path: Path, environ: Mapping[str, str] | None = None) -> Lo
         rebalance=data.get("rebalance", False),
         path=folder,
     )
-    return LoadResult(desired, loader.problems, origins, env_doc, loader.files)
+    return LoadResult(desired, loader.shape_problems, loader.problems, origins, env_doc,
+                      loader.files)

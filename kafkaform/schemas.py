@@ -63,20 +63,16 @@ def validators() -> dict[str, Draft202012Validator]:
     }
 
 
-def check_document(document: Document) -> list[Problem]:
-    """Schema problems of one document (kind must already be known)."""
+def check_document(document: Document) -> list[tuple[tuple, Problem]]:
+    """Schema problems of one document (kind must already be known), by path."""
     validator = validators()[document.kind or ""]
     problems = []
     for error in validator.iter_errors(document.data):
         for path, message in _explain(error):
-            problems.append(
-                Problem(
-                    document.file,
-                    document.line(path),
-                    format_path(document.data, path),
-                    message,
-                )
+            where = Problem(
+                document.file, document.line(path), format_path(document.data, path), message
             )
+            problems.append((path, where))
     return problems
 
 
@@ -129,7 +125,9 @@ def _expected(error: ValidationError) -> str:
         return " or ".join(_TYPE_NAMES.get(t, t) for t in names)
     if error.validator == "const":
         return json.dumps(error.validator_value)
-    return "one of " + ", ".join(map(str, error.validator_value))
+    return "one of " + ", ".join(
+        json.dumps(v) if not isinstance(v, str) else v for v in error.validator_value
+    )
 
 
 _TYPE_NAMES = {"object": "a mapping", "array": "a list", "integer": "an integer",
@@ -153,7 +151,10 @@ def _message(error: ValidationError) -> str:
             return f"{value}: {error.message.split(' is ', 1)[-1]}" if " is " in error.message \
                 else error.message
         case "pattern":
-            return f"{value} does not match {error.validator_value}"
+            hint = error.schema.get("description")
+            return f"{value} does not match {error.validator_value}" + (
+                f" ({hint})" if hint else ""
+            )
         case "uniqueItems":
             return "has duplicate entries"
         case _:

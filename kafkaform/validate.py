@@ -49,8 +49,8 @@ def sort_key(problem: Problem) -> tuple:
 def validate_environment(path: Path, environ: dict[str, str] | None = None) -> ValidationResult:
     """Load, check and apply the policies; `desired` is None when anything is an error."""
     loaded = load_environment(path, environ)
-    semantic = [*check_semantics(loaded), *check_policies(loaded)]
-    problems = sorted(loaded.problems, key=sort_key) + sorted(semantic, key=sort_key)
+    semantic = [*loaded.problems, *check_semantics(loaded), *check_policies(loaded)]
+    problems = sorted(loaded.shape_problems, key=sort_key) + sorted(semantic, key=sort_key)
     ok = not any(p.is_error for p in problems)
     return ValidationResult(path, loaded.desired if ok else None, problems, loaded.files)
 
@@ -122,8 +122,8 @@ def _config_names(topic: TopicSpec, origin: TopicOrigin, label: str) -> Iterator
             yield _at(where, f"{label}.configs.{key}", "unknown topic config")
         elif config.removed:
             yield _at(where, f"{label}.configs.{key}",
-                      f"removed in Kafka {config.removed}: brokers from {config.removed} on "
-                      f"reject it ({config.deprecated})", Severity.WARNING)
+                      f"unknown to Kafka {config.removed} and later; {config.deprecated}",
+                      Severity.WARNING)
         elif config.deprecated:
             yield _at(where, f"{label}.configs.{key}", f"deprecated: {config.deprecated}",
                       Severity.WARNING)
@@ -185,8 +185,10 @@ def _name_collisions(desired: DesiredState,
 
 def _acl_scope(desired: DesiredState) -> Iterator[Problem]:
     scope = desired.scope.acls
-    for binding, where in desired.acl_sources.items():
-        if not scope.manages(binding):
-            yield _at(where, "principal",
-                      f"{binding.principal} is outside the managed scope (manage.acls."
-                      "principals): the planner would ignore its bindings")
+    reported: set[str] = set()
+    for binding, where in sorted(desired.acl_sources.items(), key=lambda item: item[1]):
+        if not scope.manages(binding) and binding.principal not in reported:
+            reported.add(binding.principal)
+            yield _at(where, f"principals[{binding.principal}]",
+                      "outside the managed scope (manage.acls.principals): the planner "
+                      "would ignore its bindings")
