@@ -5,9 +5,9 @@ that `kafkaform.yamlwrite` writes as YAML. Only a topic's own overrides are
 imported (not broker or Kafka defaults), so the files say what is special
 about each topic, and planning them against the same cluster is a no-op.
 
-Tansu (the local test broker) labels every topic config DEFAULT_CONFIG,
-overrides included; a "default" whose value differs from Kafka's documented
-default cannot be one, so it is imported as the override it is.
+(Tansu, the local test broker, labels every config it lists DEFAULT_CONFIG;
+the Kafka adapter relabels those as the overrides they are, so nothing here
+needs to know.)
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 from kafkaform.cluster.port import ConfigEntry, ConfigSource, ObservedState, TopicInfo
 from kafkaform.errors import KafkaformError
-from kafkaform.kafka_configs import TOPIC_CONFIGS
 from kafkaform.model import AclBinding, TopicSpec, is_internal_topic
 
 # Set and removed by reassignments, never declared in files.
@@ -50,17 +49,29 @@ class TopicFilter:
 
 
 def import_topics(observed: ObservedState, which: TopicFilter = TopicFilter()) -> list[TopicSpec]:
-    """The selected topics, sorted by name, with their config overrides."""
-    return [
-        TopicSpec(
-            name=topic.name,
-            partitions=len(topic.partitions),
-            replication_factor=topic.replication_factor,
-            configs=topic_overrides(observed.topic_configs.get(topic.name, {})),
+    """The selected topics, sorted by name, with their config overrides; compacted
+    ones are marked keyed."""
+    specs = []
+    for topic in sorted(observed.topics.values(), key=lambda t: t.name):
+        if not which.selects(topic):
+            continue
+        entries = observed.topic_configs.get(topic.name, {})
+        specs.append(
+            TopicSpec(
+                name=topic.name,
+                partitions=len(topic.partitions),
+                replication_factor=topic.replication_factor,
+                configs=topic_overrides(entries),
+                keyed=is_compacted(entries),
+            )
         )
-        for topic in sorted(observed.topics.values(), key=lambda t: t.name)
-        if which.selects(topic)
-    ]
+    return specs
+
+
+def is_compacted(entries: Mapping[str, ConfigEntry]) -> bool:
+    """Compacted topics only take keyed records (Kafka rejects null keys there)."""
+    policy = entries.get("cleanup.policy")
+    return policy is not None and "compact" in (policy.value or "").split(",")
 
 
 def topic_overrides(entries: Mapping[str, ConfigEntry]) -> dict[str, str]:
@@ -72,17 +83,10 @@ def topic_overrides(entries: Mapping[str, ConfigEntry]) -> dict[str, str]:
         and not entry.sensitive
         and not entry.read_only
         and not name.endswith(_THROTTLE_SUFFIX)
-        and _is_override(entry)
+        and entry.source is ConfigSource.DYNAMIC_TOPIC_CONFIG
     }
 
 
-def _is_override(entry: ConfigEntry) -> bool:
-    if entry.source is ConfigSource.DYNAMIC_TOPIC_CONFIG:
-        return True
-    if entry.source is not ConfigSource.DEFAULT_CONFIG:
-        return False  # broker-wide values are not the topic's
-    known = TOPIC_CONFIGS.get(entry.name)
-    return known is not None and known.default is not None and entry.value != known.default
 
 
 def import_acls(observed: ObservedState) -> list[AclBinding]:

@@ -16,6 +16,11 @@ both in 0.11 together, so a broker advertising CreateAcls alone implements
 ACLs only partly; Tansu is such a broker and its CreateAcls reply makes
 librdkafka abort.
 
+Config sources: a broker that lists only the configs set on a topic (Tansu)
+but labels them DEFAULT_CONFIG has them relabelled DYNAMIC_TOPIC_CONFIG, so
+the planner, snapshots and import see overrides as overrides
+(`sources_of_partial_listing`).
+
 Reachability: librdkafka retries unreachable brokers forever, so the first
 call is bounded by the connection's timeout and fails fast once librdkafka
 reports every bootstrap broker down, with librdkafka's own reason in the
@@ -29,6 +34,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future
+from dataclasses import replace
 from typing import Any, TypeVar
 
 import kafka.errors as kafka_errors
@@ -101,6 +107,35 @@ def capabilities_from_api_names(names: Iterable[str]) -> frozenset[Api]:
     if Api.DELETE_ACLS not in advertised:
         advertised.discard(Api.CREATE_ACLS)
     return frozenset(advertised)
+
+
+# --- config sources -----------------------------------------------------------
+
+# Topic configs every Apache Kafka since 0.10 lists for every topic, set or not.
+ALWAYS_LISTED_TOPIC_CONFIGS = frozenset({
+    "cleanup.policy", "compression.type", "delete.retention.ms", "file.delete.delay.ms",
+    "flush.messages", "flush.ms", "index.interval.bytes", "max.message.bytes",
+    "min.cleanable.dirty.ratio", "min.insync.replicas", "preallocate", "retention.bytes",
+    "retention.ms", "segment.bytes", "segment.index.bytes", "segment.jitter.ms", "segment.ms",
+    "unclean.leader.election.enable",
+})
+
+
+def sources_of_partial_listing(entries: dict[str, ConfigEntry]) -> dict[str, ConfigEntry]:
+    """A topic's configs with honest sources.
+
+    Apache Kafka lists every topic config with its source. A broker whose reply
+    lacks configs Kafka always lists (Tansu) lists only the keys set on the
+    topic, yet labels them DEFAULT_CONFIG: there, each listed key is the
+    topic's own override.
+    """
+    if entries.keys() >= ALWAYS_LISTED_TOPIC_CONFIGS:
+        return entries
+    return {
+        name: replace(entry, source=ConfigSource.DYNAMIC_TOPIC_CONFIG)
+        if entry.source is ConfigSource.DEFAULT_CONFIG else entry
+        for name, entry in entries.items()
+    }
 
 
 # --- errors -------------------------------------------------------------------
@@ -511,7 +546,7 @@ class KafkaClusterAdmin:
                 if error is not None and error.code == "UNKNOWN_TOPIC_OR_PARTITION":
                     continue
                 raise error  # type: ignore[misc]
-            configs[resource.name] = {
+            configs[resource.name] = sources_of_partial_listing({
                 name: ConfigEntry(
                     name=name,
                     value=entry.value,
@@ -520,7 +555,7 @@ class KafkaClusterAdmin:
                     read_only=bool(entry.is_read_only),
                 )
                 for name, entry in value.items()
-            }
+            })
         return configs
 
     def describe_broker_configs(
