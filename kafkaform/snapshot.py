@@ -204,9 +204,9 @@ def cluster_from_snapshot(data: dict[str, Any], origin: str = "snapshot") -> Mem
     cluster.controller_id = cluster_data.get("controller")
     for name, default in data.get("topicConfigDefaults", {}).items():
         if default is None:
-            cluster.topic_config_defaults.pop(name, None)
+            cluster.configs.topic_defaults.pop(name, None)
         else:
-            cluster.topic_config_defaults[name] = default
+            cluster.configs.topic_defaults[name] = default
     for name, value in data.get("brokerConfigs", {}).items():
         cluster.set_broker_config(None, name, _text(value))
     for broker, configs in data.get("perBrokerConfigs", {}).items():
@@ -265,9 +265,9 @@ def _apply_topic_config(
     elif source is ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG:
         cluster.set_broker_config(None, synonym, value)
     elif source is ConfigSource.STATIC_BROKER_CONFIG and value is not None:
-        cluster.static_broker_configs[synonym] = value
+        cluster.configs.static[synonym] = value
     else:
-        cluster.topic_config_defaults[name] = value
+        cluster.configs.topic_defaults[name] = value
 
 
 def _load_reassignment(cluster: MemoryCluster, item: dict[str, Any], where: str) -> None:

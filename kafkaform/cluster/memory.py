@@ -21,12 +21,11 @@ from typing import Any, TypeVar
 
 from kafkaform.cluster.acl_filter import AclFilter
 from kafkaform.cluster.kafka_rules import (
-    check_broker_config,
-    check_config_value,
     check_new_acl,
     check_topic_name,
     cluster_error,
 )
+from kafkaform.cluster.memory_configs import ClusterConfigs
 from kafkaform.cluster.port import (
     API_MIN_KAFKA_VERSION,
     Api,
@@ -35,7 +34,6 @@ from kafkaform.cluster.port import (
     ConfigEntry,
     ConfigOp,
     ConfigOpType,
-    ConfigSource,
     LogDirPartitionSize,
     NewPartitions,
     NewTopic,
@@ -45,11 +43,11 @@ from kafkaform.cluster.port import (
     TopicPartition,
 )
 from kafkaform.errors import ClusterError, UnsupportedApi
-from kafkaform.kafka_configs import BROKER_CONFIGS, TOPIC_CONFIGS
 from kafkaform.model import AclBinding
 from kafkaform.placement.kafka_default import assign_replicas
 
 Key = TypeVar("Key")
+Value = TypeVar("Value")
 
 # Kafka's Topic.isInternal: the topics the broker itself flags as internal.
 KAFKA_INTERNAL_TOPICS = frozenset({"__consumer_offsets", "__transaction_state"})
@@ -125,17 +123,10 @@ class MemoryCluster:
         self.controller_id: int | None = None
         self.address = f"memory://{cluster_id}"
         self._capabilities = frozenset(Api) if capabilities is None else frozenset(capabilities)
-        self.static_broker_configs = dict(static_broker_configs or {})
+        self.configs = ClusterConfigs(static_broker_configs)
         self.authorizer = authorizer
         self.replicas_per_tick = replicas_per_tick
-        # Topic configs this cluster knows, with its defaults (a snapshot of an
-        # older Kafka may differ from the catalog).
-        self.topic_config_defaults: dict[str, str | None] = {
-            d.name: d.default for d in TOPIC_CONFIGS.values() if d.removed is None
-        }
         self._topics: dict[str, _Topic] = {}
-        self._broker_defaults: dict[str, str | None] = {}
-        self._per_broker: dict[int, dict[str, str | None]] = {}
         self._acls: set[AclBinding] = set()
         self._failures: list[tuple[str, object, ClusterError]] = []
         self.calls: Counter[str] = Counter()
@@ -188,10 +179,7 @@ class MemoryCluster:
 
     def set_broker_config(self, broker: int | None, name: str, value: str | None) -> None:
         """Set a dynamic broker config as-is (value None = sensitive)."""
-        target = (
-            self._broker_defaults if broker is None else self._per_broker.setdefault(broker, {})
-        )
-        target[name] = value
+        self.configs.set_broker(broker, name, value)
 
     def add_acls(self, bindings: Iterable[AclBinding]) -> None:
         """Add bindings without a port call; ClusterError if Kafka would refuse one."""
@@ -297,7 +285,11 @@ class MemoryCluster:
     @_port_call(Api.DESCRIBE_CONFIGS)
     def describe_topic_configs(self, topics: Sequence[str]) -> dict[str, dict[str, ConfigEntry]]:
         """Like the Kafka adapter, topics that do not exist (any more) are left out."""
-        return {t: self._topic_config_entries(self._topics[t]) for t in topics if t in self._topics}
+        return {
+            t: self.configs.topic_entries(self._topics[t].configs)
+            for t in topics
+            if t in self._topics
+        }
 
     @_port_call(Api.DESCRIBE_CONFIGS)
     def describe_broker_configs(
@@ -306,13 +298,9 @@ class MemoryCluster:
         result: dict[int | None, dict[str, ConfigEntry]] = {}
         for broker_id in broker_ids:
             if broker_id is None:
-                # The cluster default resource lists only what is set on it.
-                result[None] = {
-                    n: self._broker_entry(n, v, ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG)
-                    for n, v in sorted(self._broker_defaults.items())
-                }
+                result[None] = self.configs.cluster_default_entries()
             elif broker_id in self._live:
-                result[broker_id] = self._broker_config_entries(broker_id)
+                result[broker_id] = self.configs.broker_entries(broker_id)
             else:
                 raise cluster_error(
                     "BROKER_NOT_AVAILABLE", f"broker {broker_id} is not available", retriable=True
@@ -358,28 +346,18 @@ class MemoryCluster:
     @_port_call(Api.CREATE_TOPICS)
     def create_topics(self, topics: Sequence[NewTopic]) -> dict[str, ClusterError | None]:
         counts = Counter(t.name for t in topics)
-        results: dict[str, ClusterError | None] = {}
-        for new in topics:
-            if counts[new.name] > 1:
-                results[new.name] = cluster_error(
-                    "INVALID_REQUEST", f"duplicate topic {new.name} in request"
-                )
-                continue
-            results[new.name] = self._per_item(
-                "create_topics", new.name, lambda n=new: self._create_topic(n)
-            )
+        requested = {t.name: t for t in topics if counts[t.name] == 1}
+        results = self._each("create_topics", requested, lambda _, new: self._create_topic(new))
+        for name in (n for n, count in counts.items() if count > 1):  # Kafka creates neither
+            results[name] = cluster_error("INVALID_REQUEST", f"duplicate topic {name}")
         return results
 
     @_port_call(Api.CREATE_PARTITIONS)
     def create_partitions(
         self, increases: Sequence[NewPartitions]
     ) -> dict[str, ClusterError | None]:
-        return {
-            inc.topic: self._per_item(
-                "create_partitions", inc.topic, lambda i=inc: self._create_partitions(i)
-            )
-            for inc in increases
-        }
+        requested = {i.topic: i for i in increases}
+        return self._each("create_partitions", requested, lambda _, i: self._create_partitions(i))
 
     @_port_call(Api.INCREMENTAL_ALTER_CONFIGS)
     def alter_topic_configs(
@@ -388,64 +366,49 @@ class MemoryCluster:
         def alter(topic: str, ops: Sequence[ConfigOp]) -> None:
             if topic not in self._topics:
                 raise cluster_error("UNKNOWN_TOPIC_OR_PARTITION", f"topic {topic} does not exist")
-            self._topics[topic].configs = self._apply_ops(
-                self._topics[topic].configs, ops, self._check_topic_config
-            )
+            self._topics[topic].configs = self.configs.alter_topic(self._topics[topic].configs, ops)
 
-        return {
-            t: self._per_item("alter_topic_configs", t, lambda t=t, o=o: alter(t, o))
-            for t, o in changes.items()
-        }
+        return self._each("alter_topic_configs", changes, alter)
 
     @_port_call(Api.INCREMENTAL_ALTER_CONFIGS)
     def alter_broker_configs(
         self, changes: Mapping[int | None, Sequence[ConfigOp]]
     ) -> dict[int | None, ClusterError | None]:
         def alter(broker: int | None, ops: Sequence[ConfigOp]) -> None:
-            if broker is None:
-                self._broker_defaults = self._apply_ops(
-                    self._broker_defaults, ops, check_broker_config
-                )
-            elif broker in self._live:
-                current = self._per_broker.get(broker, {})
-                self._per_broker[broker] = self._apply_ops(current, ops, check_broker_config)
-            else:
+            if broker is not None and broker not in self._live:
                 raise cluster_error(
                     "BROKER_NOT_AVAILABLE", f"broker {broker} is not available", retriable=True
                 )
+            self.configs.alter_broker(broker, ops)
 
-        return {
-            b: self._per_item("alter_broker_configs", b, lambda b=b, o=ops: alter(b, o))
-            for b, ops in changes.items()
-        }
+        return self._each("alter_broker_configs", changes, alter)
 
     @_port_call(Api.DELETE_TOPICS)
     def delete_topics(self, topics: Sequence[str]) -> dict[str, ClusterError | None]:
-        def delete(topic: str) -> None:
+        def delete(topic: str, _: None) -> None:
             if self._topics.pop(topic, None) is None:
                 raise cluster_error("UNKNOWN_TOPIC_OR_PARTITION", f"topic {topic} does not exist")
 
-        return {t: self._per_item("delete_topics", t, lambda t=t: delete(t)) for t in topics}
+        return self._each("delete_topics", dict.fromkeys(topics), delete)
 
     @_port_call(Api.CREATE_ACLS)
     def create_acls(self, bindings: Sequence[AclBinding]) -> dict[AclBinding, ClusterError | None]:
         """Creating a binding that exists succeeds and changes nothing, as in Kafka."""
 
-        def create(binding: AclBinding) -> None:
+        def create(binding: AclBinding, _: None) -> None:
             self._require_authorizer()
             self.add_acls([binding])
 
-        return {b: self._per_item("create_acls", b, lambda b=b: create(b)) for b in bindings}
+        return self._each("create_acls", dict.fromkeys(bindings), create)
 
     @_port_call(Api.DELETE_ACLS)
     def delete_acls(self, bindings: Sequence[AclBinding]) -> dict[AclBinding, ClusterError | None]:
         """A filter matching nothing is a success, as in Kafka."""
-        return {
-            b: self._per_item(
-                "delete_acls", b, lambda b=b: self.delete_matching_acls(AclFilter.exact(b))
-            )
-            for b in bindings
-        }
+        return self._each(
+            "delete_acls",
+            dict.fromkeys(bindings),
+            lambda b, _: self.delete_matching_acls(AclFilter.exact(b)),
+        )
 
     def delete_matching_acls(self, acl_filter: AclFilter) -> list[AclBinding]:
         """DeleteAcls with a full filter; returns the bindings removed."""
@@ -457,18 +420,13 @@ class MemoryCluster:
     def alter_partition_reassignments(
         self, targets: Mapping[TopicPartition, Sequence[int] | None]
     ) -> dict[TopicPartition, ClusterError | None]:
-        return {
-            tp: self._per_item(
-                "alter_partition_reassignments", tp, lambda tp=tp, t=target: self._reassign(tp, t)
-            )
-            for tp, target in targets.items()
-        }
+        return self._each("alter_partition_reassignments", targets, self._reassign)
 
     @_port_call(Api.ELECT_LEADERS)
     def elect_preferred_leaders(
         self, partitions: Sequence[TopicPartition]
     ) -> dict[TopicPartition, ClusterError | None]:
-        def elect(tp: TopicPartition) -> None:
+        def elect(tp: TopicPartition, _: None) -> None:
             partition = self._partition(tp)
             preferred = partition.replicas[0]
             if partition.leader == preferred:
@@ -479,10 +437,7 @@ class MemoryCluster:
                 )
             partition.leader = preferred
 
-        return {
-            tp: self._per_item("elect_preferred_leaders", tp, lambda tp=tp: elect(tp))
-            for tp in partitions
-        }
+        return self._each("elect_preferred_leaders", dict.fromkeys(partitions), elect)
 
     @_port_call(None)
     def write_record(self, topic: str, key: str, value: str) -> None:
@@ -495,17 +450,19 @@ class MemoryCluster:
         """Nothing to release."""
 
     # --- rules -----------------------------------------------------------------
-    def _per_item(
-        self, method: str, item: Key, action: Callable[[], object]
-    ) -> ClusterError | None:
-        injected = self._take_failure(method, item)
-        if injected is not None:
-            return injected
-        try:
-            action()
-        except ClusterError as error:
-            return error
-        return None
+    def _each(
+        self, method: str, items: Mapping[Key, Value], action: Callable[[Key, Value], object]
+    ) -> dict[Key, ClusterError | None]:
+        """Run `action` per item; Kafka's per-item results (None = success)."""
+        results: dict[Key, ClusterError | None] = {}
+        for key, value in items.items():
+            results[key] = self._take_failure(method, key)
+            if results[key] is None:
+                try:
+                    action(key, value)
+                except ClusterError as error:
+                    results[key] = error
+        return results
 
     def _create_topic(self, new: NewTopic) -> None:
         check_topic_name(new.name)
@@ -517,11 +474,8 @@ class MemoryCluster:
                 "INVALID_TOPIC_EXCEPTION",
                 f"Topic '{new.name}' collides with existing topic: {colliding[0]}",
             )
-        configs = self._apply_ops(
-            {},
-            [ConfigOp(n, ConfigOpType.SET, v) for n, v in new.configs.items()],
-            self._check_topic_config,
-        )
+        sets = [ConfigOp(n, ConfigOpType.SET, v) for n, v in new.configs.items()]
+        configs = self.configs.alter_topic({}, sets)
         if new.assignment is not None:
             assignment = [list(r) for r in new.assignment]
             if not assignment:
@@ -654,7 +608,7 @@ class MemoryCluster:
     def _request_default(self, requested: int, broker_config: str, code: str) -> int:
         """CreateTopics: -1 takes the broker default, other non-positive values fail."""
         if requested == -1:
-            return int(self.static_broker_configs.get(broker_config, "1"))
+            return int(self.configs.static.get(broker_config, "1"))
         if requested <= 0:
             raise cluster_error(code, f"{requested} is not a positive number")
         return requested
@@ -687,7 +641,7 @@ class MemoryCluster:
         return live[0] if unclean_ok and live else None
 
     def _unclean_ok(self, topic: str) -> bool:
-        entry = self._topic_config_entries(self._topics[topic]).get(
+        entry = self.configs.topic_entries(self._topics[topic].configs).get(
             "unclean.leader.election.enable"
         )
         return entry is not None and entry.value == "true"
@@ -695,76 +649,6 @@ class MemoryCluster:
     @staticmethod
     def _in_replica_order(partition: _Partition, members: set[int]) -> list[int]:
         return [b for b in partition.replicas if b in members]
-
-    def _apply_ops(
-        self,
-        current: Mapping[str, str | None],
-        ops: Sequence[ConfigOp],
-        check: Callable[[str, str | None], None],
-    ) -> dict[str, str | None]:
-        """All ops of one resource apply together or not at all."""
-        updated = dict(current)
-        for op in ops:
-            if op.op is ConfigOpType.DELETE:
-                updated.pop(op.name, None)
-                continue
-            check(op.name, op.value)
-            updated[op.name] = op.value
-        return updated
-
-    def _check_topic_config(self, name: str, value: str | None) -> None:
-        if name not in self.topic_config_defaults:
-            raise cluster_error("INVALID_CONFIG", f"Unknown topic config name: {name}")
-        check_config_value(TOPIC_CONFIGS.get(name), name, value)
-
-    def _topic_config_entries(self, topic: _Topic) -> dict[str, ConfigEntry]:
-        """Every topic config with the source Kafka reports for it."""
-        entries = {}
-        for name in sorted({*self.topic_config_defaults, *topic.configs}):
-            definition = TOPIC_CONFIGS.get(name)
-            synonym = definition.broker_synonym if definition else None
-            if name in topic.configs:
-                value, source = topic.configs[name], ConfigSource.DYNAMIC_TOPIC_CONFIG
-            elif synonym in self._broker_defaults:
-                value, source = (
-                    self._broker_defaults[synonym],
-                    ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG,
-                )
-            elif synonym in self.static_broker_configs:
-                value, source = (
-                    self.static_broker_configs[synonym],
-                    ConfigSource.STATIC_BROKER_CONFIG,
-                )
-            else:
-                value, source = self.topic_config_defaults[name], ConfigSource.DEFAULT_CONFIG
-            entries[name] = ConfigEntry(name, value, source)
-        return entries
-
-    def _broker_config_entries(self, broker_id: int) -> dict[str, ConfigEntry]:
-        own = self._per_broker.get(broker_id, {})
-        entries = {}
-        for name in sorted({*BROKER_CONFIGS, *own, *self._broker_defaults}):
-            if name in own:
-                value, source = own[name], ConfigSource.DYNAMIC_BROKER_CONFIG
-            elif name in self._broker_defaults:
-                value, source = (
-                    self._broker_defaults[name],
-                    ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG,
-                )
-            elif name in self.static_broker_configs:
-                value, source = self.static_broker_configs[name], ConfigSource.STATIC_BROKER_CONFIG
-            else:
-                value, source = BROKER_CONFIGS[name].default, ConfigSource.DEFAULT_CONFIG
-            entries[name] = self._broker_entry(name, value, source)
-        return entries
-
-    @staticmethod
-    def _broker_entry(name: str, value: str | None, source: ConfigSource) -> ConfigEntry:
-        """A value stored as None is a sensitive one (a password set dynamically)."""
-        definition = BROKER_CONFIGS.get(name)
-        sensitive = value is None and source is not ConfigSource.DEFAULT_CONFIG
-        read_only = definition.read_only if definition else False
-        return ConfigEntry(name, value, source, sensitive=sensitive, read_only=read_only)
 
     def _require_authorizer(self) -> None:
         if not self.authorizer:

@@ -236,3 +236,13 @@ def test_records_for_the_lock_topic():
     assert cluster.read_records("__kafkaform_lock") == [("prod", "held"), ("prod", "released")]
     with pytest.raises(Exception, match="UNKNOWN_TOPIC_OR_PARTITION"):
         cluster.write_record("missing", "k", "v")
+
+
+def test_a_name_given_twice_in_one_request_is_refused():
+    cluster = MemoryCluster(3)
+    create(cluster, NewTopic("t", 1, 1))
+    assert create(cluster, NewTopic("t", 2, 1), NewTopic("t", 3, 1), NewTopic("u", 1, 1)) == {
+        "t": "INVALID_REQUEST",
+        "u": None,
+    }
+    assert len(cluster.list_topics()["t"].partitions) == 1

@@ -91,9 +91,9 @@ def test_the_schema_is_draft_2020_12():
 
 def test_round_trip_keeps_cluster_facts_from_an_older_kafka():
     cluster = MemoryCluster(3, cluster_id="old", capabilities=frozenset({Api.DESCRIBE_CONFIGS}))
-    cluster.topic_config_defaults.pop("remote.storage.enable")
-    cluster.topic_config_defaults["message.timestamp.after.max.ms"] = "9223372036854775807"
-    cluster.topic_config_defaults["confluent.tier.enable"] = "false"
+    cluster.configs.topic_defaults.pop("remote.storage.enable")
+    cluster.configs.topic_defaults["message.timestamp.after.max.ms"] = "9223372036854775807"
+    cluster.configs.topic_defaults["confluent.tier.enable"] = "false"
     cluster.add_topic("t", [[1, 2]])
     observed = observe(cluster)
     data = snapshot_to_dict(observed)
