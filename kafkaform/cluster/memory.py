@@ -491,6 +491,8 @@ class MemoryCluster:
             rf = self._request_default(
                 new.replication_factor, "default.replication.factor", "INVALID_REPLICATION_FACTOR"
             )
+            # Kafka starts the round robin at a random broker; a hash of the name
+            # keeps that reproducible and still spreads leaders across topics.
             start = zlib.crc32(new.name.encode()) % max(len(self._live), 1)
             assignment = self._place(partitions, rf, start, 0)
         for i, replicas in enumerate(assignment):

@@ -58,15 +58,12 @@ class ClusterConfigs:
         for name in sorted({*self.topic_defaults, *overrides}):
             definition = TOPIC_CONFIGS.get(name)
             synonym = definition.broker_synonym if definition else None
-            if name in overrides:
-                value, source = overrides[name], ConfigSource.DYNAMIC_TOPIC_CONFIG
-            elif synonym in self.cluster_default:
-                value = self.cluster_default[synonym]
-                source = ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG
-            elif synonym in self.static:
-                value, source = self.static[synonym], ConfigSource.STATIC_BROKER_CONFIG
-            else:
-                value, source = self.topic_defaults[name], ConfigSource.DEFAULT_CONFIG
+            value, source = _effective(
+                (overrides, name, ConfigSource.DYNAMIC_TOPIC_CONFIG),
+                (self.cluster_default, synonym, ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG),
+                (self.static, synonym, ConfigSource.STATIC_BROKER_CONFIG),
+                (self.topic_defaults, name, ConfigSource.DEFAULT_CONFIG),
+            )
             entries[name] = ConfigEntry(name, value, source)
         return entries
 
@@ -77,19 +74,27 @@ class ClusterConfigs:
 
     def broker_entries(self, broker_id: int) -> dict[str, ConfigEntry]:
         own = self.per_broker.get(broker_id, {})
+        defaults = {name: d.default for name, d in BROKER_CONFIGS.items()}
         entries = {}
-        for name in sorted({*BROKER_CONFIGS, *own, *self.cluster_default}):
-            if name in own:
-                value, source = own[name], ConfigSource.DYNAMIC_BROKER_CONFIG
-            elif name in self.cluster_default:
-                value = self.cluster_default[name]
-                source = ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG
-            elif name in self.static:
-                value, source = self.static[name], ConfigSource.STATIC_BROKER_CONFIG
-            else:
-                value, source = BROKER_CONFIGS[name].default, ConfigSource.DEFAULT_CONFIG
+        for name in sorted({*defaults, *own, *self.cluster_default}):
+            value, source = _effective(
+                (own, name, ConfigSource.DYNAMIC_BROKER_CONFIG),
+                (self.cluster_default, name, ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG),
+                (self.static, name, ConfigSource.STATIC_BROKER_CONFIG),
+                (defaults, name, ConfigSource.DEFAULT_CONFIG),
+            )
             entries[name] = _broker_entry(name, value, source)
         return entries
+
+
+def _effective(
+    *layers: tuple[Mapping[str, str | None], str | None, ConfigSource],
+) -> tuple[str | None, ConfigSource]:
+    """The first layer that sets the key wins; the last layer always has it."""
+    for values, key, source in layers:
+        if key is not None and key in values:
+            return values[key], source
+    raise AssertionError("the default layer lacks the config")
 
 
 def apply_ops(

@@ -14,6 +14,8 @@ results, so `start_index=None` means 0.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 Brokers = dict[int, str | None]
 
 
@@ -62,22 +64,27 @@ def _replica_index(first_replica_index: int, shift: int, replica: int, n_brokers
     return (first_replica_index + 1 + (shift + replica) % (n_brokers - 1)) % n_brokers
 
 
+def _first_replicas(
+    partitions: int, n_brokers: int, start: int, first_partition: int
+) -> Iterator[tuple[int, int]]:
+    """(first replica index, follower shift) per partition: round robin from
+    `start`, the shift growing by one each time the broker list wraps around."""
+    next_replica_shift = start
+    for partition_id in range(first_partition, first_partition + partitions):
+        if partition_id > 0 and partition_id % n_brokers == 0:
+            next_replica_shift += 1
+        yield (partition_id + start) % n_brokers, next_replica_shift
+
+
 def _rack_unaware(
     partitions: int, rf: int, broker_list: list[int], start: int, first_partition: int
 ) -> list[list[int]]:
     n = len(broker_list)
-    next_replica_shift = start
-    result = []
-    for partition_id in range(first_partition, first_partition + partitions):
-        if partition_id > 0 and partition_id % n == 0:
-            next_replica_shift += 1
-        first = (partition_id + start) % n
-        replicas = [broker_list[first]]
-        replicas += [
-            broker_list[_replica_index(first, next_replica_shift, j, n)] for j in range(rf - 1)
-        ]
-        result.append(replicas)
-    return result
+    return [
+        [broker_list[first]]
+        + [broker_list[_replica_index(first, shift, j, n)] for j in range(rf - 1)]
+        for first, shift in _first_replicas(partitions, n, start, first_partition)
+    ]
 
 
 def _rack_aware(
@@ -86,12 +93,8 @@ def _rack_aware(
     num_racks = len(set(brokers.values()))
     arranged = rack_alternated_brokers(brokers)
     n = len(arranged)
-    next_replica_shift = start
     result = []
-    for partition_id in range(first_partition, first_partition + partitions):
-        if partition_id > 0 and partition_id % n == 0:
-            next_replica_shift += 1
-        first = (partition_id + start) % n
+    for first, shift in _first_replicas(partitions, n, start, first_partition):
         leader = arranged[first]
         replicas = [leader]
         racks_with_replicas = {brokers[leader]}
@@ -99,7 +102,7 @@ def _rack_aware(
         k = 0
         for _ in range(rf - 1):
             while True:
-                broker = arranged[_replica_index(first, next_replica_shift * num_racks, k, n)]
+                broker = arranged[_replica_index(first, shift * num_racks, k, n)]
                 rack = brokers[broker]
                 k += 1
                 # Skip a broker whose rack already has a replica while some rack
