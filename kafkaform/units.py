@@ -225,14 +225,19 @@ def humanize_duration_ms(value: int) -> int | str:
 
 
 def humanize_size_bytes(value: int) -> int | str:
-    """1073741824 -> "1GiB", 512000000 -> "512MB"; others stay integers."""
-    if value <= 0:
+    """1073741824 -> "1GiB", 512000000 -> "512MB"; others stay integers.
+
+    Of the units that divide exactly, the one giving the smallest number wins
+    (IEC on a tie), so 512000000 is 512MB rather than 500000KiB.
+    """
+    if value <= 0 or value >= LONG_MAX:
         return value
-    for unit in _HUMAN_SIZES:
-        size = SIZE_UNITS_BYTES[unit]
-        if value % size == 0 and value < LONG_MAX:
-            return f"{value // size}{unit}"
-    return value
+    exact = [(value // SIZE_UNITS_BYTES[unit], index, unit)
+             for index, unit in enumerate(_HUMAN_SIZES) if value % SIZE_UNITS_BYTES[unit] == 0]
+    if not exact:
+        return value
+    number, _, unit = min(exact)
+    return f"{number}{unit}"
 
 
 def humanize_config_value(name: str, value: str) -> object:
