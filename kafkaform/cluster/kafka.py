@@ -733,24 +733,21 @@ class KafkaClusterAdmin:
         )
 
     def create_acls(self, bindings: Sequence[AclBinding]) -> dict[AclBinding, ClusterError | None]:
-        if not bindings:
-            return {}
-        self._require(Api.CREATE_ACLS)
-        by_rd = {rd.AclBinding(*_rdkafka_acl_args(b)): b for b in bindings}
-        results = self._call(
-            lambda: self._admin.create_acls(list(by_rd), request_timeout=self.timeout)
-        )
-        return self._per_item({by_rd[k]: v for k, v in results.items()})
+        return self._acl_call(bindings, Api.CREATE_ACLS, rd.AclBinding, "create_acls")
 
     def delete_acls(self, bindings: Sequence[AclBinding]) -> dict[AclBinding, ClusterError | None]:
         """Each binding is an exact filter: no wildcard fields, so nothing else matches."""
+        return self._acl_call(bindings, Api.DELETE_ACLS, rd.AclBindingFilter, "delete_acls")
+
+    def _acl_call(
+        self, bindings: Sequence[AclBinding], api: Api, kind: type, method: str
+    ) -> dict[AclBinding, ClusterError | None]:
         if not bindings:
             return {}
-        self._require(Api.DELETE_ACLS)
-        by_rd = {rd.AclBindingFilter(*_rdkafka_acl_args(b)): b for b in bindings}
-        results = self._call(
-            lambda: self._admin.delete_acls(list(by_rd), request_timeout=self.timeout)
-        )
+        self._require(api)
+        by_rd = {kind(*_rdkafka_acl_args(b)): b for b in bindings}
+        send = getattr(self._admin, method)
+        results = self._call(lambda: send(list(by_rd), request_timeout=self.timeout))
         return self._per_item({by_rd[k]: v for k, v in results.items()})
 
     def alter_partition_reassignments(
