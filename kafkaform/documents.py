@@ -148,6 +148,8 @@ class _Builder:
         return merged
 
     def scalar(self, node: yaml.ScalarNode, path: Path_) -> object:
+        if node.tag == _STR_TAG and "$" not in node.value:
+            return node.value  # the common case, without the constructor's overhead
         constructor = _SCALARS.yaml_constructors.get(node.tag)
         if constructor is None:
             self.problem(node.start_mark.line + 1, path, f"unsupported YAML tag {node.tag}")
