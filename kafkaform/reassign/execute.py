@@ -26,12 +26,15 @@ from kafkaform.cluster.port import (
     ClusterAdmin,
     ConfigOp,
     LogDirPartitionSize,
+    ObservedState,
     ReassignmentInProgress,
     TopicInfo,
     TopicPartition,
 )
 from kafkaform.errors import ClusterError, KafkaformError
+from kafkaform.health import assess
 from kafkaform.model import ReassignmentSettings
+from kafkaform.observe import observe
 from kafkaform.progress import Reporter
 from kafkaform.reassign.batches import (
     PartitionStatus,
@@ -154,23 +157,6 @@ def require_reassignment_apis(admin: ClusterAdmin) -> None:
         )
 
 
-def unhealthy_partitions(
-    topics: Mapping[str, TopicInfo],
-    moving: Mapping[TopicPartition, ReassignmentInProgress],
-) -> dict[TopicPartition, str]:
-    """Offline or under-replicated partitions (a replica being added is not counted)."""
-    found: dict[TopicPartition, str] = {}
-    for name, info in topics.items():
-        for p in info.partitions:
-            tp = TopicPartition(name, p.partition)
-            adding = set(moving[tp].adding) if tp in moving else set()
-            if p.leader is None:
-                found[tp] = "offline"
-            elif any(b not in p.isr for b in p.replicas if b not in adding):
-                found[tp] = "under-replicated"
-    return found
-
-
 def _check_targets(targets: Assignment, topics: Mapping[str, TopicInfo],
                    broker_ids: set[int]) -> None:
     for tp, replicas in sorted(targets.items()):
@@ -183,24 +169,30 @@ def _check_targets(targets: Assignment, topics: Mapping[str, TopicInfo],
 
 def _gate(
     targets: Assignment,
-    topics: Mapping[str, TopicInfo],
-    moving: Mapping[TopicPartition, ReassignmentInProgress],
+    observed: ObservedState,
     reporter: Reporter,
     *,
     force: bool,
     additional: bool,
 ) -> None:
-    """Refuse other tools' moves in progress and unhealthy partitions."""
-    foreign = sorted(tp for tp, move in moving.items()
+    """Refuse other moves in progress and offline or under-replicated partitions.
+
+    A move already running towards exactly our target is ours (an earlier,
+    interrupted run) and is resumed, not refused. Health is
+    `kafkaform.health.assess`, the same rules `kafkaform check` shows.
+    """
+    foreign = sorted(tp for tp, move in observed.reassignments.items()
                      if targets.get(tp) != in_flight_target(move))
     if foreign and not additional:
         raise KafkaformError(
             f"another reassignment is in progress ({_names(foreign)}): wait for it to finish, "
             "or pass --additional to run this one alongside it"
         )
-    unhealthy = unhealthy_partitions(topics, moving)
+    health = assess(observed)
+    unhealthy = [f"{tp} offline" for tp in health.offline] + [
+        f"{tp} under-replicated" for tp in health.under_replicated]
     if unhealthy:
-        listed = _names([f"{tp} {why}" for tp, why in sorted(unhealthy.items())])
+        listed = _names(unhealthy)
         if not force:
             raise KafkaformError(
                 f"{len(unhealthy)} partition(s) are under-replicated or offline ({listed}): "
@@ -329,6 +321,7 @@ def execute_reassignments(
     additional: bool = False,
     sleep: Callable[[float], None] = time.sleep,
     poll_seconds: float = 5.0,
+    timeout_seconds: float | None = None,
     on_progress: Callable[[ReassignProgress], None] | None = None,
 ) -> ReassignmentReport:
     """Move the actions' partitions to their targets: throttled, batched, verified.
@@ -340,13 +333,16 @@ def execute_reassignments(
     poll until every partition's replicas equal the target and are all in
     sync. At the end: verify, remove our throttles, elect preferred leaders.
     `sleep` is the only way time passes (tests drive a MemoryCluster with it);
-    progress goes to `on_progress`, or as lines to `reporter.info`.
+    `timeout_seconds` bounds the time spent waiting (None: no bound; the moves
+    keep running after a timeout and a re-run continues them); progress goes
+    to `on_progress`, or as lines to `reporter.info`.
     """
     actions = list(actions)
     targets = targets_of(actions)
     if not targets:
         return ReassignmentReport({a: None for a in actions})
     run = _Run(admin, targets, settings, reporter, sleep, poll_seconds, on_progress)
+    run.timeout_seconds = timeout_seconds
     try:
         run.prepare(force=force, additional=additional)
         run.execute()
@@ -385,6 +381,8 @@ class _Run:
         self.batches = 0
         self.cleanup: CleanupResult | None = None
         self.last_progress: ReassignProgress | None = None
+        self.timeout_seconds: float | None = None
+        self.waited = 0.0
 
     @property
     def throttle(self) -> int | None:
@@ -397,11 +395,10 @@ class _Run:
 
     def prepare(self, *, force: bool, additional: bool) -> None:
         require_reassignment_apis(self.admin)
-        self.refresh()
-        broker_ids = {b.id for b in self.admin.describe_cluster().brokers}
-        _check_targets(self.targets, self.topics, broker_ids)
-        _gate(self.targets, self.topics, self.moving, self.reporter,
-              force=force, additional=additional)
+        observed = observe(self.admin)
+        self.topics, self.moving = observed.topics, observed.reassignments
+        _check_targets(self.targets, self.topics, set(observed.broker_ids))
+        _gate(self.targets, observed, self.reporter, force=force, additional=additional)
         for tp, target in sorted(self.targets.items()):
             move = self.moving.get(tp)
             info = find_partition(self.topics, tp)
@@ -473,7 +470,13 @@ class _Run:
             self.report_progress()
             if not self.in_flight:
                 return
+            if self.timeout_seconds is not None and self.waited >= self.timeout_seconds:
+                raise KafkaformError(
+                    f"timed out after {self.waited:g}s with {len(self.in_flight)} partition(s) "
+                    "still moving; the moves continue on the cluster: run the same command "
+                    "again to continue, or `kafkaform reassign cancel`")
             self.sleep(self.poll_seconds)
+            self.waited += self.poll_seconds
 
     def report_progress(self) -> None:
         bytes_done, bytes_total = self.bytes_progress()

@@ -4,7 +4,6 @@ from kafkaform.cluster.port import (
     LogDirPartitionSize,
     PartitionInfo,
     ReassignmentInProgress,
-    TopicInfo,
     TopicPartition,
 )
 from kafkaform.reassign.batches import (
@@ -14,7 +13,7 @@ from kafkaform.reassign.batches import (
     pending_move,
     plan_batches,
 )
-from kafkaform.reassign.execute import bytes_copied, unhealthy_partitions
+from kafkaform.reassign.execute import bytes_copied
 
 
 def moves(*specs):
@@ -88,15 +87,3 @@ def test_bytes_copied_counts_partial_copies_on_adding_brokers():
     moves_ = {t0: ((1, 2), (1, 2, 3)), t1: ((1,), (4,))}
     assert bytes_copied(sizes, moves_, done=set()) == (400, 1050)
     assert bytes_copied(sizes, moves_, done={t1}) == (450, 1050)
-
-
-def test_unhealthy_partitions_ignore_replicas_being_added():
-
-    topics = {"t": TopicInfo("t", (
-        PartitionInfo(0, (1, 2, 3, 4), 1, (1, 2, 4)),   # 3 is being added: fine
-        PartitionInfo(1, (1, 2), 1, (1,)),              # under-replicated
-        PartitionInfo(2, (1, 2), None, ()),             # offline
-    ))}
-    found = unhealthy_partitions(topics, {TopicPartition("t", 0): MOVING})
-    assert found == {TopicPartition("t", 1): "under-replicated",
-                     TopicPartition("t", 2): "offline"}
