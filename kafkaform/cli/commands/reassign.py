@@ -1,0 +1,365 @@
+"""`kafkaform reassign generate | execute | verify | cancel`.
+
+The files are `kafka-reassign-partitions.sh`'s own JSON, so each step can be
+done by kafkaform or by the official tool. `generate` only reads the cluster
+(it works against brokers without the reassignment APIs, such as Tansu);
+`execute`, `verify` and `cancel` check for those APIs before doing anything.
+See docs/reassignment.md.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from kafkaform import lock
+from kafkaform.actions import Phase, Reassign
+from kafkaform.apply import ensure_cluster_identity
+from kafkaform.cli.app import app
+from kafkaform.cli.commands.apply import Exit, exit_codes, load_desired, parse_duration
+from kafkaform.cli.common import (
+    EXIT_CHANGES,
+    EXIT_ERROR,
+    BootstrapOpt,
+    CommandConfigOpt,
+    SnapshotOpt,
+    resolve_environment,
+)
+from kafkaform.cluster.connect import open_admin
+from kafkaform.cluster.port import ClusterAdmin
+from kafkaform.errors import KafkaformError
+from kafkaform.model import DesiredState, ReassignmentSettings
+from kafkaform.observe import observe
+from kafkaform.progress import make_reporter
+from kafkaform.reassign import (
+    ReassignmentReport,
+    ReassignProgress,
+    cancel_reassignment,
+    execute_reassignments,
+    verify_reassignment,
+)
+from kafkaform.reassign.execute import require_reassignment_apis
+from kafkaform.reassign.generate import onto_brokers
+from kafkaform.reassign.jsonfile import (
+    Assignment,
+    actions_for,
+    dump_reassignment,
+    origins_of,
+    parse_broker_list,
+    parse_reassignment,
+    parse_topics_to_move,
+    targets_of,
+)
+from kafkaform.units import normalize_config_value
+
+reassign_app = typer.Typer(
+    help="Move partition replicas with kafka-reassign-partitions.sh's JSON: "
+         "generate, execute (throttled, batched), verify, cancel.",
+    no_args_is_help=True,
+)
+app.add_typer(reassign_app, name="reassign")
+
+# How long `execute` sleeps between polls; tests replace it to drive a MemoryCluster.
+sleep: Callable[[float], None] = time.sleep
+
+ReassignmentFileArg = Annotated[
+    Path,
+    typer.Argument(help="Reassignment JSON (kafka-reassign-partitions.sh format).",
+                   exists=True, dir_okay=False, show_default=False),
+]
+EnvOpt = Annotated[
+    str | None,
+    typer.Option("--env", help="Take the connection (and reassignment settings) from this "
+                               "environment."),
+]
+
+
+def say(message: str = "") -> None:
+    print(message, flush=True)
+
+
+# --- generate ------------------------------------------------------------------
+
+
+@reassign_app.command("generate")
+def generate(
+    env: Annotated[str | None, typer.Argument(
+        help="Environment whose plan's replica moves to write.", show_default=False)] = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="Write the reassignment JSON here (default: print it).")] = None,
+    rollback: Annotated[Path | None, typer.Option(
+        "--rollback", help="Also write the current assignment of the moved partitions here.")
+    ] = None,
+    topics_to_move: Annotated[Path | None, typer.Option(
+        "--topics-to-move", exists=True, dir_okay=False,
+        help='Topics file as the official tool takes it: {"version":1,"topics":[{"topic":"a"}]}.')
+    ] = None,
+    broker_list: Annotated[str | None, typer.Option(
+        "--broker-list", help="With --topics-to-move: the brokers the topics must end up on, "
+                              "e.g. 1,2,3.")] = None,
+    bootstrap: BootstrapOpt = None,
+    command_config: CommandConfigOpt = None,
+    snapshot: SnapshotOpt = None,
+) -> None:
+    """Write the reassignment JSON: an environment's planned moves, or topics onto brokers.
+
+    Only reads the cluster, so it also works where kafkaform cannot execute
+    (then run the file with kafka-reassign-partitions.sh --execute).
+    """
+    with exit_codes():
+        if (env is None) == (topics_to_move is None):
+            raise Exit(EXIT_ERROR, "give either ENV or --topics-to-move FILE --broker-list IDS")
+        if (topics_to_move is None) != (broker_list is None):
+            raise Exit(EXIT_ERROR, "--topics-to-move and --broker-list go together")
+        if env is not None:
+            actions = _planned_moves(env, bootstrap, command_config, snapshot)
+        else:
+            assert topics_to_move is not None and broker_list is not None
+            names = parse_topics_to_move(topics_to_move.read_text(), str(topics_to_move))
+            brokers = parse_broker_list(broker_list)
+            admin = open_admin(None, bootstrap=bootstrap, command_config=command_config,
+                               snapshot=snapshot, read_only=True)
+            try:
+                observed = observe(admin)
+            finally:
+                admin.close()
+            actions = onto_brokers(observed.topics, names, brokers, observed.racks)
+        _write_generated(actions, out, rollback)
+
+
+def _planned_moves(env: str, bootstrap: str | None, command_config: Path | None,
+                   snapshot: Path | None) -> list[Reassign]:
+    from kafkaform.plan import plan
+
+    desired = load_desired(resolve_environment(env))
+    admin = open_admin(desired, bootstrap=bootstrap, command_config=command_config,
+                       snapshot=snapshot, read_only=True)
+    try:
+        result = plan(desired, observe(admin))
+    finally:
+        admin.close()
+    for problem in (*result.errors, *result.warnings):
+        print(problem.render(), file=sys.stderr)
+    if result.errors:
+        raise Exit(EXIT_ERROR, f"the plan for {desired.environment} has errors: nothing written")
+    return [a for a in result.phase(Phase.REASSIGN) if isinstance(a, Reassign)]
+
+
+def _write_generated(actions: list[Reassign], out: Path | None, rollback: Path | None) -> None:
+    targets = targets_of(actions)
+    if not targets:
+        say("No partition needs to move: nothing written.")
+        return
+    copies = sum(a.replica_moves for a in actions)
+    summary = (f"{len(targets)} partition(s) of {len(actions)} topic(s) move, "
+               f"{copies} replica copy(ies)")
+    if out is None:
+        sys.stdout.write(dump_reassignment(targets))
+        print(summary, file=sys.stderr)
+    else:
+        out.write_text(dump_reassignment(targets))
+        say(f"{summary}: wrote {out}")
+    if rollback is not None:
+        rollback.write_text(dump_reassignment(origins_of(actions)))
+        say(f"Current assignment (for rollback): wrote {rollback}")
+
+
+# --- execute, verify, cancel -----------------------------------------------------
+
+
+def _connect(env: str | None, bootstrap: str | None,
+             command_config: Path | None) -> tuple[ClusterAdmin, DesiredState | None]:
+    """A writable admin, refused at once when it cannot reassign (or is another cluster)."""
+    desired = load_desired(resolve_environment(env)) if env is not None else None
+    admin = open_admin(desired, bootstrap=bootstrap, command_config=command_config,
+                       snapshot=None, read_only=False)
+    try:
+        require_reassignment_apis(admin)
+        if desired is not None:
+            ensure_cluster_identity(desired.cluster.cluster_id, admin.describe_cluster(),
+                                    f"environment {desired.environment}")
+    except KafkaformError:
+        admin.close()
+        raise
+    return admin, desired
+
+
+def _load(file: Path) -> Assignment:
+    return parse_reassignment(file.read_text(), str(file))
+
+
+def _throttle(value: str) -> int:
+    if value.lower() in ("off", "none"):
+        return 0
+    try:
+        return int(normalize_config_value("leader.replication.throttled.rate", value))
+    except ValueError as error:
+        raise typer.BadParameter(f"{error} (e.g. 50MiB, or off)", param_hint="--throttle") \
+            from None
+
+
+@contextmanager
+def _progress_display(total: int) -> Iterator[Callable[[ReassignProgress], None] | None]:
+    """A rich progress bar on a terminal; None elsewhere (the reporter prints lines)."""
+    if not sys.stdout.isatty():
+        yield None
+        return
+    with Progress(TextColumn("[bold]reassign"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=Console()) as bar:
+        task = bar.add_task("", total=total)
+
+        def show(progress: ReassignProgress) -> None:
+            detail = f"{progress.moving} moving, {progress.waiting} waiting"
+            if progress.failed:
+                detail += f", {progress.failed} failed"
+            if progress.bytes_total:
+                detail += f", {progress.bytes_done or 0:,}/{progress.bytes_total:,} bytes"
+            bar.update(task, completed=progress.done, description=detail)
+
+        yield show
+
+
+@reassign_app.command("execute")
+def execute(
+    file: ReassignmentFileArg,
+    env: EnvOpt = None,
+    bootstrap: BootstrapOpt = None,
+    command_config: CommandConfigOpt = None,
+    throttle: Annotated[str | None, typer.Option(
+        "--throttle", help="Replication throttle per broker per second (50MiB), or off. "
+                           "Default: the environment's, else 50MiB.")] = None,
+    batch_size: Annotated[int | None, typer.Option(
+        "--batch-size", min=1, help="Partitions moved at the same time.")] = None,
+    max_moves_per_broker: Annotated[int | None, typer.Option(
+        "--max-moves-per-broker", min=1,
+        help="Replicas one broker receives at the same time.")] = None,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Move even while partitions are under-replicated or offline.")] = False,
+    additional: Annotated[bool, typer.Option(
+        "--additional", help="Run alongside reassignments already in progress.")] = False,
+    timeout: Annotated[str | None, typer.Option(
+        "--timeout", help="Stop waiting after this long (the moves go on; re-run to continue)."
+    )] = None,
+    poll_interval: Annotated[float, typer.Option(
+        "--poll-interval", min=0.1, help="Seconds between progress checks.")] = 5.0,
+) -> None:
+    """Move partitions to the file's replicas: throttled, in batches, verified, cleaned up.
+
+    Re-running after an interruption continues: partitions already moved are
+    skipped and moves still running are waited on, not restarted.
+    """
+    with exit_codes():
+        targets = _load(file)
+        admin, desired = _connect(env, bootstrap, command_config)
+        base = desired.reassignment if desired else ReassignmentSettings()
+        settings = ReassignmentSettings(
+            base.throttle_bytes_per_sec if throttle is None else _throttle(throttle),
+            batch_size or base.batch_size,
+            max_moves_per_broker or base.max_moves_per_broker,
+        )
+        limit = parse_duration("--timeout", timeout).total_seconds() if timeout else None
+        reporter = make_reporter()
+        try:
+            with lock.holding(admin, environment=f"reassign execute {file.name}",
+                              warn=reporter.warning):
+                actions = actions_for(targets, admin.list_topics(), reason=f"from {file}")
+                with _progress_display(len(targets)) as show:
+                    report = execute_reassignments(
+                        admin, actions, settings, reporter, force=force, additional=additional,
+                        sleep=sleep, poll_seconds=poll_interval, timeout_seconds=limit,
+                        on_progress=show)
+        finally:
+            admin.close()
+        _print_report(report)
+        if not report.ok:
+            raise Exit(EXIT_ERROR, f"{len(report.failed)} partition(s) did not reach their "
+                                   f"target; see above, then `kafkaform reassign verify {file}`")
+
+
+def _print_report(report: ReassignmentReport) -> None:
+    say(f"Moved {len(report.moved)} partition(s) in {report.batches} batch(es); "
+        f"{len(report.already_at_target)} were already at their target.")
+    for tp, reason in report.failed.items():
+        say(f"  failed: {tp}: {reason}")
+
+
+@reassign_app.command("verify")
+def verify(
+    file: ReassignmentFileArg,
+    env: EnvOpt = None,
+    bootstrap: BootstrapOpt = None,
+    command_config: CommandConfigOpt = None,
+) -> None:
+    """Report each partition (complete / in progress / failed); once all are complete,
+    remove kafkaform's throttles (never another tool's) and elect preferred leaders.
+
+    Exit 0 when complete, 2 while moves are in progress, 1 when a partition failed.
+    """
+    with exit_codes():
+        targets = _load(file)
+        admin, _ = _connect(env, bootstrap, command_config)
+        try:
+            result = verify_reassignment(admin, targets)
+        finally:
+            admin.close()
+        say("Status of partition reassignment:")
+        for line in result.lines():
+            say(f"  {line}")
+        if result.cleanup is not None:
+            if result.cleanup.throttles_kept:
+                say(f"kafkaform's throttles kept: {result.cleanup.throttles_kept}")
+            else:
+                say("Removed the replication throttles kafkaform set (if any).")
+            if result.cleanup.leaders_elected:
+                say(f"Elected the preferred leader of {len(result.cleanup.leaders_elected)} "
+                    "partition(s).")
+            for tp, error in sorted(result.cleanup.election_errors.items()):
+                say(f"  preferred leader election for {tp} failed: {error}")
+            return
+        statuses = {s.value for s, _ in result.statuses.values()}
+        if "failed" in statuses:
+            raise Exit(EXIT_ERROR, "some partitions are neither moving nor at their target")
+        raise Exit(EXIT_CHANGES)
+
+
+@reassign_app.command("cancel")
+def cancel(
+    file: ReassignmentFileArg,
+    env: EnvOpt = None,
+    bootstrap: BootstrapOpt = None,
+    command_config: CommandConfigOpt = None,
+) -> None:
+    """Revert the file's moves still in flight and remove kafkaform's throttles.
+
+    Partitions that already reached their target stay there; to move them
+    back, execute the rollback file.
+    """
+    with exit_codes():
+        targets = _load(file)
+        admin, _ = _connect(env, bootstrap, command_config)
+        try:
+            with lock.holding(admin, environment=f"reassign cancel {file.name}"):
+                result = cancel_reassignment(admin, targets)
+        finally:
+            admin.close()
+        if result.cancelled:
+            say(f"Cancelled {len(result.cancelled)} move(s) in flight: "
+                + ", ".join(map(str, result.cancelled)))
+        else:
+            say("None of the file's partitions is being moved.")
+        if result.cleanup.throttles_kept:
+            say(f"kafkaform's throttles kept: {result.cleanup.throttles_kept}")
+        else:
+            say("Removed the replication throttles kafkaform set (if any).")
+        if result.errors:
+            raise Exit(EXIT_ERROR, "could not cancel: " + "; ".join(
+                f"{tp}: {e}" for tp, e in sorted(result.errors.items())))
