@@ -319,7 +319,7 @@ def execute_reassignments(
     *,
     force: bool = False,
     additional: bool = False,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] | None = None,
     poll_seconds: float = 5.0,
     timeout_seconds: float | None = None,
     on_progress: Callable[[ReassignProgress], None] | None = None,
@@ -332,7 +332,8 @@ def execute_reassignments(
     `force`). Then, batch by batch: set the batch's throttles, submit it, and
     poll until every partition's replicas equal the target and are all in
     sync. At the end: verify, remove our throttles, elect preferred leaders.
-    `sleep` is the only way time passes (tests drive a MemoryCluster with it);
+    `sleep` (default `time.sleep`, looked up at call time) is the only way
+    time passes: tests drive a MemoryCluster with it;
     `timeout_seconds` bounds the time spent waiting (None: no bound; the moves
     keep running after a timeout and a re-run continues them); progress goes
     to `on_progress`, or as lines to `reporter.info`.
@@ -341,7 +342,8 @@ def execute_reassignments(
     targets = targets_of(actions)
     if not targets:
         return ReassignmentReport({a: None for a in actions})
-    run = _Run(admin, targets, settings, reporter, sleep, poll_seconds, on_progress)
+    run = _Run(admin, targets, settings, reporter, sleep or time.sleep, poll_seconds,
+               on_progress)
     run.timeout_seconds = timeout_seconds
     try:
         run.prepare(force=force, additional=additional)

@@ -1,0 +1,175 @@
+"""Issue 6's done-when scenario, on a MemoryCluster with 6 brokers in 3 racks.
+
+A topic at RF 2, the YAML says 3: the plan shows the moves, apply runs them
+in throttled batches, cleanup removes exactly kafkaform's throttles (another
+tool's survive) and a new plan is empty. Interrupted mid-way and re-run, it
+completes.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from kafkaform.actions import Phase, Reassign
+from kafkaform.apply import apply_plan
+from kafkaform.cluster.memory import MemoryCluster
+from kafkaform.cluster.port import TopicPartition
+from kafkaform.model import ReassignmentSettings
+from kafkaform.observe import observe
+from kafkaform.placement.kafka_default import assign_replicas
+from kafkaform.plan import plan
+from kafkaform.progress import RecordingReporter
+from kafkaform.reassign import execute as execute_module
+from kafkaform.reassign import execute_reassignments
+from kafkaform.reassign.jsonfile import actions_for, dump_reassignment, parse_reassignment
+from kafkaform.reassign.ledger import read_ledger
+from kafkaform.reassign.throttles import (
+    FOLLOWER_RATE,
+    FOLLOWER_REPLICAS,
+    LEADER_RATE,
+    LEADER_REPLICAS,
+    parse_entries,
+)
+from kafkaform.render.text import render_text
+from kafkaform.validate import validate_environment
+from tests.reassign.conftest import Clock, Interrupt, SubmissionSpy
+from tests.reassign.test_execute import throttle_configs
+
+TOPIC = "orders.created"
+ENVIRONMENT = """\
+kind: Environment
+name: scenario
+cluster: {bootstrap: "memory:9092"}
+policies:
+  minReplicationFactor: 3
+  minInsyncReplicas: 2
+manage:
+  topics: {prefixes: [orders.]}
+reassignment: {throttle: 10MiB, batchSize: 2, maxMovesPerBroker: 2}
+"""
+TOPICS = f"""\
+kind: Topics
+topics:
+  - name: {TOPIC}
+    partitions: 6
+    replicationFactor: 3
+    placement: rack-spread
+    configs: {{min.insync.replicas: 2}}
+"""
+RACKS = {b: f"rack-{(b - 1) % 3 + 1}" for b in range(1, 7)}
+BEFORE = assign_replicas(6, 2, RACKS)
+
+
+@pytest.fixture
+def desired(tmp_path):
+    (tmp_path / "environment.yaml").write_text(ENVIRONMENT)
+    (tmp_path / "topics.yaml").write_text(TOPICS)
+    result = validate_environment(tmp_path)
+    assert result.ok, [p.render() for p in result.problems]
+    return result.desired
+
+
+@pytest.fixture
+def cluster() -> MemoryCluster:
+    """RF 2 today, plus throttles another tool set: one entry on our topic
+    (on a replica our moves also throttle), one broker rate, one other topic."""
+    cluster = MemoryCluster.with_racks(6, 3)
+    cluster.add_topic(TOPIC, BEFORE, {"min.insync.replicas": "2",
+                                      LEADER_REPLICAS: f"0:{BEFORE[0][0]}"})
+    cluster.add_topic("legacy", [[4, 5]], {FOLLOWER_REPLICAS: "0:5"})
+    cluster.set_broker_config(BEFORE[0][0], LEADER_RATE, "777")
+    return cluster
+
+
+FOREIGN = {(TOPIC, LEADER_REPLICAS): f"0:{BEFORE[0][0]}",
+           ("legacy", FOLLOWER_REPLICAS): "0:5",
+           (BEFORE[0][0], LEADER_RATE): "777"}
+
+
+def use_clock(monkeypatch, clock: Clock) -> None:
+    """apply calls execute_reassignments without a sleep: give it ours."""
+    monkeypatch.setattr(execute_module, "time", SimpleNamespace(sleep=clock))
+
+
+def throttled_batches(seen):
+    """Checks, at every poll, that what moves is throttled and within the limits."""
+    def check(cluster: MemoryCluster) -> None:
+        moving = cluster.list_partition_reassignments()
+        configs = cluster.describe_topic_configs([TOPIC])[TOPIC]
+        followers = parse_entries(configs[FOLLOWER_REPLICAS].value)
+        rates = cluster.describe_broker_configs(sorted(RACKS))
+        assert len(moving) <= 2
+        for tp, move in moving.items():
+            assert {f"{tp.partition}:{b}" for b in move.adding} <= followers
+            assert all(rates[b][FOLLOWER_RATE].value == str(10 * 1024 * 1024)
+                       for b in move.adding)
+        seen.append(sorted(tp.partition for tp in moving))
+    return check
+
+
+def test_rf_2_to_3_through_yaml_plan_apply_verify(desired, cluster, monkeypatch):
+    the_plan = plan(desired, observe(cluster))
+    assert not the_plan.errors, the_plan.errors
+    (reassign,) = the_plan.phase(Phase.REASSIGN)
+    assert isinstance(reassign, Reassign) and len(reassign.moves) == 6
+    assert all(len(m.after) == 3 and set(m.before) < set(m.after) for m in reassign.moves)
+    assert all(len({RACKS[b] for b in m.after}) == 3 for m in reassign.moves)
+    text = render_text(the_plan)
+    assert TOPIC in text and "replication factor 2 → 3" in text
+
+    seen: list[list[int]] = []
+    use_clock(monkeypatch, Clock(cluster, on_sleep=throttled_batches(seen)))
+    spy = SubmissionSpy(cluster)
+    report = apply_plan(the_plan, cluster, reporter=RecordingReporter(), desired=desired)
+
+    assert report.ok and report.not_converged == [], report.summary_rows()
+    assert spy.calls == [2, 2, 2] and max(len(s) for s in seen) == 2
+    assert throttle_configs(cluster) == FOREIGN
+    assert read_ledger(cluster).is_empty
+    assert all(p.leader == p.replicas[0] for p in cluster.list_topics()[TOPIC].partitions)
+    assert plan(desired, observe(cluster)).is_empty
+
+
+def test_interrupted_apply_then_rerun_completes(desired, cluster, monkeypatch):
+    the_plan = plan(desired, observe(cluster))
+    use_clock(monkeypatch, Clock(cluster, interrupt_after=2))
+    with pytest.raises(Interrupt):
+        apply_plan(the_plan, cluster, reporter=RecordingReporter(), desired=desired)
+    assert cluster.list_partition_reassignments()
+    assert throttle_configs(cluster) != FOREIGN  # ours stay while moves run
+
+    cluster.tick(3)  # time passes before someone re-runs apply: the moves in flight finish
+    again = plan(desired, observe(cluster))
+    (reassign,) = again.phase(Phase.REASSIGN)
+    assert len(reassign.moves) == 2  # only what was never submitted
+
+    use_clock(monkeypatch, Clock(cluster))
+    report = apply_plan(again, cluster, reporter=RecordingReporter(), desired=desired)
+    assert report.ok and report.not_converged == []
+    assert throttle_configs(cluster) == FOREIGN and read_ledger(cluster).is_empty
+    assert plan(desired, observe(cluster)).is_empty
+
+
+def test_interrupted_then_the_plans_json_continues_at_once(desired, cluster, monkeypatch):
+    the_plan = plan(desired, observe(cluster))
+    # the JSON `kafkaform reassign generate ENV` writes for this plan
+    document = dump_reassignment({
+        TopicPartition(a.topic, m.partition): m.after
+        for a in the_plan.phase(Phase.REASSIGN) for m in a.moves})
+    use_clock(monkeypatch, Clock(cluster, interrupt_after=2))
+    with pytest.raises(Interrupt):
+        apply_plan(the_plan, cluster, reporter=RecordingReporter(), desired=desired)
+    in_flight = set(cluster.list_partition_reassignments())
+    assert in_flight
+
+    spy = SubmissionSpy(cluster)
+    targets = parse_reassignment(document, "r.json")
+    actions = actions_for(targets, cluster.list_topics(), reason="resume")
+    report = execute_reassignments(cluster, actions, ReassignmentSettings(10 * 1024 * 1024, 2, 2),
+                                   RecordingReporter(), sleep=Clock(cluster))
+    assert report.ok and set(report.resumed) == in_flight
+    assert not in_flight & {tp for tp, _ in spy.submitted}  # waited on, never resubmitted
+    assert throttle_configs(cluster) == FOREIGN and read_ledger(cluster).is_empty
+    assert plan(desired, observe(cluster)).is_empty
