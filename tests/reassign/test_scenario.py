@@ -8,12 +8,16 @@ completes.
 
 from __future__ import annotations
 
+import json
 from types import SimpleNamespace
 
 import pytest
+from typer.testing import CliRunner
 
 from kafkaform.actions import Phase, Reassign
 from kafkaform.apply import apply_plan
+from kafkaform.cli import app
+from kafkaform.cli.commands import reassign as reassign_cli
 from kafkaform.cluster.memory import MemoryCluster
 from kafkaform.cluster.port import TopicPartition
 from kafkaform.model import ReassignmentSettings
@@ -33,9 +37,11 @@ from kafkaform.reassign.throttles import (
     parse_entries,
 )
 from kafkaform.render.text import render_text
+from kafkaform.snapshot import write_snapshot
 from kafkaform.validate import validate_environment
 from tests.reassign.conftest import Clock, Interrupt, SubmissionSpy
 from tests.reassign.test_execute import throttle_configs
+from tests.reassign.test_jsonfile import VALIDATOR
 
 TOPIC = "orders.created"
 ENVIRONMENT = """\
@@ -172,4 +178,22 @@ def test_interrupted_then_the_plans_json_continues_at_once(desired, cluster, mon
     assert report.ok and set(report.resumed) == in_flight
     assert not in_flight & {tp for tp, _ in spy.submitted}  # waited on, never resubmitted
     assert throttle_configs(cluster) == FOREIGN and read_ledger(cluster).is_empty
+    assert plan(desired, observe(cluster)).is_empty
+
+
+def test_generate_env_writes_the_plans_moves_and_execute_runs_them(
+        desired, cluster, tmp_path, monkeypatch):
+    snapshot, out = tmp_path / "snap.json", tmp_path / "r.json"
+    write_snapshot(observe(cluster), snapshot)
+    result = CliRunner().invoke(app, ["reassign", "generate", desired.path, "--snapshot",
+                                      str(snapshot), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "6 partition(s) of 1 topic(s) move, 6 replica copy(ies)" in result.output
+    VALIDATOR.validate(json.loads(out.read_text()))
+
+    monkeypatch.setattr(reassign_cli, "open_admin", lambda *a, **k: cluster)
+    monkeypatch.setattr(reassign_cli, "sleep", Clock(cluster))
+    result = CliRunner().invoke(app, ["reassign", "execute", str(out), "--env", desired.path])
+    assert result.exit_code == 0, result.output
+    assert throttle_configs(cluster) == FOREIGN
     assert plan(desired, observe(cluster)).is_empty
