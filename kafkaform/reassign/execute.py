@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from kafkaform.actions import Reassign
 from kafkaform.cluster.port import (
@@ -48,6 +48,7 @@ from kafkaform.reassign.jsonfile import Assignment, targets_of
 from kafkaform.reassign.ledger import read_ledger, write_ledger
 from kafkaform.reassign.throttles import (
     ThrottleChanges,
+    ThrottleLedger,
     Throttles,
     add_throttles,
     compute_throttles,
@@ -205,7 +206,12 @@ def _gate(
 
 
 def set_throttles(admin: ClusterAdmin, wanted: Throttles, rate: int) -> ThrottleChanges:
-    """Merge our throttles into the cluster's, recording them in the ledger first."""
+    """Merge our throttles into the cluster's, recording them in the ledger first.
+
+    Brokers that are down get no rate: there is nothing to throttle on them
+    (a dead source broker is why a decommission is forced).
+    """
+    wanted = replace(wanted, brokers=wanted.brokers & _live_brokers(admin))
     changes = add_throttles(
         wanted,
         rate,
@@ -228,14 +234,24 @@ def clear_throttles(admin: ClusterAdmin,
     if still:
         return CleanupResult(throttles_kept=f"still moving: {_names(still)}")
     topics = set(admin.list_topics())
+    live = _live_brokers(admin)
+    down = {b: keys for b, keys in ledger.brokers.items() if b not in live}
     changes = remove_throttles(
-        ledger,
+        replace(ledger, brokers={b: k for b, k in ledger.brokers.items() if b in live}),
         admin.describe_topic_configs(sorted(set(ledger.topics) & topics)),
-        admin.describe_broker_configs(sorted(ledger.brokers)),
+        admin.describe_broker_configs(sorted(set(ledger.brokers) & live)),
     )
     _alter_configs(admin, changes)
-    write_ledger(admin, changes.ledger)
+    write_ledger(admin, ThrottleLedger(brokers=down))
+    if down:
+        return CleanupResult(throttles_kept=(
+            f"broker(s) {', '.join(map(str, sorted(down)))} are down: their throttle rates "
+            "stay recorded and are removed by the next verify"))
     return CleanupResult(throttles_removed=True)
+
+
+def _live_brokers(admin: ClusterAdmin) -> set[int]:
+    return {b.id for b in admin.describe_cluster().brokers}
 
 
 def _alter_configs(admin: ClusterAdmin, changes: ThrottleChanges) -> None:

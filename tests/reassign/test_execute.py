@@ -252,3 +252,38 @@ def test_a_timeout_stops_waiting_and_a_rerun_continues(orders):
     assert len(orders.list_partition_reassignments()) == 2
     report, _ = run(orders)
     assert report.ok and len(report.resumed) == 2
+
+
+def test_forced_decommission_of_a_dead_broker_throttles_only_live_ones(cluster):
+    cluster.add_topic("t", [[5, 6], [1, 2]])
+    cluster.stop_broker(6)
+    move = Reassign("t", (PartitionMove(0, (5, 6), (5, 4)),))
+    with pytest.raises(KafkaformError, match="t-0 under-replicated"):
+        run(cluster, [move])
+    rates = []
+    clock = Clock(cluster, on_sleep=lambda c: rates.append(
+        {k for k in throttle_configs(c) if isinstance(k[0], int)}))
+    report, _ = run(cluster, [move], clock=clock, force=True)
+    assert report.ok and assignment(cluster, "t")[0] == [5, 4]
+    assert rates[0] == {(b, key) for b in (4, 5) for key in (LEADER_RATE, FOLLOWER_RATE)}
+    assert throttle_configs(cluster) == {} and read_ledger(cluster).is_empty
+
+
+def test_a_broker_down_at_cleanup_keeps_its_rate_recorded_for_later(cluster):
+    cluster.add_topic("t", [[1, 2]])
+    move = Reassign("t", (PartitionMove(0, (1, 2), (1, 4)),))
+    with pytest.raises(Interrupt):
+        run(cluster, [move], clock=Clock(cluster, interrupt_after=1))
+    cluster.tick()
+    cluster.stop_broker(2)  # the broker the replica left
+
+    result = verify_reassignment(cluster, targets_of([move]))
+    assert result.complete and "broker(s) 2 are down" in result.cleanup.throttles_kept
+    assert set(read_ledger(cluster).brokers) == {2}
+    assert set(throttle_configs(cluster)) == set()  # what is reachable is clean
+
+    cluster.start_broker(2)
+    assert {k[0] for k in throttle_configs(cluster)} == {2}
+    result = verify_reassignment(cluster, targets_of([move]))
+    assert result.cleanup.throttles_removed and read_ledger(cluster).is_empty
+    assert throttle_configs(cluster) == {}
