@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 
-from kafkaform.placement.common import RackLayout, RackKey, replica_counts
+from kafkaform.placement.common import RackKey, RackLayout, replica_counts
 
 
 def count_moves(before: Sequence[Sequence[int]], after: Sequence[Sequence[int]]) -> int:
@@ -19,9 +19,7 @@ def count_moves(before: Sequence[Sequence[int]], after: Sequence[Sequence[int]])
     return sum(len(set(new) - set(old)) for old, new in zip(before, after, strict=False))
 
 
-def count_leader_changes(
-    before: Sequence[Sequence[int]], after: Sequence[Sequence[int]]
-) -> int:
+def count_leader_changes(before: Sequence[Sequence[int]], after: Sequence[Sequence[int]]) -> int:
     """Partitions whose preferred leader differs."""
     return sum(1 for old, new in zip(before, after, strict=False) if old[:1] != new[:1])
 
@@ -37,9 +35,7 @@ def lower_bound_decommission(current: Sequence[Sequence[int]], remove: Iterable[
     return sum(1 for replicas in current for b in replicas if b in removed)
 
 
-def lower_bound_spread(
-    current: Sequence[Sequence[int]], brokers: Mapping[int, str | None]
-) -> int:
+def lower_bound_spread(current: Sequence[Sequence[int]], brokers: Mapping[int, str | None]) -> int:
     """Replicas above their rack's cap, summed over partitions. Exact: one move
     takes a replica off a crowded rack, and the under-cap racks always have
     room for all of them (the cap is chosen so that they fit)."""
@@ -85,13 +81,14 @@ def lower_bound_rebalance(
 
 def rack_locked(parts: Iterable[Sequence[int]], layout: RackLayout) -> bool:
     """No replica of these partitions can move to another rack without
-    exceeding that rack's cap: every named rack is already at its cap."""
+    making its spread worse: every partition is spread, and every named rack
+    holds its cap (or all its brokers)."""
     if any(rack[0] != 0 for rack in layout.sizes):
         return False  # a rack-less broker is a free rack of its own
     for replicas in parts:
         cap = layout.max_per_rack(len(replicas))
         on_rack = layout.rack_counts(replicas)
-        if any(on_rack[rack] < min(cap, size) for rack, size in layout.sizes.items()):
+        if any(on_rack[rack] != min(cap, size) for rack, size in layout.sizes.items()):
             return False
     return True
 

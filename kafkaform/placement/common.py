@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter
-from collections.abc import Container, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 
 Brokers = dict[int, str | None]
+Count = Callable[[int], int]
+Transfer = Callable[[int, int], bool]
 Assignment = list[list[int]]
 # Named racks sort before rack-less brokers; both are tuples so keys compare.
 RackKey = tuple[int, str | int]
@@ -57,14 +59,15 @@ class RackLayout:
 
     def can_take(self, replicas: Sequence[int], leaving: int, arriving: int) -> bool:
         """Whether `arriving` may replace `leaving` in a partition without
-        making its rack spread worse."""
+        making its rack spread worse: the arriving broker's rack ends with no
+        more than the cap, or than the leaving broker's rack had."""
         if arriving in replicas or arriving not in self.known:
             return False
-        rack = self.rack(arriving)
-        if rack == self.rack(leaving):
+        rack, old_rack = self.rack(arriving), self.rack(leaving)
+        if rack == old_rack:
             return True
-        held = sum(1 for b in replicas if self.rack(b) == rack)
-        return held < self.max_per_rack(len(replicas))
+        on_rack = self.rack_counts(replicas)
+        return on_rack[rack] < max(self.max_per_rack(len(replicas)), on_rack[old_rack])
 
 
 def require_rf(rf: int, brokers: Mapping[int, str | None]) -> None:
@@ -207,3 +210,31 @@ class BrokerChooser:
             replicas[position] = broker
         self.adjust(broker, +1)
         return broker
+
+
+def balance_pairs(
+    brokers: Sequence[int],
+    count: Count,
+    tiebreak: Count,
+    transfer: Transfer,
+    detour: Callable[[list[int]], bool] | None = None,
+) -> None:
+    """Move units from fuller to emptier brokers while any pair two apart can.
+
+    Brokers are ordered by (count, tiebreak, id): the giver is the fullest
+    that can give, the taker the emptiest it can give to. `detour` is tried
+    when no direct transfer works (leadership chains)."""
+    while True:
+        order = sorted(brokers, key=lambda b: (count(b), tiebreak(b), b))
+        if not (_first_transfer(order, count, transfer) or (detour and detour(order))):
+            return
+
+
+def _first_transfer(order: list[int], count: Count, transfer: Transfer) -> bool:
+    for giver in reversed(order):
+        for taker in order:
+            if count(giver) - count(taker) < 2:
+                break
+            if transfer(giver, taker):
+                return True
+    return False

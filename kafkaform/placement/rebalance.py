@@ -25,10 +25,8 @@ from __future__ import annotations
 from collections import Counter, deque
 from collections.abc import Callable, Mapping, Sequence
 
-from kafkaform.placement.common import RackLayout
+from kafkaform.placement.common import Count, RackLayout, balance_pairs
 
-Count = Callable[[int], int]
-Transfer = Callable[[int, int], bool]
 # A swap along a leadership chain: (topic, partition, new leader).
 Swap = tuple[str, int, int]
 
@@ -63,34 +61,6 @@ def _with_balanced_leaders(
     return {topic: cluster.parts[topic] for topic in assignments}
 
 
-def _balance(
-    brokers: Sequence[int],
-    count: Count,
-    tiebreak: Count,
-    transfer: Transfer,
-    detour: Callable[[list[int]], bool] | None = None,
-) -> None:
-    """Move units from fuller to emptier brokers while any pair two apart can.
-
-    Brokers are ordered by (count, tiebreak, id): the giver is the fullest
-    that can give, the taker the emptiest it can give to. `detour` is tried
-    when no direct transfer works (leadership chains)."""
-    while True:
-        order = sorted(brokers, key=lambda b: (count(b), tiebreak(b), b))
-        if not (_first_transfer(order, count, transfer) or (detour and detour(order))):
-            return
-
-
-def _first_transfer(order: list[int], count: Count, transfer: Transfer) -> bool:
-    for giver in reversed(order):
-        for taker in order:
-            if count(giver) - count(taker) < 2:
-                break
-            if transfer(giver, taker):
-                return True
-    return False
-
-
 class _Cluster:
     """Mutable working copy of the assignments with per-broker indexes.
 
@@ -122,7 +92,7 @@ class _Cluster:
 
     def balance_topic_replicas(self, topic: str) -> None:
         held = self.holders[topic]
-        _balance(
+        balance_pairs(
             self.known,
             count=lambda b: len(held[b]),
             tiebreak=lambda b: self.replicas[b] - len(held[b]),
@@ -137,7 +107,7 @@ class _Cluster:
                 for t in self.topics
             )
 
-        _balance(self.known, self.replicas.__getitem__, lambda b: 0, transfer)
+        balance_pairs(self.known, self.replicas.__getitem__, lambda b: 0, transfer)
 
     def _move_replica(self, topic: str, giver: int, taker: int) -> bool:
         """Copy one partition of `topic` from `giver` to `taker`, a follower if
@@ -174,7 +144,7 @@ class _Cluster:
         def count(b: int) -> int:
             return len(led[b])
 
-        _balance(
+        balance_pairs(
             self.known,
             count=count,
             tiebreak=lambda b: self.leaders[b] - len(led[b]),
@@ -194,14 +164,12 @@ class _Cluster:
                 for t in self.topics
             )
 
-        _balance(
+        balance_pairs(
             self.known,
             count,
             lambda b: 0,
             transfer,
-            detour=lambda order: self._leader_chain(
-                order, count, self.topics, keeps_topic_balance
-            ),
+            detour=lambda order: self._leader_chain(order, count, self.topics, keeps_topic_balance),
         )
 
     def _swap_leader(self, topic: str, giver: int, taker: int) -> bool:

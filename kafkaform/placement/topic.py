@@ -18,6 +18,7 @@ from kafkaform.placement.common import (
     Assignment,
     BrokerChooser,
     RackLayout,
+    balance_pairs,
     leader_counts,
     replica_counts,
     require_rf,
@@ -63,13 +64,16 @@ def set_replication_factor(
     layout = RackLayout(brokers)
     chooser = BrokerChooser(layout, starting_load(current, brokers, load))
     result = []
-    for replicas in current:
+    added = []
+    for index, replicas in enumerate(current):
         target = list(replicas)
         while len(target) < rf:
+            added.append((index, len(target)))
             chooser.place(target)
         while len(target) > rf:
             chooser.adjust(target.pop(_droppable(target, layout, chooser)), -1)
         result.append(target)
+    _even_out(result, added, chooser)
     return result
 
 
@@ -104,11 +108,14 @@ def spread_racks(
     layout = RackLayout(brokers)
     chooser = BrokerChooser(layout, starting_load(current, brokers, load))
     result = []
-    for replicas in current:
+    added = []
+    for index, replicas in enumerate(current):
         target = list(replicas)
         while (position := _crowded_follower(target, layout, chooser)) is not None:
+            added.append((index, position))
             chooser.place(target, position)
         result.append(target)
+    _even_out(result, added, chooser)
     return result
 
 
@@ -120,9 +127,7 @@ def _crowded_follower(
     A crowded rack holds at least two replicas, so one is always a follower."""
     cap = layout.max_per_rack(len(replicas))
     on_rack = layout.rack_counts(replicas)
-    crowded = [
-        p for p in range(1, len(replicas)) if on_rack[layout.rack(replicas[p])] > cap
-    ]
+    crowded = [p for p in range(1, len(replicas)) if on_rack[layout.rack(replicas[p])] > cap]
     if not crowded:
         return None
     return max(crowded, key=lambda p: (chooser.load[replicas[p]], replicas[p]))
@@ -149,12 +154,15 @@ def decommission(
     layout = RackLayout(remaining)
     chooser = BrokerChooser(layout, starting_load(current, remaining, load))
     result = []
-    for replicas in current:
+    added = []
+    for index, replicas in enumerate(current):
         target = list(replicas)
         for position, broker in enumerate(replicas):
             if broker in remove:
+                added.append((index, position))
                 chooser.place(target, position, leaving=remove)
         result.append(target)
+    _even_out(result, added, chooser)
     return result
 
 
@@ -190,7 +198,42 @@ def extend_partitions(
         while len(replicas) < rf:
             chooser.place(replicas, rack_aware=spread)
         added.append(replicas)
+    followers = [(index, position) for index in range(len(added)) for position in range(1, rf)]
+    _even_out(added, followers, chooser, rack_aware=spread)
     return added
+
+
+def _even_out(
+    assignment: Assignment,
+    added: list[tuple[int, int]],
+    chooser: BrokerChooser,
+    rack_aware: bool = True,
+) -> None:
+    """Re-target the replicas a change added, (partition, position) pairs,
+    from fuller to emptier brokers. One pick at a time cannot see ahead; this
+    flattens the load without copying anything more, and never makes a
+    partition's rack spread worse."""
+    layout = chooser.layout
+    placed: dict[int, dict[tuple[int, int], None]] = {b: {} for b in chooser.load}
+    for slot in added:
+        placed[assignment[slot[0]][slot[1]]][slot] = None
+
+    def transfer(giver: int, taker: int) -> bool:
+        for slot in placed[giver]:
+            replicas = assignment[slot[0]]
+            allowed = (
+                layout.can_take(replicas, giver, taker) if rack_aware else taker not in replicas
+            )
+            if allowed:
+                replicas[slot[1]] = taker
+                del placed[giver][slot]
+                placed[taker][slot] = None
+                chooser.adjust(giver, -1)
+                chooser.adjust(taker, +1)
+                return True
+        return False
+
+    balance_pairs(sorted(placed), chooser.load.__getitem__, lambda b: 0, transfer)
 
 
 def static_assignment(
