@@ -299,10 +299,11 @@ def verify(
     bootstrap: BootstrapOpt = None,
     command_config: CommandConfigOpt = None,
 ) -> None:
-    """Report each partition (complete / in progress / failed); once all are complete,
-    remove kafkaform's throttles (never another tool's) and elect preferred leaders.
+    """Report each partition; once all are complete, remove kafkaform's throttles.
 
-    Exit 0 when complete, 2 while moves are in progress, 1 when a partition failed.
+    Each partition is complete, in progress or failed. When all are complete,
+    the throttles kafkaform set (never another tool's) are removed and the
+    moved partitions' preferred leaders elected. Exit 0 when complete, 2 while moves are in progress, 1 when a partition failed.
     """
     with exit_codes():
         targets = _load(file)
