@@ -303,7 +303,8 @@ def verify(
 
     Each partition is complete, in progress or failed. When all are complete,
     the throttles kafkaform set (never another tool's) are removed and the
-    moved partitions' preferred leaders elected. Exit 0 when complete, 2 while moves are in progress, 1 when a partition failed.
+    moved partitions' preferred leaders elected. Exit 0 when complete, 2 while
+    moves are in progress, 1 when a partition failed.
     """
     with exit_codes():
         targets = _load(file)
