@@ -140,13 +140,14 @@ class _Planner:
     errors: list[Problem] = field(default_factory=list)
     # Replicas may live on: the cluster's brokers minus those being decommissioned.
     brokers: Brokers = field(init=False)
+    leaving: frozenset[int] = field(init=False)
     layout: RackLayout = field(init=False)
     # Replicas per broker across all topics, as planned so far (see `_place`).
     _load: Counter[int] | None = None
 
     def __post_init__(self) -> None:
-        leaving = set(self.desired.decommission)
-        self.brokers = {b: r for b, r in self.observed.racks.items() if b not in leaving}
+        self.leaving = frozenset(self.desired.decommission)
+        self.brokers = {b: r for b, r in self.observed.racks.items() if b not in self.leaving}
         self.layout = RackLayout(self.brokers)
 
     def run(self) -> None:
@@ -299,13 +300,12 @@ class _Planner:
                 continue
             if entry is None or not _same_value(key, entry.value, value):
                 changes.append(ConfigChange(key, entry.value if entry else None, value))
-        for key, entry in sorted(observed.items()):
-            if (
-                entry.source is ConfigSource.DYNAMIC_TOPIC_CONFIG
-                and key not in spec.configs
-                and not is_throttle_key(key)
-                and not _unplannable(entry)
-            ):
+        overrides = [
+            (key, entry) for key, entry in observed.items()
+            if entry.source is ConfigSource.DYNAMIC_TOPIC_CONFIG and key not in spec.configs
+        ]
+        for key, entry in overrides:
+            if not is_throttle_key(key) and not _unplannable(entry):
                 changes.append(ConfigChange(key, entry.value, None, self._revert_default(key)))
         if changes:
             self.actions.append(AlterTopicConfigs(
@@ -369,8 +369,12 @@ class _Planner:
 
     # --- replicas -----------------------------------------------------------
     def _replica_target(self, spec: TopicSpec) -> tuple[Assignment, list[str]] | None:
-        """Where the existing partitions' replicas should be and why; None when refused."""
-        current = self.observed.topics[spec.name].assignment
+        """Where the existing partitions' replicas should be and why.
+
+        None when nothing can move them: refused, or no rule asks for a move
+        (the common case, checked without copying the assignment).
+        """
+        partitions = self.observed.topics[spec.name].partitions
         brokers = self.brokers
         if spec.replication_factor > len(brokers):
             self._refuse(spec, "replicationFactor",
@@ -378,7 +382,9 @@ class _Planner:
                          f"{len(brokers)} live brokers")
             return None
         if spec.placement is PlacementStrategy.STATIC and spec.assignment is not None:
-            target = [list(r) for r in spec.assignment[: len(current)]]
+            if all(p.replicas == r for p, r in zip(partitions, spec.assignment, strict=False)):
+                return None
+            target = [list(r) for r in spec.assignment[: len(partitions)]]
             unknown = sorted({b for r in target for b in r} - set(brokers))
             if unknown:
                 self._refuse(spec, "placement",
@@ -387,7 +393,7 @@ class _Planner:
                 return None
             return target, [f"static placement at {_where(spec)}"]
         steps = []
-        leaving = set(self.desired.decommission) & {b for r in current for b in r}
+        leaving = self.leaving and self.leaving & {b for p in partitions for b in p.replicas}
         if leaving:
             steps.append((
                 f"decommission broker{'s' if len(leaving) > 1 else ''} "
@@ -395,7 +401,7 @@ class _Planner:
                 lambda a, load: placement.decommission(a, leaving, self.observed.racks,
                                                        load=load),
             ))
-        rf = sorted({len(r) for r in current})
+        rf = sorted({len(p.replicas) for p in partitions})
         if rf != [spec.replication_factor]:
             steps.append((
                 f"replication factor {'/'.join(map(str, rf))} → {spec.replication_factor}",
@@ -403,14 +409,15 @@ class _Planner:
                     a, spec.replication_factor, brokers, load=load),
             ))
         if spec.placement is PlacementStrategy.RACK_SPREAD:
-            crowded = sum(self.layout.excess(r) > 0 for r in current)
+            crowded = sum(self.layout.excess(p.replicas) > 0 for p in partitions)
             if crowded:
                 steps.append((
                     f"rack-spread: {crowded} partitions have too many replicas on one rack",
                     lambda a, load: placement.spread_racks(a, brokers, load=load),
                 ))
         if not steps:
-            return current, []
+            return ([list(p.replicas) for p in partitions], []) if self.desired.rebalance else None
+        current = [list(p.replicas) for p in partitions]
         return self._place(current, [change for _, change in steps]), [why for why, _ in steps]
 
     def _place(self, current: Assignment, changes) -> Assignment:
@@ -456,7 +463,7 @@ class _Planner:
         }
 
     def _warn_decommission_leftovers(self) -> None:
-        leaving = set(self.desired.decommission)
+        leaving = self.leaving
         if not leaving:
             return
         left = sorted(

@@ -1,0 +1,160 @@
+"""How long a no-op `kafkaform plan` takes at 1k and 10k topics, and how much memory.
+
+    python benchmarks/plan_scale.py [--sizes 1000,10000] [--no-tansu]
+
+For each size it writes an environment with N topics (10 partitions, three
+configs each), builds a cluster that already matches it, and runs
+`python -m kafkaform plan ENV --detailed-exitcode` as a subprocess, timing it
+from process start to exit (imports, validation, observation, planning and
+rendering included) and reading its peak RSS from `wait4`. Clusters:
+
+- memory: a 3-broker in-memory cluster (RF 3) read from a snapshot file;
+- tansu:  the local Tansu broker (one broker, RF 1), topics created in batches
+          through the Kafka adapter.
+
+The plan must be empty (exit 0): a benchmark of a plan that finds drift would
+measure the wrong thing. Target: 10k topics in <= 3 s and <= 300 MB on Tansu.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from kafkaform.cluster.kafka import KafkaClusterAdmin
+from kafkaform.cluster.memory import MemoryCluster
+from kafkaform.cluster.port import NewTopic
+from kafkaform.local_broker import LocalBroker
+from kafkaform.observe import observe
+from kafkaform.snapshot import write_snapshot
+
+PARTITIONS = 10
+CONFIGS = {"retention.ms": "86400000", "cleanup.policy": "delete", "max.message.bytes": "2097152"}
+CREATE_BATCH = 500
+TARGET_SECONDS, TARGET_MB = 3.0, 300
+
+
+@dataclass
+class Row:
+    cluster: str
+    topics: int
+    setup_s: float
+    exit_code: int
+    wall_s: float
+    peak_mb: float
+
+
+def topic_names(n: int) -> list[str]:
+    return [f"bench.t{i:05d}" for i in range(n)]
+
+
+def write_environment(folder: Path, n: int, rf: int) -> Path:
+    """An environment declaring N topics, policies relaxed to what the cluster can honour."""
+    folder.mkdir(parents=True)
+    (folder / "environment.yaml").write_text(
+        "kind: Environment\n"
+        f"name: bench-{n}\n"
+        "cluster: {bootstrap: '127.0.0.1:1'}\n"
+        f"defaults:\n  topic: {{partitions: {PARTITIONS}, replicationFactor: {rf}, configs: "
+        "{retention.ms: 1d, cleanup.policy: delete, max.message.bytes: 2MiB}}\n"
+        f"policies:\n  minReplicationFactor: {rf}\n  minInsyncReplicas: 1\n"
+        "  maxPartitionsPerBroker: {value: 1000, level: off}\n"
+        "  rackSpread: {value: false, level: off}\n"
+        "manage:\n  topics: {prefixes: [bench.]}\n",
+        encoding="utf-8",
+    )
+    lines = ["kind: Topics", "topics:"] + [f"  - name: {name}" for name in topic_names(n)]
+    (folder / "topics.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
+
+
+def time_plan(env: Path, *args: str) -> tuple[int, float, float]:
+    """(exit code, wall seconds, peak RSS MB) of one `kafkaform plan` process."""
+    command = [sys.executable, "-m", "kafkaform", "plan", str(env), "--detailed-exitcode", *args]
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        error = process.stderr.read().decode(errors="replace").strip().splitlines()[-3:]
+        print(f"  plan exited {process.returncode}: {' / '.join(error)}", file=sys.stderr)
+    process.stderr.close()
+    return process.returncode, wall, usage.ru_maxrss / 1024  # ru_maxrss is KiB on Linux
+
+
+def bench_memory(n: int, work: Path) -> Row:
+    start = time.perf_counter()
+    cluster = MemoryCluster(3)
+    brokers = [1, 2, 3]
+    for i, name in enumerate(topic_names(n)):
+        assignment = [[brokers[(i + p + r) % 3] for r in range(3)] for p in range(PARTITIONS)]
+        cluster.add_topic(name, assignment, CONFIGS)
+    snapshot = work / f"memory-{n}.json"
+    write_snapshot(observe(cluster), snapshot)
+    setup = time.perf_counter() - start
+    env = write_environment(work / f"memory-{n}", n, rf=3)
+    return Row("memory", n, setup, *time_plan(env, "--snapshot", str(snapshot)))
+
+
+def bench_tansu(n: int, work: Path) -> Row:
+    env = write_environment(work / f"tansu-{n}", n, rf=1)
+    with LocalBroker() as broker:
+        start = time.perf_counter()
+        admin = KafkaClusterAdmin(broker.bootstrap, timeout_seconds=120)
+        try:
+            names = topic_names(n)
+            for i in range(0, n, CREATE_BATCH):
+                batch = [NewTopic(t, PARTITIONS, 1, CONFIGS) for t in names[i:i + CREATE_BATCH]]
+                failed = {t: e for t, e in admin.create_topics(batch).items() if e}
+                if failed:
+                    raise SystemExit(f"creating topics failed: {next(iter(failed.items()))}")
+            while len([t for t in admin.list_topics() if t.startswith("bench.")]) < n:
+                time.sleep(0.5)
+        finally:
+            admin.close()
+        setup = time.perf_counter() - start
+        return Row("tansu", n, setup, *time_plan(env, "--bootstrap-server", broker.bootstrap))
+
+
+def print_table(rows: list[Row]) -> None:
+    print()
+    print(f"{'cluster':<8} {'topics':>7} {'partitions':>10} {'setup s':>8} {'exit':>4} "
+          f"{'plan s':>7} {'peak MB':>8}  target (tansu 10k: <= {TARGET_SECONDS:g} s, "
+          f"<= {TARGET_MB} MB)")
+    for r in rows:
+        verdict = ""
+        if r.cluster == "tansu" and r.topics >= 10_000:
+            ok = r.exit_code == 0 and r.wall_s <= TARGET_SECONDS and r.peak_mb <= TARGET_MB
+            verdict = "met" if ok else "MISSED"
+        print(f"{r.cluster:<8} {r.topics:>7} {r.topics * PARTITIONS:>10} {r.setup_s:>8.1f} "
+              f"{r.exit_code:>4} {r.wall_s:>7.2f} {r.peak_mb:>8.0f}  {verdict}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000", help="comma-separated topic counts")
+    parser.add_argument("--no-tansu", action="store_true", help="only the in-memory cluster")
+    options = parser.parse_args()
+    sizes = [int(s) for s in options.sizes.split(",")]
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="kafkaform-bench-") as tmp:
+        work = Path(tmp)
+        for n in sizes:
+            print(f"memory, {n} topics ...", file=sys.stderr)
+            rows.append(bench_memory(n, work))
+        if not options.no_tansu:
+            for n in sizes:
+                print(f"tansu, {n} topics ...", file=sys.stderr)
+                rows.append(bench_tansu(n, work))
+    print_table(rows)
+
+
+if __name__ == "__main__":
+    main()
