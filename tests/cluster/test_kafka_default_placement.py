@@ -4,6 +4,8 @@
 from collections import Counter
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kafkaform.placement.kafka_default import assign_replicas, rack_alternated_brokers
 
@@ -84,3 +86,22 @@ def test_more_replicas_than_racks_covers_every_rack():
 def test_invalid_requests_raise_kafkas_message(partitions, rf, brokers, message):
     with pytest.raises(ValueError, match=message):
         assign_replicas(partitions, rf, brokers)
+
+
+@given(
+    racks=st.lists(st.sampled_from("abcd"), min_size=1, max_size=9),
+    partitions=st.integers(1, 30),
+    rf_fraction=st.floats(0, 1),
+    start=st.integers(0, 20),
+    first=st.integers(0, 20),
+)
+def test_property_distinct_replicas_on_as_many_racks_as_possible(
+    racks, partitions, rf_fraction, start, first
+):
+    brokers = {i: rack for i, rack in enumerate(racks)}
+    rf = 1 + int(rf_fraction * (len(brokers) - 1))
+    assignment = assign_replicas(partitions, rf, brokers, start, first)
+    assert len(assignment) == partitions
+    for replicas in assignment:
+        assert len(set(replicas)) == rf
+        assert len({brokers[b] for b in replicas}) == min(rf, len(set(racks)))
