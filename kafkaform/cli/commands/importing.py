@@ -78,8 +78,10 @@ def import_(
     out_dir.mkdir(parents=True, exist_ok=True)
     topics = import_topics(observed, which)
     topics_file = out_dir / "topics.yaml"
-    write_new(topics_file, with_schema_comment(topics_document(topics), "topics.schema.json",
-                                               out_dir), force)
+    # Every override is written, even one equal to Kafka's default: leaving it out
+    # would make the next plan revert it.
+    document = topics_document(topics, omit_kafka_defaults=False)
+    write_new(topics_file, with_schema_comment(document, "topics.schema.json", out_dir), force)
     typer.echo(f"imported {len(topics)} topic(s) to {topics_file}")
     if observed.acls is None:
         typer.echo("ACLs not imported: the cluster does not let them be listed")
