@@ -36,7 +36,7 @@ from kafkaform.snapshot import write_snapshot
 
 PARTITIONS = 10
 CONFIGS = {"retention.ms": "86400000", "cleanup.policy": "delete", "max.message.bytes": "2097152"}
-CREATE_BATCH = 500
+CREATE_BATCH = 1000
 TARGET_SECONDS, TARGET_MB = 3.0, 300
 
 

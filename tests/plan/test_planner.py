@@ -368,3 +368,30 @@ def test_targets_limit_the_plan_to_named_resources():
 def test_bad_target_is_one_line(bad):
     with pytest.raises(KafkaformError, match="expected topic/NAME"):
         Targets.parse([bad])
+
+
+def test_rack_spread_partition_growth_places_new_partitions_across_racks():
+    cluster = observed({"orders": [[1, 2, 3], [2, 3, 4]]}, brokers=6, racks=RACKS)
+    action = only(plan(desired(spec(partitions=4, placement=PlacementStrategy.RACK_SPREAD)),
+                       cluster), AddPartitions)
+    assert len(action.assignment) == 2
+    for replicas in action.assignment:
+        assert {RACKS[b - 1] for b in replicas} == {"a", "b", "c"}
+
+
+def test_rebalance_evens_out_replicas_across_brokers():
+    crowded = [[1, 2], [2, 1], [1, 2], [2, 1]]  # brokers 3 and 4 hold nothing
+    result = plan(desired(spec(partitions=4, rf=2), rebalance=True),
+                  observed({"orders": crowded}, brokers=4))
+    action = only(result, Reassign)
+    after = [b for m in action.moves for b in m.after]
+    assert {3, 4} <= set(after)
+    assert "rebalance" in action.reason
+
+
+def test_acls_for_principals_outside_the_scope_are_not_planned():
+    scope = ManagedScope(acls=AclScope(principals=("User:app",)))
+    result = plan(desired(acls=frozenset({binding("User:app"), binding("User:other")}),
+                          scope=scope), observed())
+    assert only(result, CreateAcl).binding.principal == "User:app"
+    assert "outside manage.acls.principals" in result.warnings[0].message
