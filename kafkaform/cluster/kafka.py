@@ -781,13 +781,11 @@ class KafkaClusterAdmin:
             return {}
         self._require(Api.ELECT_LEADERS)
         wanted = [RdTopicPartition(tp.topic, tp.partition) for tp in partitions]
+        # No timeout arguments: confluent-kafka 2.16's elect_leaders binding
+        # rejects request_timeout/operation_timeout (SystemError/TypeError).
+        # Both default to socket.timeout.ms, which is set to our timeout.
         result = self._call(
-            lambda: {
-                "election": self._admin.elect_leaders(
-                    ElectionType.PREFERRED, wanted,
-                    request_timeout=self.timeout, operation_timeout=self.timeout,
-                )
-            }
+            lambda: {"election": self._admin.elect_leaders(ElectionType.PREFERRED, wanted)}
         )["election"]
         if isinstance(result, BaseException):
             error = self._per_item({"e": result})["e"]
