@@ -126,14 +126,16 @@ def sources_of_partial_listing(entries: dict[str, ConfigEntry]) -> dict[str, Con
 
     Apache Kafka lists every topic config with its source. A broker whose reply
     lacks configs Kafka always lists (Tansu) lists only the keys set on the
-    topic, yet labels them DEFAULT_CONFIG: there, each listed key is the
-    topic's own override.
+    topic, yet labels them all DEFAULT_CONFIG: there, each listed key is the
+    topic's own override. A partial listing with any other source in it
+    (other Kafka-compatible brokers) reports sources honestly: left as is.
     """
-    if entries.keys() >= ALWAYS_LISTED_TOPIC_CONFIGS:
+    if entries.keys() >= ALWAYS_LISTED_TOPIC_CONFIGS or any(
+        entry.source is not ConfigSource.DEFAULT_CONFIG for entry in entries.values()
+    ):
         return entries
     return {
         name: replace(entry, source=ConfigSource.DYNAMIC_TOPIC_CONFIG)
-        if entry.source is ConfigSource.DEFAULT_CONFIG else entry
         for name, entry in entries.items()
     }
 

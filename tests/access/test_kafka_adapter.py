@@ -92,3 +92,12 @@ def test_a_partial_config_listing_means_the_listed_keys_are_overrides():
     complete = {name: ConfigEntry(name, "1", ConfigSource.DEFAULT_CONFIG)
                 for name in ALWAYS_LISTED_TOPIC_CONFIGS}
     assert sources_of_partial_listing(complete) == complete
+
+
+def test_a_partial_listing_with_honest_sources_is_left_alone():
+    # e.g. a Kafka-compatible broker listing a subset of configs with real sources
+    honest = {
+        "retention.ms": ConfigEntry("retention.ms", "1000", ConfigSource.DYNAMIC_TOPIC_CONFIG),
+        "cleanup.policy": ConfigEntry("cleanup.policy", "delete", ConfigSource.DEFAULT_CONFIG),
+    }
+    assert sources_of_partial_listing(honest) == honest
