@@ -1,12 +1,8 @@
 """The Kafka adapter: `ClusterAdmin` over a real Kafka-protocol cluster.
 
-confluent-kafka's AdminClient does almost everything. kafka-python is used
-only where librdkafka cannot go:
-- ApiVersions (capability detection): librdkafka does not expose it;
-- List/AlterPartitionReassignments and DescribeLogDirs: not in confluent-kafka;
-- broker configs: librdkafka refuses the cluster-wide default resource (the
-  BROKER resource named ""), so all broker configs go through kafka-python's
-  DescribeConfigs / IncrementalAlterConfigs protocol classes.
+confluent-kafka's AdminClient does almost everything; kafka-python does what
+librdkafka cannot (`kafka_protocol.py`: ApiVersions, reassignments, log dirs,
+broker configs).
 
 Capability detection: `capabilities()` is the set of admin APIs the bootstrap
 broker advertises in ApiVersions, and every method checks it before sending
@@ -47,10 +43,8 @@ from confluent_kafka import (
 )
 from confluent_kafka import TopicPartition as RdTopicPartition
 from confluent_kafka import admin as rd
-from kafka.admin import KafkaAdminClient
-from kafka.protocol.admin import DescribeConfigsRequest, IncrementalAlterConfigsRequest
-from kafka.structs import TopicPartition as KpTopicPartition
 
+from kafkaform.cluster.kafka_protocol import ProtocolClient, redact
 from kafkaform.cluster.port import (
     API_MIN_KAFKA_VERSION,
     Api,
@@ -81,11 +75,6 @@ from kafkaform.model import (
 
 K = TypeVar("K")
 
-# kafka-python logs through `logging`; without a handler Python's last-resort
-# handler would print its warnings on stderr.
-logging.getLogger("kafka").addHandler(logging.NullHandler())
-
-_BROKER_RESOURCE = 4  # Kafka's ConfigResource type BROKER
 _POLL_SECONDS = 0.05
 # librdkafka's local error codes that mean "no broker answered".
 _NOT_REACHED = {
@@ -156,15 +145,6 @@ def cluster_error_from_rdkafka(error: KafkaError) -> ClusterError:
     return ClusterError(name, error.str(), retriable=bool(error.retriable()))
 
 
-def cluster_error_from_kafka_python(error: Any) -> ClusterError:
-    """A kafka-python error class or instance as a ClusterError."""
-    message = str(error) if isinstance(error, BaseException) else ""
-    return ClusterError(
-        error.message, message if message and message != error.message else "",
-        retriable=bool(error.retriable),
-    )
-
-
 def _rd_error(exception: BaseException) -> KafkaError | None:
     if isinstance(exception, KafkaException) and exception.args and isinstance(
         exception.args[0], KafkaError
@@ -233,69 +213,6 @@ def _rdkafka_acl_args(binding: AclBinding) -> tuple:
         ) from None
 
 
-# --- client configuration -----------------------------------------------------
-
-_KAFKA_PYTHON_KEYS = {
-    "security.protocol": "security_protocol",
-    "sasl.mechanism": "sasl_mechanism",
-    "sasl.mechanisms": "sasl_mechanism",
-    "sasl.username": "sasl_plain_username",
-    "sasl.password": "sasl_plain_password",
-    "sasl.kerberos.service.name": "sasl_kerberos_service_name",
-    "ssl.ca.location": "ssl_cafile",
-    "ssl.certificate.location": "ssl_certfile",
-    "ssl.key.location": "ssl_keyfile",
-    "ssl.key.password": "ssl_password",
-    "ssl.crl.location": "ssl_crlfile",
-    "client.id": "client_id",
-}
-
-
-def kafka_python_config(client: Mapping[str, str]) -> dict[str, Any]:
-    """kafka-python's settings for the same connection as librdkafka's `client`."""
-    config: dict[str, Any] = {
-        _KAFKA_PYTHON_KEYS[key]: value for key, value in client.items() if key in _KAFKA_PYTHON_KEYS
-    }
-    if "security_protocol" in config:
-        config["security_protocol"] = config["security_protocol"].upper()
-    if client.get("ssl.endpoint.identification.algorithm", "https").lower() == "none":
-        config["ssl_check_hostname"] = False
-    if config.get("sasl_mechanism", "").upper() == "OAUTHBEARER":
-        config["sasl_oauth_token_provider"] = _oidc_token_provider(client)
-    return config
-
-
-def _oidc_token_provider(client: Mapping[str, str]) -> Any:
-    """kafka-python's OAUTHBEARER needs a token provider: OIDC client credentials."""
-    from kafka.net.sasl.oauth import AbstractTokenProvider
-
-    url = client.get("sasl.oauthbearer.token.endpoint.url")
-    if client.get("sasl.oauthbearer.method", "").lower() != "oidc" or not url:
-        raise KafkaformError(
-            "SASL OAUTHBEARER needs sasl.oauthbearer.method=oidc with "
-            "sasl.oauthbearer.token.endpoint.url, client.id and client.secret"
-        )
-
-    class OidcClientCredentials(AbstractTokenProvider):
-        def token(self) -> str:
-            import json
-            import urllib.parse
-            import urllib.request
-
-            form = {
-                "grant_type": "client_credentials",
-                "client_id": client.get("sasl.oauthbearer.client.id", ""),
-                "client_secret": client.get("sasl.oauthbearer.client.secret", ""),
-            }
-            if client.get("sasl.oauthbearer.scope"):
-                form["scope"] = client["sasl.oauthbearer.scope"]
-            body = urllib.parse.urlencode(form).encode()
-            with urllib.request.urlopen(url, data=body, timeout=30) as reply:  # noqa: S310
-                return json.load(reply)["access_token"]
-
-    return OidcClientCredentials()
-
-
 class _LastLine(logging.Handler):
     """Keeps the last warning or error a client logged, for error messages."""
 
@@ -329,12 +246,14 @@ class KafkaClusterAdmin:
         self._rd_log.addHandler(self._rd_last)
         self._all_down: str | None = None
         self._reached = False
-        self._legacy_client: KafkaAdminClient | None = None
+        self._protocol: ProtocolClient | None = None
         self._capabilities: frozenset[Api] | None = None
         try:
             self._admin: Any = rd.AdminClient(self._rdkafka_config())
         except (KafkaException, ValueError, TypeError) as error:
-            raise KafkaformError(f"invalid client configuration: {self._redact(error)}") from None
+            raise KafkaformError(
+                f"invalid client configuration: {redact(str(error), self._client)}"
+            ) from None
 
     @classmethod
     def from_connection(cls, connection: ClusterConnection) -> KafkaClusterAdmin:
@@ -362,13 +281,6 @@ class KafkaClusterAdmin:
             self._all_down = self._rd_last.last or error.str()
         elif error.code() in (KafkaError._TRANSPORT, KafkaError._RESOLVE, *_AUTH_FAILED):
             self._rd_last.last = error.str()
-
-    def _redact(self, error: object) -> str:
-        text = str(error)
-        for key, value in self._client.items():
-            if value and any(s in key for s in ("password", "secret", "jaas", "token")):
-                text = text.replace(value, "***")
-        return text
 
     def _unreachable(self, reason: str | None) -> ClusterUnreachable:
         why = reason or self._rd_last.last or "no broker answered"
@@ -438,47 +350,15 @@ class KafkaClusterAdmin:
                 api.value, self.bootstrap, needs=f"Kafka ≥ {API_MIN_KAFKA_VERSION[api]}"
             )
 
-    def _legacy(self) -> KafkaAdminClient:
-        """kafka-python's admin client, created on first use."""
-        if self._legacy_client is None:
+    def _legacy(self) -> ProtocolClient:
+        """kafka-python's client, created on first use."""
+        if self._protocol is None:
             self._ensure_reachable()
-            timeout_ms = int(self.timeout * 1000)
             try:
-                self._legacy_client = KafkaAdminClient(
-                    bootstrap_servers=self.bootstrap.split(","),
-                    request_timeout_ms=timeout_ms,
-                    bootstrap_timeout_ms=timeout_ms,
-                    **{"client_id": "kafkaform", **kafka_python_config(self._client)},
-                )
+                self._protocol = ProtocolClient(self.bootstrap, self._client, self.timeout)
             except kafka_errors.KafkaTimeoutError:
                 raise self._unreachable("kafka-python could not bootstrap") from None
-            except kafka_errors.KafkaError as error:
-                raise KafkaformError(
-                    f"cannot connect to {self.bootstrap}: {self._redact(error)}"
-                ) from None
-        return self._legacy_client
-
-    def _legacy_run(self, call: Callable[..., Any], *args: Any) -> Any:
-        try:
-            return call(*args)
-        except kafka_errors.KafkaTimeoutError:
-            raise ClusterError("REQUEST_TIMED_OUT", retriable=True) from None
-        except kafka_errors.BrokerResponseError as error:
-            raise cluster_error_from_kafka_python(error) from None
-        except kafka_errors.KafkaError as error:
-            raise ClusterError("NETWORK_EXCEPTION", str(error), retriable=True) from None
-
-    def _legacy_send(self, request: Any, node_id: int | None = None) -> Any:
-        """Send one protocol request through kafka-python and wait for the reply."""
-        legacy = self._legacy()
-        manager = legacy._manager  # kafka-python 3 exposes no public raw send
-        timeout_ms = int(self.timeout * 1000)
-
-        async def send() -> Any:
-            future = manager.send(request, node_id=node_id, request_timeout_ms=timeout_ms)
-            return await manager.wait_for(future, timeout_ms)
-
-        return self._legacy_run(manager.run, send)
+        return self._protocol
 
     def _ensure_reachable(self) -> None:
         if not self._reached:
@@ -506,8 +386,7 @@ class KafkaClusterAdmin:
 
     def capabilities(self) -> frozenset[Api]:
         if self._capabilities is None:
-            versions = self._legacy().api_versions()
-            self._capabilities = capabilities_from_api_names(key.name for key in versions)
+            self._capabilities = capabilities_from_api_names(self._legacy().api_names())
         return self._capabilities
 
     def list_topics(self) -> dict[str, TopicInfo]:
@@ -566,21 +445,7 @@ class KafkaClusterAdmin:
         if not broker_ids:
             return {}
         self._require(Api.DESCRIBE_CONFIGS)
-        configs: dict[int | None, dict[str, ConfigEntry]] = {}
-        for broker in broker_ids:
-            # A broker's own configs are only served by that broker.
-            request = DescribeConfigsRequest(
-                resources=[(_BROKER_RESOURCE, "" if broker is None else str(broker), None)],
-                include_synonyms=False,
-            )
-            response = self._legacy_send(request, node_id=broker)
-            for result in response.results:
-                if result.error_code:
-                    raise cluster_error_from_kafka_python(kafka_errors.for_code(result.error_code))
-                configs[broker] = {
-                    c.name: _legacy_config_entry(c.to_dict()) for c in result.configs
-                }
-        return configs
+        return self._legacy().describe_broker_configs(broker_ids)
 
     def describe_acls(self) -> frozenset[AclBinding]:
         """Every binding; raises ClusterError SECURITY_DISABLED without an authorizer."""
@@ -597,45 +462,12 @@ class KafkaClusterAdmin:
         return frozenset(b for b in map(binding_from_rdkafka, result) if b is not None)
 
     def list_partition_reassignments(self) -> dict[TopicPartition, ReassignmentInProgress]:
-        """Moves in progress; entries with nothing adding or removing are not moves."""
         self._require(Api.LIST_PARTITION_REASSIGNMENTS)
-        legacy = self._legacy()
-        listed = self._legacy_run(
-            legacy.list_partition_reassignments, None, int(self.timeout * 1000)
-        )
-        moves: dict[TopicPartition, ReassignmentInProgress] = {}
-        for tp, state in listed.items():
-            if not state["adding_replicas"] and not state["removing_replicas"]:
-                continue
-            key = TopicPartition(tp.topic, tp.partition)
-            moves[key] = ReassignmentInProgress(
-                topic=tp.topic,
-                partition=tp.partition,
-                replicas=tuple(state["replicas"]),
-                adding=tuple(state["adding_replicas"]),
-                removing=tuple(state["removing_replicas"]),
-            )
-        return moves
+        return self._legacy().list_partition_reassignments()
 
     def describe_log_dirs(self) -> list[LogDirPartitionSize]:
         self._require(Api.DESCRIBE_LOG_DIRS)
-        legacy = self._legacy()
-        sizes: list[LogDirPartitionSize] = []
-        for reply in self._legacy_run(legacy.describe_log_dirs):
-            for log_dir in reply["log_dirs"]:
-                for topic in log_dir.get("topics", []):
-                    for partition in topic["partitions"]:
-                        if partition.get("is_future_key"):
-                            continue
-                        sizes.append(
-                            LogDirPartitionSize(
-                                broker=reply["broker"],
-                                topic=topic["name"],
-                                partition=partition["partition_index"],
-                                size_bytes=partition["partition_size"],
-                            )
-                        )
-        return sizes
+        return self._legacy().describe_log_dirs()
 
     # --- writing --------------------------------------------------------------
     def create_topics(self, topics: Sequence[NewTopic]) -> dict[str, ClusterError | None]:
@@ -698,29 +530,7 @@ class KafkaClusterAdmin:
         if not changes:
             return {}
         self._require(Api.INCREMENTAL_ALTER_CONFIGS)
-        results: dict[int | None, ClusterError | None] = {}
-        for broker, ops in changes.items():
-            request = IncrementalAlterConfigsRequest(
-                resources=[
-                    (
-                        _BROKER_RESOURCE,
-                        "" if broker is None else str(broker),
-                        [(op.name, 1 if op.op is ConfigOpType.DELETE else 0, op.value)
-                         for op in ops],
-                    )
-                ],
-                validate_only=False,
-            )
-            response = self._legacy_send(request, node_id=broker)
-            for reply in response.responses:
-                results[broker] = (
-                    cluster_error_from_kafka_python(
-                        kafka_errors.for_code(reply.error_code)(reply.error_message or "")
-                    )
-                    if reply.error_code
-                    else None
-                )
-        return results
+        return self._legacy().alter_broker_configs(changes)
 
     def delete_topics(self, topics: Sequence[str]) -> dict[str, ClusterError | None]:
         if not topics:
@@ -758,22 +568,7 @@ class KafkaClusterAdmin:
         if not targets:
             return {}
         self._require(Api.ALTER_PARTITION_REASSIGNMENTS)
-        legacy = self._legacy()
-        request = {
-            KpTopicPartition(tp.topic, tp.partition): (None if r is None else list(r))
-            for tp, r in targets.items()
-        }
-        replies = self._legacy_run(
-            legacy.alter_partition_reassignments, request, int(self.timeout * 1000)
-        )
-        results: dict[TopicPartition, ClusterError | None] = {}
-        for tp in targets:
-            error = replies.get(KpTopicPartition(tp.topic, tp.partition), "missing")
-            if error == "missing":
-                results[tp] = ClusterError("UNKNOWN_SERVER_ERROR", "no result for partition")
-            else:
-                results[tp] = None if error is None else cluster_error_from_kafka_python(error)
-        return results
+        return self._legacy().alter_partition_reassignments(targets)
 
     def elect_preferred_leaders(
         self, partitions: Sequence[TopicPartition]
@@ -857,9 +652,9 @@ class KafkaClusterAdmin:
 
     def close(self) -> None:
         """Release both clients now, so their connections do not linger until GC."""
-        if self._legacy_client is not None:
-            self._legacy_client.close()
-            self._legacy_client = None
+        if self._protocol is not None:
+            self._protocol.close()
+            self._protocol = None
         self._admin = None  # librdkafka destroys the handle with its last reference
         self._rd_log.removeHandler(self._rd_last)
 
@@ -874,27 +669,6 @@ def _text(raw: bytes | None) -> str:
 def _config_source(source: Any) -> ConfigSource:
     name = rd.ConfigSource(source).name if isinstance(source, int) else source.name
     return ConfigSource.__members__.get(name, ConfigSource.UNKNOWN)
-
-
-def _legacy_config_entry(config: dict[str, Any]) -> ConfigEntry:
-    """A DescribeConfigs entry decoded by kafka-python (any response version)."""
-    if "config_source" in config and config["config_source"] is not None:
-        source_code = config["config_source"]
-        name = {1: "DYNAMIC_TOPIC_CONFIG", 2: "DYNAMIC_BROKER_CONFIG",
-                3: "DYNAMIC_DEFAULT_BROKER_CONFIG", 4: "STATIC_BROKER_CONFIG",
-                5: "DEFAULT_CONFIG"}.get(source_code, "UNKNOWN")
-        source = ConfigSource(name)
-    elif config.get("is_default"):
-        source = ConfigSource.DEFAULT_CONFIG
-    else:
-        source = ConfigSource.UNKNOWN
-    return ConfigEntry(
-        name=config["name"],
-        value=config.get("value"),
-        source=source,
-        sensitive=bool(config.get("is_sensitive")),
-        read_only=bool(config.get("read_only")),
-    )
 
 
 def _rdkafka_new_topic(topic: NewTopic) -> rd.NewTopic:
@@ -925,5 +699,4 @@ __all__ = [
     "KafkaClusterAdmin",
     "capabilities_from_api_names",
     "cluster_error_from_rdkafka",
-    "kafka_python_config",
 ]

@@ -10,9 +10,9 @@ from kafkaform.cluster.kafka import (
     binding_from_rdkafka,
     capabilities_from_api_names,
     cluster_error_from_rdkafka,
-    kafka_python_config,
     sources_of_partial_listing,
 )
+from kafkaform.cluster.kafka_protocol import kafka_python_config
 from kafkaform.cluster.port import Api, ConfigEntry, ConfigSource
 from kafkaform.errors import ClusterUnreachable, KafkaformError
 from kafkaform.model import AclBinding, AclOperation, PatternType, ResourceType

@@ -8,7 +8,14 @@ from collections.abc import Iterator
 import pytest
 
 from kafkaform.cluster.kafka import KafkaClusterAdmin
-from kafkaform.cluster.port import NewTopic, TopicPartition
+from kafkaform.cluster.port import (
+    ConfigOp,
+    ConfigOpType,
+    ConfigSource,
+    NewTopic,
+    ReassignmentInProgress,
+    TopicPartition,
+)
 from tests.access.fake_kafka import FakeKafka
 
 ELECTION_NOT_NEEDED = 84
@@ -53,3 +60,67 @@ def test_preferred_election_not_needed_counts_as_done(fake, admin):
     assert result[wanted[0]] is None and result[wanted[1]] is None
     assert result[wanted[2]].code == "UNKNOWN_TOPIC_OR_PARTITION"
     assert fake.requests("ElectLeaders")[0].election_type == 0  # PREFERRED
+
+
+def _config(name: str, value: str | None, source: int, *, read_only: bool = False) -> dict:
+    return {"name": name, "value": value, "read_only": read_only, "config_source": source,
+            "is_sensitive": value is None, "synonyms": []}
+
+
+def test_broker_configs_address_the_cluster_default_as_broker_resource_named_empty(fake, admin):
+    fake.reply("DescribeConfigs", lambda r: {"results": [
+        {"error_code": 0, "error_message": None, "resource_type": res.resource_type,
+         "resource_name": res.resource_name,
+         "configs": [_config("log.cleaner.threads", "2", 3),
+                     _config("listener.name.x.password", None, 2),
+                     _config("log.retention.hours", "168", 5, read_only=True)]}
+        for res in r.resources]})
+    described = admin.describe_broker_configs([None, 1])
+    assert [(res.resource_type, res.resource_name)
+            for request in fake.requests("DescribeConfigs") for res in request.resources] == [
+        (4, ""), (4, "1")]
+    defaults = described[None]
+    assert defaults["log.cleaner.threads"].source is ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG
+    assert defaults["listener.name.x.password"].value is None
+    assert defaults["listener.name.x.password"].sensitive
+    assert defaults["log.retention.hours"].read_only
+    assert described[1]["listener.name.x.password"].source is ConfigSource.DYNAMIC_BROKER_CONFIG
+
+
+def test_broker_config_changes_are_incremental_and_errors_keep_kafkas_name(fake, admin):
+    fake.reply("IncrementalAlterConfigs", lambda r: {"responses": [
+        {"error_code": 40 if res.resource_name else 0, "error_message": "bad value",
+         "resource_type": res.resource_type, "resource_name": res.resource_name}
+        for res in r.resources]})
+    result = admin.alter_broker_configs({
+        None: [ConfigOp("log.cleaner.threads", ConfigOpType.SET, "2")],
+        1: [ConfigOp("log.cleaner.threads", ConfigOpType.DELETE)],
+    })
+    assert result[None] is None
+    assert result[1].code == "INVALID_CONFIG"
+    sent = [res for request in fake.requests("IncrementalAlterConfigs")
+            for res in request.resources]
+    assert [(res.resource_type, res.resource_name) for res in sent] == [(4, ""), (4, "1")]
+    assert [(c.name, c.config_operation, c.value) for c in sent[1].configs] == [
+        ("log.cleaner.threads", 1, None)]  # DELETE carries no value
+
+
+def test_reassignments_list_moves_and_cancel_with_null_replicas(fake, admin):
+    fake.reply("ListPartitionReassignments", lambda r: {
+        "error_code": 0, "error_message": None, "topics": [{"name": "orders", "partitions": [
+            {"partition_index": 0, "replicas": [1, 2, 3], "adding_replicas": [3],
+             "removing_replicas": [1]}]}]})
+    fake.reply("AlterPartitionReassignments", lambda r: {
+        "error_code": 0, "error_message": None, "responses": [
+            {"name": t.name, "partitions": [
+                {"partition_index": p.partition_index,
+                 "error_code": 0 if p.replicas else 85, "error_message": None}
+                for p in t.partitions]} for t in r.topics]})
+    assert admin.list_partition_reassignments() == {TopicPartition("orders", 0): (
+        ReassignmentInProgress("orders", 0, (1, 2, 3), adding=(3,), removing=(1,)))}
+    move, cancel = TopicPartition("orders", 1), TopicPartition("orders", 2)
+    result = admin.alter_partition_reassignments({move: [1, 2], cancel: None})
+    assert result[move] is None
+    assert result[cancel].code == "NO_REASSIGNMENT_IN_PROGRESS"
+    (topic,) = fake.requests("AlterPartitionReassignments")[0].topics
+    assert [(p.partition_index, p.replicas) for p in topic.partitions] == [(1, [1, 2]), (2, None)]

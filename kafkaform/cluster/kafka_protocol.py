@@ -1,0 +1,300 @@
+"""The kafka-python half of the Kafka adapter: what librdkafka cannot do.
+
+- ApiVersions (capability detection): librdkafka does not expose it;
+- List/AlterPartitionReassignments and DescribeLogDirs: not in confluent-kafka;
+- broker configs: librdkafka refuses the cluster-wide default resource (the
+  BROKER resource named ""), and so does kafka-python's public API, so broker
+  configs are raw DescribeConfigs / IncrementalAlterConfigs requests.
+
+`KafkaClusterAdmin` (kafka.py) checks capabilities and reachability, then
+delegates here. Every kafka-python error ends as a `ClusterError` named
+after Kafka's error code, or a one-line `KafkaformError` when connecting fails.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import kafka.errors as kafka_errors
+from kafka.admin import KafkaAdminClient
+from kafka.protocol.admin import DescribeConfigsRequest, IncrementalAlterConfigsRequest
+from kafka.structs import TopicPartition as KpTopicPartition
+
+from kafkaform.cluster.port import (
+    ConfigEntry,
+    ConfigOp,
+    ConfigOpType,
+    ConfigSource,
+    LogDirPartitionSize,
+    ReassignmentInProgress,
+    TopicPartition,
+)
+from kafkaform.errors import ClusterError, KafkaformError
+
+# kafka-python logs through `logging`; without a handler Python's last-resort
+# handler would print its warnings on stderr.
+logging.getLogger("kafka").addHandler(logging.NullHandler())
+
+_BROKER_RESOURCE = 4  # Kafka's ConfigResource type BROKER
+
+
+# --- client configuration -----------------------------------------------------
+
+_KAFKA_PYTHON_KEYS = {
+    "security.protocol": "security_protocol",
+    "sasl.mechanism": "sasl_mechanism",
+    "sasl.mechanisms": "sasl_mechanism",
+    "sasl.username": "sasl_plain_username",
+    "sasl.password": "sasl_plain_password",
+    "sasl.kerberos.service.name": "sasl_kerberos_service_name",
+    "ssl.ca.location": "ssl_cafile",
+    "ssl.certificate.location": "ssl_certfile",
+    "ssl.key.location": "ssl_keyfile",
+    "ssl.key.password": "ssl_password",
+    "ssl.crl.location": "ssl_crlfile",
+    "client.id": "client_id",
+}
+
+
+def kafka_python_config(client: Mapping[str, str]) -> dict[str, Any]:
+    """kafka-python's settings for the same connection as librdkafka's `client`."""
+    config: dict[str, Any] = {
+        _KAFKA_PYTHON_KEYS[key]: value for key, value in client.items() if key in _KAFKA_PYTHON_KEYS
+    }
+    if "security_protocol" in config:
+        config["security_protocol"] = config["security_protocol"].upper()
+    if client.get("ssl.endpoint.identification.algorithm", "https").lower() == "none":
+        config["ssl_check_hostname"] = False
+    if config.get("sasl_mechanism", "").upper() == "OAUTHBEARER":
+        config["sasl_oauth_token_provider"] = _oidc_token_provider(client)
+    return config
+
+
+def _oidc_token_provider(client: Mapping[str, str]) -> Any:
+    """kafka-python's OAUTHBEARER needs a token provider: OIDC client credentials."""
+    from kafka.net.sasl.oauth import AbstractTokenProvider
+
+    url = client.get("sasl.oauthbearer.token.endpoint.url")
+    if client.get("sasl.oauthbearer.method", "").lower() != "oidc" or not url:
+        raise KafkaformError(
+            "SASL OAUTHBEARER needs sasl.oauthbearer.method=oidc with "
+            "sasl.oauthbearer.token.endpoint.url, client.id and client.secret"
+        )
+
+    class OidcClientCredentials(AbstractTokenProvider):
+        def token(self) -> str:
+            import json
+            import urllib.parse
+            import urllib.request
+
+            form = {
+                "grant_type": "client_credentials",
+                "client_id": client.get("sasl.oauthbearer.client.id", ""),
+                "client_secret": client.get("sasl.oauthbearer.client.secret", ""),
+            }
+            if client.get("sasl.oauthbearer.scope"):
+                form["scope"] = client["sasl.oauthbearer.scope"]
+            body = urllib.parse.urlencode(form).encode()
+            with urllib.request.urlopen(url, data=body, timeout=30) as reply:  # noqa: S310
+                return json.load(reply)["access_token"]
+
+    return OidcClientCredentials()
+
+
+def redact(text: str, client: Mapping[str, str]) -> str:
+    """`text` with every secret-looking client setting's value masked."""
+    for key, value in client.items():
+        if value and any(s in key for s in ("password", "secret", "jaas", "token")):
+            text = text.replace(value, "***")
+    return text
+
+
+# --- errors and conversions ---------------------------------------------------
+
+
+def cluster_error_from_kafka_python(error: Any) -> ClusterError:
+    """A kafka-python error class or instance as a ClusterError."""
+    message = str(error) if isinstance(error, BaseException) else ""
+    return ClusterError(
+        error.message, message if message and message != error.message else "",
+        retriable=bool(error.retriable),
+    )
+
+
+def config_entry_from_describe(config: dict[str, Any]) -> ConfigEntry:
+    """A DescribeConfigs entry decoded by kafka-python (any response version)."""
+    if "config_source" in config and config["config_source"] is not None:
+        source_code = config["config_source"]
+        name = {1: "DYNAMIC_TOPIC_CONFIG", 2: "DYNAMIC_BROKER_CONFIG",
+                3: "DYNAMIC_DEFAULT_BROKER_CONFIG", 4: "STATIC_BROKER_CONFIG",
+                5: "DEFAULT_CONFIG"}.get(source_code, "UNKNOWN")
+        source = ConfigSource(name)
+    elif config.get("is_default"):
+        source = ConfigSource.DEFAULT_CONFIG
+    else:
+        source = ConfigSource.UNKNOWN
+    return ConfigEntry(
+        name=config["name"],
+        value=config.get("value"),
+        source=source,
+        sensitive=bool(config.get("is_sensitive")),
+        read_only=bool(config.get("read_only")),
+    )
+
+
+# --- the client ---------------------------------------------------------------
+
+
+class ProtocolClient:
+    """kafka-python's admin client, bounded by kafkaform's timeout."""
+
+    def __init__(self, bootstrap: str, client: Mapping[str, str], timeout: float) -> None:
+        """Connects; raises KafkaTimeoutError when no bootstrap broker answers."""
+        self.timeout_ms = int(timeout * 1000)
+        try:
+            self._admin = KafkaAdminClient(
+                bootstrap_servers=bootstrap.split(","),
+                request_timeout_ms=self.timeout_ms,
+                bootstrap_timeout_ms=self.timeout_ms,
+                **{"client_id": "kafkaform", **kafka_python_config(client)},
+            )
+        except kafka_errors.KafkaTimeoutError:
+            raise
+        except kafka_errors.KafkaError as error:
+            raise KafkaformError(f"cannot connect to {bootstrap}: {redact(str(error), client)}") \
+                from None
+
+    def api_names(self) -> list[str]:
+        """The APIs the bootstrap broker advertises in ApiVersions."""
+        return [key.name for key in self._admin.api_versions()]
+
+    def _run(self, call: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return call(*args)
+        except kafka_errors.KafkaTimeoutError:
+            raise ClusterError("REQUEST_TIMED_OUT", retriable=True) from None
+        except kafka_errors.BrokerResponseError as error:
+            raise cluster_error_from_kafka_python(error) from None
+        except kafka_errors.KafkaError as error:
+            raise ClusterError("NETWORK_EXCEPTION", str(error), retriable=True) from None
+
+    def _send(self, request: Any, node_id: int | None = None) -> Any:
+        """Send one protocol request and wait for the reply (None: any broker).
+
+        The one use of kafka-python's private `_manager`: 3.0 has no public raw
+        send, and its public config API cannot address the cluster-default
+        broker resource "" (it parses every BROKER name as an int).
+        """
+        manager = self._admin._manager
+        timeout_ms = self.timeout_ms
+
+        async def send() -> Any:
+            future = manager.send(request, node_id=node_id, request_timeout_ms=timeout_ms)
+            return await manager.wait_for(future, timeout_ms)
+
+        return self._run(manager.run, send)
+
+    # --- broker configs -------------------------------------------------------
+    def describe_broker_configs(
+        self, broker_ids: Sequence[int | None]
+    ) -> dict[int | None, dict[str, ConfigEntry]]:
+        configs: dict[int | None, dict[str, ConfigEntry]] = {}
+        for broker in broker_ids:
+            # A broker's own configs are only served by that broker.
+            request = DescribeConfigsRequest(
+                resources=[(_BROKER_RESOURCE, "" if broker is None else str(broker), None)],
+                include_synonyms=False,
+            )
+            response = self._send(request, node_id=broker)
+            for result in response.results:
+                if result.error_code:
+                    raise cluster_error_from_kafka_python(kafka_errors.for_code(result.error_code))
+                configs[broker] = {
+                    c.name: config_entry_from_describe(c.to_dict()) for c in result.configs
+                }
+        return configs
+
+    def alter_broker_configs(
+        self, changes: Mapping[int | None, Sequence[ConfigOp]]
+    ) -> dict[int | None, ClusterError | None]:
+        results: dict[int | None, ClusterError | None] = {}
+        for broker, ops in changes.items():
+            request = IncrementalAlterConfigsRequest(
+                resources=[
+                    (
+                        _BROKER_RESOURCE,
+                        "" if broker is None else str(broker),
+                        [(op.name, 1 if op.op is ConfigOpType.DELETE else 0, op.value)
+                         for op in ops],
+                    )
+                ],
+                validate_only=False,
+            )
+            response = self._send(request, node_id=broker)
+            for reply in response.responses:
+                results[broker] = (
+                    cluster_error_from_kafka_python(
+                        kafka_errors.for_code(reply.error_code)(reply.error_message or "")
+                    )
+                    if reply.error_code
+                    else None
+                )
+        return results
+
+    # --- reassignments and log dirs -------------------------------------------
+    def list_partition_reassignments(self) -> dict[TopicPartition, ReassignmentInProgress]:
+        """Moves in progress; entries with nothing adding or removing are not moves."""
+        listed = self._run(self._admin.list_partition_reassignments, None, self.timeout_ms)
+        moves: dict[TopicPartition, ReassignmentInProgress] = {}
+        for tp, state in listed.items():
+            if not state["adding_replicas"] and not state["removing_replicas"]:
+                continue
+            key = TopicPartition(tp.topic, tp.partition)
+            moves[key] = ReassignmentInProgress(
+                topic=tp.topic,
+                partition=tp.partition,
+                replicas=tuple(state["replicas"]),
+                adding=tuple(state["adding_replicas"]),
+                removing=tuple(state["removing_replicas"]),
+            )
+        return moves
+
+    def alter_partition_reassignments(
+        self, targets: Mapping[TopicPartition, Sequence[int] | None]
+    ) -> dict[TopicPartition, ClusterError | None]:
+        request = {
+            KpTopicPartition(tp.topic, tp.partition): (None if r is None else list(r))
+            for tp, r in targets.items()
+        }
+        replies = self._run(self._admin.alter_partition_reassignments, request, self.timeout_ms)
+        results: dict[TopicPartition, ClusterError | None] = {}
+        for tp in targets:
+            error = replies.get(KpTopicPartition(tp.topic, tp.partition), "missing")
+            if error == "missing":
+                results[tp] = ClusterError("UNKNOWN_SERVER_ERROR", "no result for partition")
+            else:
+                results[tp] = None if error is None else cluster_error_from_kafka_python(error)
+        return results
+
+    def describe_log_dirs(self) -> list[LogDirPartitionSize]:
+        sizes: list[LogDirPartitionSize] = []
+        for reply in self._run(self._admin.describe_log_dirs):
+            for log_dir in reply["log_dirs"]:
+                for topic in log_dir.get("topics", []):
+                    for partition in topic["partitions"]:
+                        if partition.get("is_future_key"):
+                            continue
+                        sizes.append(
+                            LogDirPartitionSize(
+                                broker=reply["broker"],
+                                topic=topic["name"],
+                                partition=partition["partition_index"],
+                                size_bytes=partition["partition_size"],
+                            )
+                        )
+        return sizes
+
+    def close(self) -> None:
+        self._admin.close()
