@@ -19,7 +19,11 @@ from typing import Any
 
 import kafka.errors as kafka_errors
 from kafka.admin import KafkaAdminClient
-from kafka.protocol.admin import DescribeConfigsRequest, IncrementalAlterConfigsRequest
+from kafka.protocol.admin import (
+    DescribeAclsRequest,
+    DescribeConfigsRequest,
+    IncrementalAlterConfigsRequest,
+)
 from kafka.structs import TopicPartition as KpTopicPartition
 
 from kafkaform.cluster.port import (
@@ -32,6 +36,7 @@ from kafkaform.cluster.port import (
     TopicPartition,
 )
 from kafkaform.errors import ClusterError, KafkaformError
+from kafkaform.model import AclBinding, AclOperation, AclPermission, PatternType, ResourceType
 
 # kafka-python logs through `logging`; without a handler Python's last-resort
 # handler would print its warnings on stderr.
@@ -123,6 +128,12 @@ def cluster_error_from_kafka_python(error: Any) -> ClusterError:
     )
 
 
+def cluster_error_from_code(code: int, message: str | None) -> ClusterError:
+    """Kafka's error code (and the broker's message, if any) as a ClusterError."""
+    error = kafka_errors.for_code(code)
+    return ClusterError(error.message, message or "", retriable=bool(error.retriable))
+
+
 def config_entry_from_describe(config: dict[str, Any]) -> ConfigEntry:
     """A DescribeConfigs entry decoded by kafka-python (any response version)."""
     if "config_source" in config and config["config_source"] is not None:
@@ -142,6 +153,46 @@ def config_entry_from_describe(config: dict[str, Any]) -> ConfigEntry:
         sensitive=bool(config.get("is_sensitive")),
         read_only=bool(config.get("read_only")),
     )
+
+
+# Kafka's wire codes (ResourceType, PatternType, AclOperation, AclPermissionType)
+# for what kafkaform models; ANY (1) and MATCH (2) only occur in filters.
+_ACL_RESOURCE_TYPES = {
+    2: ResourceType.TOPIC, 3: ResourceType.GROUP, 4: ResourceType.CLUSTER,
+    5: ResourceType.TRANSACTIONAL_ID, 6: ResourceType.DELEGATION_TOKEN,
+}
+_ACL_PATTERN_TYPES = {3: PatternType.LITERAL, 4: PatternType.PREFIXED}
+_ACL_OPERATIONS = {
+    2: AclOperation.ALL, 3: AclOperation.READ, 4: AclOperation.WRITE, 5: AclOperation.CREATE,
+    6: AclOperation.DELETE, 7: AclOperation.ALTER, 8: AclOperation.DESCRIBE,
+    9: AclOperation.CLUSTER_ACTION, 10: AclOperation.DESCRIBE_CONFIGS,
+    11: AclOperation.ALTER_CONFIGS, 12: AclOperation.IDEMPOTENT_WRITE,
+    13: AclOperation.CREATE_TOKENS, 14: AclOperation.DESCRIBE_TOKENS,
+}
+_ACL_PERMISSIONS = {2: AclPermission.DENY, 3: AclPermission.ALLOW}
+_ANY = 1
+
+
+def bindings_from_describe_acls(response: Any) -> frozenset[AclBinding]:
+    """The bindings in a DescribeAcls response; kinds kafkaform does not model
+    (e.g. USER resources) are left out. The top-level error raises."""
+    if response.error_code:
+        raise cluster_error_from_code(response.error_code, response.error_message)
+    bindings = set()
+    for resource in response.resources:
+        resource_type = _ACL_RESOURCE_TYPES.get(resource.resource_type)
+        # A v0 response has no pattern type; the schema's default is LITERAL.
+        pattern_type = _ACL_PATTERN_TYPES.get(resource.pattern_type)
+        for acl in resource.acls:
+            operation = _ACL_OPERATIONS.get(acl.operation)
+            permission = _ACL_PERMISSIONS.get(acl.permission_type)
+            if None in (resource_type, pattern_type, operation, permission):
+                continue
+            bindings.add(AclBinding(
+                acl.principal, resource_type, resource.resource_name, pattern_type,
+                operation, permission, acl.host,
+            ))
+    return frozenset(bindings)
 
 
 # --- the client ---------------------------------------------------------------
@@ -242,6 +293,14 @@ class ProtocolClient:
                     else None
                 )
         return results
+
+    # --- ACLs -------------------------------------------------------------------
+    def describe_acls(self) -> frozenset[AclBinding]:
+        everything = DescribeAclsRequest(
+            resource_type_filter=_ANY, resource_name_filter=None, pattern_type_filter=_ANY,
+            principal_filter=None, host_filter=None, operation=_ANY, permission_type=_ANY,
+        )
+        return bindings_from_describe_acls(self._send(everything))
 
     # --- reassignments and log dirs -------------------------------------------
     def list_partition_reassignments(self) -> dict[TopicPartition, ReassignmentInProgress]:

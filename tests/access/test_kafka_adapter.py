@@ -2,12 +2,10 @@
 
 import pytest
 from confluent_kafka import KafkaError
-from confluent_kafka import admin as rd
 
 from kafkaform.cluster.kafka import (
     ALWAYS_LISTED_TOPIC_CONFIGS,
     KafkaClusterAdmin,
-    binding_from_rdkafka,
     capabilities_from_api_names,
     cluster_error_from_rdkafka,
     sources_of_partial_listing,
@@ -15,7 +13,6 @@ from kafkaform.cluster.kafka import (
 from kafkaform.cluster.kafka_protocol import kafka_python_config
 from kafkaform.cluster.port import Api, ConfigEntry, ConfigSource
 from kafkaform.errors import ClusterUnreachable, KafkaformError
-from kafkaform.model import AclBinding, AclOperation, PatternType, ResourceType
 
 # What Tansu 0.6 advertises (ApiVersions), admin part.
 TANSU_APIS = ["CreateTopics", "DeleteTopics", "DescribeAcls", "CreateAcls", "DescribeConfigs",
@@ -39,16 +36,6 @@ def test_errors_carry_kafkas_own_names():
     )
     timeout = cluster_error_from_rdkafka(KafkaError(KafkaError._TIMED_OUT))
     assert (timeout.code, timeout.retriable) == ("REQUEST_TIMED_OUT", True)
-
-
-def test_acl_bindings_map_cluster_to_librdkafkas_broker_resource():
-    acl = rd.AclBinding(rd.ResourceType.BROKER, "kafka-cluster", rd.ResourcePatternType.LITERAL,
-                        "User:ops", "*", rd.AclOperation.DESCRIBE_CONFIGS,
-                        rd.AclPermissionType.ALLOW)
-    assert binding_from_rdkafka(acl) == AclBinding(
-        "User:ops", ResourceType.CLUSTER, "kafka-cluster", PatternType.LITERAL,
-        AclOperation.DESCRIBE_CONFIGS,
-    )
 
 
 def test_kafka_python_gets_the_same_connection_settings():

@@ -16,6 +16,8 @@ from kafkaform.cluster.port import (
     ReassignmentInProgress,
     TopicPartition,
 )
+from kafkaform.errors import ClusterError
+from kafkaform.model import AclBinding, AclOperation, AclPermission, PatternType, ResourceType
 from tests.access.fake_kafka import FakeKafka
 
 ELECTION_NOT_NEEDED = 84
@@ -124,3 +126,38 @@ def test_reassignments_list_moves_and_cancel_with_null_replicas(fake, admin):
     assert result[cancel].code == "NO_REASSIGNMENT_IN_PROGRESS"
     (topic,) = fake.requests("AlterPartitionReassignments")[0].topics
     assert [(p.partition_index, p.replicas) for p in topic.partitions] == [(1, [1, 2]), (2, None)]
+
+
+def _acl(operation: int, permission: int = 3, principal: str = "User:a") -> dict:
+    return {"principal": principal, "host": "*", "operation": operation,
+            "permission_type": permission}
+
+
+def test_acls_without_an_authorizer_are_an_error_not_an_empty_set(fake, admin):
+    fake.reply("DescribeAcls", lambda r: {
+        "error_code": 54, "error_message": "No Authorizer is configured.", "resources": []})
+    with pytest.raises(ClusterError) as failure:
+        admin.describe_acls()
+    assert failure.value.code == "SECURITY_DISABLED"
+
+
+def test_acls_read_every_kind_kafkaform_models_and_skip_the_rest(fake, admin):
+    fake.reply("DescribeAcls", lambda r: {"error_code": 0, "error_message": None, "resources": [
+        {"resource_type": 4, "resource_name": "kafka-cluster", "pattern_type": 3,
+         "acls": [_acl(11), _acl(15)]},  # 15: TWO_PHASE_COMMIT, not modelled
+        {"resource_type": 2, "resource_name": "orders.", "pattern_type": 4,
+         "acls": [_acl(3, permission=2)]},
+        {"resource_type": 6, "resource_name": "*", "pattern_type": 3, "acls": [_acl(14)]},
+        {"resource_type": 7, "resource_name": "bob", "pattern_type": 3, "acls": [_acl(13)]},
+    ]})
+    assert admin.describe_acls() == {
+        AclBinding("User:a", ResourceType.CLUSTER, "kafka-cluster", PatternType.LITERAL,
+                   AclOperation.ALTER_CONFIGS),
+        AclBinding("User:a", ResourceType.TOPIC, "orders.", PatternType.PREFIXED,
+                   AclOperation.READ, AclPermission.DENY),
+        AclBinding("User:a", ResourceType.DELEGATION_TOKEN, "*", PatternType.LITERAL,
+                   AclOperation.DESCRIBE_TOKENS),
+    }
+    (request,) = fake.requests("DescribeAcls")
+    assert (request.resource_type_filter, request.pattern_type_filter, request.operation,
+            request.permission_type, request.principal_filter) == (1, 1, 1, 1, None)
