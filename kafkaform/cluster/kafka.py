@@ -528,13 +528,22 @@ class KafkaClusterAdmin:
     def _acl_call(
         self, bindings: Sequence[AclBinding], api: Api, kind: type, method: str
     ) -> dict[AclBinding, ClusterError | None]:
+        """A binding librdkafka cannot express fails alone; the others are sent."""
         if not bindings:
             return {}
         self._require(api)
-        by_rd = {kind(*_rdkafka_acl_args(b)): b for b in bindings}
-        send = getattr(self._admin, method)
-        results = self._call(lambda: send(list(by_rd), request_timeout=self.timeout))
-        return self._per_item({by_rd[k]: v for k, v in results.items()})
+        results: dict[AclBinding, ClusterError | None] = {}
+        by_rd = {}
+        for binding in bindings:
+            try:
+                by_rd[kind(*_rdkafka_acl_args(binding))] = binding
+            except ClusterError as error:
+                results[binding] = error
+        if by_rd:
+            send = getattr(self._admin, method)
+            sent = self._call(lambda: send(list(by_rd), request_timeout=self.timeout))
+            results.update(self._per_item({by_rd[k]: v for k, v in sent.items()}))
+        return results
 
     def alter_partition_reassignments(
         self, targets: Mapping[TopicPartition, Sequence[int] | None]

@@ -161,3 +161,21 @@ def test_acls_read_every_kind_kafkaform_models_and_skip_the_rest(fake, admin):
     (request,) = fake.requests("DescribeAcls")
     assert (request.resource_type_filter, request.pattern_type_filter, request.operation,
             request.permission_type, request.principal_filter) == (1, 1, 1, 1, None)
+
+
+def test_a_binding_librdkafka_cannot_express_fails_alone(fake, admin):
+    fake.reply("CreateAcls", lambda r: {"results": [
+        {"error_code": 0, "error_message": None} for _ in r.creations]})
+    fake.reply("DeleteAcls", lambda r: {"filter_results": [
+        {"error_code": 0, "error_message": None, "matching_acls": []} for _ in r.filters]})
+    topic = AclBinding("User:a", ResourceType.TOPIC, "orders", PatternType.LITERAL,
+                       AclOperation.READ)
+    token = AclBinding("User:a", ResourceType.DELEGATION_TOKEN, "*", PatternType.LITERAL,
+                       AclOperation.DESCRIBE_TOKENS)
+    for call, api in ((admin.create_acls, "CreateAcls"), (admin.delete_acls, "DeleteAcls")):
+        result = call([topic, token])
+        assert result[topic] is None
+        assert result[token].code == "INVALID_REQUEST"
+        (request,) = fake.requests(api)
+        sent = request.creations if api == "CreateAcls" else request.filters
+        assert len(sent) == 1
