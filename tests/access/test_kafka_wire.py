@@ -179,3 +179,17 @@ def test_a_binding_librdkafka_cannot_express_fails_alone(fake, admin):
         (request,) = fake.requests(api)
         sent = request.creations if api == "CreateAcls" else request.filters
         assert len(sent) == 1
+
+
+def test_topic_configs_of_a_large_cluster_go_in_bounded_requests(fake, admin):
+    fake.reply("DescribeConfigs", lambda r: {"results": [
+        {"error_code": 0, "error_message": None, "resource_type": res.resource_type,
+         "resource_name": res.resource_name,
+         "configs": [_config("retention.ms", res.resource_name[1:], 1)]}
+        for res in r.resources]})
+    names = [f"t{i}" for i in range(2500)]
+    configs = admin.describe_topic_configs(names)
+    assert {name: c["retention.ms"].value for name, c in configs.items()} == {
+        name: name[1:] for name in names}
+    sizes = sorted(len(r.resources) for r in fake.requests("DescribeConfigs"))
+    assert sizes == [500, 1000, 1000]
