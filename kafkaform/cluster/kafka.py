@@ -454,7 +454,8 @@ class KafkaClusterAdmin:
 
     def describe_log_dirs(self) -> list[LogDirPartitionSize]:
         self._require(Api.DESCRIBE_LOG_DIRS)
-        return self._legacy().describe_log_dirs()
+        brokers = [b.id for b in self.describe_cluster().brokers]
+        return self._legacy().describe_log_dirs(brokers)
 
     # --- writing --------------------------------------------------------------
     def create_topics(self, topics: Sequence[NewTopic]) -> dict[str, ClusterError | None]:

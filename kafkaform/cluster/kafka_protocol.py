@@ -22,6 +22,7 @@ from kafka.admin import KafkaAdminClient
 from kafka.protocol.admin import (
     DescribeAclsRequest,
     DescribeConfigsRequest,
+    DescribeLogDirsRequest,
     IncrementalAlterConfigsRequest,
 )
 from kafka.structs import TopicPartition as KpTopicPartition
@@ -195,6 +196,23 @@ def bindings_from_describe_acls(response: Any) -> frozenset[AclBinding]:
     return frozenset(bindings)
 
 
+def partition_sizes(broker: int, response: Any) -> list[LogDirPartitionSize]:
+    """The sizes in one broker's DescribeLogDirs response; a replica still
+    being copied to another directory of the broker (future) is not counted
+    twice, and an offline directory lists nothing."""
+    if response.error_code:  # v3+: e.g. CLUSTER_AUTHORIZATION_FAILED, no results
+        raise cluster_error_from_code(response.error_code, None)
+    return [
+        LogDirPartitionSize(broker, topic.name, partition.partition_index,
+                            partition.partition_size)
+        for log_dir in response.results
+        if not log_dir.error_code
+        for topic in log_dir.topics
+        for partition in topic.partitions
+        if not partition.is_future_key
+    ]
+
+
 # --- the client ---------------------------------------------------------------
 
 
@@ -337,22 +355,13 @@ class ProtocolClient:
                 results[tp] = None if error is None else cluster_error_from_kafka_python(error)
         return results
 
-    def describe_log_dirs(self) -> list[LogDirPartitionSize]:
+    def describe_log_dirs(self, broker_ids: Sequence[int]) -> list[LogDirPartitionSize]:
+        """Every partition's size on each broker (raw: kafka-python's own
+        describe_log_dirs ignores the response's top-level error)."""
+        everything = DescribeLogDirsRequest(topics=None)
         sizes: list[LogDirPartitionSize] = []
-        for reply in self._run(self._admin.describe_log_dirs):
-            for log_dir in reply["log_dirs"]:
-                for topic in log_dir.get("topics", []):
-                    for partition in topic["partitions"]:
-                        if partition.get("is_future_key"):
-                            continue
-                        sizes.append(
-                            LogDirPartitionSize(
-                                broker=reply["broker"],
-                                topic=topic["name"],
-                                partition=partition["partition_index"],
-                                size_bytes=partition["partition_size"],
-                            )
-                        )
+        for broker in broker_ids:
+            sizes.extend(partition_sizes(broker, self._send(everything, node_id=broker)))
         return sizes
 
     def close(self) -> None:

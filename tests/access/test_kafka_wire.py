@@ -12,6 +12,7 @@ from kafkaform.cluster.port import (
     ConfigOp,
     ConfigOpType,
     ConfigSource,
+    LogDirPartitionSize,
     NewTopic,
     ReassignmentInProgress,
     TopicPartition,
@@ -193,3 +194,26 @@ def test_topic_configs_of_a_large_cluster_go_in_bounded_requests(fake, admin):
         name: name[1:] for name in names}
     sizes = sorted(len(r.resources) for r in fake.requests("DescribeConfigs"))
     assert sizes == [500, 1000, 1000]
+
+
+def _log_dirs(error_code: int = 0) -> dict:
+    partition = {"partition_index": 0, "partition_size": 1234, "offset_lag": 0}
+    return {"error_code": error_code, "results": [] if error_code else [
+        {"error_code": 0, "log_dir": "/data", "total_bytes": 1, "usable_bytes": 1, "topics": [
+            {"name": "orders", "partitions": [{**partition, "is_future_key": False},
+                                              {**partition, "is_future_key": True}]}]},
+        {"error_code": 56, "log_dir": "/broken", "topics": []},  # KAFKA_STORAGE_ERROR
+    ]}
+
+
+def test_log_dir_sizes_for_all_topics_of_every_broker(fake, admin):
+    fake.reply("DescribeLogDirs", lambda r: _log_dirs())
+    assert admin.describe_log_dirs() == [LogDirPartitionSize(1, "orders", 0, 1234)]
+    assert fake.requests("DescribeLogDirs")[0].topics is None  # null: every topic
+
+
+def test_log_dirs_refused_are_an_error_not_zero_bytes(fake, admin):
+    fake.reply("DescribeLogDirs", lambda r: _log_dirs(error_code=31))
+    with pytest.raises(ClusterError) as failure:
+        admin.describe_log_dirs()
+    assert failure.value.code == "CLUSTER_AUTHORIZATION_FAILED"
