@@ -14,6 +14,7 @@ after Kafka's error code, or a one-line `KafkaformError` when connecting fails.
 from __future__ import annotations
 
 import logging
+import ssl
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -73,9 +74,25 @@ def kafka_python_config(client: Mapping[str, str]) -> dict[str, Any]:
         config["security_protocol"] = config["security_protocol"].upper()
     if client.get("ssl.endpoint.identification.algorithm", "https").lower() == "none":
         config["ssl_check_hostname"] = False
+    if client.get("enable.ssl.certificate.verification", "true").lower() == "false":
+        config["ssl_context"] = _unverified_ssl_context(config)
     if config.get("sasl_mechanism", "").upper() == "OAUTHBEARER":
         config["sasl_oauth_token_provider"] = _oidc_token_provider(client)
     return config
+
+
+def _unverified_ssl_context(config: Mapping[str, Any]) -> ssl.SSLContext:
+    """librdkafka's enable.ssl.certificate.verification=false for kafka-python,
+    which can only express it as a ready-made context (its ssl_* settings
+    always verify the broker's certificate)."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    if config.get("ssl_certfile"):
+        context.load_cert_chain(
+            config["ssl_certfile"], config.get("ssl_keyfile"), config.get("ssl_password")
+        )
+    return context
 
 
 def _oidc_token_provider(client: Mapping[str, str]) -> Any:

@@ -1,5 +1,7 @@
 """The Kafka adapter's pure parts, and its behaviour with no broker at all."""
 
+import ssl
+
 import pytest
 from confluent_kafka import KafkaError
 
@@ -88,3 +90,12 @@ def test_a_partial_listing_with_honest_sources_is_left_alone():
         "cleanup.policy": ConfigEntry("cleanup.policy", "delete", ConfigSource.DEFAULT_CONFIG),
     }
     assert sources_of_partial_listing(honest) == honest
+
+
+def test_kafka_python_skips_certificate_verification_when_librdkafka_does():
+    config = kafka_python_config({"security.protocol": "SSL",
+                                  "enable.ssl.certificate.verification": "false"})
+    context = config["ssl_context"]
+    assert context.verify_mode is ssl.CERT_NONE
+    assert context.check_hostname is False
+    assert "ssl_context" not in kafka_python_config({"security.protocol": "SSL"})
