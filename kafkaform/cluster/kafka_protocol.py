@@ -89,9 +89,15 @@ def _unverified_ssl_context(config: Mapping[str, Any]) -> ssl.SSLContext:
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
     if config.get("ssl_certfile"):
-        context.load_cert_chain(
-            config["ssl_certfile"], config.get("ssl_keyfile"), config.get("ssl_password")
-        )
+        try:
+            context.load_cert_chain(
+                config["ssl_certfile"], config.get("ssl_keyfile"), config.get("ssl_password")
+            )
+        except (OSError, ssl.SSLError) as error:
+            raise KafkaformError(
+                f"cannot load the client certificate {config['ssl_certfile']}: "
+                f"{error.strerror or error}"
+            ) from None
     return context
 
 

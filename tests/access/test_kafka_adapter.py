@@ -99,3 +99,6 @@ def test_kafka_python_skips_certificate_verification_when_librdkafka_does():
     assert context.verify_mode is ssl.CERT_NONE
     assert context.check_hostname is False
     assert "ssl_context" not in kafka_python_config({"security.protocol": "SSL"})
+    with pytest.raises(KafkaformError, match="cannot load the client certificate /no/cert.pem"):
+        kafka_python_config({"enable.ssl.certificate.verification": "false",
+                             "ssl.certificate.location": "/no/cert.pem"})
