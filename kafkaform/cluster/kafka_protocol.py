@@ -302,7 +302,7 @@ class ProtocolClient:
             response = self._send(request, node_id=broker)
             for result in response.results:
                 if result.error_code:
-                    raise cluster_error_from_kafka_python(kafka_errors.for_code(result.error_code))
+                    raise cluster_error_from_code(result.error_code, result.error_message)
                 configs[broker] = {
                     c.name: config_entry_from_describe(c.to_dict()) for c in result.configs
                 }
@@ -327,9 +327,7 @@ class ProtocolClient:
             response = self._send(request, node_id=broker)
             for reply in response.responses:
                 results[broker] = (
-                    cluster_error_from_kafka_python(
-                        kafka_errors.for_code(reply.error_code)(reply.error_message or "")
-                    )
+                    cluster_error_from_code(reply.error_code, reply.error_message)
                     if reply.error_code
                     else None
                 )

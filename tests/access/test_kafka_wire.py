@@ -100,7 +100,7 @@ def test_broker_config_changes_are_incremental_and_errors_keep_kafkas_name(fake,
         1: [ConfigOp("log.cleaner.threads", ConfigOpType.DELETE)],
     })
     assert result[None] is None
-    assert result[1].code == "INVALID_CONFIG"
+    assert (result[1].code, result[1].message) == ("INVALID_CONFIG", "bad value")
     sent = [res for request in fake.requests("IncrementalAlterConfigs")
             for res in request.resources]
     assert [(res.resource_type, res.resource_name) for res in sent] == [(4, ""), (4, "1")]
@@ -217,3 +217,12 @@ def test_log_dirs_refused_are_an_error_not_zero_bytes(fake, admin):
     with pytest.raises(ClusterError) as failure:
         admin.describe_log_dirs()
     assert failure.value.code == "CLUSTER_AUTHORIZATION_FAILED"
+
+
+def test_a_broker_config_description_refused_keeps_the_brokers_reason(fake, admin):
+    fake.reply("DescribeConfigs", lambda r: {"results": [
+        {"error_code": 31, "error_message": "denied", "resource_type": 4,
+         "resource_name": res.resource_name, "configs": []} for res in r.resources]})
+    with pytest.raises(ClusterError) as failure:
+        admin.describe_broker_configs([None])
+    assert (failure.value.code, failure.value.message) == ("CLUSTER_AUTHORIZATION_FAILED", "denied")
