@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from kafkaform.cluster.kafka import ALWAYS_LISTED_TOPIC_CONFIGS
 from kafkaform.cluster.port import (
     Api,
     ConfigOp,
@@ -176,3 +177,77 @@ def test_no_reassignments_and_preferred_election(live_admin, topic_prefix):
     assert live_admin.elect_preferred_leaders([TopicPartition(topic, 0)]) == {
         TopicPartition(topic, 0): None
     }
+
+
+@pytest.mark.kafka_only
+def test_every_topic_lists_the_configs_the_partial_listing_rule_relies_on(live_admin,
+                                                                          topic_prefix):
+    """Apache Kafka must list ALWAYS_LISTED_TOPIC_CONFIGS for every topic, or
+    kafkaform would take its defaults for overrides (sources_of_partial_listing)."""
+    topic = f"{topic_prefix}plain"
+    live_admin.create_topics([NewTopic(topic, 1, 1)])
+    assert eventually(lambda: topic in live_admin.list_topics())
+    configs = live_admin.describe_topic_configs([topic])[topic]
+    assert configs.keys() >= ALWAYS_LISTED_TOPIC_CONFIGS
+    assert not any(e.source is ConfigSource.DYNAMIC_TOPIC_CONFIG for e in configs.values())
+
+
+@pytest.mark.kafka_only
+def test_deleting_an_override_brings_back_the_inherited_source(live_admin, topic_prefix):
+    topic = f"{topic_prefix}unset"
+    live_admin.create_topics([NewTopic(topic, 1, 1, {"retention.ms": "3600000"})])
+    assert eventually(lambda: topic in live_admin.list_topics())
+    assert live_admin.alter_topic_configs(
+        {topic: [ConfigOp("retention.ms", ConfigOpType.DELETE)]}) == {topic: None}
+    retention = live_admin.describe_topic_configs([topic])[topic]["retention.ms"]
+    assert retention.source in (ConfigSource.DEFAULT_CONFIG, ConfigSource.STATIC_BROKER_CONFIG,
+                                ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG)
+
+
+@pytest.mark.kafka_only
+def test_a_brokers_own_description_lists_static_and_default_configs(live_admin):
+    broker = live_admin.describe_cluster().brokers[0].id
+    configs = live_admin.describe_broker_configs([broker])[broker]
+    sources = {entry.source for entry in configs.values()}
+    assert {ConfigSource.STATIC_BROKER_CONFIG, ConfigSource.DEFAULT_CONFIG} <= sources
+    assert configs["log.retention.hours"].source in (ConfigSource.DEFAULT_CONFIG,
+                                                     ConfigSource.STATIC_BROKER_CONFIG)
+
+
+@pytest.mark.kafka_only
+def test_new_partitions_take_an_explicit_assignment(live_admin, topic_prefix):
+    brokers = sorted(b.id for b in live_admin.describe_cluster().brokers)
+    topic = f"{topic_prefix}placed"
+    live_admin.create_topics([NewTopic(topic, 1, 1, assignment=((brokers[0],),))])
+    assert eventually(lambda: topic in live_admin.list_topics())
+    added = ((brokers[-1],), (brokers[0],))
+    assert live_admin.create_partitions([NewPartitions(topic, 3, added)]) == {topic: None}
+    assert eventually(lambda: len(live_admin.list_topics()[topic].partitions) == 3)
+    assert live_admin.list_topics()[topic].assignment == [[brokers[0]], [brokers[-1]],
+                                                          [brokers[0]]]
+
+
+@pytest.mark.kafka_only
+def test_a_reassignment_moves_a_replica_and_a_cancel_of_nothing_says_so(live_admin,
+                                                                        topic_prefix):
+    brokers = sorted(b.id for b in live_admin.describe_cluster().brokers)
+    topic = f"{topic_prefix}moved"
+    live_admin.create_topics([NewTopic(topic, 1, 1, assignment=((brokers[0],),))])
+    assert eventually(lambda: topic in live_admin.list_topics())
+    tp = TopicPartition(topic, 0)
+    assert live_admin.alter_partition_reassignments({tp: [brokers[-1]]}) == {tp: None}
+    assert eventually(lambda: live_admin.list_topics()[topic].assignment == [[brokers[-1]]],
+                      timeout=60)
+    assert eventually(lambda: tp not in live_admin.list_partition_reassignments())
+    cancel = live_admin.alter_partition_reassignments({tp: None})
+    assert cancel[tp].code == "NO_REASSIGNMENT_IN_PROGRESS"
+
+
+@pytest.mark.kafka_only
+def test_log_dirs_report_a_written_partition(live_admin, topic_prefix):
+    topic = f"{topic_prefix}sized"
+    live_admin.create_topics([NewTopic(topic, 1, 1)])
+    assert eventually(lambda: topic in live_admin.list_topics())
+    live_admin.write_record(topic, "k", "v" * 1000)
+    assert eventually(lambda: any(
+        s.topic == topic and s.size_bytes > 0 for s in live_admin.describe_log_dirs()))
