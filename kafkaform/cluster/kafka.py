@@ -44,7 +44,7 @@ from confluent_kafka import (
 from confluent_kafka import TopicPartition as RdTopicPartition
 from confluent_kafka import admin as rd
 
-from kafkaform.cluster.kafka_protocol import ProtocolClient, redact
+from kafkaform.cluster.kafka_protocol import ProtocolClient, config_source_from_code, redact
 from kafkaform.cluster.port import (
     API_MIN_KAFKA_VERSION,
     Api,
@@ -422,7 +422,8 @@ class KafkaClusterAdmin:
                 name: ConfigEntry(
                     name=name,
                     value=entry.value,
-                    source=_config_source(entry.source),
+                    # confluent passes Kafka's wire code (an int), or its enum
+                    source=config_source_from_code(getattr(entry.source, "value", entry.source)),
                     sensitive=bool(entry.is_sensitive),
                     read_only=bool(entry.is_read_only),
                 )
@@ -661,11 +662,6 @@ class KafkaClusterAdmin:
 
 def _text(raw: bytes | None) -> str:
     return raw.decode() if raw is not None else ""
-
-
-def _config_source(source: Any) -> ConfigSource:
-    name = rd.ConfigSource(source).name if isinstance(source, int) else source.name
-    return ConfigSource.__members__.get(name, ConfigSource.UNKNOWN)
 
 
 def _rdkafka_new_topic(topic: NewTopic) -> rd.NewTopic:

@@ -158,14 +158,23 @@ def cluster_error_from_code(code: int, message: str | None) -> ClusterError:
     return ClusterError(error.message, message or "", retriable=bool(error.retriable))
 
 
+_CONFIG_SOURCES = {
+    1: ConfigSource.DYNAMIC_TOPIC_CONFIG, 2: ConfigSource.DYNAMIC_BROKER_CONFIG,
+    3: ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG, 4: ConfigSource.STATIC_BROKER_CONFIG,
+    5: ConfigSource.DEFAULT_CONFIG,
+}
+
+
+def config_source_from_code(code: int) -> ConfigSource:
+    """DescribeConfigs' ConfigSource code; the sources of other resource kinds
+    (broker logger, client metrics, group) and unknown codes are UNKNOWN."""
+    return _CONFIG_SOURCES.get(code, ConfigSource.UNKNOWN)
+
+
 def config_entry_from_describe(config: dict[str, Any]) -> ConfigEntry:
     """A DescribeConfigs entry decoded by kafka-python (any response version)."""
     if "config_source" in config and config["config_source"] is not None:
-        source_code = config["config_source"]
-        name = {1: "DYNAMIC_TOPIC_CONFIG", 2: "DYNAMIC_BROKER_CONFIG",
-                3: "DYNAMIC_DEFAULT_BROKER_CONFIG", 4: "STATIC_BROKER_CONFIG",
-                5: "DEFAULT_CONFIG"}.get(source_code, "UNKNOWN")
-        source = ConfigSource(name)
+        source = config_source_from_code(config["config_source"])
     elif config.get("is_default"):
         source = ConfigSource.DEFAULT_CONFIG
     else:

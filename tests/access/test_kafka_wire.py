@@ -226,3 +226,12 @@ def test_a_broker_config_description_refused_keeps_the_brokers_reason(fake, admi
     with pytest.raises(ClusterError) as failure:
         admin.describe_broker_configs([None])
     assert (failure.value.code, failure.value.message) == ("CLUSTER_AUTHORIZATION_FAILED", "denied")
+
+
+def test_config_sources_of_other_resource_kinds_read_as_unknown(fake, admin):
+    fake.reply("DescribeConfigs", lambda r: {"results": [
+        {"error_code": 0, "error_message": None, "resource_type": 2, "resource_name": "orders",
+         "configs": [_config("retention.ms", "1", 1), _config("x.logger", "1", 6)]}]})
+    configs = admin.describe_topic_configs(["orders"])["orders"]
+    assert configs["retention.ms"].source is ConfigSource.DYNAMIC_TOPIC_CONFIG
+    assert configs["x.logger"].source is ConfigSource.UNKNOWN
