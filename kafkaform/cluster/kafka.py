@@ -1,8 +1,8 @@
 """The Kafka adapter: `ClusterAdmin` over a real Kafka-protocol cluster.
 
 confluent-kafka's AdminClient does almost everything; kafka-python does what
-librdkafka cannot (`kafka_protocol.py`: ApiVersions, reassignments, log dirs,
-broker configs).
+librdkafka cannot or gets wrong (`kafka_protocol.py`: ApiVersions,
+reassignments, log dirs, broker configs, reading ACLs).
 
 Capability detection: `capabilities()` is the set of admin APIs the bootstrap
 broker advertises in ApiVersions, and every method checks it before sending

@@ -1,7 +1,10 @@
 """The kafka-python half of the Kafka adapter: what librdkafka cannot do.
 
 - ApiVersions (capability detection): librdkafka does not expose it;
-- List/AlterPartitionReassignments and DescribeLogDirs: not in confluent-kafka;
+- List/AlterPartitionReassignments and DescribeLogDirs: not in confluent-kafka
+  (log dirs as a raw request: kafka-python's own call ignores the top-level error);
+- DescribeAcls: librdkafka drops the response's top-level error
+  (SECURITY_DISABLED, CLUSTER_AUTHORIZATION_FAILED would read as "no ACLs");
 - broker configs: librdkafka refuses the cluster-wide default resource (the
   BROKER resource named ""), and so does kafka-python's public API, so broker
   configs are raw DescribeConfigs / IncrementalAlterConfigs requests.
