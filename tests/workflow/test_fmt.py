@@ -78,6 +78,15 @@ def test_diff_shows_the_change(environments):
     assert "+kind: Topics\n topics: []\n-kind: Topics\n" in result.output
 
 
+def test_diff_alone_shows_and_writes_nothing(environments):
+    topics = environments / "dev" / "topics.yaml"
+    topics.write_text("topics: []\nkind: Topics\n")
+    result = runner.invoke(app, ["fmt", "dev", "--diff"])
+    assert result.exit_code == 0
+    assert "+kind: Topics" in result.output
+    assert topics.read_text() == "topics: []\nkind: Topics\n"
+
+
 def test_invalid_yaml_is_one_line_and_exit_3(environments):
     (environments / "dev" / "broken.yaml").write_text("kind: Topics\ntopics: [unclosed\n")
     result = runner.invoke(app, ["fmt", "dev", "--check"])

@@ -48,7 +48,8 @@ def fmt(
                                            "(a CI gate).")
     ] = False,
     diff: Annotated[
-        bool, typer.Option("--diff", help="Print what would change as a unified diff.")
+        bool, typer.Option("--diff", help="Change nothing; print what would change as a "
+                                          "unified diff.")
     ] = False,
 ) -> None:
     """Rewrite desired-state files in the canonical layout, keeping comments.
@@ -60,17 +61,19 @@ def fmt(
     results = [format_file(path) for folder in folders for path in yaml_files(folder)]
     broken = [r for r in results if r.formatted is None]
     changed = [r for r in results if r.changed]
+    # Like black and ruff format: --diff only shows, as --check only tells.
+    dry_run = check or diff
     for result in broken:
         print(result.error, file=sys.stderr)
     for result in changed:
         if diff:
             sys.stdout.write(unified_diff(result))
-        if check:
+        if dry_run:
             typer.echo(f"would reformat {result.path}")
         else:
             result.path.write_text(result.formatted or "", encoding="utf-8")
             typer.echo(f"reformatted {result.path}")
-    verb = "would be reformatted" if check else "reformatted"
+    verb = "would be reformatted" if dry_run else "reformatted"
     typer.echo(f"{len(changed)} file(s) {verb}, {len(results) - len(changed) - len(broken)} "
                f"already formatted" + (f", {len(broken)} not valid YAML" if broken else ""))
     if broken:
