@@ -19,7 +19,6 @@ measure the wrong thing. Target: 10k topics in <= 3 s and <= 300 MB on Tansu.
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import tempfile
@@ -74,19 +73,31 @@ def write_environment(folder: Path, n: int, rf: int) -> Path:
     return folder
 
 
+# Runs one command and prints "exit wall_seconds peak_kib". A separate small
+# process starts it because Linux carries the parent's peak RSS into a forked
+# child's ru_maxrss across exec: forked from this (big) process, every plan
+# would seem to need as much memory as this benchmark holds.
+LAUNCHER = """
+import os, subprocess, sys, time
+start = time.perf_counter()
+child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+_, status, usage = os.wait4(child.pid, 0)
+wall = time.perf_counter() - start
+sys.stderr.write(child.stderr.read().decode(errors="replace"))
+print(os.waitstatus_to_exitcode(status), wall, usage.ru_maxrss)
+"""
+
+
 def time_plan(env: Path, *args: str) -> tuple[int, float, float]:
     """(exit code, wall seconds, peak RSS MB) of one `kafkaform plan` process."""
     command = [sys.executable, "-m", "kafkaform", "plan", str(env), "--detailed-exitcode", *args]
-    start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        error = process.stderr.read().decode(errors="replace").strip().splitlines()[-3:]
-        print(f"  plan exited {process.returncode}: {' / '.join(error)}", file=sys.stderr)
-    process.stderr.close()
-    return process.returncode, wall, usage.ru_maxrss / 1024  # ru_maxrss is KiB on Linux
+    done = subprocess.run([sys.executable, "-c", LAUNCHER, *command], capture_output=True,
+                          text=True, check=True)
+    code, wall, peak_kib = done.stdout.split()
+    if code != "0":
+        print(f"  plan exited {code}: {' / '.join(done.stderr.strip().splitlines()[-3:])}",
+              file=sys.stderr)
+    return int(code), float(wall), int(peak_kib) / 1024  # ru_maxrss is KiB on Linux
 
 
 def bench_memory(n: int, work: Path) -> Row:
