@@ -27,9 +27,9 @@ from kafkaform.actions import (
 )
 from kafkaform.errors import KafkaformError
 from kafkaform.render.summary import PlanSummary
+from kafkaform.schemas import load_schema
 
 SCHEMA_ID = "https://kafkaform.dev/schemas/plan.schema.json"
-SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "plan.schema.json"
 
 
 def plan_to_dict(plan: Plan) -> dict[str, Any]:
@@ -104,4 +104,4 @@ def _validate(data: Any, origin: str) -> None:
 
 @cache
 def _validator() -> jsonschema.Draft202012Validator:
-    return jsonschema.Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
+    return jsonschema.Draft202012Validator(load_schema("plan.schema.json"))

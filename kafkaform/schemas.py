@@ -1,10 +1,10 @@
 """The JSON Schemas of the file format, compiled once, with readable errors.
 
-The schemas live in the top-level `schemas/` folder of the source tree (next
-to the `kafkaform/` package), which is where editors find them through the
-`# yaml-language-server: $schema=` comments and where an editable install or a
-clone runs from. `KAFKAFORM_SCHEMAS` overrides the folder (for an installation
-that keeps them elsewhere).
+The schemas live in the top-level `schemas/` folder of the source tree, where
+editors find them through the `# yaml-language-server: $schema=` comments.
+The package reaches them through `kafkaform/_schemas`, a link to that folder
+in a clone or editable install and a copy of it in a built wheel.
+`KAFKAFORM_SCHEMAS` overrides the folder.
 
 Errors are mapped back to the YAML: one `Problem` per error at the line of the
 offending key, with the key path written as in the file.
@@ -34,15 +34,20 @@ SCHEMA_BASE_URL = "https://kafkaform.dev/schemas/"
 
 
 def schemas_dir() -> Path:
-    """`schemas/` beside the package (or $KAFKAFORM_SCHEMAS)."""
+    """The folder of kafkaform's JSON Schemas (or $KAFKAFORM_SCHEMAS)."""
     override = os.environ.get("KAFKAFORM_SCHEMAS")
-    folder = Path(override) if override else Path(__file__).resolve().parent.parent / "schemas"
+    folder = Path(override) if override else (Path(__file__).parent / "_schemas").resolve()
     if not (folder / SCHEMA_FILES["Environment"]).is_file():
         raise KafkaformError(
             f"kafkaform's JSON Schemas are missing from {folder}; "
-            "run from a clone/editable install or set KAFKAFORM_SCHEMAS"
+            "reinstall kafkaform or set KAFKAFORM_SCHEMAS"
         )
     return folder
+
+
+def load_schema(file_name: str) -> dict:
+    """One schema document by file name, e.g. "plan.schema.json"."""
+    return json.loads((schemas_dir() / file_name).read_text(encoding="utf-8"))
 
 
 @cache
@@ -53,11 +58,7 @@ def validators() -> dict[str, Draft202012Validator]:
     resolves a reference on every use, which more than doubles the time to
     check a file with thousands of topics.
     """
-    folder = schemas_dir()
-    by_file = {
-        name: json.loads((folder / name).read_text(encoding="utf-8"))
-        for name in SCHEMA_FILES.values()
-    }
+    by_file = {name: load_schema(name) for name in SCHEMA_FILES.values()}
     return {
         kind: Draft202012Validator(_inline_refs(by_file[name], name, by_file))
         for kind, name in SCHEMA_FILES.items()
