@@ -18,9 +18,6 @@ FRAGMENT = "fragment"
 # Fragments in docs owned by others, not yet marked (file, start of the block's first line):
 # their owners are asked to mark them ```yaml fragment; then remove them here.
 UNMARKED_FRAGMENTS = {
-    ("docs/file-format.md", "kind: Environment"),   # `policies: {...}` stands for a mapping
-    ("docs/local-kafka.md", "cluster:"),
-    ("docs/policies.md", "policies:"),
     ("docs/reassignment.md", "reassignment: {throttle"),
 }
 
