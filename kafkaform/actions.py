@@ -101,6 +101,9 @@ class PartitionMove:
     partition: int
     before: tuple[int, ...]
     after: tuple[int, ...]
+    # Already moving towards `after` (an interrupted apply, or a move started by
+    # hand that ends where the files want it): apply waits for it, never resubmits.
+    in_flight: bool = False
 
     @property
     def added(self) -> tuple[int, ...]:
@@ -245,7 +248,8 @@ def action_from_dict(data: dict[str, Any]) -> Action:
         data["changes"] = tuple(ConfigChange(**c) for c in data["changes"])
     if "moves" in data:
         data["moves"] = tuple(
-            PartitionMove(m["partition"], tuple(m["before"]), tuple(m["after"]))
+            PartitionMove(m["partition"], tuple(m["before"]), tuple(m["after"]),
+                          m.get("in_flight", False))
             for m in data["moves"]
         )
     if data.get("assignment") is not None:

@@ -14,6 +14,11 @@ The rules (DESIGN.md, "Rules the planner keeps"):
   read-only and sensitive configs are never planned;
 - partitions only grow; replication-factor and placement changes become
   reassignments computed by `kafkaform.placement` (minimal moves);
+- a partition already moving is planned from where its move ends: a move
+  that ends where the files want it is part of the plan (`in_flight`: apply
+  waits for it, so an interrupted apply continues at once); a move that ends
+  anywhere else is not ours to override, and its topic's replicas are left
+  alone, with a warning, until it finishes;
 - nothing outside `manage:` is planned, internal topics never, and deletes
   only where the environment opts in.
 """
@@ -47,6 +52,8 @@ from kafkaform.cluster.port import (
     ConfigEntry,
     ConfigSource,
     ObservedState,
+    PartitionInfo,
+    ReassignmentInProgress,
 )
 from kafkaform.errors import KafkaformError
 from kafkaform.fingerprint import (
@@ -66,10 +73,13 @@ from kafkaform.placement import RackLayout
 from kafkaform.placement.kafka_default import assign_replicas
 from kafkaform.policies import check_cluster_policies
 from kafkaform.problems import Problem, Severity
+from kafkaform.reassign.batches import in_flight_origin, in_flight_target
 from kafkaform.units import normalize_config_value
 
 Assignment = list[list[int]]
 Brokers = dict[int, str | None]
+# A topic's moves in flight, by partition number.
+Moving = dict[int, ReassignmentInProgress]
 
 @dataclass(frozen=True)
 class Targets:
@@ -155,7 +165,7 @@ class _Planner:
         self._add_problems(check_cluster_policies(self.desired, self.observed))
         if self._selects_broker_configs():
             self._broker_configs()
-        reassigning = self._topics_being_reassigned()
+        in_flight = self._moves_in_flight()
         existing = self.observed.topics
         targets: dict[str, Assignment] = {}
         reasons: dict[str, list[str]] = {}
@@ -167,18 +177,16 @@ class _Planner:
                 self._create_topic(spec)
                 continue
             self._topic_configs(spec)
-            if name in reassigning:
-                self._warn(spec, "partitions", "a partition reassignment is in progress: "
-                           "partitions and replicas are not planned until it finishes")
-                continue
-            self._add_partitions(spec)
-            planned = self._replica_target(spec)
+            moving = in_flight.get(name, {})
+            self._add_partitions(spec, moving)
+            planned = self._replica_target(spec, moving)
             if planned is not None:
                 targets[name], reasons[name] = planned
         if self.desired.rebalance:
             self._rebalance(targets)
         for name, target in sorted(targets.items()):
-            self._reassign(self.desired.topics[name], target, reasons[name])
+            self._reassign(self.desired.topics[name], target, reasons[name],
+                           in_flight.get(name, {}))
         self._warn_decommission_leftovers()
         self._delete_topics()
         self._acls()
@@ -323,7 +331,7 @@ class _Planner:
             return broker_entry.value
         return catalog.default
 
-    def _add_partitions(self, spec: TopicSpec) -> None:
+    def _add_partitions(self, spec: TopicSpec, moving: Moving) -> None:
         info = self.observed.topics[spec.name]
         current = len(info.partitions)
         if spec.partitions < current:
@@ -333,6 +341,12 @@ class _Planner:
                          "recreates a topic)")
             return
         if spec.partitions == current:
+            return
+        if moving:
+            self._warn(spec, "partitions",
+                       f"growing {spec.name} to {spec.partitions} partitions waits: Kafka refuses "
+                       "to add partitions while a reassignment of the topic is in progress; "
+                       "run apply again once it has finished")
             return
         if spec.keyed or self._is_compacted(spec):
             why = "keyed: true" if spec.keyed else "cleanup.policy=compact"
@@ -368,13 +382,15 @@ class _Planner:
         return "compact" in (policy or "").split(",")
 
     # --- replicas -----------------------------------------------------------
-    def _replica_target(self, spec: TopicSpec) -> tuple[Assignment, list[str]] | None:
+    def _replica_target(self, spec: TopicSpec,
+                        moving: Moving) -> tuple[Assignment, list[str]] | None:
         """Where the existing partitions' replicas should be and why.
 
-        None when nothing can move them: refused, or no rule asks for a move
-        (the common case, checked without copying the assignment).
+        Partitions in `moving` count as where their moves end. None when
+        nothing can move them: refused, or no rule asks for a move and none is
+        in flight (the common case, checked without copying the assignment).
         """
-        partitions = self.observed.topics[spec.name].partitions
+        partitions = _settled(self.observed.topics[spec.name].partitions, moving)
         brokers = self.brokers
         if spec.replication_factor > len(brokers):
             self._refuse(spec, "replicationFactor",
@@ -382,7 +398,9 @@ class _Planner:
                          f"{len(brokers)} live brokers")
             return None
         if spec.placement is PlacementStrategy.STATIC and spec.assignment is not None:
-            if all(p.replicas == r for p, r in zip(partitions, spec.assignment, strict=False)):
+            if not moving and all(
+                p.replicas == r for p, r in zip(partitions, spec.assignment, strict=False)
+            ):
                 return None
             target = [list(r) for r in spec.assignment[: len(partitions)]]
             unknown = sorted({b for r in target for b in r} - set(brokers))
@@ -416,7 +434,9 @@ class _Planner:
                     lambda a, load: placement.spread_racks(a, brokers, load=load),
                 ))
         if not steps:
-            return ([list(p.replicas) for p in partitions], []) if self.desired.rebalance else None
+            if self.desired.rebalance or moving:
+                return [list(p.replicas) for p in partitions], []
+            return None
         current = [list(p.replicas) for p in partitions]
         return self._place(current, [change for _, change in steps]), [why for why, _ in steps]
 
@@ -428,8 +448,10 @@ class _Planner:
         all replicas, taken only when some topic needs to move.
         """
         if self._load is None:
+            # Replicas being removed by moves in flight are as good as gone.
             self._load = Counter(b for info in self.observed.topics.values()
-                                 for p in info.partitions for b in p.replicas)
+                                 for p in info.partitions for b in p.replicas) - Counter(
+                b for move in self.observed.reassignments.values() for b in move.removing)
         own = Counter(b for r in current for b in r)
         others = self._load - own
         target = current
@@ -445,22 +467,43 @@ class _Planner:
         }
         targets.update(placement.rebalance(movable, self.brokers))
 
-    def _reassign(self, spec: TopicSpec, target: Assignment, reasons: list[str]) -> None:
+    def _reassign(self, spec: TopicSpec, target: Assignment, reasons: list[str],
+                  moving: Moving) -> None:
         current = self.observed.topics[spec.name].assignment
-        moves = tuple(
-            PartitionMove(p, tuple(before), tuple(after))
-            for p, (before, after) in enumerate(zip(current, target, strict=False))
-            if list(before) != list(after)
-        )
+        moves: list[PartitionMove] = []
+        astray: list[str] = []
+        for p, (before, after) in enumerate(zip(current, target, strict=False)):
+            move = moving.get(p)
+            if move is None:
+                if list(before) != list(after):
+                    moves.append(PartitionMove(p, tuple(before), tuple(after)))
+            elif in_flight_target(move) == tuple(after):
+                moves.append(PartitionMove(p, in_flight_origin(move), tuple(after), True))
+            else:
+                astray.append(f"{p} is moving to {_ids(in_flight_target(move))}, "
+                              f"the files want {_ids(after)}")
+        if astray:
+            self._warn(spec, "replicationFactor",
+                       "a reassignment kafkaform did not plan is in progress (partition "
+                       + "; ".join(astray) + "): the topic's replicas are not planned until "
+                       "it finishes or is cancelled")
+            return
+        resumed = [m.partition for m in moves if m.in_flight]
+        if resumed:
+            reasons = [*reasons, f"partition{'s' if len(resumed) > 1 else ''} "
+                       f"{', '.join(map(str, resumed))} already moving where the files want "
+                       "them (apply waits for these moves, it does not restart them)"]
         if self.desired.rebalance and spec.placement is not PlacementStrategy.STATIC:
             reasons = [*reasons, "rebalance: even out replicas and leaders across brokers"]
         if moves:
-            self.actions.append(Reassign(spec.name, moves, reason="; ".join(reasons)))
+            self.actions.append(Reassign(spec.name, tuple(moves), reason="; ".join(reasons)))
 
-    def _topics_being_reassigned(self) -> set[str]:
-        return {
-            tp.topic for tp, r in self.observed.reassignments.items() if r.adding or r.removing
-        }
+    def _moves_in_flight(self) -> dict[str, Moving]:
+        by_topic: dict[str, Moving] = {}
+        for tp, move in self.observed.reassignments.items():
+            if move.adding or move.removing:
+                by_topic.setdefault(tp.topic, {})[tp.partition] = move
+        return by_topic
 
     def _warn_decommission_leftovers(self) -> None:
         leaving = self.leaving
@@ -535,6 +578,20 @@ def _canonical(key: str, value: str) -> str:
     if catalog is not None and catalog.type == "list":
         return ",".join(sorted(item.strip() for item in normal.split(",")))
     return normal
+
+
+def _settled(partitions: tuple[PartitionInfo, ...], moving: Moving) -> tuple[PartitionInfo, ...]:
+    """The partitions as they will be once the moves in flight have ended."""
+    if not moving:
+        return partitions
+    return tuple(
+        replace(p, replicas=in_flight_target(moving[p.partition])) if p.partition in moving else p
+        for p in partitions
+    )
+
+
+def _ids(brokers: Iterable[int]) -> str:
+    return "[" + ", ".join(map(str, brokers)) + "]"
 
 
 def _any_rack(brokers: Brokers) -> bool:

@@ -68,6 +68,12 @@ def in_flight_target(move: ReassignmentInProgress) -> tuple[int, ...]:
     return tuple(b for b in move.replicas if b not in move.removing)
 
 
+def in_flight_origin(move: ReassignmentInProgress) -> tuple[int, ...]:
+    """The replicas a running reassignment started from (their order is not kept:
+    during a move Kafka lists the target first, then the replicas being removed)."""
+    return tuple(b for b in move.replicas if b not in move.adding)
+
+
 class PartitionStatus(StrEnum):
     COMPLETE = "complete"
     IN_PROGRESS = "in progress"

@@ -39,6 +39,7 @@ from kafkaform.progress import Reporter
 from kafkaform.reassign.batches import (
     PartitionStatus,
     find_partition,
+    in_flight_origin,
     in_flight_target,
     partition_status,
     pending_move,
@@ -424,7 +425,7 @@ class _Run:
             status, _ = partition_status(target, info, move)
             if move is not None and in_flight_target(move) == target:
                 self.resumed.append(tp)
-                self.origins[tp] = tuple(b for b in move.replicas if b not in move.adding)
+                self.origins[tp] = in_flight_origin(move)
             elif status is PartitionStatus.COMPLETE:
                 self.already.append(tp)
             elif move is None and tuple(info.replicas) == target:

@@ -97,8 +97,10 @@ def _change(group: ResourceGroup) -> str:
         elif isinstance(action, AddPartitions):
             parts.append(f"partitions {action.before} → {action.after}")
         elif isinstance(action, Reassign):
+            moving = sum(m.in_flight for m in action.moves)
             parts.append(f"{plural(len(action.moves), 'partition')} to move, "
-                         f"{plural(action.replica_moves, 'replica')} to copy")
+                         f"{plural(action.replica_moves, 'replica')} to copy"
+                         + (f" ({moving} already moving)" if moving else ""))
         elif isinstance(action, DeleteTopic):
             parts.append(f"delete ({action.partitions} partitions)")
     acl_adds = sum(isinstance(a, CreateAcl) for a in group.actions)

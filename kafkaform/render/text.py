@@ -104,9 +104,12 @@ def _header_note(group: ResourceGroup) -> str:
     deletes = [a for a in group.actions if isinstance(a, DeleteTopic)]
     if deletes:
         return f" ({deletes[0].partitions} partitions)"
-    moves = sum(a.replica_moves for a in group.actions if isinstance(a, Reassign))
+    reassigns = [a for a in group.actions if isinstance(a, Reassign)]
+    moves = sum(a.replica_moves for a in reassigns)
     if moves:
-        return f" ({plural(moves, 'replica move')})"
+        moving = sum(m.in_flight for a in reassigns for m in a.moves)
+        return f" ({plural(moves, 'replica move')}" + (
+            f", {moving} partition{'s' if moving != 1 else ''} already moving)" if moving else ")")
     return ""
 
 
@@ -172,6 +175,8 @@ def _reassign_lines(action: Reassign) -> list[str]:
             notes.append(f"-{_ids(move.removed)}")
         if move.leader_changes:
             notes.append(f"leader {move.before[0]} → {move.after[0]}")
+        if move.in_flight:
+            notes.append("(in progress: waited for, not restarted)")
         lines.append(
             f"± partition {move.partition}: {_replicas(move.before)} → {_replicas(move.after)}"
             f"  {'  '.join(notes)}".rstrip()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
+from kafkaform.actions import PartitionMove, Reassign
 from kafkaform.errors import KafkaformError
 from kafkaform.planfile import load_plan, plan_to_dict, save_plan
 from tests.plan.scenario import scenario_plan
@@ -48,3 +50,18 @@ def test_not_json_is_one_line(tmp_path):
     path.write_text("{\n oops")
     with pytest.raises(KafkaformError, match=r"plan.json:2: not a kafkaform plan"):
         load_plan(path)
+
+
+def test_moves_in_flight_round_trip_and_older_files_without_the_flag_load(tmp_path):
+    moves = (PartitionMove(0, (1, 2), (1, 2, 3), in_flight=True),
+             PartitionMove(1, (2, 3), (2, 3, 1)))
+    plan = replace(scenario_plan(), actions=(Reassign("orders", moves, "rf"),))
+    path = tmp_path / "plan.json"
+    save_plan(plan, path)
+    assert load_plan(path).actions == plan.actions
+
+    data = json.loads(path.read_text())
+    for move in data["actions"][0]["moves"]:
+        del move["in_flight"]
+    path.write_text(json.dumps(data))
+    assert not any(m.in_flight for m in load_plan(path).actions[0].moves)

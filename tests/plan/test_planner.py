@@ -13,6 +13,8 @@ from kafkaform.actions import (
     CreateTopic,
     DeleteAcl,
     DeleteTopic,
+    PartitionMove,
+    Phase,
     Reassign,
     SetBrokerConfigs,
 )
@@ -276,11 +278,42 @@ def test_decommission_moves_every_managed_replica_off_the_broker():
     assert "other" in result.warnings[-1].message  # unmanaged topic stays on broker 4
 
 
-def test_reassignment_in_progress_is_not_planned_over():
+def test_a_move_in_flight_to_where_the_files_want_it_is_planned_as_in_flight():
+    # partition 0 is moving from [1, 2] to [1, 2, 3] (adding 3)
     cluster = observed({"orders": spread(3)}, reassigning={TopicPartition("orders", 0): (1, 2, 3)})
     result = plan(desired(spec(partitions=6)), cluster)
-    assert result.is_empty
-    assert "reassignment is in progress" in result.warnings[0].message
+    action = only(result, Reassign)
+    assert action.moves == (PartitionMove(0, (1, 2), (1, 2, 3), in_flight=True),)
+    assert action.replica_moves == 1
+    assert "partition 0 already moving where the files want them" in action.reason
+    # Kafka refuses CreatePartitions on a topic being reassigned: growth waits
+    assert "growing orders to 6 partitions waits" in result.warnings[0].message
+
+
+@needs_placement
+def test_an_interrupted_rf_change_plans_the_rest_from_where_the_moves_in_flight_end():
+    cluster = observed({"orders": [[1, 2, 3], [2, 3], [3, 4], [4, 1]]}, brokers=4,
+                       reassigning={TopicPartition("orders", 0): (1, 2, 3)})
+    action = only(plan(desired(spec(partitions=4, rf=3)), cluster), Reassign)
+    assert [(m.partition, m.in_flight) for m in action.moves] == [
+        (0, True), (1, False), (2, False), (3, False)]
+    assert action.moves[0].before == (1, 2) and action.moves[0].after == (1, 2, 3)
+    assert all(len(m.after) == 3 and set(m.before) < set(m.after) for m in action.moves)
+    assert "replication factor 2/3 → 3" in action.reason
+
+
+def test_a_move_in_flight_somewhere_else_is_left_alone_with_a_warning():
+    # someone raises partition 0 to RF 3; the files keep RF 2 and move partition 1
+    cluster = observed({"orders": [[1, 2, 3], [2, 3]]},
+                       reassigning={TopicPartition("orders", 0): (1, 2, 3)})
+    static = spec(partitions=2, rf=2, placement=PlacementStrategy.STATIC,
+                  assignment=((1, 2), (3, 1)))
+    result = plan(desired(static), cluster)
+    assert not result.phase(Phase.REASSIGN)
+    (warning,) = result.warnings
+    assert warning.path == "topics[orders].replicationFactor"
+    assert ("a reassignment kafkaform did not plan is in progress (partition 0 is moving to "
+            "[1, 2, 3], the files want [1, 2])") in warning.message
 
 
 # --- scope and deletes -------------------------------------------------------

@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from kafkaform.actions import Phase, Reassign
 from kafkaform.apply import apply_plan
 from kafkaform.cli import app
+from kafkaform.cli.commands import apply as apply_cli
 from kafkaform.cli.commands import reassign as reassign_cli
 from kafkaform.cluster.memory import MemoryCluster
 from kafkaform.cluster.port import TopicPartition
@@ -138,24 +139,41 @@ def test_rf_2_to_3_through_yaml_plan_apply_verify(desired, cluster, monkeypatch)
     assert plan(desired, observe(cluster)).is_empty
 
 
-def test_interrupted_apply_then_rerun_completes(desired, cluster, monkeypatch):
-    the_plan = plan(desired, observe(cluster))
-    use_clock(monkeypatch, Clock(cluster, interrupt_after=2))
-    with pytest.raises(Interrupt):
-        apply_plan(the_plan, cluster, reporter=RecordingReporter(), desired=desired)
-    assert cluster.list_partition_reassignments()
-    assert throttle_configs(cluster) != FOREIGN  # ours stay while moves run
+def test_interrupted_apply_rerun_at_once_continues_the_moves_in_flight(
+        desired, cluster, monkeypatch):
+    monkeypatch.setattr(apply_cli, "connect", lambda *args: cluster)
+    use_clock(monkeypatch, Clock(cluster, interrupt_after=2))  # Ctrl-C in the 2nd poll
+    first = CliRunner().invoke(app, ["apply", desired.path, "--auto-approve"])
+    assert first.exit_code == 130, first.output  # what Ctrl-C exits with
+    in_flight = set(cluster.list_partition_reassignments())
+    assert in_flight and throttle_configs(cluster) != FOREIGN  # ours stay while moves run
 
-    cluster.tick(3)  # time passes before someone re-runs apply: the moves in flight finish
-    again = plan(desired, observe(cluster))
-    (reassign,) = again.phase(Phase.REASSIGN)
-    assert len(reassign.moves) == 2  # only what was never submitted
+    # No time passes: the moves in flight are still running when apply runs again.
+    between = plan(desired, observe(cluster))
+    (reassign,) = between.phase(Phase.REASSIGN)
+    assert {TopicPartition(TOPIC, m.partition) for m in reassign.moves if m.in_flight} == in_flight
+    assert {m.partition for m in reassign.moves} == set(range(6)) - {
+        tp.partition for tp in done_before(cluster)}
+    text = render_text(between)
+    assert text.count("(in progress: waited for, not restarted)") == len(in_flight)
+    assert f"{len(in_flight)} partitions already moving)" in text
 
+    spy = SubmissionSpy(cluster)
     use_clock(monkeypatch, Clock(cluster))
-    report = apply_plan(again, cluster, reporter=RecordingReporter(), desired=desired)
-    assert report.ok and report.not_converged == []
+    second = CliRunner().invoke(app, ["apply", desired.path, "--auto-approve"])
+    assert second.exit_code == 0, second.output
+    assert "(in progress: waited for, not restarted)" in second.output  # the plan it showed
+    assert "Apply complete" in second.output
+    assert not in_flight & {tp for tp, _ in spy.submitted}  # waited on, never resubmitted
     assert throttle_configs(cluster) == FOREIGN and read_ledger(cluster).is_empty
     assert plan(desired, observe(cluster)).is_empty
+
+
+def done_before(cluster: MemoryCluster) -> set[TopicPartition]:
+    """Partitions already at RF 3 and not moving."""
+    moving = cluster.list_partition_reassignments()
+    return {TopicPartition(TOPIC, p.partition) for p in cluster.list_topics()[TOPIC].partitions
+            if len(p.replicas) == 3 and TopicPartition(TOPIC, p.partition) not in moving}
 
 
 def test_interrupted_then_the_plans_json_continues_at_once(desired, cluster, monkeypatch):
