@@ -43,7 +43,6 @@ action is reported as not converged, and the apply fails.
 
 from __future__ import annotations
 
-import importlib
 import time
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -77,6 +76,7 @@ from kafkaform.cluster.port import (
 from kafkaform.errors import ClusterError, KafkaformError
 from kafkaform.model import DesiredState, PatternType, ReassignmentSettings, ResourceType
 from kafkaform.progress import Reporter, Status, SummaryRow
+from kafkaform.reassign import ReassignmentOptions, execute_reassignments
 from kafkaform.render.text import config_change_line
 
 
@@ -226,26 +226,6 @@ def missing_capabilities(plan: Plan, available: frozenset[Api], address: str) ->
     ]
 
 
-ReassignExecutor = Callable[..., Mapping[Reassign, KafkaformError | None]]
-
-
-def reassignment_executor() -> ReassignExecutor | None:
-    """The seam to `kafkaform.reassign.execute_reassignments`, when this build has it.
-
-    Contract: `execute_reassignments(admin, actions: Sequence[Reassign],
-    settings: ReassignmentSettings, reporter: Reporter) -> Mapping[Reassign,
-    KafkaformError | None]` (None = done). It reports its own progress through
-    the reporter; the outcome of each action is reported by the executor here.
-    """
-    try:
-        module = importlib.import_module("kafkaform.reassign")
-    except ModuleNotFoundError as error:
-        if error.name != "kafkaform.reassign":
-            raise
-        return None
-    return getattr(module, "execute_reassignments", None)
-
-
 def check_before_writing(
     plan: Plan, admin: ClusterAdmin, desired: DesiredState | None = None
 ) -> ClusterInfo:
@@ -263,12 +243,6 @@ def check_before_writing(
         )
     address = cluster.address or cluster.cluster_id
     missing = missing_capabilities(plan, admin.capabilities(), address)
-    reassigns = plan.phase(Phase.REASSIGN)
-    if reassigns and reassignment_executor() is None:
-        missing.append(
-            f"this build cannot execute reassignments yet: {len(reassigns)} reassign "
-            f"action(s) ({', '.join(a.topic for a in reassigns)}) cannot run"
-        )
     if missing:
         raise ApplyRefused("; ".join(missing) + "; nothing was applied")
     return cluster
@@ -303,12 +277,14 @@ class _Executor:
         admin: ClusterAdmin,
         reporter: Reporter,
         retry: RetryPolicy,
-        reassignment: ReassignmentSettings,
+        settings: ReassignmentSettings,
+        options: ReassignmentOptions,
     ) -> None:
         self.admin = admin
         self.reporter = reporter
         self.retry = retry
-        self.reassignment = reassignment
+        self.reassignment_settings = settings
+        self.reassignment_options = options
         self.results: dict[int, ActionResult] = {}  # by id(action)
         self.blocked_topics: dict[str, str] = {}
         self.failed_additions = 0
@@ -358,10 +334,12 @@ class _Executor:
             self.reporter.phase_finished()
 
     def run_reassignments(self, actions: list[Action]) -> None:
-        execute = reassignment_executor()
-        assert execute is not None, "checked before writing"
+        """`kafkaform.reassign` moves the replicas and reports progress; the
+        outcome of each action (None = done) is settled here."""
         try:
-            outcome = execute(self.admin, actions, self.reassignment, self.reporter)
+            outcome = execute_reassignments(
+                self.admin, actions, self.reassignment_settings, self.reporter,
+                self.reassignment_options)
         except KafkaformError as error:  # refused or broke off: later phases decide for themselves
             outcome = {a: error for a in actions}
         for action in actions:
@@ -613,10 +591,12 @@ def apply_plan(
     reporter: Reporter,
     desired: DesiredState | None = None,
     retry: RetryPolicy = RetryPolicy(),
-    reassignment: ReassignmentSettings | None = None,
+    reassignment: ReassignmentOptions | None = None,
 ) -> ApplyReport:
     """Execute `plan` through `admin`; verify against `desired` when given.
 
+    Reassignments run with the environment's settings (`desired`, else
+    Kafka-safe defaults) as `reassignment` overrides them, on its clock.
     Raises `ApplyRefused` (nothing written) for refusals known up front; every
     other failure is in the returned report.
     """
@@ -625,7 +605,8 @@ def apply_plan(
         admin,
         reporter,
         retry,
-        reassignment or (desired.reassignment if desired else ReassignmentSettings()),
+        desired.reassignment if desired else ReassignmentSettings(),
+        reassignment or ReassignmentOptions(),
     )
     report = ApplyReport()
     try:

@@ -1,10 +1,12 @@
 """How an apply tells the person (or the CI log) what it is doing.
 
 The executor never prints: it reports events to a `Reporter`. On a terminal
-`RichReporter` shows a live progress bar per phase; anywhere else
-`PlainReporter` writes one timestamped line per event, which reads well in CI
-logs and survives being piped; tests use `RecordingReporter` to assert on what
-was reported. `make_reporter` picks between the first two.
+`RichReporter` shows a live progress bar per phase, and a second bar for a
+long step within it (partitions moved); anywhere else `PlainReporter` writes
+one timestamped line per event, and progress lines only when the count
+changes or now and then, which reads well in CI logs and survives being piped;
+tests use `RecordingReporter` to assert on what was reported. `make_reporter`
+picks between the first two.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Protocol, TextIO
 
@@ -49,6 +51,14 @@ class Reporter(Protocol):
 
     def phase_finished(self) -> None: ...
 
+    def progress(self, done: int, total: int, detail: str) -> None:
+        """How far a long step of the current phase is (e.g. partitions moved).
+
+        Called on every poll; `detail` follows the counts ("partitions done,
+        2 moving, 4 waiting"). Reporters decide how often to show it.
+        """
+        ...
+
     def info(self, message: str) -> None: ...
 
     def warning(self, message: str) -> None: ...
@@ -62,15 +72,22 @@ _STATUS_STYLE = {Status.DONE: "green", Status.FAILED: "bold red", Status.NOT_ATT
 
 
 class PlainReporter:
-    """One line per event with a UTC timestamp: for CI logs and pipes."""
+    """One line per event with a UTC timestamp: for CI logs and pipes.
+
+    Progress is a line whenever the count changes, and otherwise at most once
+    per `progress_every`, so an hour of copying is a readable log.
+    """
 
     def __init__(
         self,
         stream: TextIO | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        progress_every: timedelta = timedelta(seconds=30),
     ) -> None:
         self._stream = stream
         self._clock = clock
+        self._progress_every = progress_every
+        self._last_progress: tuple[int, int, datetime] | None = None
 
     def _line(self, text: str) -> None:
         stamp = self._clock().strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -83,7 +100,15 @@ class PlainReporter:
         self._line(f"  {status.value}: {label}{f' ({detail})' if detail else ''}")
 
     def phase_finished(self) -> None:
-        pass
+        self._last_progress = None
+
+    def progress(self, done: int, total: int, detail: str) -> None:
+        now = self._clock()
+        last = self._last_progress
+        if last is not None and last[:2] == (done, total) and now - last[2] < self._progress_every:
+            return
+        self._last_progress = (done, total, now)
+        self._line(f"  {done}/{total} {detail}")
 
     def info(self, message: str) -> None:
         self._line(message)
@@ -108,6 +133,7 @@ class RichReporter:
         self._console = console or Console()
         self._progress: Progress | None = None
         self._task = None
+        self._step_task = None  # the bar of `progress`, under the phase's
 
     def phase_started(self, title: str, total: int) -> None:
         self.phase_finished()
@@ -122,6 +148,13 @@ class RichReporter:
         self._progress.start()
         self._task = self._progress.add_task(title, total=total)
 
+    def progress(self, done: int, total: int, detail: str) -> None:
+        if self._progress is None:
+            return  # only within a phase: its bar is stopped with it
+        if self._step_task is None:
+            self._step_task = self._progress.add_task(detail, total=total)
+        self._progress.update(self._step_task, completed=done, total=total, description=detail)
+
     def action_finished(self, label: str, status: Status, detail: str = "") -> None:
         suffix = f" [dim]({detail})[/dim]" if detail else ""
         style = _STATUS_STYLE[status]
@@ -134,6 +167,7 @@ class RichReporter:
             self._progress.stop()
             self._progress = None
             self._task = None
+            self._step_task = None
 
     def info(self, message: str) -> None:
         self._console.print(message, highlight=False)
@@ -168,6 +202,9 @@ class RecordingReporter:
 
     def phase_finished(self) -> None:
         self.events.append(("phase_finished",))
+
+    def progress(self, done: int, total: int, detail: str) -> None:
+        self.events.append(("progress", done, total, detail))
 
     def info(self, message: str) -> None:
         self.events.append(("info", message))

@@ -14,10 +14,12 @@ from kafkaform.reassign.execute import (
     execute_reassignments,
     verify_reassignment,
 )
+from kafkaform.reassign.options import ReassignmentOptions
 
 __all__ = [
     "CancelResult",
     "ReassignProgress",
+    "ReassignmentOptions",
     "ReassignmentReport",
     "VerifyResult",
     "cancel_reassignment",

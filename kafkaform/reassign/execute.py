@@ -15,7 +15,6 @@ says which throttles are ours.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -47,6 +46,7 @@ from kafkaform.reassign.batches import (
 )
 from kafkaform.reassign.jsonfile import Assignment, targets_of
 from kafkaform.reassign.ledger import read_ledger, write_ledger
+from kafkaform.reassign.options import ReassignmentOptions
 from kafkaform.reassign.throttles import (
     ThrottleChanges,
     ThrottleLedger,
@@ -75,9 +75,9 @@ class ReassignProgress:
     bytes_done: int | None = None
     bytes_total: int | None = None
 
-    def line(self) -> str:
-        text = (f"reassignment: {self.done}/{self.total} partitions done, "
-                f"{self.moving} moving, {self.waiting} waiting")
+    def detail(self) -> str:
+        """What follows "done/total" in a progress line or next to a bar."""
+        text = f"partitions done, {self.moving} moving, {self.waiting} waiting"
         if self.failed:
             text += f", {self.failed} failed"
         if self.bytes_total:
@@ -333,37 +333,31 @@ def execute_reassignments(
     actions: Sequence[Reassign],
     settings: ReassignmentSettings,
     reporter: Reporter,
-    *,
-    force: bool = False,
-    additional: bool = False,
-    sleep: Callable[[float], None] | None = None,
-    poll_seconds: float = 5.0,
-    timeout_seconds: float | None = None,
-    on_progress: Callable[[ReassignProgress], None] | None = None,
+    options: ReassignmentOptions | None = None,
 ) -> ReassignmentReport:
     """Move the actions' partitions to their targets: throttled, batched, verified.
 
+    `settings` are the environment's; `options` (default: none) override
+    them for this run.
     Refuses (KafkaformError, nothing written) a cluster without the
     reassignment APIs, unknown partitions or brokers, other moves in progress
-    (unless `additional`) and under-replicated or offline partitions (unless
-    `force`). Then, batch by batch: set the batch's throttles, submit it, and
-    poll until every partition's replicas equal the target and are all in
-    sync. At the end: verify, remove our throttles, elect preferred leaders.
-    `sleep` (default `time.sleep`, looked up at call time) is the only way
-    time passes: tests drive a MemoryCluster with it;
-    `timeout_seconds` bounds the time spent waiting (None: no bound; the moves
-    keep running after a timeout and a re-run continues them); progress goes
-    to `on_progress`, or as lines to `reporter.info`.
+    (unless `options.additional`) and under-replicated or offline partitions
+    (unless `options.force`). Then, batch by batch: set the batch's
+    throttles, submit it, and poll until every partition's replicas equal the
+    target and are all in sync. At the end: verify, remove our throttles,
+    elect preferred leaders. `options.sleep` is the only way time passes
+    (tests drive a MemoryCluster with it); `options.timeout_seconds` bounds
+    the time spent waiting (the moves keep running after a timeout and a
+    re-run continues them). Progress goes to `reporter.progress`.
     """
     actions = list(actions)
     targets = targets_of(actions)
     if not targets:
         return ReassignmentReport({a: None for a in actions})
-    run = _Run(admin, targets, settings, reporter, sleep or time.sleep, poll_seconds,
-               on_progress)
-    run.timeout_seconds = timeout_seconds
+    options = options or ReassignmentOptions()
+    run = _Run(admin, targets, options.settings(settings), reporter, options)
     try:
-        run.prepare(force=force, additional=additional)
+        run.prepare(force=options.force, additional=options.additional)
         run.execute()
     except KeyboardInterrupt:
         reporter.warning(
@@ -379,15 +373,14 @@ class _Run:
     """One execution: the state that changes as partitions complete."""
 
     def __init__(self, admin: ClusterAdmin, targets: Assignment, settings: ReassignmentSettings,
-                 reporter: Reporter, sleep: Callable[[float], None], poll_seconds: float,
-                 on_progress: Callable[[ReassignProgress], None] | None) -> None:
+                 reporter: Reporter, options: ReassignmentOptions) -> None:
         self.admin = admin
         self.targets = targets
         self.settings = settings
         self.reporter = reporter
-        self.sleep = sleep
-        self.poll_seconds = poll_seconds
-        self.on_progress = on_progress
+        self.sleep: Callable[[float], None] = options.sleep
+        self.poll_seconds = options.poll_seconds
+        self.timeout_seconds = options.timeout_seconds
         self.topics: dict[str, TopicInfo] = {}
         self.moving: dict[TopicPartition, ReassignmentInProgress] = {}
         self.origins: Assignment = {}
@@ -399,8 +392,6 @@ class _Run:
         self.failed: dict[TopicPartition, str] = {}
         self.batches = 0
         self.cleanup: CleanupResult | None = None
-        self.last_progress: ReassignProgress | None = None
-        self.timeout_seconds: float | None = None
         self.waited = 0.0
 
     @property
@@ -508,11 +499,7 @@ class _Run:
             bytes_done=bytes_done,
             bytes_total=bytes_total,
         )
-        if self.on_progress is not None:
-            self.on_progress(progress)
-        elif progress != self.last_progress:
-            self.reporter.info(progress.line())
-        self.last_progress = progress
+        self.reporter.progress(progress.done, progress.total, progress.detail())
 
     def bytes_progress(self) -> tuple[int | None, int | None]:
         if Api.DESCRIBE_LOG_DIRS not in self.admin.capabilities():

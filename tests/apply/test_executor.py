@@ -21,8 +21,9 @@ from kafkaform.apply import ApplyRefused, apply_plan
 from kafkaform.cluster.memory import MemoryCluster
 from kafkaform.cluster.port import Api
 from kafkaform.errors import ClusterError, ClusterUnreachable
-from kafkaform.model import AclOperation
+from kafkaform.model import AclOperation, DesiredState, ReassignmentSettings
 from kafkaform.progress import RecordingReporter, Status
+from kafkaform.reassign import ReassignmentOptions
 
 from .builders import WRITES, OrderLog, no_wait, plan_of, read_acl
 
@@ -241,34 +242,28 @@ def test_lost_connection_stops_the_apply_and_says_what_is_unknown():
     assert cluster.calls["create_acls"] == 0
 
 
-def test_reassignments_are_refused_up_front_when_this_build_cannot_run_them(monkeypatch):
-    monkeypatch.setattr(executor, "reassignment_executor", lambda: None)
-    cluster = prepared_cluster()
-    move = Reassign("orders", (PartitionMove(0, (1, 2, 3), (2, 3, 1)),))
-
-    with pytest.raises(ApplyRefused, match="cannot execute reassignments yet: 1 reassign"):
-        apply_plan(plan_of(CreateTopic("x", 1, 3), move), cluster, reporter=RecordingReporter())
-    assert cluster.calls["create_topics"] == 0
-
-
-def test_reassignments_are_delegated_in_their_phase(monkeypatch):
+def test_reassignments_are_delegated_in_their_phase_with_the_runs_options(monkeypatch):
     seen = []
 
-    def execute(admin, actions, settings, reporter):
-        seen.append((list(actions), list(log.writes)))
+    def execute(admin, actions, settings, reporter, options):
+        seen.append((list(actions), list(log.writes), settings, options))
         return {a: None for a in actions}
 
-    monkeypatch.setattr(executor, "reassignment_executor", lambda: execute)
+    monkeypatch.setattr(executor, "execute_reassignments", execute)
     cluster = prepared_cluster()
     log = OrderLog(cluster)
     move = Reassign("orders", (PartitionMove(0, (1, 2, 3), (2, 3, 1)),))
     plan = plan_of(CreateAcl(NEW_ACL), move, AddPartitions("orders", 3, 4))
+    options = ReassignmentOptions(batch_size=3, timeout_seconds=60, sleep=lambda s: None)
+    desired = DesiredState("test", reassignment=ReassignmentSettings(1000, 7, 2))
 
-    report = apply_plan(plan, log, reporter=RecordingReporter())
+    report = apply_plan(plan, log, reporter=RecordingReporter(), desired=desired,
+                        reassignment=options)
 
     assert report.ok
-    assert seen == [([move], ["create_partitions"])]
+    assert seen == [([move], ["create_partitions"], desired.reassignment, options)]
     assert log.writes == ["create_partitions", "create_acls"]
+    assert options.settings(desired.reassignment) == ReassignmentSettings(1000, 3, 2)
 
 
 def test_acl_on_a_prefix_does_not_depend_on_a_topic():

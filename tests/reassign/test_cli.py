@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from kafkaform.cli import app
+from kafkaform.cli.commands import apply as apply_cli
 from kafkaform.cli.commands import reassign as reassign_cli
 from kafkaform.cluster.memory import MemoryCluster
 from kafkaform.cluster.port import Api, TopicPartition
@@ -25,7 +26,7 @@ def live(cluster: MemoryCluster, monkeypatch) -> MemoryCluster:
     """The cluster every command connects to; `execute`'s sleep advances it."""
     cluster.add_topic("orders", BEFORE)
     monkeypatch.setattr(reassign_cli, "open_admin", lambda *a, **k: cluster)
-    monkeypatch.setattr(reassign_cli, "sleep", lambda seconds: cluster.tick())
+    monkeypatch.setattr(apply_cli, "sleep", lambda seconds: cluster.tick())
     return cluster
 
 
@@ -54,7 +55,7 @@ def test_generate_topics_onto_brokers_from_a_snapshot_then_execute_and_verify(
     assert all(6 not in p["replicas"] for p in document["partitions"])
 
     monkeypatch.setattr(reassign_cli, "open_admin", lambda *a, **k: cluster)
-    monkeypatch.setattr(reassign_cli, "sleep", lambda seconds: cluster.tick())
+    monkeypatch.setattr(apply_cli, "sleep", lambda seconds: cluster.tick())
     result = invoke("execute", out, "--throttle", "10MiB", "--batch-size", "2")
     assert result.exit_code == 0, result.output
     assert "Moved 3 partition(s) in 2 batch(es)" in result.output

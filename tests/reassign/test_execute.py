@@ -12,7 +12,12 @@ from kafkaform.cluster.port import Api, ConfigSource, TopicPartition
 from kafkaform.errors import KafkaformError
 from kafkaform.model import ReassignmentSettings
 from kafkaform.progress import RecordingReporter
-from kafkaform.reassign import cancel_reassignment, execute_reassignments, verify_reassignment
+from kafkaform.reassign import (
+    ReassignmentOptions,
+    cancel_reassignment,
+    execute_reassignments,
+    verify_reassignment,
+)
 from kafkaform.reassign.batches import PartitionStatus
 from kafkaform.reassign.jsonfile import targets_of
 from kafkaform.reassign.ledger import LEDGER_TOPIC, read_ledger
@@ -36,8 +41,13 @@ SETTINGS = ReassignmentSettings(throttle_bytes_per_sec=1000, batch_size=2, max_m
 def run(cluster, actions=(RF3,), settings=SETTINGS, clock=None, **options):
     reporter = RecordingReporter()
     report = execute_reassignments(cluster, list(actions), settings, reporter,
-                                   sleep=clock or Clock(cluster), **options)
+                                   ReassignmentOptions(sleep=clock or Clock(cluster), **options))
     return report, reporter
+
+
+def progress_lines(reporter: RecordingReporter) -> list[str]:
+    return [f"{done}/{total} {detail}" for kind, done, total, detail
+            in (e for e in reporter.events if e[0] == "progress")]
 
 
 def assignment(cluster, topic="orders"):
@@ -98,7 +108,7 @@ def test_moves_run_in_throttled_batches_and_clean_up(orders):
     assert len(report.moved) == 6 and report.cleanup.throttles_removed
     assert throttle_configs(orders) == {}
     assert read_ledger(orders).is_empty
-    assert any("6/6 partitions done" in line for line in reporter.messages("info"))
+    assert progress_lines(reporter)[-1] == "6/6 partitions done, 0 moving, 0 waiting"
 
 
 def test_throttles_set_by_others_survive(orders):
@@ -214,7 +224,7 @@ def test_bytes_are_reported_when_log_dir_sizes_are_known(orders):
     for p in range(6):
         orders.set_partition_size(TopicPartition("orders", p), 1024 * 1024)
     _, reporter = run(orders)
-    assert any("6.0 MiB of 6.0 MiB copied" in line for line in reporter.messages("info"))
+    assert progress_lines(reporter)[-1].endswith(", 6.0 MiB of 6.0 MiB copied")
 
 
 def test_verify_reports_each_partition_then_cleans_up_only_when_all_are_complete(orders):

@@ -9,7 +9,6 @@ completes.
 from __future__ import annotations
 
 import json
-from types import SimpleNamespace
 
 import pytest
 from typer.testing import CliRunner
@@ -26,8 +25,7 @@ from kafkaform.observe import observe
 from kafkaform.placement.kafka_default import assign_replicas
 from kafkaform.plan import plan
 from kafkaform.progress import RecordingReporter
-from kafkaform.reassign import execute as execute_module
-from kafkaform.reassign import execute_reassignments
+from kafkaform.reassign import ReassignmentOptions, execute_reassignments
 from kafkaform.reassign.jsonfile import actions_for, dump_reassignment, parse_reassignment
 from kafkaform.reassign.ledger import read_ledger
 from kafkaform.reassign.throttles import (
@@ -95,9 +93,8 @@ FOREIGN = {(TOPIC, LEADER_REPLICAS): f"0:{BEFORE[0][0]}",
            (BEFORE[0][0], LEADER_RATE): "777"}
 
 
-def use_clock(monkeypatch, clock: Clock) -> None:
-    """apply calls execute_reassignments without a sleep: give it ours."""
-    monkeypatch.setattr(execute_module, "time", SimpleNamespace(sleep=clock))
+def with_clock(clock: Clock) -> ReassignmentOptions:
+    return ReassignmentOptions(sleep=clock)
 
 
 def throttled_batches(seen):
@@ -127,12 +124,16 @@ def test_rf_2_to_3_through_yaml_plan_apply_verify(desired, cluster, monkeypatch)
     assert TOPIC in text and "replication factor 2 → 3" in text
 
     seen: list[list[int]] = []
-    use_clock(monkeypatch, Clock(cluster, on_sleep=throttled_batches(seen)))
     spy = SubmissionSpy(cluster)
-    report = apply_plan(the_plan, cluster, reporter=RecordingReporter(), desired=desired)
+    reporter = RecordingReporter()
+    report = apply_plan(the_plan, cluster, reporter=reporter, desired=desired,
+                        reassignment=with_clock(Clock(cluster, on_sleep=throttled_batches(seen))))
 
     assert report.ok and report.not_converged == [], report.summary_rows()
     assert spy.calls == [2, 2, 2] and max(len(s) for s in seen) == 2
+    progress = [e[1:3] for e in reporter.events if e[0] == "progress"]
+    assert progress[0] == (0, 6) and progress[-1] == (6, 6)  # a bar, not info lines
+    assert ("phase", "reassign partitions", 1) in reporter.events
     assert throttle_configs(cluster) == FOREIGN
     assert read_ledger(cluster).is_empty
     assert all(p.leader == p.replicas[0] for p in cluster.list_topics()[TOPIC].partitions)
@@ -142,7 +143,7 @@ def test_rf_2_to_3_through_yaml_plan_apply_verify(desired, cluster, monkeypatch)
 def test_interrupted_apply_rerun_at_once_continues_the_moves_in_flight(
         desired, cluster, monkeypatch):
     monkeypatch.setattr(apply_cli, "connect", lambda *args: cluster)
-    use_clock(monkeypatch, Clock(cluster, interrupt_after=2))  # Ctrl-C in the 2nd poll
+    monkeypatch.setattr(apply_cli, "sleep", Clock(cluster, interrupt_after=2))  # Ctrl-C
     first = CliRunner().invoke(app, ["apply", desired.path, "--auto-approve"])
     assert first.exit_code == 130, first.output  # what Ctrl-C exits with
     in_flight = set(cluster.list_partition_reassignments())
@@ -159,7 +160,7 @@ def test_interrupted_apply_rerun_at_once_continues_the_moves_in_flight(
     assert f"{len(in_flight)} partitions already moving)" in text
 
     spy = SubmissionSpy(cluster)
-    use_clock(monkeypatch, Clock(cluster))
+    monkeypatch.setattr(apply_cli, "sleep", Clock(cluster))
     second = CliRunner().invoke(app, ["apply", desired.path, "--auto-approve"])
     assert second.exit_code == 0, second.output
     assert "(in progress: waited for, not restarted)" in second.output  # the plan it showed
@@ -182,9 +183,9 @@ def test_interrupted_then_the_plans_json_continues_at_once(desired, cluster, mon
     document = dump_reassignment({
         TopicPartition(a.topic, m.partition): m.after
         for a in the_plan.phase(Phase.REASSIGN) for m in a.moves})
-    use_clock(monkeypatch, Clock(cluster, interrupt_after=2))
     with pytest.raises(Interrupt):
-        apply_plan(the_plan, cluster, reporter=RecordingReporter(), desired=desired)
+        apply_plan(the_plan, cluster, reporter=RecordingReporter(), desired=desired,
+                   reassignment=with_clock(Clock(cluster, interrupt_after=2)))
     in_flight = set(cluster.list_partition_reassignments())
     assert in_flight
 
@@ -192,7 +193,7 @@ def test_interrupted_then_the_plans_json_continues_at_once(desired, cluster, mon
     targets = parse_reassignment(document, "r.json")
     actions = actions_for(targets, cluster.list_topics(), reason="resume")
     report = execute_reassignments(cluster, actions, ReassignmentSettings(10 * 1024 * 1024, 2, 2),
-                                   RecordingReporter(), sleep=Clock(cluster))
+                                   RecordingReporter(), with_clock(Clock(cluster)))
     assert report.ok and set(report.resumed) == in_flight
     assert not in_flight & {tp for tp, _ in spy.submitted}  # waited on, never resubmitted
     assert throttle_configs(cluster) == FOREIGN and read_ledger(cluster).is_empty
@@ -210,8 +211,34 @@ def test_generate_env_writes_the_plans_moves_and_execute_runs_them(
     VALIDATOR.validate(json.loads(out.read_text()))
 
     monkeypatch.setattr(reassign_cli, "open_admin", lambda *a, **k: cluster)
-    monkeypatch.setattr(reassign_cli, "sleep", Clock(cluster))
+    monkeypatch.setattr(apply_cli, "sleep", Clock(cluster))
     result = CliRunner().invoke(app, ["reassign", "execute", str(out), "--env", desired.path])
     assert result.exit_code == 0, result.output
     assert throttle_configs(cluster) == FOREIGN
     assert plan(desired, observe(cluster)).is_empty
+
+
+def test_apply_takes_the_moving_replicas_options_of_reassign_execute(desired, cluster,
+                                                                     monkeypatch):
+    monkeypatch.setattr(apply_cli, "connect", lambda *args: cluster)
+    rates: list[set[str]] = []
+    monkeypatch.setattr(apply_cli, "sleep", Clock(cluster, on_sleep=lambda c: rates.append({
+        e[FOLLOWER_RATE].value for e in c.describe_broker_configs(sorted(RACKS)).values()
+        if FOLLOWER_RATE in e and e[FOLLOWER_RATE].is_override})))
+    spy = SubmissionSpy(cluster)
+
+    # the environment says batches of 2 at 10MiB/s: this run, one by one at 5MiB/s,
+    # giving up after 2s of polls (each move takes one poll; the third goes on)
+    first = CliRunner().invoke(app, [
+        "apply", desired.path, "--auto-approve", "--batch-size", "1", "--throttle", "5MiB",
+        "--poll-interval", "1", "--timeout", "2s"])
+    assert first.exit_code == 1, first.output
+    assert "timed out after 2s with 1 partition(s) still moving" in first.output
+    assert spy.calls == [1, 1, 1] and rates and all(r == {str(5 * 1024 * 1024)} for r in rates)
+    assert "  1/6 partitions done, 0 moving, 5 waiting" in first.output  # progress lines
+
+    second = CliRunner().invoke(app, ["apply", desired.path, "--auto-approve"])
+    assert second.exit_code == 0, second.output
+    assert len(cluster.list_partition_reassignments()) == 0
+    assert spy.calls[3:] == [2, 1]  # the environment's batches for the 3 never submitted
+    assert throttle_configs(cluster) == FOREIGN and plan(desired, observe(cluster)).is_empty

@@ -8,8 +8,11 @@ reported action by action (`kafkaform.apply`).
 
 from __future__ import annotations
 
+import functools
+import inspect
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -35,7 +38,8 @@ from kafkaform.cluster.port import ClusterAdmin
 from kafkaform.errors import KafkaformError
 from kafkaform.model import DesiredState
 from kafkaform.progress import Reporter, make_reporter
-from kafkaform.units import parse_duration_ms
+from kafkaform.reassign import ReassignmentOptions
+from kafkaform.units import normalize_config_value, parse_duration_ms
 
 
 class Exit(KafkaformError):
@@ -163,6 +167,7 @@ def execute(
     admin: ClusterAdmin,
     reporter: Reporter,
     locking: LockOptions,
+    reassignment: ReassignmentOptions | None = None,
 ) -> ApplyReport:
     """Under the cluster's lock: re-check the cluster is as planned, apply, verify."""
     with lock.holding(
@@ -174,7 +179,9 @@ def execute(
     ):
         # The cluster may have moved while the plan was reviewed or waited for the lock.
         ensure_unchanged(plan, admin)
-        return apply_plan(plan, admin, reporter=reporter, desired=desired)
+        return apply_plan(
+            plan, admin, reporter=reporter, desired=desired, reassignment=reassignment
+        )
 
 
 def run_apply(
@@ -186,6 +193,7 @@ def run_apply(
     command_config: Path | None = None,
     locking: LockOptions = LockOptions(),
     reporter: Reporter | None = None,
+    reassignment: ReassignmentOptions | None = None,
 ) -> ApplyReport | None:
     """The whole apply; None when there was nothing to do. Raises `Exit` to stop."""
     desired = load_desired(env_path)
@@ -206,7 +214,9 @@ def run_apply(
             return None
         if plan_file is None:
             confirm(auto_approve)
-        report = execute(plan, desired, admin, reporter or make_reporter(), locking)
+        report = execute(
+            plan, desired, admin, reporter or make_reporter(), locking, reassignment
+        )
     finally:
         admin.close()
     say(outcome_line(report))
@@ -253,6 +263,122 @@ def parse_duration(option: str, value: str) -> timedelta:
         raise typer.BadParameter(f"{error} (e.g. 30s, 10m, 1h)", param_hint=option) from None
 
 
+# --- moving replicas: the options `apply` and `reassign execute` share ----------
+
+# How reassignments wait between polls; tests replace it to drive a MemoryCluster.
+sleep: Callable[[float], None] = time.sleep
+
+_MOVING = "Moving replicas"
+ThrottleOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--throttle",
+        help="Replication throttle per broker per second while moving replicas (50MiB), or "
+        "off. Default: the environment's reassignment.throttle (50MiB without one).",
+        rich_help_panel=_MOVING,
+    ),
+]
+BatchSizeOpt = Annotated[
+    int | None,
+    typer.Option("--batch-size", min=1, rich_help_panel=_MOVING,
+                 help="Partitions moved at the same time. Default: the environment's."),
+]
+MaxMovesOpt = Annotated[
+    int | None,
+    typer.Option("--max-moves-per-broker", min=1, rich_help_panel=_MOVING,
+                 help="Replicas one broker receives at the same time. Default: the "
+                 "environment's."),
+]
+ForceOpt = Annotated[
+    bool,
+    typer.Option("--force", rich_help_panel=_MOVING,
+                 help="Move replicas even while partitions are under-replicated or offline."),
+]
+AdditionalOpt = Annotated[
+    bool,
+    typer.Option("--additional", rich_help_panel=_MOVING,
+                 help="Move replicas alongside reassignments already in progress."),
+]
+TimeoutOpt = Annotated[
+    str | None,
+    typer.Option("--timeout", rich_help_panel=_MOVING,
+                 help="Stop waiting for replica moves after this long (2h); they go on, and "
+                 "running the command again continues them."),
+]
+PollIntervalOpt = Annotated[
+    float,
+    typer.Option("--poll-interval", min=0.1, rich_help_panel=_MOVING,
+                 help="Seconds between checks of the moves' progress."),
+]
+
+
+# name: (option, default), in the order --help lists them
+_MOVING_OPTIONS: dict[str, tuple[object, object]] = {
+    "throttle": (ThrottleOpt, None),
+    "batch_size": (BatchSizeOpt, None),
+    "max_moves_per_broker": (MaxMovesOpt, None),
+    "force": (ForceOpt, False),
+    "additional": (AdditionalOpt, False),
+    "timeout": (TimeoutOpt, None),
+    "poll_interval": (PollIntervalOpt, 5.0),
+}
+
+
+def with_moving_options(command: Callable[..., None]) -> Callable[..., None]:
+    """Give a command the "Moving replicas" options, defined once for `apply`
+    and `reassign execute`: typer sees them in the signature, the command
+    receives them as one `reassignment: ReassignmentOptions` argument."""
+    signature = inspect.signature(command, eval_str=True)
+    kept = [p for p in signature.parameters.values() if p.name != "reassignment"]
+    added = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default,
+                          annotation=option)
+        for name, (option, default) in _MOVING_OPTIONS.items()
+    ]
+
+    @functools.wraps(command)
+    def run(*args: object, **kwargs: object) -> None:
+        moving = {name: kwargs.pop(name) for name in _MOVING_OPTIONS}
+        command(*args, reassignment=reassignment_options(**moving), **kwargs)
+
+    run.__signature__ = signature.replace(parameters=[*kept, *added])  # type: ignore[attr-defined]
+    run.__annotations__ = {p.name: p.annotation for p in [*kept, *added]}
+    return run
+
+
+def reassignment_options(
+    *,
+    throttle: str | None,
+    batch_size: int | None,
+    max_moves_per_broker: int | None,
+    force: bool,
+    additional: bool,
+    timeout: str | None,
+    poll_interval: float,
+) -> ReassignmentOptions:
+    """The "Moving replicas" options as the reassignment engine takes them."""
+    return ReassignmentOptions(
+        throttle_bytes_per_sec=None if throttle is None else parse_throttle(throttle),
+        batch_size=batch_size,
+        max_moves_per_broker=max_moves_per_broker,
+        force=force,
+        additional=additional,
+        timeout_seconds=parse_duration("--timeout", timeout).total_seconds() if timeout else None,
+        poll_seconds=poll_interval,
+        sleep=sleep,
+    )
+
+
+def parse_throttle(value: str) -> int:
+    if value.lower() in ("off", "none"):
+        return 0
+    try:
+        return int(normalize_config_value("leader.replication.throttled.rate", value))
+    except ValueError as error:
+        raise typer.BadParameter(f"{error} (e.g. 50MiB, or off)", param_hint="--throttle") \
+            from None
+
+
 PlanFileArg = Annotated[
     Path | None,
     typer.Argument(
@@ -265,6 +391,7 @@ PlanFileArg = Annotated[
 
 
 @app.command()
+@with_moving_options
 def apply(
     env: EnvArg,
     plan_file: PlanFileArg = None,
@@ -285,6 +412,8 @@ def apply(
             "--stale-lock-after", help="A lock older than this is taken over (its apply died)."
         ),
     ] = "1h",
+    *,
+    reassignment: ReassignmentOptions,
 ) -> None:
     """Apply an environment (plan, review, apply) or a saved plan file."""
     locking = LockOptions(
@@ -299,6 +428,7 @@ def apply(
             bootstrap=bootstrap,
             command_config=command_config,
             locking=locking,
+            reassignment=reassignment,
         )
     raise typer.Exit(EXIT_OK if report is None or report.ok else EXIT_ERROR)
 

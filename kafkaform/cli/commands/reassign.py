@@ -10,21 +10,16 @@ See docs/reassignment.md.
 from __future__ import annotations
 
 import sys
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from kafkaform import lock
 from kafkaform.actions import Phase, Reassign
-from kafkaform.apply import ensure_cluster_identity
+from kafkaform.apply import describe_action, ensure_cluster_identity
 from kafkaform.cli.app import app
-from kafkaform.cli.commands.apply import Exit, exit_codes, load_desired, parse_duration
+from kafkaform.cli.commands.apply import Exit, exit_codes, load_desired, with_moving_options
 from kafkaform.cli.common import (
     EXIT_CHANGES,
     EXIT_ERROR,
@@ -38,10 +33,10 @@ from kafkaform.cluster.port import ClusterAdmin
 from kafkaform.errors import KafkaformError
 from kafkaform.model import DesiredState, ReassignmentSettings
 from kafkaform.observe import observe
-from kafkaform.progress import make_reporter
+from kafkaform.progress import Status, make_reporter
 from kafkaform.reassign import (
+    ReassignmentOptions,
     ReassignmentReport,
-    ReassignProgress,
     cancel_reassignment,
     execute_reassignments,
     verify_reassignment,
@@ -58,7 +53,6 @@ from kafkaform.reassign.jsonfile import (
     parse_topics_to_move,
     targets_of,
 )
-from kafkaform.units import normalize_config_value
 
 reassign_app = typer.Typer(
     help="Move partition replicas with kafka-reassign-partitions.sh's JSON: "
@@ -66,9 +60,6 @@ reassign_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(reassign_app, name="reassign")
-
-# How long `execute` sleeps between polls; tests replace it to drive a MemoryCluster.
-sleep: Callable[[float], None] = time.sleep
 
 ReassignmentFileArg = Annotated[
     Path,
@@ -196,61 +187,15 @@ def _load(file: Path) -> Assignment:
     return parse_reassignment(file.read_text(), str(file))
 
 
-def _throttle(value: str) -> int:
-    if value.lower() in ("off", "none"):
-        return 0
-    try:
-        return int(normalize_config_value("leader.replication.throttled.rate", value))
-    except ValueError as error:
-        raise typer.BadParameter(f"{error} (e.g. 50MiB, or off)", param_hint="--throttle") \
-            from None
-
-
-@contextmanager
-def _progress_display(total: int) -> Iterator[Callable[[ReassignProgress], None] | None]:
-    """A rich progress bar on a terminal; None elsewhere (the reporter prints lines)."""
-    if not sys.stdout.isatty():
-        yield None
-        return
-    with Progress(TextColumn("[bold]reassign"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("{task.description}"), TimeElapsedColumn(),
-                  console=Console()) as bar:
-        task = bar.add_task("", total=total)
-
-        def show(progress: ReassignProgress) -> None:
-            detail = f"{progress.moving} moving, {progress.waiting} waiting"
-            if progress.failed:
-                detail += f", {progress.failed} failed"
-            if progress.bytes_total:
-                detail += f", {progress.bytes_done or 0:,}/{progress.bytes_total:,} bytes"
-            bar.update(task, completed=progress.done, description=detail)
-
-        yield show
-
-
 @reassign_app.command("execute")
+@with_moving_options
 def execute(
     file: ReassignmentFileArg,
     env: EnvOpt = None,
     bootstrap: BootstrapOpt = None,
     command_config: CommandConfigOpt = None,
-    throttle: Annotated[str | None, typer.Option(
-        "--throttle", help="Replication throttle per broker per second (50MiB), or off. "
-                           "Default: the environment's, else 50MiB.")] = None,
-    batch_size: Annotated[int | None, typer.Option(
-        "--batch-size", min=1, help="Partitions moved at the same time.")] = None,
-    max_moves_per_broker: Annotated[int | None, typer.Option(
-        "--max-moves-per-broker", min=1,
-        help="Replicas one broker receives at the same time.")] = None,
-    force: Annotated[bool, typer.Option(
-        "--force", help="Move even while partitions are under-replicated or offline.")] = False,
-    additional: Annotated[bool, typer.Option(
-        "--additional", help="Run alongside reassignments already in progress.")] = False,
-    timeout: Annotated[str | None, typer.Option(
-        "--timeout", help="Stop waiting after this long (the moves go on; re-run to continue)."
-    )] = None,
-    poll_interval: Annotated[float, typer.Option(
-        "--poll-interval", min=0.1, help="Seconds between progress checks.")] = 5.0,
+    *,
+    reassignment: ReassignmentOptions,
 ) -> None:
     """Move partitions to the file's replicas: throttled, in batches, verified, cleaned up.
 
@@ -260,23 +205,22 @@ def execute(
     with exit_codes():
         targets = _load(file)
         admin, desired = _connect(env, bootstrap, command_config)
-        base = desired.reassignment if desired else ReassignmentSettings()
-        settings = ReassignmentSettings(
-            base.throttle_bytes_per_sec if throttle is None else _throttle(throttle),
-            batch_size or base.batch_size,
-            max_moves_per_broker or base.max_moves_per_broker,
-        )
-        limit = parse_duration("--timeout", timeout).total_seconds() if timeout else None
         reporter = make_reporter()
         try:
             with lock.holding(admin, environment=f"reassign execute {file.name}",
                               warn=reporter.warning):
                 actions = actions_for(targets, admin.list_topics(), reason=f"from {file}")
-                with _progress_display(len(targets)) as show:
+                reporter.phase_started("reassign partitions", len(actions))
+                try:
                     report = execute_reassignments(
-                        admin, actions, settings, reporter, force=force, additional=additional,
-                        sleep=sleep, poll_seconds=poll_interval, timeout_seconds=limit,
-                        on_progress=show)
+                        admin, actions,
+                        desired.reassignment if desired else ReassignmentSettings(),
+                        reporter, reassignment)
+                    for action, error in report.items():
+                        reporter.action_finished(describe_action(action),
+                                                 Status.FAILED if error else Status.DONE)
+                finally:
+                    reporter.phase_finished()
         finally:
             admin.close()
         _print_report(report)
