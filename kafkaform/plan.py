@@ -14,6 +14,10 @@ The rules (DESIGN.md, "Rules the planner keeps"):
   read-only and sensitive configs are never planned;
 - partitions only grow; replication-factor and placement changes become
   reassignments computed by `kafkaform.placement` (minimal moves);
+- new topics and partitions carry an explicit replica assignment only when it
+  is needed: `placement: static`, or `rack-spread` on brokers in at least two
+  racks; otherwise the broker places them (some Kafka-compatible brokers, such
+  as Tansu, cannot take an explicit assignment at all);
 - a partition already moving is planned from where its move ends: a move
   that ends where the files want it is part of the plan (`in_flight`: apply
   waits for it, so an interrupted apply continues at once); a move that ends
@@ -152,6 +156,8 @@ class _Planner:
     brokers: Brokers = field(init=False)
     leaving: frozenset[int] = field(init=False)
     layout: RackLayout = field(init=False)
+    # At least two racks to spread over: only then does rack-spread place replicas itself.
+    racked: bool = field(init=False)
     # Replicas per broker across all topics, as planned so far (see `_place`).
     _load: Counter[int] | None = None
 
@@ -159,6 +165,7 @@ class _Planner:
         self.leaving = frozenset(self.desired.decommission)
         self.brokers = {b: r for b, r in self.observed.racks.items() if b not in self.leaving}
         self.layout = RackLayout(self.brokers)
+        self.racked = len({r for r in self.brokers.values() if r is not None}) >= 2
 
     def run(self) -> None:
         self._check_cluster_id()
@@ -276,7 +283,7 @@ class _Planner:
             replication_factor=spec.replication_factor,
             configs={k: v for k, v in sorted(spec.configs.items()) if not is_throttle_key(k)},
             assignment=assignment,
-            reason=f"declared at {_where(spec)}, not on the cluster",
+            reason=f"declared at {_where(spec)}, not on the cluster{self._broker_places(spec)}",
             sizing=_sizing(spec),
         ))
 
@@ -285,7 +292,7 @@ class _Planner:
     ) -> tuple[tuple[int, ...], ...] | None:
         if spec.placement is PlacementStrategy.STATIC:
             return spec.assignment
-        if spec.placement is PlacementStrategy.RACK_SPREAD and _any_rack(brokers):
+        if spec.placement is PlacementStrategy.RACK_SPREAD and self.racked:
             # Born spread: Kafka's round robin (rack-aware when every broker
             # has a rack), started at a broker derived from the name so the
             # leaders of many topics do not pile up, then spread where needed.
@@ -358,7 +365,8 @@ class _Planner:
             before=current,
             after=spec.partitions,
             assignment=self._new_partitions_assignment(spec, info.assignment),
-            reason=f"{_where(spec)} asks for {spec.partitions} partitions",
+            reason=f"{_where(spec)} asks for {spec.partitions} partitions"
+                   + self._broker_places(spec),
             sizing=_sizing(spec),
         ))
 
@@ -367,12 +375,18 @@ class _Planner:
     ) -> tuple[tuple[int, ...], ...] | None:
         if spec.placement is PlacementStrategy.STATIC and spec.assignment is not None:
             return spec.assignment[len(current):]
-        if spec.placement is PlacementStrategy.RACK_SPREAD:
-            brokers = self.brokers
+        if spec.placement is PlacementStrategy.RACK_SPREAD and self.racked:
             return _frozen(placement.extend_partitions(
-                current, spec.partitions, brokers, spread=True
+                current, spec.partitions, self.brokers, spread=True
             ))
         return None
+
+    def _broker_places(self, spec: TopicSpec) -> str:
+        """Why a rack-spread topic's new replicas carry no assignment, for the reason."""
+        if spec.placement is PlacementStrategy.RACK_SPREAD and not self.racked:
+            return ("; rack-spread, but the brokers are not in two or more racks: the broker "
+                    "places the replicas")
+        return ""
 
     def _is_compacted(self, spec: TopicSpec) -> bool:
         policy = spec.configs.get("cleanup.policy")
@@ -592,11 +606,6 @@ def _settled(partitions: tuple[PartitionInfo, ...], moving: Moving) -> tuple[Par
 
 def _ids(brokers: Iterable[int]) -> str:
     return "[" + ", ".join(map(str, brokers)) + "]"
-
-
-def _any_rack(brokers: Brokers) -> bool:
-    """Without any rack, spreading means nothing: leave placement to Kafka."""
-    return any(rack is not None for rack in brokers.values())
 
 
 def _frozen(assignment: Assignment) -> tuple[tuple[int, ...], ...]:

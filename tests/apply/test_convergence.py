@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kafkaform.apply import apply_plan
 from kafkaform.cluster.memory import MemoryCluster
+from kafkaform.cluster.port import BrokerInfo, NewTopic
 from kafkaform.errors import ClusterError
 from kafkaform.model import AclOperation
 from kafkaform.observe import observe
 from kafkaform.plan import plan
 from kafkaform.progress import RecordingReporter, Status
+from kafkaform.validate import validate_environment
 
 from .builders import desired_state, no_wait, read_acl, topic
 
@@ -148,3 +152,24 @@ def test_any_sequence_of_desired_states_converges(steps):
         assert plan(desired, observe(cluster)).is_empty
         assert set(cluster.list_topics()) == set(desired.topics)
         assert cluster.describe_acls() == desired.acls
+
+
+def test_the_dev_environment_on_one_rackless_broker_sends_no_replica_assignment():
+    """Like Tansu: one broker (id 111), no rack; Tansu exits on an explicit assignment."""
+    result = validate_environment(Path(__file__).parents[2] / "environments" / "dev")
+    assert result.ok and result.desired is not None, [p.render() for p in result.problems]
+    cluster = MemoryCluster([BrokerInfo(111, "127.0.0.1", 9092)])
+    sent: list[NewTopic] = []
+    create_topics = cluster.create_topics
+
+    def spy(topics):
+        sent.extend(topics)
+        return create_topics(topics)
+
+    cluster.create_topics = spy  # type: ignore[method-assign]
+
+    report = apply_desired(result.desired, cluster)
+
+    assert report.ok, report.summary_rows()
+    assert sent and all(t.assignment is None for t in sent)
+    assert plan(result.desired, observe(cluster)).is_empty

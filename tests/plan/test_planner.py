@@ -111,6 +111,38 @@ def test_rack_spread_topic_is_born_spread():
         assert {RACKS[b - 1] for b in replicas} == {"a", "b", "c"}
 
 
+# Explicit assignments only where needed: some brokers (Tansu) cannot take one at all.
+WHO_PLACES = {
+    # name: (racks of 6 brokers, placement, explicit assignment?)
+    "rack-spread, three racks": (RACKS, PlacementStrategy.RACK_SPREAD, True),
+    "rack-spread, two racks": (["a", "b"] * 3, PlacementStrategy.RACK_SPREAD, True),
+    "rack-spread, one rack": (["a"] * 6, PlacementStrategy.RACK_SPREAD, False),
+    "rack-spread, no racks": (None, PlacementStrategy.RACK_SPREAD, False),
+    "default, three racks": (RACKS, PlacementStrategy.DEFAULT, False),
+}
+
+
+@needs_placement
+@pytest.mark.parametrize("case", WHO_PLACES)
+def test_new_topics_and_partitions_carry_an_assignment_only_when_needed(case):
+    racks, strategy, explicit = WHO_PLACES[case]
+    topic = spec(partitions=6, placement=strategy)
+    created = only(plan(desired(topic), observed(brokers=6, racks=racks)), CreateTopic)
+    grown = only(plan(desired(topic), observed({"orders": spread(3, brokers=6)}, brokers=6,
+                                               racks=racks)), AddPartitions)
+    assert (created.assignment is not None, grown.assignment is not None) == (explicit, explicit)
+    broker_places = "not in two or more racks: the broker places the replicas"
+    no_racks = strategy is PlacementStrategy.RACK_SPREAD and not explicit
+    assert (broker_places in created.reason, broker_places in grown.reason) == (no_racks, no_racks)
+
+
+def test_static_placement_is_sent_even_without_racks():
+    static = spec(partitions=3, rf=2, placement=PlacementStrategy.STATIC,
+                  assignment=((1, 2), (2, 3), (3, 1)))
+    grown = only(plan(desired(static), observed({"orders": [[1, 2]]})), AddPartitions)
+    assert grown.assignment == ((2, 3), (3, 1))
+
+
 def test_replication_factor_above_live_brokers_is_refused():
     result = plan(desired(spec(rf=4)), observed())
     assert result.is_empty
