@@ -104,6 +104,9 @@ class PartitionMove:
     # Already moving towards `after` (an interrupted apply, or a move started by
     # hand that ends where the files want it): apply waits for it, never resubmits.
     in_flight: bool = False
+    # The partition's size (its largest copy on a broker it moves from), when
+    # the brokers reported log-dir sizes; each added replica copies that much.
+    size_bytes: int | None = None
 
     @property
     def added(self) -> tuple[int, ...]:
@@ -117,6 +120,10 @@ class PartitionMove:
     def leader_changes(self) -> bool:
         return bool(self.before) and bool(self.after) and self.before[0] != self.after[0]
 
+    @property
+    def bytes_to_copy(self) -> int | None:
+        return None if self.size_bytes is None else self.size_bytes * len(self.added)
+
 
 @dataclass(frozen=True)
 class Reassign:
@@ -125,6 +132,9 @@ class Reassign:
     topic: str
     moves: tuple[PartitionMove, ...]
     reason: str = ""
+    # The environment's replication throttle per broker (bytes/s, 0 = none)
+    # when planned: what the time estimate is computed at.
+    throttle_bytes_per_sec: int | None = None
     phase: ClassVar[Phase] = Phase.REASSIGN
     kind: ClassVar[str] = "reassign"
 
@@ -249,7 +259,7 @@ def action_from_dict(data: dict[str, Any]) -> Action:
     if "moves" in data:
         data["moves"] = tuple(
             PartitionMove(m["partition"], tuple(m["before"]), tuple(m["after"]),
-                          m.get("in_flight", False))
+                          m.get("in_flight", False), m.get("size_bytes"))
             for m in data["moves"]
         )
     if data.get("assignment") is not None:

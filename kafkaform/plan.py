@@ -55,6 +55,7 @@ from kafkaform.apply import missing_capabilities
 from kafkaform.cluster.port import (
     ConfigEntry,
     ConfigSource,
+    LogDirPartitionSize,
     ObservedState,
     PartitionInfo,
     ReassignmentInProgress,
@@ -136,6 +137,31 @@ def plan(desired: DesiredState, observed: ObservedState, targets: Targets | None
     )
     planner.errors += [Problem(None, None, "cluster", message) for message in unsupported]
     return replace(result, errors=_sorted(planner.errors))
+
+
+def with_sizes(plan: Plan, sizes: Iterable[LogDirPartitionSize]) -> Plan:
+    """`plan` with each replica move's partition size, from DescribeLogDirs.
+
+    A partition's size is its largest copy on a broker it moves from (every
+    added replica copies that much); unknown when none of those brokers
+    reported it. Sizes change by the second, so they are not part of what a
+    plan is fingerprinted on: they only inform the reviewer.
+    """
+    copies: dict[tuple[str, int], dict[int, int]] = {}
+    for size in sizes:
+        on_brokers = copies.setdefault((size.topic, size.partition), {})
+        on_brokers[size.broker] = max(size.size_bytes, on_brokers.get(size.broker, 0))
+
+    def sized(topic: str, move: PartitionMove) -> PartitionMove:
+        known = copies.get((topic, move.partition), {})
+        found = [known[b] for b in move.before if b in known]
+        return replace(move, size_bytes=max(found) if found else None)
+
+    return replace(plan, actions=tuple(
+        replace(a, moves=tuple(sized(a.topic, m) for m in a.moves))
+        if isinstance(a, Reassign) else a
+        for a in plan.actions
+    ))
 
 
 def _sorted(problems: list[Problem]) -> tuple[Problem, ...]:
@@ -510,7 +536,10 @@ class _Planner:
         if self.desired.rebalance and spec.placement is not PlacementStrategy.STATIC:
             reasons = [*reasons, "rebalance: even out replicas and leaders across brokers"]
         if moves:
-            self.actions.append(Reassign(spec.name, tuple(moves), reason="; ".join(reasons)))
+            self.actions.append(Reassign(
+                spec.name, tuple(moves), reason="; ".join(reasons),
+                throttle_bytes_per_sec=self.desired.reassignment.throttle_bytes_per_sec,
+            ))
 
     def _moves_in_flight(self) -> dict[str, Moving]:
         by_topic: dict[str, Moving] = {}

@@ -56,6 +56,7 @@ from kafkaform.reassign.throttles import (
     movement,
     remove_throttles,
 )
+from kafkaform.render.summary import human_bytes
 
 REQUIRED_APIS = (Api.ALTER_PARTITION_REASSIGNMENTS, Api.LIST_PARTITION_REASSIGNMENTS)
 
@@ -81,7 +82,8 @@ class ReassignProgress:
         if self.failed:
             text += f", {self.failed} failed"
         if self.bytes_total:
-            text += f", {_size(self.bytes_done or 0)} of {_size(self.bytes_total)} copied"
+            text += (f", {human_bytes(self.bytes_done or 0)} of {human_bytes(self.bytes_total)} "
+                     "copied")
         return text
 
 
@@ -430,7 +432,8 @@ class _Run:
             f"reassignment of {len(self.targets)} partitions: {len(self.already)} already at "
             f"target, {len(self.resumed)} in progress from an earlier run, "
             f"{len(self.to_submit)} to move"
-            + (f", throttled at {_size(self.throttle)}/s" if self.throttle else ", unthrottled")
+            + (f", throttled at {human_bytes(self.throttle)}/s" if self.throttle
+               else ", unthrottled")
         )
 
     def execute(self) -> None:
@@ -575,11 +578,3 @@ def bytes_copied(
 def _names(items: Sequence[object], limit: int = 5) -> str:
     shown = ", ".join(map(str, items[:limit]))
     return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
-
-
-def _size(n: int) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if n < 1024 or unit == "TiB":
-            return f"{n:g} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    raise AssertionError("unreachable")

@@ -21,7 +21,14 @@ from kafkaform.actions import (
     SetBrokerConfigs,
 )
 from kafkaform.problems import Problem
-from kafkaform.render.summary import PlanSummary, ResourceGroup, group_by_resource, plural
+from kafkaform.render.summary import (
+    PlanSummary,
+    ReplicaMoves,
+    ResourceGroup,
+    group_by_resource,
+    human_bytes,
+    plural,
+)
 from kafkaform.render.text import group_body
 
 GITHUB_COMMENT_LIMIT = 65_536
@@ -35,6 +42,9 @@ def render_markdown(plan: Plan, limit: int = GITHUB_COMMENT_LIMIT - 1_536) -> st
     summary = PlanSummary.of(plan)
     groups = group_by_resource(plan.actions)
     head = [f"### kafkaform plan: `{plan.environment}`", "", f"**{summary.line()}**", ""]
+    moves = ReplicaMoves.of(plan.actions)
+    if moves is not None:
+        head += [moves.line(), ""]
     head.append(f"Cluster `{plan.cluster_id or 'unknown'}` · observed state "
                 f"`{plan.observed_fingerprint[:19]}…`")
     head.append("")
@@ -97,10 +107,14 @@ def _change(group: ResourceGroup) -> str:
         elif isinstance(action, AddPartitions):
             parts.append(f"partitions {action.before} → {action.after}")
         elif isinstance(action, Reassign):
-            moving = sum(m.in_flight for m in action.moves)
+            moves = ReplicaMoves.of([action])
+            assert moves is not None
+            notes = [human_bytes(moves.bytes_to_copy)] if moves.bytes_to_copy is not None else []
+            if moves.already_moving:
+                notes.append(f"{moves.already_moving} already moving")
             parts.append(f"{plural(len(action.moves), 'partition')} to move, "
                          f"{plural(action.replica_moves, 'replica')} to copy"
-                         + (f" ({moving} already moving)" if moving else ""))
+                         + (f" ({', '.join(notes)})" if notes else ""))
         elif isinstance(action, DeleteTopic):
             parts.append(f"delete ({action.partitions} partitions)")
     acl_adds = sum(isinstance(a, CreateAcl) for a in group.actions)

@@ -111,11 +111,111 @@ def group_by_resource(actions: Iterable[Action]) -> list[ResourceGroup]:
     return [groups[k] for k in sorted(groups)]
 
 
-def replicas_per_broker(moves: Iterable[PartitionMove]) -> dict[int, tuple[int, int]]:
-    """Replica count on each broker across the moved partitions, before and after."""
+def replica_counts(moves: Iterable[PartitionMove]) -> dict[int, tuple[int, int, int]]:
+    """Replicas of the moving partitions on each broker: before, at peak, after.
+
+    At peak a broker holds its old replicas and the new ones: Kafka removes a
+    replica only when its partition's move completes.
+    """
     before: Counter[int] = Counter()
+    added: Counter[int] = Counter()
     after: Counter[int] = Counter()
     for move in moves:
         before.update(move.before)
+        added.update(move.added)
         after.update(move.after)
-    return {b: (before[b], after[b]) for b in sorted(set(before) | set(after))}
+    return {b: (before[b], before[b] + added[b], after[b])
+            for b in sorted(set(before) | set(after))}
+
+
+def counts_line(counts: dict[int, tuple[int, int, int]]) -> str:
+    return "replicas per broker (moving partitions), before → at peak → after: " + ", ".join(
+        f"{b}: {x} → {peak} → {y}" for b, (x, peak, y) in counts.items())
+
+
+@dataclass(frozen=True)
+class ReplicaMoves:
+    """What a plan's reassignments copy, for the reviewer: moves, bytes, time.
+
+    The time is a lower bound: the throttle limits each broker's replication
+    in and out, so the broker that receives or sends the most bytes sets the
+    pace; batches, load and a slow disk only add to it.
+    """
+
+    topics: int
+    replica_moves: int
+    already_moving: int  # partitions
+    counts: dict[int, tuple[int, int, int]]
+    bytes_to_copy: int | None  # None: some partition's size is unknown
+    busiest: tuple[int, int, str] | None  # broker, bytes, "receives" | "sends"
+    throttle: int | None  # bytes/s per broker; 0: unthrottled; None: not known
+
+    @classmethod
+    def of(cls, actions: Iterable[Action]) -> ReplicaMoves | None:
+        reassigns = [a for a in actions if isinstance(a, Reassign)]
+        if not reassigns:
+            return None
+        moves = [m for a in reassigns for m in a.moves]
+        sizes = [m.bytes_to_copy for m in moves if m.added]
+        traffic: Counter[tuple[int, str]] = Counter()
+        for move in moves:
+            for broker in move.added:
+                traffic[(broker, "receives")] += move.size_bytes or 0
+            if move.added and move.before:
+                traffic[(move.before[0], "sends")] += move.bytes_to_copy or 0
+        known = None not in sizes
+        # ties: the lowest broker id, receiving before sending
+        busiest = max(traffic.items(), default=None, key=lambda item: (
+            item[1], -item[0][0], item[0][1] == "receives"))
+        return cls(
+            topics=len(reassigns),
+            replica_moves=sum(a.replica_moves for a in reassigns),
+            already_moving=sum(m.in_flight for m in moves),
+            counts=replica_counts(moves),
+            bytes_to_copy=sum(sizes) if known else None,  # type: ignore[arg-type]
+            busiest=(busiest[0][0], busiest[1], busiest[0][1]) if known and busiest else None,
+            throttle=reassigns[0].throttle_bytes_per_sec,
+        )
+
+    @property
+    def seconds(self) -> float | None:
+        """At least this long at the throttle; None without sizes or a throttle."""
+        if self.busiest is None or not self.throttle:
+            return None
+        return self.busiest[1] / self.throttle
+
+    def line(self) -> str:
+        text = f"Replica moves: {self.replica_moves} in {plural(self.topics, 'topic')}"
+        if self.already_moving:
+            text += f" ({self.already_moving} partitions already moving)"
+        if self.bytes_to_copy is None:
+            return text + "; bytes to copy unknown (the brokers did not report log-dir sizes)."
+        text += f", {human_bytes(self.bytes_to_copy)} to copy"
+        if self.throttle == 0:
+            return text + ", unthrottled (as fast as the brokers can copy)."
+        if self.seconds is not None and self.busiest is not None:
+            broker, busiest, direction = self.busiest
+            text += (f": at least {human_duration(self.seconds)} at "
+                     f"{human_bytes(self.throttle or 0)}/s per broker (broker {broker} "
+                     f"{direction} the most, {human_bytes(busiest)})")
+        return text + "."
+
+
+def human_bytes(n: float) -> str:
+    """"512 B", "1.5 MiB", "2.0 GiB"."""
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if n < 1024 or unit == "TiB":
+            return f"{n:g} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    raise AssertionError("unreachable")
+
+
+def human_duration(seconds: float) -> str:
+    """"45s", "2m 3s", "1h 5m", "2d 3h": whole seconds (rounded up), two units at most."""
+    total = max(0, -int(-seconds // 1))
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if total >= size or (unit == "s" and not parts):
+            parts.append(f"{total // size}{unit}")
+            total %= size
+    return " ".join(parts[:2])

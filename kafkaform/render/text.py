@@ -25,10 +25,13 @@ from kafkaform.actions import (
 )
 from kafkaform.render.summary import (
     PlanSummary,
+    ReplicaMoves,
     ResourceGroup,
+    counts_line,
     group_by_resource,
+    human_bytes,
     plural,
-    replicas_per_broker,
+    replica_counts,
 )
 
 INDENT = "    "
@@ -77,7 +80,19 @@ def plan_lines(plan: Plan) -> list[str]:
         lines.append("Errors (the plan cannot be applied):")
         lines += [f"  ✗ {p.render()}" for p in plan.errors]
         lines.append("")
+    lines += replica_moves_lines(ReplicaMoves.of(plan.actions))
     lines.append(PlanSummary.of(plan).line())
+    return lines
+
+
+def replica_moves_lines(moves: ReplicaMoves | None) -> list[str]:
+    """The whole plan's replica copying: totals, bytes and time; per broker when
+    several topics move (one topic's group already shows its counts)."""
+    if moves is None:
+        return []
+    lines = [moves.line()]
+    if moves.topics > 1:
+        lines.append(INDENT + "# " + counts_line(moves.counts))
     return lines
 
 
@@ -104,13 +119,15 @@ def _header_note(group: ResourceGroup) -> str:
     deletes = [a for a in group.actions if isinstance(a, DeleteTopic)]
     if deletes:
         return f" ({deletes[0].partitions} partitions)"
-    reassigns = [a for a in group.actions if isinstance(a, Reassign)]
-    moves = sum(a.replica_moves for a in reassigns)
-    if moves:
-        moving = sum(m.in_flight for a in reassigns for m in a.moves)
-        return f" ({plural(moves, 'replica move')}" + (
-            f", {moving} partition{'s' if moving != 1 else ''} already moving)" if moving else ")")
-    return ""
+    moves = ReplicaMoves.of(group.actions)
+    if moves is None or not moves.replica_moves:
+        return ""
+    notes = [plural(moves.replica_moves, "replica move")]
+    if moves.bytes_to_copy is not None:
+        notes.append(human_bytes(moves.bytes_to_copy))
+    if moves.already_moving:
+        notes.append(f"{plural(moves.already_moving, 'partition')} already moving")
+    return f" ({', '.join(notes)})"
 
 
 def action_lines(action: Action) -> list[str]:
@@ -181,11 +198,7 @@ def _reassign_lines(action: Reassign) -> list[str]:
             f"± partition {move.partition}: {_replicas(move.before)} → {_replicas(move.after)}"
             f"  {'  '.join(notes)}".rstrip()
         )
-    counts = replicas_per_broker(action.moves)
-    lines.append(
-        "# replicas per broker (moved partitions): "
-        + ", ".join(f"{b}: {x} → {y}" for b, (x, y) in counts.items())
-    )
+    lines.append("# " + counts_line(replica_counts(action.moves)))
     return lines
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kafkaform.actions import Plan
-from kafkaform.cluster.port import ConfigSource
+from kafkaform.cluster.port import ConfigSource, LogDirPartitionSize
 from kafkaform.model import (
     AclBinding,
     AclOperation,
@@ -19,7 +19,7 @@ from kafkaform.model import (
     TopicScope,
     TopicSpec,
 )
-from kafkaform.plan import plan
+from kafkaform.plan import plan, with_sizes
 from tests.plan.observed import default, entry, observed, override
 
 SECRET = "s3cr3t-do-not-print"
@@ -95,5 +95,9 @@ def scenario_observed():
     )
 
 
+# What DescribeLogDirs reports for the partition that moves: 3 GiB on each copy.
+SIZES = [LogDirPartitionSize(b, "orders.audit", 1, 3 * 1024**3) for b in (4, 1, 2)]
+
+
 def scenario_plan() -> Plan:
-    return plan(scenario_desired(), scenario_observed())
+    return with_sizes(plan(scenario_desired(), scenario_observed()), SIZES)

@@ -25,7 +25,7 @@ from kafkaform.model import AclBinding, AclOperation, PatternType, ResourceType
 from kafkaform.problems import Problem
 from kafkaform.render.json import render_json
 from kafkaform.render.markdown import GITHUB_COMMENT_LIMIT, render_markdown
-from kafkaform.render.summary import NO_CHANGES, PlanSummary
+from kafkaform.render.summary import NO_CHANGES, PlanSummary, ReplicaMoves, human_duration
 from kafkaform.render.text import config_change_line, print_plan, render_text
 from tests.plan.scenario import SECRET, scenario_plan
 
@@ -93,7 +93,8 @@ def test_reassign_shows_partitions_leaders_and_broker_counts():
     text = render_text(empty_plan(actions=(action,)))
     assert "± partition 0: [1, 2] → [3, 2]  +3  -1  leader 1 → 3" in text
     assert "± partition 1: [2, 1] → [2, 3]  +3  -1\n" in text
-    assert "1: 2 → 0, 2: 2 → 2, 3: 0 → 2" in text
+    assert ("# replicas per broker (moving partitions), before → at peak → after: "
+            "1: 2 → 2 → 0, 2: 2 → 2 → 2, 3: 0 → 2 → 2\n") in text
 
 
 def test_colour_only_when_asked():
@@ -146,3 +147,54 @@ def test_markdown_stays_under_the_comment_limit_and_counts_what_it_cuts(topics):
 def test_small_markdown_plan_is_not_cut():
     text = render_markdown(scenario_plan())
     assert "not shown" not in text and "more lines" not in text
+
+
+# --- replica moves: bytes and time -------------------------------------------
+def sized(topic: str, *moves: tuple[tuple[int, ...], tuple[int, ...], int | None],
+          throttle: int | None = 10) -> Reassign:
+    return Reassign(topic, tuple(PartitionMove(p, before, after, size_bytes=size)
+                                 for p, (before, after, size) in enumerate(moves)),
+                    throttle_bytes_per_sec=throttle)
+
+
+@pytest.mark.parametrize(
+    ("actions", "line"),
+    [
+        # the leader sends each new replica: broker 1 sends 2 × 100 B
+        ((sized("t", ((1,), (1, 2, 3), 100)),),
+         "Replica moves: 2 in 1 topic, 200 B to copy: at least 20s at 10 B/s per broker "
+         "(broker 1 sends the most, 200 B)."),
+        # receiving 150 B is the bottleneck, not sending 100 B twice over two leaders
+        ((sized("t", ((1, 2), (1, 3), 100)), sized("u", ((2, 4), (2, 3), 50))),
+         "Replica moves: 2 in 2 topics, 150 B to copy: at least 15s at 10 B/s per broker "
+         "(broker 3 receives the most, 150 B)."),
+        ((sized("t", ((1, 2), (1, 3), 100), throttle=0),),
+         "Replica moves: 1 in 1 topic, 100 B to copy, unthrottled (as fast as the brokers can "
+         "copy)."),
+        ((sized("t", ((1, 2), (1, 3), 100), ((2, 3), (2, 4), None)),),
+         "Replica moves: 2 in 1 topic; bytes to copy unknown (the brokers did not report "
+         "log-dir sizes)."),
+        # a leader reorder copies nothing, so its unknown size does not matter
+        ((sized("t", ((1, 2), (1, 3), 100), ((2, 3), (3, 2), None)),),
+         "Replica moves: 1 in 1 topic, 100 B to copy: at least 10s at 10 B/s per broker "
+         "(broker 1 sends the most, 100 B)."),
+    ],
+)
+def test_replica_moves_line_totals_bytes_and_the_time_the_busiest_broker_needs(actions, line):
+    assert ReplicaMoves.of(actions).line() == line
+    assert line in render_text(empty_plan(actions=actions))
+
+
+def test_several_topics_moving_also_show_the_per_broker_counts_of_the_whole_plan():
+    actions = (sized("t", ((1, 2), (1, 3), 1)), sized("u", ((1, 2), (2, 3), 1)))
+    text = render_text(empty_plan(actions=actions))
+    assert ("    # replicas per broker (moving partitions), before → at peak → after: "
+            "1: 2 → 2 → 1, 2: 2 → 2 → 1, 3: 0 → 2 → 2\nPlan:") in text
+
+
+@pytest.mark.parametrize(("seconds", "text"), [
+    (0, "0s"), (0.2, "1s"), (59, "59s"), (61.44, "1m 2s"), (3600, "1h"), (3725, "1h 2m"),
+    (2 * 86400 + 3 * 3600 + 59, "2d 3h"),
+])
+def test_durations_read_in_two_units_at_most(seconds, text):
+    assert human_duration(seconds) == text

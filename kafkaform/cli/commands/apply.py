@@ -101,11 +101,10 @@ def connect_guarded(
 
 def plan_live(desired: DesiredState, admin: ClusterAdmin) -> Plan:
     """Observe through a read-only view and plan: no write can happen here."""
+    from kafkaform.cli.commands.plan import observe_and_plan
     from kafkaform.cluster.readonly import ReadOnlyAdmin
-    from kafkaform.observe import observe
-    from kafkaform.plan import plan
 
-    return plan(desired, observe(ReadOnlyAdmin(admin)))
+    return observe_and_plan(desired, ReadOnlyAdmin(admin))
 
 
 def show_plan(plan: Plan) -> None:

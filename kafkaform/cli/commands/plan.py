@@ -19,6 +19,7 @@ from typing import Annotated
 
 import typer
 
+from kafkaform.actions import Phase, Plan
 from kafkaform.cli.app import app
 from kafkaform.cli.common import (
     EXIT_CHANGES,
@@ -32,8 +33,11 @@ from kafkaform.cli.common import (
     resolve_environment,
 )
 from kafkaform.cluster.connect import open_admin
+from kafkaform.cluster.port import Api, ClusterAdmin
+from kafkaform.errors import ClusterError
+from kafkaform.model import DesiredState
 from kafkaform.observe import observe
-from kafkaform.plan import Targets, plan
+from kafkaform.plan import Targets, plan, with_sizes
 from kafkaform.planfile import save_plan
 from kafkaform.render.json import render_json
 from kafkaform.render.markdown import render_markdown
@@ -56,6 +60,24 @@ def _no_cyclic_gc() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def observe_and_plan(
+    desired: DesiredState, admin: ClusterAdmin, targets: Targets | None = None
+) -> Plan:
+    """Observe and plan; when replicas move, add their sizes from DescribeLogDirs.
+
+    The sizes are asked for only then (one request per broker, the reply
+    lists every replica) and only where the cluster supports it; a refusal
+    leaves them unknown, which the plan shows.
+    """
+    result = plan(desired, observe(admin), targets)
+    if not result.phase(Phase.REASSIGN) or Api.DESCRIBE_LOG_DIRS not in admin.capabilities():
+        return result
+    try:
+        return with_sizes(result, admin.describe_log_dirs())
+    except ClusterError:
+        return result
 
 
 class OutputFormat(StrEnum):
@@ -101,10 +123,9 @@ def plan_command(
         admin = open_admin(validation.desired, bootstrap=bootstrap,
                            command_config=command_config, snapshot=snapshot, read_only=True)
         try:
-            observed = observe(admin)
+            result = observe_and_plan(validation.desired, admin, targets)
         finally:
             admin.close()
-        result = plan(validation.desired, observed, targets)
 
     if output_format is OutputFormat.TEXT:
         print_plan(result, sys.stdout, color=sys.stdout.isatty() and "NO_COLOR" not in os.environ)
