@@ -170,10 +170,57 @@ def read_snapshot(path: Path | str) -> dict[str, Any]:
         raise KafkaformError(f"{path}: cannot read snapshot: {error.strerror}") from None
     except json.JSONDecodeError as error:
         raise KafkaformError(f"{path}:{error.lineno}: not valid JSON: {error.msg}") from None
-    error = best_match(snapshot_validator().iter_errors(data))
+    error = best_match(snapshot_validator().iter_errors(_without_plain_topics(data)))
     if error is not None:
         raise KafkaformError(f"{path}: {error.json_path}: {error.message}")
     return data
+
+
+def _without_plain_topics(data: Any) -> Any:
+    """The document minus the topics `_is_plain_topic` already vouches for.
+
+    jsonschema needs about 2 ms per topic (10,000 topics: 20 s); the plain
+    check needs microseconds. Leaving out topics that cannot produce an error
+    leaves the schema's errors, their order and so the best match unchanged.
+    """
+    if not isinstance(data, dict) or not isinstance(data.get("topics"), dict):
+        return data
+    unsure = {name: t for name, t in data["topics"].items() if not _is_plain_topic(t)}
+    return {**data, "topics": unsure}
+
+
+def _is_plain_topic(topic: object) -> bool:
+    """Whether a topic has the everyday shape (what `kafkaform snapshot` writes
+    for healthy partitions), which the schema's `topic` definition accepts.
+
+    Conservative: a False only means "ask the schema", so every other form the
+    schema allows (partition objects, configs with a source) still works.
+    `type(x) is int` on purpose: JSON's true/false are bools, which the schema
+    does not count as broker ids.
+    """
+    if type(topic) is not dict or not topic.keys() <= _PLAIN_TOPIC_KEYS:
+        return False
+    partitions = topic.get("partitions")
+    if type(partitions) is not list or not partitions:
+        return False
+    for replicas in partitions:
+        if type(replicas) is not list or not replicas:
+            return False
+        for broker in replicas:
+            if type(broker) is not int or broker < 0:
+                return False
+        if len(set(replicas)) != len(replicas):
+            return False
+    configs = topic.get("configs", {})
+    if type(configs) is not dict:
+        return False
+    if not all(type(value) in _PLAIN_CONFIG_TYPES for value in configs.values()):
+        return False
+    return type(topic.get("internal", False)) is bool
+
+
+_PLAIN_TOPIC_KEYS = frozenset({"partitions", "configs", "internal"})
+_PLAIN_CONFIG_TYPES = (str, int, float, bool)
 
 
 @cache

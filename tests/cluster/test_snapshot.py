@@ -4,6 +4,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from kafkaform.cluster.memory import MemoryCluster
@@ -20,6 +22,7 @@ from kafkaform.errors import KafkaformError
 from kafkaform.model import AclBinding, AclOperation, PatternType, ResourceType
 from kafkaform.observe import observe
 from kafkaform.snapshot import (
+    _is_plain_topic,
     load_snapshot,
     snapshot_to_dict,
     snapshot_validator,
@@ -181,6 +184,11 @@ BAD_CLUSTER_ACL = {"principal": "User:a", "resourceType": "CLUSTER", "resourceNa
             r"\$.reassignments\[0\]: no partition x-0",
         ),
         (doc(acls=[BAD_CLUSTER_ACL]), r"\$.acls\[0\]: The only valid name for the CLUSTER"),
+        (  # one bad topic among plain ones, which skip the schema
+            doc(topics={**{f"t{i}": {"partitions": [[1]]} for i in range(100)},
+                        "t50x": {"partitions": [[1, 1]]}}),
+            r"\$.topics.t50x.partitions\[0\]: \[1, 1\] has non-unique elements",
+        ),
     ],
 )
 def test_bad_snapshots_give_one_line_naming_the_place(tmp_path, document, message):
@@ -192,3 +200,32 @@ def test_bad_snapshots_give_one_line_naming_the_place(tmp_path, document, messag
 def test_a_missing_file():
     with pytest.raises(KafkaformError, match="cannot read snapshot"):
         load_snapshot("/nonexistent/snapshot.json")
+
+
+# Values around the plain shape: replica lists, partition objects, configs.
+SNAPSHOT_VALUES = st.one_of(
+    st.none(), st.booleans(), st.integers(-2, 3), st.floats(allow_nan=False), st.text(max_size=2),
+    st.lists(st.one_of(st.integers(-1, 3), st.booleans()), max_size=3),
+    st.dictionaries(st.sampled_from(["replicas", "leader", "value", "source"]), st.integers(0, 2)),
+)
+PLAIN_ISH_TOPICS = st.fixed_dictionaries(
+    {"partitions": st.lists(SNAPSHOT_VALUES, max_size=3)},
+    optional={"configs": st.dictionaries(st.sampled_from(["a", "b"]), SNAPSHOT_VALUES),
+              "internal": SNAPSHOT_VALUES, "other": SNAPSHOT_VALUES},
+)
+
+
+@settings(max_examples=1000)
+@given(PLAIN_ISH_TOPICS)
+def test_every_topic_the_schema_check_skips_is_one_the_schema_accepts(topic):
+    if _is_plain_topic(topic):
+        assert snapshot_validator().is_valid(doc(topics={"t": topic}))
+
+
+def test_healthy_topics_as_kafkaform_snapshot_writes_them_skip_the_schema_check():
+    cluster = MemoryCluster(3)
+    cluster.create_topics([NewTopic("orders", 6, 3, {"retention.ms": "86400000"}),
+                           NewTopic("__consumer_offsets", 3, 3)])
+    topics = snapshot_to_dict(observe(cluster))["topics"]
+    assert [name for name, topic in topics.items() if _is_plain_topic(topic)] == [
+        "__consumer_offsets", "orders"]
