@@ -326,17 +326,21 @@ class _Loader:
                      defaults: dict, env_doc: Document) -> dict[str, TopicSpec]:
         topics: dict[str, TopicSpec] = {}
         default_configs = defaults.get("configs", {})
+        # Where each default is written, looked up once for all topics.
+        field_sources = {key: self.source(env_doc, ("defaults", "topic", key))
+                         for key in TOPIC_FIELDS if key in defaults}
+        config_sources = {key: self.source(env_doc, ("defaults", "topic", "configs", key))
+                          for key in default_configs}
+        default_fields = _without_configs(defaults)
         for name, (fields, origin) in sorted(merged.items()):
-            for key in TOPIC_FIELDS:
-                if key in defaults and key not in fields:
-                    origin.where[key] = self.source(env_doc, ("defaults", "topic", key))
+            for key, source in field_sources.items():
+                if key not in fields:
+                    origin.where[key] = source
             for key, value in default_configs.items():
                 if key not in origin.raw_configs:
                     origin.raw_configs[key] = value
-                    origin.where[f"configs.{key}"] = self.source(
-                        env_doc, ("defaults", "topic", "configs", key)
-                    )
-            spec = self.build_topic(name, {**_without_configs(defaults), **fields}, origin)
+                    origin.where[f"configs.{key}"] = config_sources[key]
+            spec = self.build_topic(name, {**default_fields, **fields}, origin)
             if spec is not None:
                 topics[name] = spec
         return topics

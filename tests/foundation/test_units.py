@@ -135,3 +135,20 @@ def test_durations_round_trip(ms):
 def test_sizes_round_trip(size):
     human = humanize_config_value("retention.bytes", str(size))
     assert normalize_config_value("retention.bytes", human) == str(size)
+
+
+def test_equal_values_of_different_types_are_normalised_apart():
+    # 1, 1.0 and True are equal (and hash alike), so a cache keyed on the
+    # value alone would answer the first one's string for all three.
+    assert [normalize_config_value("custom.setting", raw) for raw in (1, 1.0, True)] == [
+        "1", "1.0", "true"]
+    assert [normalize_config_value("preallocate", raw) for raw in (True, "true")] == [
+        "true", "true"]
+    with pytest.raises(ValueError, match="expected true or false"):
+        normalize_config_value("preallocate", 1)
+
+
+def test_a_rejected_value_is_rejected_every_time():
+    for _ in range(2):
+        with pytest.raises(ValueError, match="unknown duration unit"):
+            normalize_config_value("retention.ms", "7 fortnights")
