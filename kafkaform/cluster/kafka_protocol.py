@@ -28,6 +28,7 @@ from kafka.protocol.admin import (
     DescribeConfigsRequest,
     DescribeLogDirsRequest,
     IncrementalAlterConfigsRequest,
+    ListPartitionReassignmentsRequest,
 )
 from kafka.structs import TopicPartition as KpTopicPartition
 
@@ -248,6 +249,25 @@ def partition_sizes(broker: int, response: Any) -> list[LogDirPartitionSize]:
     ]
 
 
+def reassignments_from_listing(response: Any) -> dict[TopicPartition, ReassignmentInProgress]:
+    """The moves in a ListPartitionReassignments response. Entries with nothing
+    adding or removing are not moves (Tansu lists every partition that way)."""
+    if response.error_code:
+        raise cluster_error_from_code(response.error_code, response.error_message)
+    return {
+        TopicPartition(topic.name, partition.partition_index): ReassignmentInProgress(
+            topic=topic.name,
+            partition=partition.partition_index,
+            replicas=tuple(partition.replicas),
+            adding=tuple(partition.adding_replicas),
+            removing=tuple(partition.removing_replicas),
+        )
+        for topic in response.topics
+        for partition in topic.partitions
+        if partition.adding_replicas or partition.removing_replicas
+    }
+
+
 # --- the client ---------------------------------------------------------------
 
 
@@ -287,9 +307,10 @@ class ProtocolClient:
     def _send(self, request: Any, node_id: int | None = None) -> Any:
         """Send one protocol request and wait for the reply (None: any broker).
 
-        The one use of kafka-python's private `_manager`: 3.0 has no public raw
-        send, and its public config API cannot address the cluster-default
-        broker resource "" (it parses every BROKER name as an int).
+        With `_controller` the only uses of kafka-python's private `_manager`:
+        3.0 has no public raw send, and its public config API cannot address
+        the cluster-default broker resource "" (it parses every BROKER name as
+        an int).
         """
         manager = self._admin._manager
         timeout_ms = self.timeout_ms
@@ -299,6 +320,19 @@ class ProtocolClient:
             return await manager.wait_for(future, timeout_ms)
 
         return self._run(manager.run, send)
+
+    def _controller(self, *, refresh: bool = False) -> int | None:
+        """The controller named by the client's cluster metadata (None: unknown).
+
+        The metadata is the bootstrap's, or fresh with `refresh`: kafka-python's
+        own controller calls ask again every time with a Metadata request, and a
+        broker that lists every topic in it (Tansu: 10,000 topics, 0.4 s to
+        decode) makes that the slowest part of reading a cluster.
+        """
+        cluster = self._admin._manager.cluster
+        if refresh:
+            self._run(self._admin._manager.run, cluster.refresh_metadata)
+        return cluster.controller.node_id if cluster.controller is not None else None
 
     # --- broker configs -------------------------------------------------------
     def describe_broker_configs(
@@ -355,21 +389,14 @@ class ProtocolClient:
 
     # --- reassignments and log dirs -------------------------------------------
     def list_partition_reassignments(self) -> dict[TopicPartition, ReassignmentInProgress]:
-        """Moves in progress; entries with nothing adding or removing are not moves."""
-        listed = self._run(self._admin.list_partition_reassignments, None, self.timeout_ms)
-        moves: dict[TopicPartition, ReassignmentInProgress] = {}
-        for tp, state in listed.items():
-            if not state["adding_replicas"] and not state["removing_replicas"]:
-                continue
-            key = TopicPartition(tp.topic, tp.partition)
-            moves[key] = ReassignmentInProgress(
-                topic=tp.topic,
-                partition=tp.partition,
-                replicas=tuple(state["replicas"]),
-                adding=tuple(state["adding_replicas"]),
-                removing=tuple(state["removing_replicas"]),
-            )
-        return moves
+        """Moves in progress, asked of the controller (raw, see `_controller`);
+        when the controller has moved since the metadata was read, asked again
+        of the new one."""
+        everything = ListPartitionReassignmentsRequest(timeout_ms=self.timeout_ms, topics=None)
+        response = self._send(everything, node_id=self._controller())
+        if response.error_code == kafka_errors.NotControllerError.errno:
+            response = self._send(everything, node_id=self._controller(refresh=True))
+        return reassignments_from_listing(response)
 
     def alter_partition_reassignments(
         self, targets: Mapping[TopicPartition, Sequence[int] | None]

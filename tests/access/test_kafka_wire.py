@@ -129,6 +129,48 @@ def test_reassignments_list_moves_and_cancel_with_null_replicas(fake, admin):
     assert [(p.partition_index, p.replicas) for p in topic.partitions] == [(1, [1, 2]), (2, None)]
 
 
+def _listing(topics: list[tuple[str, list[tuple[int, list[int], list[int]]]]],
+             error_code: int = 0) -> dict:
+    return {"error_code": error_code, "error_message": None, "topics": [
+        {"name": name, "partitions": [
+            {"partition_index": p, "replicas": replicas, "adding_replicas": adding,
+             "removing_replicas": []} for p, replicas, adding in partitions]}
+        for name, partitions in topics]}
+
+
+def test_reassignments_are_listed_by_one_request_and_entries_without_moves_are_not_moves(
+    fake, admin
+):
+    fake.reply("ListPartitionReassignments", lambda r: _listing(
+        [("orders", [(0, [1], []), (1, [1, 2], [2])]), ("users", [(0, [1], [])])]))
+    admin.capabilities()  # connects both clients
+    metadata_requests = len(fake.requests("Metadata"))
+    assert admin.list_partition_reassignments() == {TopicPartition("orders", 1): (
+        ReassignmentInProgress("orders", 1, (1, 2), adding=(2,), removing=()))}
+    (request,) = fake.requests("ListPartitionReassignments")
+    assert request.topics is None  # every topic
+    # The controller is the one the bootstrap metadata named: no Metadata request
+    # (a broker may list every topic in its reply).
+    assert len(fake.requests("Metadata")) == metadata_requests
+
+
+def test_a_listing_sent_to_a_former_controller_is_asked_again_after_fresh_metadata(fake, admin):
+    not_controller = 41
+    replies = iter([_listing([], not_controller), _listing([("orders", [(0, [1, 2], [2])])])])
+    fake.reply("ListPartitionReassignments", lambda r: next(replies))
+    assert list(admin.list_partition_reassignments()) == [TopicPartition("orders", 0)]
+    assert len(fake.requests("ListPartitionReassignments")) == 2
+
+
+def test_a_refused_listing_raises_kafkas_error(fake, admin):
+    cluster_authorization_failed = 31
+    fake.reply("ListPartitionReassignments",
+               lambda r: _listing([], cluster_authorization_failed))
+    with pytest.raises(ClusterError) as raised:
+        admin.list_partition_reassignments()
+    assert raised.value.code == "CLUSTER_AUTHORIZATION_FAILED"
+
+
 def _acl(operation: int, permission: int = 3, principal: str = "User:a") -> dict:
     return {"principal": principal, "host": "*", "operation": operation,
             "permission_type": permission}
