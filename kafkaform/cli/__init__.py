@@ -7,6 +7,7 @@ user never sees a traceback for a failure they can act on.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import pkgutil
 import sys
@@ -21,6 +22,12 @@ for _module in sorted(m.name for m in pkgutil.iter_modules(commands.__path__)):
 
 
 def main() -> None:
+    # No cyclic garbage collection in a command's process. Reading and
+    # planning 10,000 topics keeps millions of objects alive, all acyclic;
+    # the collector's repeated passes over them cost as much as the work
+    # itself (measured: 0.2 s of a 2.5 s plan). Reference counting still frees
+    # everything that is not in a cycle, and a command is a short-lived process.
+    gc.disable()
     try:
         app()
     except KafkaformError as error:
