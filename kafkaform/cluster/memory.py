@@ -285,8 +285,9 @@ class MemoryCluster:
     @_port_call(Api.DESCRIBE_CONFIGS)
     def describe_topic_configs(self, topics: Sequence[str]) -> dict[str, dict[str, ConfigEntry]]:
         """Like the Kafka adapter, topics that do not exist (any more) are left out."""
+        inherited = self.configs.inherited_topic_entries()
         return {
-            t: self.configs.topic_entries(self._topics[t].configs)
+            t: self.configs.topic_entries(self._topics[t].configs, inherited)
             for t in topics
             if t in self._topics
         }

