@@ -269,12 +269,16 @@ def cluster_from_snapshot(data: dict[str, Any], origin: str = "snapshot") -> Mem
 
 
 def _load_topic(cluster: MemoryCluster, name: str, topic: dict[str, Any], where: str) -> None:
-    assignment, leaders, isrs, sizes = [], [], [], []
+    assignment, leaders, isrs, sizes = [], [], [], {}
     for i, item in enumerate(topic["partitions"]):
-        spec = {"replicas": item} if isinstance(item, list) else item
-        replicas = spec["replicas"]
-        leader = spec.get("leader", replicas[0])
-        isr = spec.get("isr", replicas)
+        if isinstance(item, list):  # the short form: led by the first replica, all in sync
+            assignment.append(item)
+            leaders.append(item[0])
+            isrs.append(item)
+            continue
+        replicas = item["replicas"]
+        leader = item.get("leader", replicas[0])
+        isr = item.get("isr", replicas)
         if leader is not None and leader not in replicas:
             raise KafkaformError(f"{where}.partitions[{i}].leader: {leader} is not a replica")
         if not set(isr) <= set(replicas):
@@ -282,7 +286,8 @@ def _load_topic(cluster: MemoryCluster, name: str, topic: dict[str, Any], where:
         assignment.append(replicas)
         leaders.append(leader)
         isrs.append(isr)
-        sizes.append(spec.get("sizeBytes", 0))
+        if item.get("sizeBytes"):
+            sizes[i] = item["sizeBytes"]
     overrides = {}
     for config, value in topic.get("configs", {}).items():
         source = ConfigSource.DYNAMIC_TOPIC_CONFIG
@@ -293,7 +298,7 @@ def _load_topic(cluster: MemoryCluster, name: str, topic: dict[str, Any], where:
     cluster.add_topic(
         name, assignment, overrides, leaders=leaders, isrs=isrs, internal=topic.get("internal")
     )
-    for i, size in enumerate(sizes):
+    for i, size in sizes.items():  # unset sizes are 0 already
         cluster.set_partition_size(TopicPartition(name, i), size)
 
 
