@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -18,7 +18,9 @@ from kafkaform.cli.common import (
     resolve_environment,
 )
 from kafkaform.errors import KafkaformError
-from kafkaform.fmt import FormatResult, format_file, yaml_files
+
+if TYPE_CHECKING:  # kafkaform.fmt loads ruamel.yaml: only when fmt runs, not at every start
+    from kafkaform.fmt import FormatResult
 
 
 def all_folders() -> list[Path]:
@@ -58,6 +60,8 @@ def fmt(
     stay as written (7d stays 7d). Formatting never changes what the files mean.
     """
     folders = [resolve_environment(e) for e in environments] if environments else all_folders()
+    from kafkaform.fmt import format_file, yaml_files
+
     results = [format_file(path) for folder in folders for path in yaml_files(folder)]
     broken = [r for r in results if r.formatted is None]
     changed = [r for r in results if r.changed]
