@@ -283,10 +283,12 @@ class KafkaClusterAdmin:
         pending = list(futures.values())
         while pending:
             # poll(0) serves the callbacks without blocking; the futures are
-            # completed by librdkafka's own thread, so waiting on them (not in
-            # poll) returns the moment the last one is done.
+            # completed by librdkafka's own thread, so waiting on one (not in
+            # poll) returns the moment it is done. One at a time: waiting on
+            # 10,000 (one per topic) costs more than the reply itself.
             self._admin.poll(0)
-            pending = list(wait_for_futures(pending, timeout=_POLL_SECONDS).not_done)
+            wait_for_futures(pending[-1:], timeout=_POLL_SECONDS)
+            pending = [future for future in pending if not future.done()]
             if not self._reached and self._all_down:
                 raise self._unreachable(self._all_down)
             if time.monotonic() > deadline:
