@@ -6,11 +6,13 @@ For each size it writes an environment with N topics (10 partitions, three
 configs each), builds a cluster that already matches it, and runs
 `python -m kafkaform plan ENV --detailed-exitcode` as a subprocess, timing it
 from process start to exit (imports, validation, observation, planning and
-rendering included) and reading its peak RSS from `wait4`. Clusters:
+rendering included) and reading its peak RSS from `wait4`. Cases:
 
-- memory: a 3-broker in-memory cluster (RF 3) read from a snapshot file;
-- tansu:  the local Tansu broker (one broker, RF 1), topics created in batches
-          through the Kafka adapter.
+- validate: `kafkaform validate ENV` alone (loading, schema, checks, policies:
+            the part of every plan that needs no cluster);
+- memory:   a 3-broker in-memory cluster (RF 3) read from a snapshot file;
+- tansu:    the local Tansu broker (one broker, RF 1), topics created in batches
+            through the Kafka adapter.
 
 The plan must be empty (exit 0): a benchmark of a plan that finds drift would
 measure the wrong thing. Target: 10k topics in <= 3 s and <= 300 MB on Tansu.
@@ -41,7 +43,7 @@ TARGET_SECONDS, TARGET_MB = 3.0, 300
 
 @dataclass
 class Row:
-    cluster: str
+    case: str
     topics: int
     setup_s: float
     exit_code: int
@@ -90,14 +92,24 @@ print(os.waitstatus_to_exitcode(status), wall, usage.ru_maxrss)
 
 def time_plan(env: Path, *args: str) -> tuple[int, float, float]:
     """(exit code, wall seconds, peak RSS MB) of one `kafkaform plan` process."""
-    command = [sys.executable, "-m", "kafkaform", "plan", str(env), "--detailed-exitcode", *args]
+    return time_command("plan", str(env), "--detailed-exitcode", *args)
+
+
+def time_command(*args: str) -> tuple[int, float, float]:
+    """(exit code, wall seconds, peak RSS MB) of one `kafkaform ...` process."""
+    command = [sys.executable, "-m", "kafkaform", *args]
     done = subprocess.run([sys.executable, "-c", LAUNCHER, *command], capture_output=True,
                           text=True, check=True)
     code, wall, peak_kib = done.stdout.split()
     if code != "0":
-        print(f"  plan exited {code}: {' / '.join(done.stderr.strip().splitlines()[-3:])}",
+        print(f"  {args[0]} exited {code}: {' / '.join(done.stderr.strip().splitlines()[-3:])}",
               file=sys.stderr)
     return int(code), float(wall), int(peak_kib) / 1024  # ru_maxrss is KiB on Linux
+
+
+def bench_validate(n: int, work: Path) -> Row:
+    env = write_environment(work / f"validate-{n}", n, rf=3)
+    return Row("validate", n, 0.0, *time_command("validate", str(env)))
 
 
 def bench_memory(n: int, work: Path) -> Row:
@@ -136,15 +148,15 @@ def bench_tansu(n: int, work: Path) -> Row:
 
 def print_table(rows: list[Row]) -> None:
     print()
-    print(f"{'cluster':<8} {'topics':>7} {'partitions':>10} {'setup s':>8} {'exit':>4} "
-          f"{'plan s':>7} {'peak MB':>8}  target (tansu 10k: <= {TARGET_SECONDS:g} s, "
+    print(f"{'case':<8} {'topics':>7} {'partitions':>10} {'setup s':>8} {'exit':>4} "
+          f"{'wall s':>7} {'peak MB':>8}  target (tansu 10k: <= {TARGET_SECONDS:g} s, "
           f"<= {TARGET_MB} MB)")
     for r in rows:
         verdict = ""
-        if r.cluster == "tansu" and r.topics >= 10_000:
+        if r.case == "tansu" and r.topics >= 10_000:
             ok = r.exit_code == 0 and r.wall_s <= TARGET_SECONDS and r.peak_mb <= TARGET_MB
             verdict = "met" if ok else "MISSED"
-        print(f"{r.cluster:<8} {r.topics:>7} {r.topics * PARTITIONS:>10} {r.setup_s:>8.1f} "
+        print(f"{r.case:<8} {r.topics:>7} {r.topics * PARTITIONS:>10} {r.setup_s:>8.1f} "
               f"{r.exit_code:>4} {r.wall_s:>7.2f} {r.peak_mb:>8.0f}  {verdict}")
 
 
@@ -157,6 +169,9 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory(prefix="kafkaform-bench-") as tmp:
         work = Path(tmp)
+        for n in sizes:
+            print(f"validate, {n} topics ...", file=sys.stderr)
+            rows.append(bench_validate(n, work))
         for n in sizes:
             print(f"memory, {n} topics ...", file=sys.stderr)
             rows.append(bench_memory(n, work))
