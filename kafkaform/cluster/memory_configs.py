@@ -62,7 +62,7 @@ class ClusterConfigs:
         """
         entries = dict(self.inherited_topic_entries() if inherited is None else inherited)
         source = ConfigSource.DYNAMIC_TOPIC_CONFIG
-        entries.update((name, ConfigEntry(name, value, source)) for name, value in overrides.items())
+        entries.update((n, ConfigEntry(n, value, source)) for n, value in overrides.items())
         if not overrides.keys() <= self.topic_defaults.keys():
             # An override of a config this cluster has no default for: appended
             # at the end, so sort again (names come in order, as from Kafka).
