@@ -13,3 +13,12 @@ def test_version_command():
     result = CliRunner().invoke(app, ["version"])
     assert result.exit_code == 0
     assert result.output.startswith("kafkaform ")
+
+
+def test_every_command_module_is_registered():
+    from pathlib import Path
+
+    from kafkaform.cli import COMMAND_MODULES, commands
+
+    modules = {p.stem for p in Path(commands.__file__).parent.glob("*.py")} - {"__init__"}
+    assert modules == set(COMMAND_MODULES)
