@@ -43,7 +43,6 @@ action is reported as not converged, and the apply fails.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -78,6 +77,7 @@ from kafkaform.model import DesiredState, PatternType, ReassignmentSettings, Res
 from kafkaform.progress import Reporter, Status, SummaryRow
 from kafkaform.reassign import ReassignmentOptions, execute_reassignments
 from kafkaform.render.text import config_change_line
+from kafkaform.waiting import idle
 
 
 class ApplyRefused(KafkaformError):
@@ -118,7 +118,7 @@ class RetryPolicy:
     attempts: int = 5
     first_delay: float = 0.5
     max_delay: float = 8.0
-    sleep: Callable[[float], None] = time.sleep
+    sleep: Callable[[float], None] = idle
 
     def delay(self, retry: int) -> float:
         """Seconds to wait before retry number `retry` (1-based)."""

@@ -31,7 +31,6 @@ import getpass
 import json
 import os
 import socket
-import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -40,6 +39,7 @@ from datetime import UTC, datetime, timedelta
 
 from kafkaform.cluster.port import ClusterAdmin, NewTopic
 from kafkaform.errors import ClusterError, KafkaformError
+from kafkaform.waiting import idle
 
 LOCK_TOPIC = "__kafkaform_lock"
 OWNER_KEY = "owner"
@@ -257,7 +257,7 @@ def acquire(
     stale_after: timedelta = DEFAULT_STALE_AFTER,
     wait: timedelta = timedelta(0),
     clock: Clock = utc_now,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] = idle,
     warn: Callable[[str], None] = lambda message: None,
 ) -> ApplyLock:
     """Take the lock, retrying a held one for up to `wait`."""

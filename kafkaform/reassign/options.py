@@ -9,11 +9,11 @@ through `apply_plan` as through `execute_reassignments`.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from kafkaform.model import ReassignmentSettings
+from kafkaform.waiting import idle
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class ReassignmentOptions:
     additional: bool = False  # run alongside reassignments already in progress
     timeout_seconds: float | None = None  # stop waiting (the moves go on); None: no bound
     poll_seconds: float = 5.0
-    sleep: Callable[[float], None] = time.sleep
+    sleep: Callable[[float], None] = idle
 
     def settings(self, base: ReassignmentSettings) -> ReassignmentSettings:
         """`base` (the environment's settings) with this run's overrides."""

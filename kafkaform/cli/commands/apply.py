@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import inspect
 import sys
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -40,6 +39,7 @@ from kafkaform.model import DesiredState
 from kafkaform.progress import Reporter, make_reporter
 from kafkaform.reassign import ReassignmentOptions
 from kafkaform.units import normalize_config_value, parse_duration_ms
+from kafkaform.waiting import idle
 
 
 class Exit(KafkaformError):
@@ -265,7 +265,7 @@ def parse_duration(option: str, value: str) -> timedelta:
 # --- moving replicas: the options `apply` and `reassign execute` share ----------
 
 # How reassignments wait between polls; tests replace it to drive a MemoryCluster.
-sleep: Callable[[float], None] = time.sleep
+sleep: Callable[[float], None] = idle
 
 _MOVING = "Moving replicas"
 ThrottleOpt = Annotated[
