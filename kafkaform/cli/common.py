@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from kafkaform.errors import KafkaformError
+from kafkaform.model import DesiredState
 
 # Exit codes (DESIGN.md), as Terraform's `plan -detailed-exitcode`.
 EXIT_OK = 0
@@ -67,3 +68,20 @@ def resolve_environment(arg: str) -> Path:
 
 def print_error(message: str) -> None:
     print(f"error: {message}", file=sys.stderr)
+
+
+def load_desired(env: str | Path) -> DesiredState:
+    """Validate an environment, printing its problems; exit 3 when it is invalid.
+
+    Warnings are printed as well: a command that goes on should still show them.
+    """
+    from kafkaform.validate import validate_environment  # jsonschema: only when needed
+
+    path = env if isinstance(env, Path) else resolve_environment(env)
+    result = validate_environment(path)
+    for problem in result.problems:
+        print(problem.render(), file=sys.stderr)
+    if not result.ok or result.desired is None:
+        print_error(f"environment {path} is invalid: the cluster was not contacted")
+        raise typer.Exit(EXIT_INVALID)
+    return result.desired

@@ -189,7 +189,7 @@ def test_invalid_environment_exits_3(tmp_path, cluster):
     result = run("apply", str(env), "--auto-approve")
 
     assert result.exit_code == 3
-    assert "is invalid: nothing was applied" in result.output
+    assert "is invalid: the cluster was not contacted" in result.output
 
 
 def test_bad_duration_is_a_usage_error(tmp_path, cluster):

@@ -26,11 +26,11 @@ from kafkaform.apply import ApplyRefused, ApplyReport, apply_plan, ensure_cluste
 from kafkaform.cli.app import app
 from kafkaform.cli.common import (
     EXIT_ERROR,
-    EXIT_INVALID,
     EXIT_OK,
     BootstrapOpt,
     CommandConfigOpt,
     EnvArg,
+    load_desired,
     resolve_environment,
 )
 from kafkaform.cluster.port import ClusterAdmin
@@ -58,18 +58,6 @@ class LockOptions:
 
 def say(message: str = "") -> None:
     print(message, flush=True)
-
-
-def load_desired(env_path: Path) -> DesiredState:
-    """Validate the environment; print its problems; stop with exit 3 if invalid."""
-    from kafkaform.validate import validate_environment
-
-    result = validate_environment(env_path)
-    for problem in result.problems:
-        print(problem.render(), file=sys.stderr)
-    if not result.ok or result.desired is None:
-        raise Exit(EXIT_INVALID, f"environment {env_path} is invalid: nothing was applied")
-    return result.desired
 
 
 def connect(
@@ -440,7 +428,7 @@ def force_unlock(
 ) -> None:
     """Remove the cluster's apply lock, whoever holds it (when its apply is gone)."""
     with exit_codes():
-        desired = load_desired(resolve_environment(env))
+        desired = load_desired(env)
         admin = connect_guarded(desired, bootstrap, command_config)
         try:
             existed, owner = lock.force_unlock(admin)

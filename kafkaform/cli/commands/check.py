@@ -16,29 +16,16 @@ import typer
 from kafkaform.cli.app import app
 from kafkaform.cli.common import (
     EXIT_ERROR,
-    EXIT_INVALID,
     EXIT_OK,
     BootstrapOpt,
     CommandConfigOpt,
     EnvArg,
     SnapshotOpt,
-    resolve_environment,
+    load_desired,
 )
 from kafkaform.cluster.port import ObservedState, TopicPartition
 from kafkaform.health import HealthReport, assess
 from kafkaform.model import DesiredState
-
-
-def load_environment(env: str) -> DesiredState:
-    """The environment's desired state; exit 3 with its problems if it cannot load."""
-    from kafkaform.validate import validate_environment
-
-    result = validate_environment(resolve_environment(env))
-    if result.desired is None:
-        for problem in result.problems:
-            print(problem.render(), file=sys.stderr)
-        raise typer.Exit(EXIT_INVALID)
-    return result.desired
 
 
 def observe_environment(
@@ -118,7 +105,7 @@ def check(
 ) -> None:
     """Cluster health: brokers and racks, controller, offline, under-replicated and
     under-min-ISR partitions, reassignments in progress. Exit 0 healthy, 1 not."""
-    desired = load_environment(env)
+    desired = load_desired(env)
     observed = observe_environment(
         desired, bootstrap=bootstrap_server, command_config=command_config, snapshot=snapshot
     )

@@ -22,13 +22,12 @@ from kafkaform.cli.commands.apply import (
     Exit,
     connect_guarded,
     exit_codes,
-    load_desired,
     plan_live,
     run_apply,
     say,
     show_plan,
 )
-from kafkaform.cli.common import EXIT_ERROR, resolve_environment
+from kafkaform.cli.common import EXIT_ERROR, load_desired, resolve_environment
 from kafkaform.model import DesiredState, TopicSpec
 from kafkaform.units import humanize_config_value
 

@@ -14,12 +14,13 @@ from typing import Annotated
 import typer
 
 from kafkaform.cli.app import app
-from kafkaform.cli.commands.check import load_environment, observe_environment
+from kafkaform.cli.commands.check import observe_environment
 from kafkaform.cli.common import (
     BootstrapOpt,
     CommandConfigOpt,
     EnvArg,
     SnapshotOpt,
+    load_desired,
     resolve_environment,
 )
 from kafkaform.errors import KafkaformError
@@ -70,7 +71,7 @@ def import_(
     from kafkaform.yamlwrite import acls_document, topics_document
 
     which = TopicFilter(include=include, exclude=exclude, internal=internal)
-    desired = load_environment(env)
+    desired = load_desired(env)
     observed = observe_environment(
         desired, bootstrap=bootstrap_server, command_config=command_config, snapshot=snapshot
     )

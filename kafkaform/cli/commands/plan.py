@@ -21,13 +21,12 @@ from kafkaform.cli.app import app
 from kafkaform.cli.common import (
     EXIT_CHANGES,
     EXIT_ERROR,
-    EXIT_INVALID,
     EXIT_OK,
     BootstrapOpt,
     CommandConfigOpt,
     EnvArg,
     SnapshotOpt,
-    resolve_environment,
+    load_desired,
 )
 from kafkaform.cluster.connect import open_admin
 from kafkaform.cluster.port import Api, ClusterAdmin
@@ -39,7 +38,6 @@ from kafkaform.planfile import save_plan
 from kafkaform.render.json import render_json
 from kafkaform.render.markdown import render_markdown
 from kafkaform.render.text import print_plan
-from kafkaform.validate import validate_environment
 
 
 def observe_and_plan(
@@ -93,15 +91,11 @@ def plan_command(
 ) -> None:
     """Show what apply would change on the cluster, and change nothing."""
     targets = Targets.parse(target) if target else None
-    validation = validate_environment(resolve_environment(env))
-    for problem in validation.problems:
-        print(problem.render(), file=sys.stderr)
-    if not validation.ok or validation.desired is None:
-        raise typer.Exit(EXIT_INVALID)
-    admin = open_admin(validation.desired, bootstrap=bootstrap,
+    desired = load_desired(env)
+    admin = open_admin(desired, bootstrap=bootstrap,
                        command_config=command_config, snapshot=snapshot, read_only=True)
     try:
-        result = observe_and_plan(validation.desired, admin, targets)
+        result = observe_and_plan(desired, admin, targets)
     finally:
         admin.close()
 

@@ -19,14 +19,14 @@ from kafkaform import lock
 from kafkaform.actions import Phase, Reassign
 from kafkaform.apply import describe_action, ensure_cluster_identity
 from kafkaform.cli.app import app
-from kafkaform.cli.commands.apply import Exit, exit_codes, load_desired, with_moving_options
+from kafkaform.cli.commands.apply import Exit, exit_codes, with_moving_options
 from kafkaform.cli.common import (
     EXIT_CHANGES,
     EXIT_ERROR,
     BootstrapOpt,
     CommandConfigOpt,
     SnapshotOpt,
-    resolve_environment,
+    load_desired,
 )
 from kafkaform.cluster.connect import open_admin
 from kafkaform.cluster.port import ClusterAdmin
@@ -130,7 +130,7 @@ def _planned_moves(env: str, bootstrap: str | None, command_config: Path | None,
                    snapshot: Path | None) -> list[Reassign]:
     from kafkaform.plan import plan
 
-    desired = load_desired(resolve_environment(env))
+    desired = load_desired(env)
     admin = open_admin(desired, bootstrap=bootstrap, command_config=command_config,
                        snapshot=snapshot, read_only=True)
     try:
@@ -169,7 +169,7 @@ def _write_generated(actions: list[Reassign], out: Path | None, rollback: Path |
 def _connect(env: str | None, bootstrap: str | None,
              command_config: Path | None) -> tuple[ClusterAdmin, DesiredState | None]:
     """A writable admin, refused at once when it cannot reassign (or is another cluster)."""
-    desired = load_desired(resolve_environment(env)) if env is not None else None
+    desired = load_desired(env) if env is not None else None
     admin = open_admin(desired, bootstrap=bootstrap, command_config=command_config,
                        snapshot=None, read_only=False)
     try:

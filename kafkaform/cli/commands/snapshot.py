@@ -12,8 +12,8 @@ from typing import Annotated
 import typer
 
 from kafkaform.cli.app import app
-from kafkaform.cli.commands.check import load_environment, observe_environment
-from kafkaform.cli.common import BootstrapOpt, CommandConfigOpt, EnvArg
+from kafkaform.cli.commands.check import observe_environment
+from kafkaform.cli.common import BootstrapOpt, CommandConfigOpt, EnvArg, load_desired
 
 
 @app.command()
@@ -29,7 +29,7 @@ def snapshot(
     """Save the live cluster's observed state as a snapshot JSON file."""
     from kafkaform.snapshot import write_snapshot
 
-    desired = load_environment(env)
+    desired = load_desired(env)
     observed = observe_environment(
         desired, bootstrap=bootstrap_server, command_config=command_config, snapshot=None
     )
