@@ -15,7 +15,6 @@ kafkaform's catalog).
 from __future__ import annotations
 
 import json
-import os
 import re
 from functools import cache
 from pathlib import Path
@@ -38,6 +37,7 @@ from kafkaform.cluster.port import (
 from kafkaform.errors import ClusterError, KafkaformError
 from kafkaform.kafka_configs import TOPIC_CONFIGS
 from kafkaform.model import AclBinding, AclOperation, AclPermission, PatternType, ResourceType
+from kafkaform.schemas import load_schema
 
 SNAPSHOT_VERSION = 1
 SCHEMA_FILE = "snapshot.schema.json"
@@ -225,9 +225,7 @@ _PLAIN_CONFIG_TYPES = (str, int, float, bool)
 
 @cache
 def snapshot_validator() -> Draft202012Validator:
-    override = os.environ.get("KAFKAFORM_SCHEMAS")
-    folder = Path(override) if override else Path(__file__).resolve().parent.parent / "schemas"
-    return Draft202012Validator(json.loads((folder / SCHEMA_FILE).read_text(encoding="utf-8")))
+    return Draft202012Validator(load_schema(SCHEMA_FILE))
 
 
 def cluster_from_snapshot(data: dict[str, Any], origin: str = "snapshot") -> MemoryCluster:
