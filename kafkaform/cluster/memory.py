@@ -206,14 +206,22 @@ class MemoryCluster:
         return None
 
     def tick(self, n: int = 1) -> None:
-        """Let time pass: adding replicas of moving partitions catch up and join
-        the ISR (`replicas_per_tick` per partition per tick), and moves whose
-        target replicas are all in sync complete."""
+        """Let time pass: live replicas out of the ISR catch up and join it
+        (`replicas_per_tick` per partition per tick), and moves whose target
+        replicas are all in sync complete.
+
+        Every assigned replica catches up, not only those a reassignment lists
+        as adding: Kafka's followers fetch whatever they are assigned, and a
+        reassignment resubmitted with the same target leaves KRaft's adding
+        list empty while the new replica is still behind.
+        """
         for _ in range(n):
             for partition in self._all_partitions():
-                if not partition.adding or partition.leader is None:
+                if partition.leader is None:
                     continue
-                behind = [b for b in partition.adding if b not in partition.isr and b in self._live]
+                behind = [
+                    b for b in partition.replicas if b not in partition.isr and b in self._live
+                ]
                 for broker_id in behind[: self.replicas_per_tick]:
                     partition.isr = self._in_replica_order(partition, {*partition.isr, broker_id})
                 self._maybe_complete_reassignment(partition)

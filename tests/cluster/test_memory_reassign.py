@@ -65,6 +65,30 @@ def test_cancel_reverts_to_the_original_replicas():
     assert cluster.list_partition_reassignments() == {}
 
 
+def test_resubmitting_the_same_target_keeps_the_new_replica_catching_up():
+    # KRaft computes a new reassignment from the current replicas, which already
+    # hold the brokers being added: the adding list empties, the data keeps flowing.
+    cluster = cluster_with([[1, 2]])
+    cluster.alter_partition_reassignments({TP: [1, 2, 3]})
+    assert cluster.alter_partition_reassignments({TP: [1, 2, 3]}) == {TP: None}
+    behind = partition(cluster)
+    assert (behind.replicas, behind.isr) == ((1, 2, 3), (1, 2))
+    cluster.tick()
+    assert partition(cluster).isr == (1, 2, 3)
+
+
+def test_a_resubmitted_move_still_completes_once_in_sync():
+    cluster = cluster_with([[1, 2]])
+    cluster.alter_partition_reassignments({TP: [2, 3]})
+    cluster.alter_partition_reassignments({TP: [2, 3]})
+    assert cluster.list_partition_reassignments() == {
+        TP: ReassignmentInProgress("t", 0, (2, 3, 1), adding=(), removing=(1,))
+    }
+    cluster.tick()
+    done = partition(cluster)
+    assert (done.replicas, done.isr, done.leader) == ((2, 3), (2, 3), 2)
+
+
 def test_reassignment_errors():
     cluster = cluster_with([[1, 2, 3]])
     results = cluster.alter_partition_reassignments(
