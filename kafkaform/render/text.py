@@ -33,6 +33,7 @@ from kafkaform.render.summary import (
     plural,
     replica_counts,
 )
+from kafkaform.units import humanize_config_value
 
 INDENT = "    "
 # Line styles: the symbol a line starts with decides its colour.
@@ -132,7 +133,7 @@ def _header_note(group: ResourceGroup) -> str:
 
 def action_lines(action: Action) -> list[str]:
     if isinstance(action, SetBrokerConfigs | AlterTopicConfigs):
-        return [config_change_line(c) for c in action.changes]
+        return [config_change_line(c, human=True) for c in action.changes]
     if isinstance(action, CreateTopic):
         return _create_topic_lines(action)
     if isinstance(action, AddPartitions):
@@ -146,13 +147,29 @@ def action_lines(action: Action) -> list[str]:
     return []  # DeleteTopic: the header says it all
 
 
-def config_change_line(change: ConfigChange) -> str:
+def config_change_line(change: ConfigChange, human: bool = False) -> str:
+    """`~ key: before → after`; with `human`, each value as `config_value` shows it."""
+    def shown(value: str | None) -> str:
+        return config_value(change.key, value) if human and value is not None else str(value)
+
     if change.after is None:
-        default = f"default {change.default}" if change.default is not None else "default"
-        return f"~ {change.key}: {change.before} → ({default})"
+        default = f"default {shown(change.default)}" if change.default is not None else "default"
+        return f"~ {change.key}: {shown(change.before)} → ({default})"
     if change.before is None:
-        return f"+ {change.key}: {change.after}"
-    return f"~ {change.key}: {change.before} → {change.after}"
+        return f"+ {change.key}: {shown(change.after)}"
+    return f"~ {change.key}: {shown(change.before)} → {shown(change.after)}"
+
+
+def config_value(key: str, value: str) -> str:
+    """Kafka's exact value, then the unit form a reviewer wrote in YAML when it
+    says the same exactly: `604800000 (7d)`, `1073741824 (1GiB)`.
+
+    The exact value stays first because it is what the broker stores (and what
+    `grep 'retention.ms: 604800000'` finds). No suffix when humanising gives
+    nothing new: booleans, enums, lists, `-1`, numbers not exact in a unit.
+    """
+    human = humanize_config_value(key, value)
+    return f"{value} ({human})" if isinstance(human, str) and human != value else value
 
 
 def _partitions(count: int, sizing: str | None) -> str:
@@ -164,7 +181,8 @@ def _create_topic_lines(action: CreateTopic) -> list[str]:
         f"+ partitions: {_partitions(action.partitions, action.sizing)}",
         f"+ replication factor: {action.replication_factor}",
     ]
-    lines += [f"+ {key}: {value}" for key, value in sorted(action.configs.items())]
+    lines += [f"+ {key}: {config_value(key, value)}"
+              for key, value in sorted(action.configs.items())]
     if action.assignment:
         lines += [
             f"+ partition {p}: {_replicas(r)}" for p, r in enumerate(action.assignment)

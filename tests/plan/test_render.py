@@ -88,6 +88,44 @@ def test_config_change_lines(change, line):
     assert config_change_line(change) == line
 
 
+@pytest.mark.parametrize(
+    ("change", "line"),
+    [
+        (ConfigChange("retention.ms", "604800000", "86400000"),
+         "~ retention.ms: 604800000 (7d) → 86400000 (1d)"),
+        (ConfigChange("retention.ms", "86400000", None, "604800000"),
+         "~ retention.ms: 86400000 (1d) → (default 604800000 (7d))"),
+        (ConfigChange("retention.ms", "1500", None), "~ retention.ms: 1500 → (default)"),
+        (ConfigChange("segment.bytes", None, "1073741824"),
+         "+ segment.bytes: 1073741824 (1GiB)"),
+        (ConfigChange("log.retention.ms", "604800000", "3600000"),
+         "~ log.retention.ms: 604800000 (7d) → 3600000 (1h)"),
+        # nothing new to say: -1, numbers not exact in a unit, plain counts,
+        # booleans, enums and lists stay as Kafka has them
+        (ConfigChange("retention.ms", "-1", "0"), "~ retention.ms: -1 → 0"),
+        (ConfigChange("max.message.bytes", "1048588", "1048576"),
+         "~ max.message.bytes: 1048588 → 1048576 (1MiB)"),
+        (ConfigChange("min.insync.replicas", "1", "2"), "~ min.insync.replicas: 1 → 2"),
+        (ConfigChange("unclean.leader.election.enable", None, "false"),
+         "+ unclean.leader.election.enable: false"),
+        (ConfigChange("cleanup.policy", "delete", "compact,delete"),
+         "~ cleanup.policy: delete → compact,delete"),
+        (ConfigChange("no.such.config", None, "604800000"), "+ no.such.config: 604800000"),
+    ],
+)
+def test_plan_config_lines_add_the_exact_unit_form_after_the_kafka_value(change, line):
+    assert config_change_line(change, human=True) == line
+
+
+def test_created_topic_configs_show_the_unit_form_too():
+    plan = empty_plan(actions=(CreateTopic("t", 1, 1, {"segment.bytes": "1073741824",
+                                                       "retention.ms": "1500"}),))
+    text = render_text(plan)
+    assert "    + retention.ms: 1500\n    + segment.bytes: 1073741824 (1GiB)\n" in text
+    assert "1073741824 (1GiB)" in render_markdown(plan)
+    assert '"1073741824"' in render_json(plan) and "1GiB" not in render_json(plan)
+
+
 def test_reassign_shows_partitions_leaders_and_broker_counts():
     action = Reassign("t", (PartitionMove(0, (1, 2), (3, 2)), PartitionMove(1, (2, 1), (2, 3))))
     text = render_text(empty_plan(actions=(action,)))

@@ -58,7 +58,7 @@ def test_the_guide_runs_as_written(tmp_path, live_bootstrap):
     assert "Plan: 2 to create, 0 to change, 0 to destroy" in first
     assert "Apply complete" in first and first.rstrip().endswith(
         "No changes. The cluster matches the desired state.")
-    assert "~ retention.ms: 86400000 → 259200000" in change
+    assert "~ retention.ms: 86400000 (1d) → 259200000 (3d)" in change
     assert "### kafkaform plan: `mine`" in change
     assert "kafkaform diff: dev → mine" in compare
     assert not (tmp_path / "environments" / "mine").exists()
