@@ -8,13 +8,23 @@ can exchange anything:
 2. replicas across the cluster, only between brokers where the topic's own
    balance survives (the giver holds more of that topic than the taker);
 3. leaders, topic by topic, by reordering replicas (no data moves);
-4. leaders across the cluster, again keeping each topic's balance.
+4. leaders across the cluster, again only by reordering.
 
 Moving from a fullest to an emptiest broker is what makes the copy count
 minimal (see `bounds.lower_bound_rebalance`). Leadership only changes by
 reordering, following chains of swaps when no single swap helps, since
 swaps cost nothing. A follower is moved in preference to a leader, so
 preferred leaders stay put unless balance needs them to move.
+
+Leader balance is a flow problem (each partition sends one unit of
+leadership to one of its replicas), and the chains are its augmenting
+paths, so both leader passes reach spread ≤ 1 whenever reordering alone can:
+a pass only stops when no broker two above another can pass leadership to
+it along any chain, which proves no reordering does better. Per-topic
+balance wins over cluster-wide balance: pass 4 keeps every topic's leader
+counts within the range pass 3 left them in (floor/ceil of the topic's mean
+when that was reachable), so the cluster evens out only as far as that
+allows.
 
 Replicas on brokers missing from `brokers` stay where they are and count
 for nothing; new brokers, holding nothing yet, are the emptiest.
@@ -23,12 +33,14 @@ for nothing; new brokers, holding nothing yet, are the emptiest.
 from __future__ import annotations
 
 from collections import Counter, deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from kafkaform.placement.common import Count, RackLayout, balance_pairs
 
 # A swap along a leadership chain: (topic, partition, new leader).
 Swap = tuple[str, int, int]
+# How a search reached a node: (previous node, the swap taken or None), None at the root.
+CameFrom = dict[object, tuple[object, Swap | None] | None]
 
 
 def rebalance(
@@ -149,28 +161,29 @@ class _Cluster:
             count=count,
             tiebreak=lambda b: self.leaders[b] - len(led[b]),
             transfer=lambda giver, taker: self._swap_leader(topic, giver, taker),
-            detour=lambda order: self._leader_chain(order, count, [topic], lambda *_: True),
+            detour=lambda order: self._apply_chain(
+                order, count, lambda giver: self._find_topic_chain(giver, topic)
+            ),
         )
 
     def balance_cluster_leaders(self) -> None:
+        """Even out leaders across topics, each topic's counts staying within
+        the range they have now (so its spread never grows)."""
+        bands = {t: _band(self.led[t].values()) for t in self.topics}
         count = self.leaders.__getitem__
-
-        def keeps_topic_balance(topic: str, giver: int, taker: int) -> bool:
-            return len(self.led[topic][giver]) > len(self.led[topic][taker])
 
         def transfer(giver: int, taker: int) -> bool:
             return any(
-                keeps_topic_balance(t, giver, taker) and self._swap_leader(t, giver, taker)
+                len(self.led[t][giver]) > bands[t][0]
+                and len(self.led[t][taker]) < bands[t][1]
+                and self._swap_leader(t, giver, taker)
                 for t in self.topics
             )
 
-        balance_pairs(
-            self.known,
-            count,
-            lambda b: 0,
-            transfer,
-            detour=lambda order: self._leader_chain(order, count, self.topics, keeps_topic_balance),
-        )
+        def detour(order: list[int]) -> bool:
+            return self._apply_chain(order, count, lambda g: self._find_banded_chain(g, bands))
+
+        balance_pairs(self.known, count, lambda b: 0, transfer, detour)
 
     def _swap_leader(self, topic: str, giver: int, taker: int) -> bool:
         """Make `taker` lead one partition of `topic` that `giver` leads and
@@ -181,50 +194,84 @@ class _Cluster:
                 return True
         return False
 
-    def _leader_chain(
-        self,
-        order: list[int],
-        count: Count,
-        topics: Sequence[str],
-        edge_ok: Callable[[str, int, int], bool],
+    def _apply_chain(
+        self, order: list[int], count: Count, find: Callable[[int], list[Swap] | None]
     ) -> bool:
-        """Breadth-first search for a chain of swaps giver → b1 → … → taker
-        ending at a broker leading two fewer; apply the first one found."""
+        """Apply the first chain of swaps `find` returns for a giver (fullest
+        first) leading at least two more than the emptiest broker."""
         for giver in reversed(order):
             if count(giver) - count(order[0]) < 2:
                 return False
-            chain = self._find_chain(giver, count, topics, edge_ok)
+            chain = find(giver)
             if chain:
                 for topic, index, broker in chain:
                     self._promote(topic, index, broker)
                 return True
         return False
 
-    def _find_chain(
-        self,
-        giver: int,
-        count: Count,
-        topics: Sequence[str],
-        edge_ok: Callable[[str, int, int], bool],
-    ) -> list[Swap] | None:
-        limit = count(giver) - 2
-        came_from: dict[int, tuple[int, Swap] | None] = {giver: None}
+    def _find_topic_chain(self, giver: int, topic: str) -> list[Swap] | None:
+        """Breadth-first search, within one topic, for swaps giver → b1 → … →
+        taker ending at a broker leading two fewer of the topic."""
+        led = self.led[topic]
+        limit = len(led[giver]) - 2
+        came_from: CameFrom = {giver: None}
         queue = deque([giver])
         while queue:
             broker = queue.popleft()
-            for topic in topics:
-                for index in self.led[topic][broker]:
-                    for follower in self.parts[topic][index][1:]:
-                        if (
-                            follower in came_from
-                            or follower not in self.layout.known
-                            or not edge_ok(topic, broker, follower)
-                        ):
-                            continue
-                        came_from[follower] = (broker, (topic, index, follower))
-                        if count(follower) <= limit:
+            for index in led[broker]:
+                for follower in self.parts[topic][index][1:]:
+                    if follower in came_from or follower not in self.layout.known:
+                        continue
+                    came_from[follower] = (broker, (topic, index, follower))
+                    if len(led[follower]) <= limit:
+                        return _unwind(came_from, follower)
+                    queue.append(follower)
+        return None
+
+    def _find_banded_chain(
+        self, giver: int, bands: Mapping[str, tuple[int, int]]
+    ) -> list[Swap] | None:
+        """Breadth-first search for swaps passing one leadership from `giver`
+        to a broker leading two fewer in all, every topic's per-broker count
+        staying inside its band.
+
+        The search runs over brokers and (topic, broker) nodes: a broker may
+        hand over a leadership of topic t while it leads more than t's floor
+        (broker → (t, broker)); a partition of t moves leadership between
+        two of its replicas ((t, a) → (t, b), b's count of t unchanged if the
+        chain goes on within t); and a broker may keep the leadership it
+        gained in t while it leads fewer than t's ceiling ((t, b) → b), going
+        on by handing over another topic. Keeping a broker's count of a topic
+        unchanged mid-chain is what a per-step check cannot express."""
+        known = self.layout.known
+        limit = self.leaders[giver] - 2
+        came_from: CameFrom = {giver: None}
+        queue: deque[tuple[str, int]] = deque()
+
+        def hand_over(broker: int) -> None:
+            for topic in self.topics:
+                node = (topic, broker)
+                if node not in came_from and len(self.led[topic][broker]) > bands[topic][0]:
+                    came_from[node] = (broker, None)
+                    queue.append(node)
+
+        hand_over(giver)
+        while queue:
+            node = queue.popleft()
+            topic, broker = node
+            led = self.led[topic]
+            for index in led[broker]:
+                for follower in self.parts[topic][index][1:]:
+                    target = (topic, follower)
+                    if target in came_from or follower not in known:
+                        continue
+                    came_from[target] = (node, (topic, index, follower))
+                    queue.append(target)
+                    if follower not in came_from and len(led[follower]) < bands[topic][1]:
+                        came_from[follower] = (target, None)
+                        if self.leaders[follower] <= limit:
                             return _unwind(came_from, follower)
-                        queue.append(follower)
+                        hand_over(follower)
         return None
 
     def _promote(self, topic: str, index: int, broker: int) -> None:
@@ -242,12 +289,21 @@ class _Cluster:
         self.leaders[new] += 1
 
 
-def _unwind(came_from: dict[int, tuple[int, Swap] | None], end: int) -> list[Swap]:
+def _band(counts: Iterable[Mapping[int, None]]) -> tuple[int, int]:
+    """(fewest, most) partitions any broker leads: the range a topic's
+    per-broker leader counts must stay in for its spread not to grow."""
+    sizes = [len(c) for c in counts]
+    return min(sizes, default=0), max(sizes, default=0)
+
+
+def _unwind(came_from: CameFrom, end: object) -> list[Swap]:
+    """The swaps on the path from the search's root to `end`, in order."""
     chain = []
     step = came_from[end]
     while step is not None:
         previous, swap = step
-        chain.append(swap)
+        if swap is not None:
+            chain.append(swap)
         step = came_from[previous]
     chain.reverse()
     return chain

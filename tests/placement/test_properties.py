@@ -2,12 +2,14 @@
 bound wherever that bound is exact."""
 
 from collections import Counter
+from itertools import product
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kafkaform.placement import (
     RackLayout,
+    balance_leaders,
     count_moves,
     decommission,
     extend_partitions,
@@ -198,3 +200,78 @@ def test_rebalance_moves_exactly_the_bound_when_racks_lock_replicas(data):
     for rack_members in by_rack.values():
         counts = per_broker(after["t"], rack_members)
         assert spread_of(Counter({b: counts[b] for b in rack_members})) <= 1
+
+
+def leader_spreads(leaders, topic_of, brokers):
+    """(cluster-wide spread, worst per-topic spread) of a choice of leaders."""
+    cluster = Counter(dict.fromkeys(brokers, 0))
+    by_topic = {t: Counter(dict.fromkeys(brokers, 0)) for t in set(topic_of)}
+    for topic, leader in zip(topic_of, leaders, strict=True):
+        cluster[leader] += 1
+        by_topic[topic][leader] += 1
+    return spread_of(cluster), max(spread_of(c) for c in by_topic.values())
+
+
+def reachable_by_reordering(assignments, brokers):
+    """Brute force over every choice of leaders: (some choice has every topic
+    within ±1, some has every topic and the cluster within ±1)."""
+    topic_of = [t for t, parts in assignments.items() for _ in parts]
+    choices = [replicas for parts in assignments.values() for replicas in parts]
+    topics_ok = both_ok = False
+    for leaders in product(*choices):
+        whole, worst_topic = leader_spreads(leaders, topic_of, brokers)
+        topics_ok = topics_ok or worst_topic <= 1
+        both_ok = both_ok or (worst_topic <= 1 and whole <= 1)
+    return topics_ok, both_ok
+
+
+@st.composite
+def small_fixed_cluster(draw):
+    """Few enough partitions (at most 7, RF at most 3) to try every leader choice."""
+    brokers = {b: None for b in range(1, draw(st.integers(2, 5)) + 1)}
+    count = draw(st.integers(1, 3))
+    sizes = draw(st.lists(st.integers(1, 3), min_size=count, max_size=count))
+    sizes[0] = min(sizes[0], 7 - sum(sizes[1:]))
+    ids = sorted(brokers)
+    return brokers, {
+        f"t{i}": [
+            draw(st.permutations(ids))[: draw(st.integers(1, min(3, len(ids))))]
+            for _ in range(size)
+        ]
+        for i, size in enumerate(sizes)
+    }
+
+
+def check_leaders_as_balanced_as_reachable(before, after, brokers):
+    """Only the order changed, and leaders are balanced per topic, and across
+    the cluster too, whenever some reordering achieves it."""
+    for topic, parts in before.items():
+        assert [sorted(r) for r in after[topic]] == [sorted(r) for r in parts]
+        assert count_moves(parts, after[topic]) == 0
+    topic_of = [t for t, parts in after.items() for _ in parts]
+    leaders = [replicas[0] for parts in after.values() for replicas in parts]
+    whole, worst_topic = leader_spreads(leaders, topic_of, brokers)
+    topics_ok, both_ok = reachable_by_reordering(before, brokers)
+    if topics_ok:
+        assert worst_topic <= 1
+    if both_ok:
+        assert whole <= 1
+
+
+@given(small_fixed_cluster())
+def test_balance_leaders_reaches_every_reachable_balance(case):
+    brokers, before = case
+    after = balance_leaders(before, brokers)
+    check_leaders_as_balanced_as_reachable(before, after, brokers)
+    assert after == balance_leaders(before, brokers)
+    assert balance_leaders(after, brokers) == after  # balanced input: no leader changes
+
+
+@given(small_fixed_cluster())
+def test_rebalance_leaders_as_balanced_as_its_replicas_allow(case):
+    # The leader passes run on the final replica sets: judge them on those.
+    brokers, before = case
+    after = rebalance(before, brokers)
+    check_leaders_as_balanced_as_reachable(
+        {t: [sorted(r) for r in parts] for t, parts in after.items()}, after, brokers
+    )

@@ -76,6 +76,28 @@ def test_balance_leaders_only_reorders(before, expected):
     assert count_leader_changes(before["t"], after["t"]) == 2
 
 
+def test_cluster_leaders_balance_through_a_chain_inside_one_topic():
+    # Found by hypothesis. After the replica passes, broker 1 leads topics a
+    # and c while 4 leads nothing; c's leadership must go 1 → 2 → 4 within
+    # topic c, broker 2's count of c staying the same mid-chain.
+    brokers = {b: None for b in range(1, 6)}
+    before = {"a": [[1]], "b": [[2]], "c": [[1, 2, 3], [1, 2, 3], [1, 2, 3]]}
+    after = rebalance(before, brokers)
+    leaders = [parts[0] for topic in sorted(after) for parts in after[topic]]
+    assert sorted(leaders) == [1, 2, 3, 4, 5]
+    assert sorted(p[0] for p in after["c"]) == [2, 3, 4]
+    assert total_moves(before, after) == lower_bound_rebalance(before, brokers)
+
+
+def test_balance_leaders_keeps_topic_balance_over_cluster_balance():
+    # Broker 1 must lead a's and b's first partitions (no other replica) and,
+    # for topic c to stay within ±1, one of c's two: 3 leaders against 1 on
+    # broker 3. Giving c entirely to 3 would even out the cluster (2, 2, 2),
+    # but per-topic balance wins, so nothing changes.
+    before = {"a": [[1], [2, 3]], "b": [[1], [2, 3]], "c": [[1, 3], [3, 1]]}
+    assert balance_leaders(before, NO_RACKS_3) == before
+
+
 def test_rebalance_leaves_replicas_on_unknown_brokers_alone():
     before = {"t": [[9, 1], [9, 2], [9, 3]]}
     assert rebalance(before, NO_RACKS_3) == before
