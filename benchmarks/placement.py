@@ -6,7 +6,9 @@ For each scenario it prints replica moves (copies to a broker that did not
 hold the replica), the scenario's lower bound, their ratio, the per-broker
 replica and leader spread (max - min over all brokers) afterwards, the
 partitions left breaking rack spread, and planning CPU time (CPU rather than
-wall time, which swings with other load on a shared machine). Baselines:
+wall time, which swings with other load on a shared machine). A second
+table times leader balancing alone on many small topics, each run in a
+subprocess so a slow run reports 'timeout' instead of hanging. Baselines:
 
 - kafka --generate: `kafka-reassign-partitions.sh --generate`, i.e. a fresh
   rack-aware round-robin assignment per topic over the target brokers
@@ -20,7 +22,9 @@ wall time, which swings with other load on a shared machine). Baselines:
 
 from __future__ import annotations
 
+import json
 import random
+import subprocess
 import sys
 import time
 from collections import Counter
@@ -37,6 +41,7 @@ from kafkaform.placement import (  # noqa: E402
     RackLayout,
     across_topics,
     balance_leaders,
+    count_leader_changes,
     count_moves,
     decommission,
     lower_bound_decommission,
@@ -253,6 +258,86 @@ def scenarios() -> list[Scenario]:
     ]
 
 
+LEADER_STRESS_TIMEOUT = 120  # seconds
+
+
+def skewed_leaders(ntopics: int, nbrokers: int, size: int, rf: int) -> Cluster:
+    """Topics whose leaders all sit on the first half of the brokers,
+    followers drawn from all of them (seeded)."""
+    rng = random.Random(SEED)
+    ids = list(range(1, nbrokers + 1))
+    half = ids[: nbrokers // 2]
+    cluster = {}
+    for i in range(ntopics):
+        parts = []
+        for _ in range(size):
+            leader = rng.choice(half)
+            parts.append([leader, *rng.sample([b for b in ids if b != leader], rf - 1)])
+        cluster[f"topic-{i:05d}"] = parts
+    return cluster
+
+
+def leader_spread(cluster: Cluster, brokers: Mapping[int, str | None]) -> Counter:
+    leaders: Counter = Counter(dict.fromkeys(brokers, 0))
+    leaders.update(parts[0] for topic in cluster.values() for parts in topic)
+    return leaders
+
+
+def leader_stress(ntopics: int) -> dict[str, float | int]:
+    """balance_leaders on `ntopics` topics × 10 partitions, RF 3, 50 brokers / 5 racks."""
+    brokers = brokers_on_racks(range(1, 51), "abcde")
+    before = skewed_leaders(ntopics, 50, 10, 3)
+    started = time.process_time()
+    after = balance_leaders(before, brokers)
+    seconds = time.process_time() - started
+    leaders_before = leader_spread(before, brokers)
+    leaders_after = leader_spread(after, brokers)
+    ceiling = -(-sum(leaders_before.values()) // len(brokers))
+    return {
+        "changes": sum(count_leader_changes(before[t], after[t]) for t in before),
+        "lower_bound": sum(max(0, n - ceiling) for n in leaders_before.values()),
+        "spread_before": max(leaders_before.values()) - min(leaders_before.values()),
+        "spread_after": max(leaders_after.values()) - min(leaders_after.values()),
+        "seconds": seconds,
+    }
+
+
+def leader_stress_table() -> Table:
+    table = Table(title="leader balance on many small topics (balance_leaders)", show_lines=True)
+    for column in (
+        "scenario",
+        "leader changes",
+        "lower bound",
+        "leader spread before",
+        "leader spread after",
+        "plan time",
+    ):
+        table.add_column(column, justify="left" if column == "scenario" else "right")
+    for ntopics in (1_000, 10_000):
+        name = f"{ntopics:,} topics × 10 partitions, RF 3, 50 brokers, leaders skewed onto 25"
+        try:
+            child = subprocess.run(
+                [sys.executable, __file__, "--leader-stress", str(ntopics)],
+                capture_output=True,
+                text=True,
+                check=True,
+                timeout=LEADER_STRESS_TIMEOUT,
+            )
+        except subprocess.TimeoutExpired:
+            table.add_row(name, "", "", "", "", f"timeout (> {LEADER_STRESS_TIMEOUT} s)")
+            continue
+        out = json.loads(child.stdout)
+        table.add_row(
+            name,
+            f"{out['changes']:,}",
+            f"{out['lower_bound']:,}",
+            str(out["spread_before"]),
+            str(out["spread_after"]),
+            f"{out['seconds']:.3f} s",
+        )
+    return table
+
+
 def main() -> None:
     table = Table(title="kafkaform placement vs baselines", show_lines=True)
     for column in (
@@ -288,6 +373,7 @@ def main() -> None:
             )
     console = Console(width=200)
     console.print(table)
+    console.print(leader_stress_table())
     console.print(NOTES)
 
 
@@ -304,8 +390,14 @@ Notes:
 - lower bounds: RF change = missing replicas; decommission = replicas on the removed
   broker; rack spread = replicas above their rack's cap; rebalance = max(Σ per-topic,
   cluster) of max(replicas above ceil(mean), replicas missing below floor(mean)),
-  per rack when racks lock replicas in place (see kafkaform.placement.bounds)."""
+  per rack when racks lock replicas in place (see kafkaform.placement.bounds).
+- leader balance: the lower bound is the leaderships above ceil(mean) per broker;
+  kafkaform also keeps every topic's own leaders balanced first, which can cost
+  more changes than the cluster-wide bound."""
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["--leader-stress"]:
+        print(json.dumps(leader_stress(int(sys.argv[2]))))
+    else:
+        main()

@@ -215,25 +215,31 @@ class BrokerChooser:
 def balance_pairs(
     brokers: Sequence[int],
     count: Count,
-    tiebreak: Count,
+    tiebreak: Count | None,
     transfer: Transfer,
     detour: Callable[[list[int]], bool] | None = None,
 ) -> None:
     """Move units from fuller to emptier brokers while any pair two apart can.
 
-    Brokers are ordered by (count, tiebreak, id): the giver is the fullest
-    that can give, the taker the emptiest it can give to. `detour` is tried
-    when no direct transfer works (leadership chains)."""
+    Brokers are ordered by (count, tiebreak, id), or (count, id) without a
+    tiebreak: the giver is the fullest that can give, the taker the emptiest
+    it can give to. `detour` is tried when no direct transfer works
+    (leadership chains). The tiebreak must not change while balancing (the
+    load outside what is being balanced, say): brokers are sorted by it
+    once, then by count alone each round, a stable sort keeping ties in
+    that order, since this runs once per unit moved."""
+    brokers = sorted(brokers, key=lambda b: (0 if tiebreak is None else tiebreak(b), b))
     while True:
-        order = sorted(brokers, key=lambda b: (count(b), tiebreak(b), b))
+        order = sorted(brokers, key=count)
         if not (_first_transfer(order, count, transfer) or (detour and detour(order))):
             return
 
 
 def _first_transfer(order: list[int], count: Count, transfer: Transfer) -> bool:
     for giver in reversed(order):
+        given = count(giver)
         for taker in order:
-            if count(giver) - count(taker) < 2:
+            if given - count(taker) < 2:
                 break
             if transfer(giver, taker):
                 return True

@@ -32,8 +32,10 @@ for nothing; new brokers, holding nothing yet, are the emptiest.
 
 from __future__ import annotations
 
+from bisect import bisect_left, insort
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import cached_property
 
 from kafkaform.placement.common import Count, RackLayout, balance_pairs
 
@@ -77,7 +79,15 @@ class _Cluster:
     """Mutable working copy of the assignments with per-broker indexes.
 
     `holders[topic][broker]` and `led[topic][broker]` are insertion-ordered
-    sets (dicts) of partition numbers, so scans are deterministic."""
+    sets (dicts) of partition numbers, so scans are deterministic.
+
+    Two more indexes keep the cluster-wide leader pass from scanning every
+    topic at each step: `leading[broker]` holds the ranks (positions in
+    `topics`) of the topics the broker leads a partition of, and
+    `follows[leader, follower]` lists, in rank order, one topic rank per
+    partition `leader` leads with `follower` among its other replicas (only
+    known leaders are indexed). Both are kept up to date by `_index` and
+    `_lead`, the only places replicas change."""
 
     def __init__(
         self, assignments: Mapping[str, Sequence[Sequence[int]]], layout: RackLayout
@@ -85,22 +95,37 @@ class _Cluster:
         self.layout = layout
         self.known = sorted(layout.known)
         self.topics = sorted(assignments)
+        self.rank = {t: i for i, t in enumerate(self.topics)}
         self.parts = {t: [list(r) for r in assignments[t]] for t in self.topics}
-        self.holders = {t: {b: {} for b in self.known} for t in self.topics}
         self.led = {t: {b: {} for b in self.known} for t in self.topics}
         self.replicas: Counter[int] = Counter(dict.fromkeys(self.known, 0))
         self.leaders: Counter[int] = Counter(dict.fromkeys(self.known, 0))
+        self.leading: dict[int, set[int]] = {b: set() for b in self.known}
+        self.changes: Counter[int] = Counter()  # leaderships gained or lost
+        self.follows: dict[tuple[int, int], list[int]] = {}
         for topic in self.topics:
             for index, replicas in enumerate(self.parts[topic]):
                 for broker in replicas:
                     if broker in layout.known:
-                        self.holders[topic][broker][index] = None
                         self.replicas[broker] += 1
                 if replicas and replicas[0] in layout.known:
                     self.led[topic][replicas[0]][index] = None
                     self.leaders[replicas[0]] += 1
+                    self.leading[replicas[0]].add(self.rank[topic])
+                self._index(topic, index, 1)
 
     # -- replicas ---------------------------------------------------------
+
+    @cached_property
+    def holders(self) -> dict[str, dict[int, dict[int, None]]]:
+        """Built on first use: leader-only balancing never needs it."""
+        holders = {t: {b: {} for b in self.known} for t in self.topics}
+        for topic in self.topics:
+            for index, replicas in enumerate(self.parts[topic]):
+                for broker in replicas:
+                    if broker in self.layout.known:
+                        holders[topic][broker][index] = None
+        return holders
 
     def balance_topic_replicas(self, topic: str) -> None:
         held = self.holders[topic]
@@ -119,7 +144,7 @@ class _Cluster:
                 for t in self.topics
             )
 
-        balance_pairs(self.known, self.replicas.__getitem__, lambda b: 0, transfer)
+        balance_pairs(self.known, self.replicas.__getitem__, None, transfer)
 
     def _move_replica(self, topic: str, giver: int, taker: int) -> bool:
         """Copy one partition of `topic` from `giver` to `taker`, a follower if
@@ -139,7 +164,9 @@ class _Cluster:
             return False
         replicas = parts[chosen]
         position = replicas.index(giver)
+        self._index(topic, chosen, -1)
         replicas[position] = taker
+        self._index(topic, chosen, 1)
         del self.holders[topic][giver][chosen]
         self.holders[topic][taker][chosen] = None
         self.replicas[giver] -= 1
@@ -171,19 +198,30 @@ class _Cluster:
         the range they have now (so its spread never grows)."""
         bands = {t: _band(self.led[t].values()) for t in self.topics}
         count = self.leaders.__getitem__
+        # By rank, for the hot loop below: each topic's leaders and band.
+        led = [self.led[t] for t in self.topics]
+        floor = [bands[t][0] for t in self.topics]
+        ceiling = [bands[t][1] for t in self.topics]
+
+        # A pair that could not swap can only start to once giver or taker
+        # has gained or lost a leadership: remember when each pair failed.
+        failed: dict[tuple[int, int], tuple[int, int]] = {}
 
         def transfer(giver: int, taker: int) -> bool:
-            return any(
-                len(self.led[t][giver]) > bands[t][0]
-                and len(self.led[t][taker]) < bands[t][1]
-                and self._swap_leader(t, giver, taker)
-                for t in self.topics
-            )
+            when = (self.changes[giver], self.changes[taker])
+            if failed.get((giver, taker)) == when:
+                return False
+            # Only topics where giver leads a partition taker follows can swap.
+            for rank in self.follows.get((giver, taker), ()):
+                if len(led[rank][giver]) > floor[rank] and len(led[rank][taker]) < ceiling[rank]:
+                    return self._swap_leader(self.topics[rank], giver, taker)
+            failed[giver, taker] = when
+            return False
 
         def detour(order: list[int]) -> bool:
             return self._apply_chain(order, count, lambda g: self._find_banded_chain(g, bands))
 
-        balance_pairs(self.known, count, lambda b: 0, transfer, detour)
+        balance_pairs(self.known, count, None, transfer, detour)
 
     def _swap_leader(self, topic: str, giver: int, taker: int) -> bool:
         """Make `taker` lead one partition of `topic` that `giver` leads and
@@ -249,7 +287,7 @@ class _Cluster:
         queue: deque[tuple[str, int]] = deque()
 
         def hand_over(broker: int) -> None:
-            for topic in self.topics:
+            for topic in map(self.topics.__getitem__, sorted(self.leading[broker])):
                 node = (topic, broker)
                 if node not in came_from and len(self.led[topic][broker]) > bands[topic][0]:
                     came_from[node] = (broker, None)
@@ -278,15 +316,35 @@ class _Cluster:
         replicas = self.parts[topic][index]
         position = replicas.index(broker)
         old = replicas[0]
+        self._index(topic, index, -1)
         replicas[0], replicas[position] = broker, old
+        self._index(topic, index, 1)
         self._lead(topic, index, old, broker)
 
     def _lead(self, topic: str, index: int, old: int, new: int) -> None:
         if old in self.layout.known:
             del self.led[topic][old][index]
             self.leaders[old] -= 1
+            if not self.led[topic][old]:
+                self.leading[old].discard(self.rank[topic])
+            self.changes[old] += 1
         self.led[topic][new][index] = None
         self.leaders[new] += 1
+        self.leading[new].add(self.rank[topic])
+        self.changes[new] += 1
+
+    def _index(self, topic: str, index: int, step: int) -> None:
+        """Add (step 1) or remove (step -1) a partition in `follows`."""
+        replicas = self.parts[topic][index]
+        if not replicas or replicas[0] not in self.layout.known:
+            return
+        rank = self.rank[topic]
+        for follower in replicas[1:]:
+            shared = self.follows.setdefault((replicas[0], follower), [])
+            if step > 0:
+                insort(shared, rank)
+            else:
+                del shared[bisect_left(shared, rank)]
 
 
 def _band(counts: Iterable[Mapping[int, None]]) -> tuple[int, int]:

@@ -233,7 +233,7 @@ def _even_out(
                 return True
         return False
 
-    balance_pairs(sorted(placed), chooser.load.__getitem__, lambda b: 0, transfer)
+    balance_pairs(sorted(placed), chooser.load.__getitem__, None, transfer)
 
 
 def static_assignment(
