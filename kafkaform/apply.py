@@ -78,6 +78,7 @@ from kafkaform.progress import Reporter, Status, SummaryRow
 from kafkaform.reassign import ReassignmentOptions, execute_reassignments
 from kafkaform.render.text import config_change_line
 from kafkaform.waiting import idle
+from kafkaform.wording import plural
 
 
 class ApplyRefused(KafkaformError):
@@ -166,7 +167,7 @@ def describe_action(action: Action) -> str:
             return f"cluster-wide broker configs: {_changes(action.changes)}"
         case CreateTopic():
             return (
-                f"create topic {action.topic} ({_count(action.partitions, 'partition')}, "
+                f"create topic {action.topic} ({plural(action.partitions, 'partition')}, "
                 f"RF {action.replication_factor})"
             )
         case AlterTopicConfigs():
@@ -175,20 +176,16 @@ def describe_action(action: Action) -> str:
             return f"topic {action.topic} partitions {action.before} → {action.after}"
         case Reassign():
             return (
-                f"reassign {_count(len(action.moves), 'partition')} of {action.topic} "
-                f"({_count(action.replica_moves, 'replica move')})"
+                f"reassign {plural(len(action.moves), 'partition')} of {action.topic} "
+                f"({plural(action.replica_moves, 'replica move')})"
             )
         case CreateAcl():
             return f"create ACL {action.binding.describe()}"
         case DeleteAcl():
             return f"delete ACL {action.binding.describe()}"
         case DeleteTopic():
-            return f"delete topic {action.topic} ({_count(action.partitions, 'partition')})"
+            return f"delete topic {action.topic} ({plural(action.partitions, 'partition')})"
     raise TypeError(f"unknown action {action!r}")
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _changes(changes: Sequence[ConfigChange]) -> str:

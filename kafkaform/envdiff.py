@@ -33,9 +33,10 @@ from kafkaform.actions import (
 )
 from kafkaform.model import AclBinding, DesiredState, PlacementStrategy, TopicSpec
 from kafkaform.render.markdown import render_markdown as plan_markdown
-from kafkaform.render.summary import PlanSummary, plural
+from kafkaform.render.summary import PlanSummary
 from kafkaform.render.text import plan_lines
 from kafkaform.units import humanize_config_value
+from kafkaform.wording import plural
 
 NO_DIFFERENCES = "No differences: both environments declare the same topics, ACLs and configs."
 

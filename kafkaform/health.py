@@ -11,15 +11,13 @@ as in Kafka's own UnderReplicatedPartitions metric.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from kafkaform.cluster.port import ObservedState, TopicPartition
-from kafkaform.errors import KafkaformError
 from kafkaform.kafka_configs import TOPIC_CONFIGS
+from kafkaform.wording import listed, plural
 
 MIN_ISR = "min.insync.replicas"
-_LISTED = 5  # partitions named in a one-line summary
 
 
 @dataclass(frozen=True)
@@ -50,21 +48,23 @@ class HealthReport:
         if not self.controller_present:
             found.append("no active controller")
         if self.offline:
-            found.append(f"{_count(self.offline, 'offline partition')}: {_names(self.offline)}")
+            found.append(
+                f"{plural(len(self.offline), 'offline partition')}: {listed(self.offline)}"
+            )
         if self.under_replicated:
             found.append(
-                f"{_count(self.under_replicated, 'under-replicated partition')}: "
-                f"{_names(self.under_replicated)}"
+                f"{plural(len(self.under_replicated), 'under-replicated partition')}: "
+                f"{listed(self.under_replicated)}"
             )
         if self.under_min_isr:
             found.append(
-                f"{_count(self.under_min_isr, 'partition')} below min.insync.replicas: "
-                + _names([u.partition for u in self.under_min_isr])
+                f"{plural(len(self.under_min_isr), 'partition')} below min.insync.replicas: "
+                + listed([u.partition for u in self.under_min_isr])
             )
         if self.reassigning:
             found.append(
-                f"{_count(self.reassigning, 'partition')} being reassigned: "
-                f"{_names(self.reassigning)}"
+                f"{plural(len(self.reassigning), 'partition')} being reassigned: "
+                f"{listed(self.reassigning)}"
             )
         return found
 
@@ -124,27 +124,7 @@ def effective_min_isr(observed: ObservedState, topic: str) -> int:
     return 1
 
 
-def ensure_healthy(observed: ObservedState, before: str) -> HealthReport:
-    """The gate before moving data: raise unless the cluster is healthy."""
-    report = assess(observed)
-    if not report.healthy:
-        raise KafkaformError(
-            f"refusing to {before}: the cluster is not healthy: " + "; ".join(report.problems)
-        )
-    return report
-
-
 def _value(entry: object) -> str | None:
     return getattr(entry, "value", None)
-
-
-def _count(items: Sequence[object], noun: str) -> str:
-    return f"{len(items)} {noun}{'' if len(items) == 1 else 's'}"
-
-
-def _names(partitions: Sequence[TopicPartition]) -> str:
-    shown = ", ".join(str(tp) for tp in partitions[:_LISTED])
-    more = len(partitions) - _LISTED
-    return f"{shown} and {more} more" if more > 0 else shown
 
 

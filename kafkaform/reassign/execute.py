@@ -57,6 +57,7 @@ from kafkaform.reassign.throttles import (
     remove_throttles,
 )
 from kafkaform.render.summary import human_bytes
+from kafkaform.wording import listed
 
 REQUIRED_APIS = (Api.ALTER_PARTITION_REASSIGNMENTS, Api.LIST_PARTITION_REASSIGNMENTS)
 
@@ -189,20 +190,20 @@ def _gate(
                      if targets.get(tp) != in_flight_target(move))
     if foreign and not additional:
         raise KafkaformError(
-            f"another reassignment is in progress ({_names(foreign)}): wait for it to finish, "
+            f"another reassignment is in progress ({listed(foreign)}): wait for it to finish, "
             "or pass --additional to run this one alongside it"
         )
     health = assess(observed)
     unhealthy = [f"{tp} offline" for tp in health.offline] + [
         f"{tp} under-replicated" for tp in health.under_replicated]
     if unhealthy:
-        listed = _names(unhealthy)
+        named = listed(unhealthy)
         if not force:
             raise KafkaformError(
-                f"{len(unhealthy)} partition(s) are under-replicated or offline ({listed}): "
+                f"{len(unhealthy)} partition(s) are under-replicated or offline ({named}): "
                 "moving data now risks losing it; fix them first, or pass --force"
             )
-        reporter.warning(f"--force: moving replicas although {listed}")
+        reporter.warning(f"--force: moving replicas although {named}")
 
 
 # --- throttles ---------------------------------------------------------------
@@ -235,7 +236,7 @@ def clear_throttles(admin: ClusterAdmin,
         return CleanupResult(throttles_removed=True)
     still = sorted(ledger.partitions & set(moving))
     if still:
-        return CleanupResult(throttles_kept=f"still moving: {_names(still)}")
+        return CleanupResult(throttles_kept=f"still moving: {listed(still)}")
     topics = set(admin.list_topics())
     live = _live_brokers(admin)
     down = {b: keys for b, keys in ledger.brokers.items() if b not in live}
@@ -575,6 +576,3 @@ def bytes_copied(
     return copied, total
 
 
-def _names(items: Sequence[object], limit: int = 5) -> str:
-    shown = ", ".join(map(str, items[:limit]))
-    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")

@@ -27,9 +27,9 @@ from kafkaform.render.summary import (
     ResourceGroup,
     group_by_resource,
     human_bytes,
-    plural,
 )
 from kafkaform.render.text import group_body
+from kafkaform.wording import plural
 
 GITHUB_COMMENT_LIMIT = 65_536
 MAX_TABLE_ROWS = 100

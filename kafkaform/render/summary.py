@@ -19,6 +19,7 @@ from kafkaform.actions import (
     Reassign,
     SetBrokerConfigs,
 )
+from kafkaform.wording import plural
 
 NO_CHANGES = "No changes. The cluster matches the desired state."
 
@@ -63,11 +64,6 @@ class PlanSummary:
             f"Plan: {self.create} to create, {self.change} to change, "
             f"{self.destroy} to destroy, {reassign}."
         )
-
-
-def plural(count: int, noun: str) -> str:
-    """"1 replica move", "24 replica moves"."""
-    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 @dataclass

@@ -30,10 +30,10 @@ from kafkaform.render.summary import (
     counts_line,
     group_by_resource,
     human_bytes,
-    plural,
     replica_counts,
 )
 from kafkaform.units import humanize_config_value
+from kafkaform.wording import plural
 
 INDENT = "    "
 # Line styles: the symbol a line starts with decides its colour.

@@ -12,6 +12,7 @@ from kafkaform.cli.common import ENVIRONMENTS_DIR, EXIT_INVALID, EXIT_OK, resolv
 from kafkaform.errors import KafkaformError
 from kafkaform.model import PartitionSizing
 from kafkaform.validate import ValidationResult, validate_environment
+from kafkaform.wording import plural
 
 
 def default_environments() -> list[Path]:
@@ -32,21 +33,17 @@ def describe_sizing(sizing: PartitionSizing, partitions: int) -> str:
             f" x {sizing.factor:g})")
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
 def report(result: ValidationResult) -> list[str]:
     """The lines printed for one environment: problems, then a summary."""
     lines = [problem.render() for problem in result.problems]
     errors, warnings = len(result.errors), len(result.warnings)
     if result.desired is None:
-        lines.append(f"{result.path}: invalid, {_plural(errors, 'error')}, "
-                     f"{_plural(warnings, 'warning')}")
+        lines.append(f"{result.path}: invalid, {plural(errors, 'error')}, "
+                     f"{plural(warnings, 'warning')}")
         return lines
     desired = result.desired
-    lines.append(f"{result.path}: ok, {_plural(len(desired.topics), 'topic')}, "
-                 f"{_plural(len(desired.acls), 'ACL binding')}, {_plural(warnings, 'warning')}")
+    lines.append(f"{result.path}: ok, {plural(len(desired.topics), 'topic')}, "
+                 f"{plural(len(desired.acls), 'ACL binding')}, {plural(warnings, 'warning')}")
     lines.extend(
         f"  {topic.name}: {describe_sizing(topic.sizing, topic.partitions)}"
         for topic in desired.topics.values() if topic.sizing is not None
@@ -80,6 +77,6 @@ def validate(
             typer.echo(line)
     errors = sum(len(r.errors) for r in results)
     warnings = sum(len(r.warnings) for r in results)
-    typer.echo(f"{_plural(len(results), 'environment')} checked: "
-               f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}")
+    typer.echo(f"{plural(len(results), 'environment')} checked: "
+               f"{plural(errors, 'error')}, {plural(warnings, 'warning')}")
     raise typer.Exit(EXIT_INVALID if errors else EXIT_OK)
