@@ -30,6 +30,7 @@ from kafka.protocol.admin import (
     IncrementalAlterConfigsRequest,
     ListPartitionReassignmentsRequest,
 )
+from kafka.protocol.api_key import ApiKey
 from kafka.structs import TopicPartition as KpTopicPartition
 
 from kafkaform.cluster.port import (
@@ -291,8 +292,13 @@ class ProtocolClient:
                 from None
 
     def api_names(self) -> list[str]:
-        """The APIs the bootstrap broker advertises in ApiVersions."""
-        return [key.name for key in self._admin.api_versions()]
+        """The APIs the bootstrap broker advertises in ApiVersions that
+        kafka-python knows by name. Read from the raw version table: kafka-python
+        3.0's `api_versions()` raises ValueError on any key newer than itself,
+        and Kafka 4.4 advertises such keys (93 and up)."""
+        advertised = self._admin._manager.broker_version_data.api_versions
+        known = {int(key) for key in ApiKey}
+        return [ApiKey(key).name for key in advertised if key in known]
 
     def _run(self, call: Callable[..., Any], *args: Any) -> Any:
         try:
@@ -307,7 +313,7 @@ class ProtocolClient:
     def _send(self, request: Any, node_id: int | None = None) -> Any:
         """Send one protocol request and wait for the reply (None: any broker).
 
-        With `_controller` the only uses of kafka-python's private `_manager`:
+        With `_controller` and `api_names` the only uses of kafka-python's private `_manager`:
         3.0 has no public raw send, and its public config API cannot address
         the cluster-default broker resource "" (it parses every BROKER name as
         an int).

@@ -77,6 +77,9 @@ class FakeKafka:
             "DescribeCluster": self._describe_cluster,
         }
         self.topics: dict[str, list[list[int]]] = {}
+        # API keys advertised beyond the scripted ones, e.g. keys newer than
+        # the clients (Kafka 4.4 advertises 93 and up).
+        self.extra_api_keys: set[int] = set()
         self._server = socket.create_server(("127.0.0.1", 0))
         self.port = self._server.getsockname()[1]
         self._closed = False
@@ -139,7 +142,8 @@ class FakeKafka:
             "api_keys": [
                 {"api_key": key, "min_version": 0, "max_version": _REQUESTS[key].max_version}
                 for key in sorted(set(keys))
-            ],
+            ] + [{"api_key": key, "min_version": 0, "max_version": 0}
+                 for key in sorted(self.extra_api_keys)],
         }
 
     # --- the wire ---------------------------------------------------------
