@@ -487,12 +487,14 @@ class KafkaClusterAdmin:
         if not increases:
             return {}
         self._require(Api.CREATE_PARTITIONS)
+        # confluent-kafka 2.16 refuses an explicit `replica_assignment=None`
+        # ("must be a list of int lists"): the keyword only when placing.
         new_partitions = [
             rd.NewPartitions(
-                p.topic,
-                p.total_count,
-                replica_assignment=[list(r) for r in p.assignment] if p.assignment else None,
+                p.topic, p.total_count, replica_assignment=[list(r) for r in p.assignment]
             )
+            if p.assignment
+            else rd.NewPartitions(p.topic, p.total_count)
             for p in increases
         ]
         return self._per_item(
