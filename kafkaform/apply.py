@@ -120,6 +120,9 @@ class RetryPolicy:
     first_delay: float = 0.5
     max_delay: float = 8.0
     sleep: Callable[[float], None] = idle
+    # How long verification waits for acknowledged writes to show in reads
+    # (see `verify`) before it reports them as not converged.
+    settle_seconds: float = 10.0
 
     def delay(self, retry: int) -> float:
         """Seconds to wait before retry number `retry` (1-based)."""
@@ -568,14 +571,32 @@ def unconverged(report: ApplyReport, replanned: Plan) -> list[str]:
     ]
 
 
-def verify(desired: DesiredState, admin: ClusterAdmin, report: ApplyReport) -> None:
-    """Re-observe and re-plan; record whatever did not converge in the report."""
+def verify(
+    desired: DesiredState, admin: ClusterAdmin, report: ApplyReport, retry: RetryPolicy
+) -> None:
+    """Re-observe and re-plan; record whatever did not converge in the report.
+
+    Kafka's reads lag its writes: a KRaft broker answers from its own replay
+    of the metadata log, which can trail the controller that acknowledged the
+    write (seen on Apache Kafka 4.4: a topic's configs missing from
+    DescribeConfigs just after CreateTopics returned). So a change still
+    planned is looked at again with the retry backoff, for up to
+    `retry.settle_seconds`, before it counts as not converged.
+    """
     from kafkaform.cluster.readonly import ReadOnlyAdmin
     from kafkaform.observe import observe
     from kafkaform.plan import plan as make_plan
 
-    replanned = make_plan(desired, observe(ReadOnlyAdmin(admin)))
-    report.not_converged = unconverged(report, replanned)
+    waited, attempt = 0.0, 0
+    while True:
+        replanned = make_plan(desired, observe(ReadOnlyAdmin(admin)))
+        report.not_converged = unconverged(report, replanned)
+        if not report.not_converged or waited >= retry.settle_seconds:
+            return
+        attempt += 1
+        delay = min(retry.delay(attempt), retry.settle_seconds - waited)
+        retry.sleep(delay)
+        waited += delay
 
 
 # --- entry point -------------------------------------------------------------
@@ -619,6 +640,6 @@ def apply_plan(
     report.results = [executor.results[id(a)] for a in plan.actions]
     if desired is not None and report.stopped is None:
         reporter.info("verifying: re-observing the cluster and planning again")
-        verify(desired, admin, report)
+        verify(desired, admin, report, retry)
     reporter.summary(report.summary_rows())
     return report

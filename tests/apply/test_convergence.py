@@ -101,6 +101,59 @@ def test_change_acknowledged_but_not_applied_is_reported_as_not_converged():
     ]
 
 
+class ReadsLagWrites:
+    """Answers topic config reads from before the last write for a few reads,
+    as a KRaft broker does until it has replayed the metadata log."""
+
+    def __init__(self, inner, stale_reads: int):
+        self.inner = inner
+        self.stale_reads = stale_reads
+        self.before = None
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def alter_topic_configs(self, changes):
+        self.before = self.inner.describe_topic_configs(list(changes))
+        return self.inner.alter_topic_configs(changes)
+
+    def describe_topic_configs(self, topics):
+        if self.before is not None and self.stale_reads > 0:
+            self.stale_reads -= 1
+            return {name: self.before.get(name, {}) for name in topics}
+        return self.inner.describe_topic_configs(topics)
+
+
+def test_verification_waits_for_reads_to_catch_up_with_acknowledged_writes():
+    cluster = MemoryCluster(3)
+    apply_desired(desired_state(topic("orders", 3)), cluster)
+    retry = no_wait()
+
+    report = apply_plan(
+        plan(desired_state(topic("orders", 3, retention_ms="1000")), observe(cluster)),
+        ReadsLagWrites(cluster, stale_reads=2), reporter=RecordingReporter(),
+        desired=desired_state(topic("orders", 3, retention_ms="1000")), retry=retry,
+    )
+
+    assert report.ok, report.summary_rows()
+    assert len(retry.sleep.delays) == 2
+
+
+def test_verification_gives_up_after_the_settle_time():
+    cluster = MemoryCluster(3)
+    apply_desired(desired_state(topic("orders", 3)), cluster)
+    retry = no_wait()
+
+    report = apply_plan(
+        plan(desired_state(topic("orders", 3, retention_ms="1000")), observe(cluster)),
+        SwallowsConfigs(cluster), reporter=RecordingReporter(),
+        desired=desired_state(topic("orders", 3, retention_ms="1000")), retry=retry,
+    )
+
+    assert report.not_converged
+    assert sum(retry.sleep.delays) == retry.settle_seconds
+
+
 # --- property: any sequence of desired states converges ----------------------
 
 NAMES = ("a", "b", "c", "d")
