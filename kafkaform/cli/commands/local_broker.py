@@ -1,35 +1,91 @@
-"""`kafkaform local-broker`: a local Kafka-protocol broker to try environments on.
+"""`kafkaform local-broker`: a local cluster to try environments on.
 
 `kafkaform demo` starts and stops its own broker; this keeps one running in
-the foreground (in memory, loopback only) until Ctrl-C, so a newcomer can
-validate, plan and apply their first environment against it.
+the foreground (loopback only) until Ctrl-C or SIGTERM, so a newcomer can
+validate, plan and apply their first environment against it. The default is
+Tansu (in memory, no Java needed); `--kafka` starts real Apache Kafka from its
+Maven jars: racked KRaft brokers with the authorizer, SCRAM and TLS listeners.
 """
 
 from __future__ import annotations
 
 import signal
 import threading
+from typing import Annotated
 
 import typer
 
 from kafkaform.cli.app import app
 
 
-@app.command("local-broker")
-def local_broker() -> None:
-    """Run a local in-memory broker (Tansu) on loopback until Ctrl-C."""
-    from kafkaform.local_broker import LocalBroker
-
-    stop = threading.Event()
-    # Ctrl-C, or `kill PID`: either way the broker is stopped, never orphaned.
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    with LocalBroker() as broker:
-        typer.echo(f"A local broker listens on {broker.bootstrap} (in memory; Ctrl-C stops it).")
-        typer.echo("In another terminal:")
-        typer.echo(f"  export KAFKA_BOOTSTRAP={broker.bootstrap}")
-        try:
-            while not stop.wait(0.5):
-                pass
-        except KeyboardInterrupt:
+def _serve(stop: threading.Event) -> None:
+    try:
+        while not stop.wait(0.5):
             pass
-        typer.echo("Stopping the local broker.")
+    except KeyboardInterrupt:
+        pass
+    typer.echo("Stopping the local broker.")
+
+
+@app.command("local-broker")
+def local_broker(
+    kafka: Annotated[
+        bool,
+        typer.Option("--kafka", help="Apache Kafka (needs Java 17+ and Maven) instead of Tansu."),
+    ] = False,
+    brokers: Annotated[
+        int, typer.Option("--brokers", min=1, max=9, help="With --kafka: how many brokers.")
+    ] = 3,
+    kafka_version: Annotated[
+        str | None,
+        typer.Option("--kafka-version", help="With --kafka: the Apache Kafka release to run."),
+    ] = None,
+    fetch_only: Annotated[
+        bool,
+        typer.Option("--fetch-only", help="With --kafka: fetch the jars into the cache and exit."),
+    ] = False,
+) -> None:
+    """Run a local broker on loopback until Ctrl-C: Tansu, or Apache Kafka with --kafka."""
+    stop = threading.Event()
+    # Ctrl-C, or `kill PID`: either way the brokers are stopped, never orphaned.
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    if not kafka:
+        from kafkaform.local_broker import LocalBroker
+
+        with LocalBroker() as broker:
+            typer.echo(
+                f"A local broker listens on {broker.bootstrap} (in memory; Ctrl-C stops it)."
+            )
+            typer.echo("In another terminal:")
+            typer.echo(f"  export KAFKA_BOOTSTRAP={broker.bootstrap}")
+            _serve(stop)
+        return
+
+    from kafkaform.cluster.local_kafka import (
+        DEFAULT_KAFKA_VERSION,
+        SUPER_USER,
+        LocalKafka,
+        kafka_jars,
+    )
+
+    version = kafka_version or DEFAULT_KAFKA_VERSION
+    if fetch_only:
+        typer.echo(f"Apache Kafka {version}'s jars are in {kafka_jars(version)}")
+        return
+    typer.echo(f"Starting Apache Kafka {version} ({brokers} brokers; the first start "
+               "fetches its jars with Maven)...")
+    with LocalKafka(brokers=brokers, version=version) as cluster:
+        racks = ", ".join(f"{n.id}:{n.rack}" for n in cluster.nodes.values())
+        typer.echo(f"A local broker listens on {cluster.bootstrap} "
+                   f"(Apache Kafka {version}, brokers {racks}; Ctrl-C stops it).")
+        typer.echo(f"  SASL/SCRAM-SHA-512: {cluster.sasl_bootstrap} "
+                   f"--command-config {cluster.command_config('sasl', SUPER_USER)}")
+        typer.echo(f"  SSL (client certificate): {cluster.ssl_bootstrap} "
+                   f"--command-config {cluster.command_config('ssl')}")
+        typer.echo("  Users without rights until an ACL grants some: "
+                   + ", ".join(f"{user} ({cluster.command_config('sasl', user)})"
+                               for user in ("alice", "bob")))
+        typer.echo(f"  Data and logs: {cluster.workdir}")
+        typer.echo("In another terminal:")
+        typer.echo(f"  export KAFKA_BOOTSTRAP={cluster.bootstrap}")
+        _serve(stop)
