@@ -149,7 +149,7 @@ def _run_maven(pom_dir: Path, goal_args: Sequence[str], what: str) -> None:
         capture_output=True, text=True, check=False,
     )
     if done.returncode != 0:
-        output = (done.stdout + done.stderr).splitlines()
+        output = re.sub(r"\x1b\[[0-9;]*m", "", done.stdout + done.stderr).splitlines()
         errors = [line.strip() for line in output if "[ERROR]" in line] or output[-1:]
         reason = errors[0].replace("[ERROR]", "").strip()[:300] if errors else "no output"
         raise KafkaformError(
