@@ -17,7 +17,7 @@ from kafkaform.cluster.port import (
     ObservedState,
 )
 from kafkaform.errors import ClusterError
-from kafkaform.model import AclBinding
+from kafkaform.model import AclBinding, is_internal_topic
 
 
 def observe(admin: ClusterAdmin) -> ObservedState:
@@ -25,8 +25,13 @@ def observe(admin: ClusterAdmin) -> ObservedState:
     capabilities = admin.capabilities()
     topics = admin.list_topics()
     can_describe_configs = Api.DESCRIBE_CONFIGS in capabilities
+    # Internal topics' configs are never planned, imported or checked, and a
+    # principal that may see them (kafkaform's own lock and ledger topics)
+    # often may not describe their configs: asking would fail the whole read.
+    user_topics = sorted(name for name, topic in topics.items()
+                         if not (topic.internal or is_internal_topic(name)))
     topic_configs = (
-        admin.describe_topic_configs(sorted(topics)) if topics and can_describe_configs else {}
+        admin.describe_topic_configs(user_topics) if user_topics and can_describe_configs else {}
     )
     broker_configs = (
         admin.describe_broker_configs([CLUSTER_DEFAULT_BROKER, *(b.id for b in cluster.brokers)])

@@ -127,10 +127,16 @@ def translate_client_properties(
                 )
             client["ssl.ca.location"] = prop.value
         elif key == "ssl.keystore.location":
-            raise KafkaformError(
-                f"{where}: Java keystores are not supported here: give the client certificate "
-                "and key as PEM files with ssl.certificate.location and ssl.key.location"
-            )
+            if _type(properties, "ssl.keystore.type") != "PEM":
+                raise KafkaformError(
+                    f"{where}: Java keystores (JKS, PKCS12) are not supported by librdkafka: "
+                    "use a PEM keystore (ssl.keystore.type=PEM) or give ssl.certificate.location "
+                    "and ssl.key.location"
+                )
+            # A PEM keystore holds the private key and the certificate chain in
+            # one file; OpenSSL picks each out of it by its PEM block type.
+            client["ssl.certificate.location"] = prop.value
+            client["ssl.key.location"] = prop.value
         elif key in ("ssl.truststore.password", "ssl.keystore.password"):
             continue  # only meaningful with the stores refused or translated above
         elif key == "ssl.endpoint.identification.algorithm" and not prop.value:

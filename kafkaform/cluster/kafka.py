@@ -25,6 +25,7 @@ message. librdkafka's and kafka-python's log output is kept off stderr.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import time
@@ -210,6 +211,40 @@ class _LastLine(logging.Handler):
         self.last = re.sub(r"^\S+ \[[^]]*\] \[[^]]*\]: ", "", record.getMessage())
 
 
+# --- authorization ----------------------------------------------------------
+
+
+def with_acl_hint(error: ClusterError, what: str, needs: str) -> ClusterError:
+    """An *_AUTHORIZATION_FAILED error that says which ACL the call needs."""
+    if not error.code.endswith("AUTHORIZATION_FAILED") or " needs " in error.message:
+        return error
+    return ClusterError(error.code, f"{error.message} ({what} needs {needs})",
+                        retriable=error.retriable)
+
+
+def _names_acl(what: str, needs: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Authorization failures of the wrapped call, raised or per item, say
+    which ACL it needs, as Kafka's "Operations and Resources on Protocols"
+    table (docs/security.html) lists them."""
+
+    def decorate(method: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(method)
+        def call(self: Any, *args: Any, **kwargs: Any) -> Any:
+            try:
+                result = method(self, *args, **kwargs)
+            except ClusterError as error:
+                raise with_acl_hint(error, what, needs) from None
+            if isinstance(result, dict):
+                return {key: with_acl_hint(value, what, needs)
+                        if isinstance(value, ClusterError) else value
+                        for key, value in result.items()}
+            return result
+
+        return call
+
+    return decorate
+
+
 # --- the adapter --------------------------------------------------------------
 
 
@@ -230,6 +265,7 @@ class KafkaClusterAdmin:
         self._rd_last = _LastLine()
         self._rd_log.addHandler(self._rd_last)
         self._all_down: str | None = None
+        self._auth_failed: str | None = None
         self._reached = False
         self._protocol: ProtocolClient | None = None
         self._capabilities: frozenset[Api] | None = None
@@ -266,8 +302,13 @@ class KafkaClusterAdmin:
             self._all_down = self._rd_last.last or error.str()
         elif error.code() in (KafkaError._TRANSPORT, KafkaError._RESOLVE, *_AUTH_FAILED):
             self._rd_last.last = error.str()
+            if error.code() in _AUTH_FAILED:
+                self._auth_failed = error.str()
 
     def _unreachable(self, reason: str | None) -> ClusterUnreachable:
+        if self._auth_failed:
+            # The brokers answered; the credentials or certificates are wrong.
+            return ClusterUnreachable(f"cannot connect to {self.bootstrap}: {self._auth_failed}")
         why = reason or self._rd_last.last or "no broker answered"
         return ClusterUnreachable(
             f"could not reach bootstrap servers {self.bootstrap} within {self.timeout:g}s: {why}"
@@ -403,6 +444,7 @@ class KafkaClusterAdmin:
             topics[name] = TopicInfo(name, partitions, internal=is_internal_topic(name))
         return topics
 
+    @_names_acl("reading topic configs", "DESCRIBE_CONFIGS on the topic")
     def describe_topic_configs(self, topics: Sequence[str]) -> dict[str, dict[str, ConfigEntry]]:
         """Configs per topic; a topic deleted meanwhile (unknown) is left out.
 
@@ -426,7 +468,9 @@ class KafkaClusterAdmin:
                 error = self._per_item({resource.name: value})[resource.name]
                 if error is not None and error.code == "UNKNOWN_TOPIC_OR_PARTITION":
                     continue
-                raise error  # type: ignore[misc]
+                assert error is not None
+                raise ClusterError(error.code, f"topic {resource.name}: {error.message}",
+                                   retriable=error.retriable)
             configs[resource.name] = sources_of_partial_listing({
                 name: ConfigEntry(
                     name=name,
@@ -440,6 +484,7 @@ class KafkaClusterAdmin:
             })
         return configs
 
+    @_names_acl("reading broker configs", "DESCRIBE_CONFIGS on the cluster")
     def describe_broker_configs(
         self, broker_ids: Sequence[int | None]
     ) -> dict[int | None, dict[str, ConfigEntry]]:
@@ -448,6 +493,7 @@ class KafkaClusterAdmin:
         self._require(Api.DESCRIBE_CONFIGS)
         return self._legacy().describe_broker_configs(broker_ids)
 
+    @_names_acl("listing ACLs", "DESCRIBE on the cluster")
     def describe_acls(self) -> frozenset[AclBinding]:
         """Every binding; raises ClusterError SECURITY_DISABLED without an authorizer.
 
@@ -458,16 +504,19 @@ class KafkaClusterAdmin:
         self._require(Api.DESCRIBE_ACLS)
         return self._legacy().describe_acls()
 
+    @_names_acl("listing reassignments", "DESCRIBE on the cluster")
     def list_partition_reassignments(self) -> dict[TopicPartition, ReassignmentInProgress]:
         self._require(Api.LIST_PARTITION_REASSIGNMENTS)
         return self._legacy().list_partition_reassignments()
 
+    @_names_acl("reading log dir sizes", "DESCRIBE on the cluster")
     def describe_log_dirs(self) -> list[LogDirPartitionSize]:
         self._require(Api.DESCRIBE_LOG_DIRS)
         brokers = [b.id for b in self.describe_cluster().brokers]
         return self._legacy().describe_log_dirs(brokers)
 
     # --- writing --------------------------------------------------------------
+    @_names_acl("creating a topic", "CREATE on the topic or on the cluster")
     def create_topics(self, topics: Sequence[NewTopic]) -> dict[str, ClusterError | None]:
         if not topics:
             return {}
@@ -481,6 +530,7 @@ class KafkaClusterAdmin:
             )
         )
 
+    @_names_acl("adding partitions", "ALTER on the topic")
     def create_partitions(
         self, increases: Sequence[NewPartitions]
     ) -> dict[str, ClusterError | None]:
@@ -505,6 +555,7 @@ class KafkaClusterAdmin:
             )
         )
 
+    @_names_acl("altering topic configs", "ALTER_CONFIGS on the topic")
     def alter_topic_configs(
         self, changes: Mapping[str, Sequence[ConfigOp]]
     ) -> dict[str, ClusterError | None]:
@@ -524,6 +575,7 @@ class KafkaClusterAdmin:
         )
         return self._per_item({resource.name: value for resource, value in results.items()})
 
+    @_names_acl("altering broker configs", "ALTER_CONFIGS on the cluster")
     def alter_broker_configs(
         self, changes: Mapping[int | None, Sequence[ConfigOp]]
     ) -> dict[int | None, ClusterError | None]:
@@ -532,6 +584,7 @@ class KafkaClusterAdmin:
         self._require(Api.INCREMENTAL_ALTER_CONFIGS)
         return self._legacy().alter_broker_configs(changes)
 
+    @_names_acl("deleting a topic", "DELETE on the topic")
     def delete_topics(self, topics: Sequence[str]) -> dict[str, ClusterError | None]:
         if not topics:
             return {}
@@ -544,9 +597,11 @@ class KafkaClusterAdmin:
             )
         )
 
+    @_names_acl("creating ACLs", "ALTER on the cluster")
     def create_acls(self, bindings: Sequence[AclBinding]) -> dict[AclBinding, ClusterError | None]:
         return self._acl_call(bindings, Api.CREATE_ACLS, rd.AclBinding, "create_acls")
 
+    @_names_acl("deleting ACLs", "ALTER on the cluster")
     def delete_acls(self, bindings: Sequence[AclBinding]) -> dict[AclBinding, ClusterError | None]:
         """Each binding is an exact filter: no wildcard fields, so nothing else matches."""
         return self._acl_call(bindings, Api.DELETE_ACLS, rd.AclBindingFilter, "delete_acls")
@@ -571,6 +626,7 @@ class KafkaClusterAdmin:
             results.update(self._per_item({by_rd[k]: v for k, v in sent.items()}))
         return results
 
+    @_names_acl("reassigning partitions", "ALTER on the cluster")
     def alter_partition_reassignments(
         self, targets: Mapping[TopicPartition, Sequence[int] | None]
     ) -> dict[TopicPartition, ClusterError | None]:
@@ -579,6 +635,7 @@ class KafkaClusterAdmin:
         self._require(Api.ALTER_PARTITION_REASSIGNMENTS)
         return self._legacy().alter_partition_reassignments(targets)
 
+    @_names_acl("electing leaders", "ALTER on the cluster")
     def elect_preferred_leaders(
         self, partitions: Sequence[TopicPartition]
     ) -> dict[TopicPartition, ClusterError | None]:
@@ -607,6 +664,7 @@ class KafkaClusterAdmin:
         return outcome
 
     # --- records (the apply lock topic) ----------------------------------------
+    @_names_acl("writing a record", "WRITE on the topic")
     def write_record(self, topic: str, key: str, value: str) -> None:
         self._ensure_reachable()
         producer = Producer(
@@ -622,6 +680,7 @@ class KafkaClusterAdmin:
         if delivered[0] is not None:
             raise cluster_error_from_rdkafka(delivered[0])
 
+    @_names_acl("reading records", "READ on the topic")
     def read_records(self, topic: str) -> list[tuple[str, str]]:
         """Reads every partition from the start to its end offset (no consumer group)."""
         partitions = self.list_topics().get(topic)
@@ -647,7 +706,13 @@ class KafkaClusterAdmin:
             done: set[int] = set()
             while len(done) < len(ends) and time.monotonic() < deadline:
                 for message in consumer.consume(100, timeout=0.2):
-                    if message.error() is not None:
+                    failure = message.error()
+                    if failure is not None:
+                        if failure.code() == KafkaError.TOPIC_AUTHORIZATION_FAILED:
+                            raise cluster_error_from_rdkafka(failure)
+                        # End of partition, transient errors, and the group
+                        # coordinator's refusal: librdkafka looks up the
+                        # (mandatory) group, which assign() never uses.
                         continue
                     records.append((message.timestamp()[1], _text(message.key()),
                                     _text(message.value())))

@@ -268,7 +268,9 @@ def test_a_broker_config_description_refused_keeps_the_brokers_reason(fake, admi
          "resource_name": res.resource_name, "configs": []} for res in r.resources]})
     with pytest.raises(ClusterError) as failure:
         admin.describe_broker_configs([None])
-    assert (failure.value.code, failure.value.message) == ("CLUSTER_AUTHORIZATION_FAILED", "denied")
+    assert (failure.value.code, failure.value.message) == (
+        "CLUSTER_AUTHORIZATION_FAILED",
+        "denied (reading broker configs needs DESCRIBE_CONFIGS on the cluster)")
 
 
 def test_config_sources_of_other_resource_kinds_read_as_unknown(fake, admin):
