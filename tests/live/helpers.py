@@ -11,10 +11,32 @@ def eventually(condition: Callable[[], bool], timeout: float = 15.0) -> bool:
     """Kafka applies topic creation and deletion asynchronously: poll until true."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if condition():
+        if _holds(condition):
             return True
         time.sleep(0.2)
     return condition()
+
+
+def _holds(condition: Callable[[], bool]) -> bool:
+    # A KeyError is "not yet": the broker asked does not know the topic yet.
+    try:
+        return condition()
+    except KeyError:
+        return False
+
+
+def created(admin, *topics: str) -> bool:
+    """Until the topics show in both metadata and config reads. Apache Kafka's
+    brokers learn of a new topic asynchronously (KRaft: each replays the
+    metadata log), so one broker may list it while another does not know it."""
+    names = set(topics)
+
+    def known() -> bool:
+        return (names <= admin.list_topics().keys()
+                and names <= admin.describe_topic_configs(sorted(names)).keys())
+
+    # Several times in a row: each read may be answered by another broker.
+    return eventually(lambda: all(known() for _ in range(3)))
 
 
 def write_environment(folder: Path, bootstrap: str, *, timeout_seconds: float = 10) -> Path:

@@ -16,9 +16,9 @@ from kafkaform.cluster.port import (
 )
 from kafkaform.errors import UnsupportedApi
 from kafkaform.model import AclBinding, AclOperation, PatternType, ResourceType
-from tests.live.helpers import eventually
+from tests.live.helpers import created, eventually
 
-pytestmark = pytest.mark.live
+pytestmark = [pytest.mark.live, pytest.mark.smoke]
 
 
 def test_describe_cluster_names_brokers_and_controller(live_admin, live_bootstrap):
@@ -42,7 +42,7 @@ def test_create_describe_and_delete_topics(live_admin, topic_prefix):
     ])
     assert results == {orders: None, users: None}
 
-    assert eventually(lambda: {orders, users} <= live_admin.list_topics().keys())
+    assert created(live_admin, orders, users)
     topics = live_admin.list_topics()
     assert [p.partition for p in topics[orders].partitions] == [0, 1, 2]
     assert all(p.leader is not None and p.isr for p in topics[orders].partitions)
@@ -66,7 +66,7 @@ def test_incremental_config_set_and_delete(live_admin, topic_prefix):
     assert live_admin.create_topics([NewTopic(topic, 1, 1, {"retention.ms": "60000"})]) == {
         topic: None
     }
-    assert eventually(lambda: topic in live_admin.list_topics())
+    assert created(live_admin, topic)
 
     result = live_admin.alter_topic_configs({topic: [
         ConfigOp("retention.ms", ConfigOpType.DELETE),
@@ -83,7 +83,7 @@ def test_incremental_config_set_and_delete(live_admin, topic_prefix):
 def test_records_round_trip(live_admin, topic_prefix):
     topic = f"{topic_prefix}lock"
     live_admin.create_topics([NewTopic(topic, 1, 1)])
-    assert eventually(lambda: topic in live_admin.list_topics())
+    assert created(live_admin, topic)
     live_admin.write_record(topic, "holder", "first")
     live_admin.write_record(topic, "holder", "second")
     assert live_admin.read_records(topic) == [("holder", "first"), ("holder", "second")]
@@ -114,7 +114,7 @@ def test_apis_tansu_lacks_are_refused_before_any_request(live_admin, topic_prefi
 def test_create_partitions_grows_a_topic(live_admin, topic_prefix):
     topic = f"{topic_prefix}grow"
     live_admin.create_topics([NewTopic(topic, 1, 1)])
-    assert eventually(lambda: topic in live_admin.list_topics())
+    assert created(live_admin, topic)
     assert live_admin.create_partitions([NewPartitions(topic, 3)]) == {topic: None}
     assert eventually(lambda: len(live_admin.list_topics()[topic].partitions) == 3)
     shrink = live_admin.create_partitions([NewPartitions(topic, 2)])
@@ -126,9 +126,9 @@ def test_explicit_replica_assignment(live_admin, topic_prefix):
     brokers = sorted(b.id for b in live_admin.describe_cluster().brokers)
     assignment = tuple((b,) for b in reversed(brokers))
     topic = f"{topic_prefix}pinned"
-    created = live_admin.create_topics([NewTopic(topic, len(brokers), 1, assignment=assignment)])
-    assert created == {topic: None}
-    assert eventually(lambda: topic in live_admin.list_topics())
+    results = live_admin.create_topics([NewTopic(topic, len(brokers), 1, assignment=assignment)])
+    assert results == {topic: None}
+    assert created(live_admin, topic)
     assert live_admin.list_topics()[topic].assignment == [list(r) for r in assignment]
 
 
@@ -136,7 +136,7 @@ def test_explicit_replica_assignment(live_admin, topic_prefix):
 def test_config_sources_tell_overrides_from_defaults(live_admin, topic_prefix):
     topic = f"{topic_prefix}sourced"
     live_admin.create_topics([NewTopic(topic, 1, 1, {"retention.ms": "3600000"})])
-    assert eventually(lambda: topic in live_admin.list_topics())
+    assert created(live_admin, topic)
     configs = live_admin.describe_topic_configs([topic])[topic]
     assert configs["retention.ms"].source is ConfigSource.DYNAMIC_TOPIC_CONFIG
     assert configs["max.message.bytes"].source is not ConfigSource.DYNAMIC_TOPIC_CONFIG
@@ -175,7 +175,7 @@ def test_acls_create_describe_delete(live_admin, topic_prefix):
 def test_no_reassignments_and_preferred_election(live_admin, topic_prefix):
     topic = f"{topic_prefix}elect"
     live_admin.create_topics([NewTopic(topic, 1, 1)])
-    assert eventually(lambda: topic in live_admin.list_topics())
+    assert created(live_admin, topic)
     assert not any(tp.topic == topic for tp in live_admin.list_partition_reassignments())
     assert live_admin.elect_preferred_leaders([TopicPartition(topic, 0)]) == {
         TopicPartition(topic, 0): None
@@ -189,7 +189,7 @@ def test_every_topic_lists_the_configs_the_partial_listing_rule_relies_on(live_a
     kafkaform would take its defaults for overrides (sources_of_partial_listing)."""
     topic = f"{topic_prefix}plain"
     live_admin.create_topics([NewTopic(topic, 1, 1)])
-    assert eventually(lambda: topic in live_admin.list_topics())
+    assert created(live_admin, topic)
     configs = live_admin.describe_topic_configs([topic])[topic]
     assert configs.keys() >= ALWAYS_LISTED_TOPIC_CONFIGS
     assert not any(e.source is ConfigSource.DYNAMIC_TOPIC_CONFIG for e in configs.values())
@@ -199,7 +199,7 @@ def test_every_topic_lists_the_configs_the_partial_listing_rule_relies_on(live_a
 def test_deleting_an_override_brings_back_the_inherited_source(live_admin, topic_prefix):
     topic = f"{topic_prefix}unset"
     live_admin.create_topics([NewTopic(topic, 1, 1, {"retention.ms": "3600000"})])
-    assert eventually(lambda: topic in live_admin.list_topics())
+    assert created(live_admin, topic)
     assert live_admin.alter_topic_configs(
         {topic: [ConfigOp("retention.ms", ConfigOpType.DELETE)]}) == {topic: None}
     assert eventually(lambda: live_admin.describe_topic_configs([topic])[topic][
@@ -224,12 +224,11 @@ def test_new_partitions_take_an_explicit_assignment(live_admin, topic_prefix):
     brokers = sorted(b.id for b in live_admin.describe_cluster().brokers)
     topic = f"{topic_prefix}placed"
     live_admin.create_topics([NewTopic(topic, 1, 1, assignment=((brokers[0],),))])
-    assert eventually(lambda: topic in live_admin.list_topics())
+    assert created(live_admin, topic)
     added = ((brokers[-1],), (brokers[0],))
     assert live_admin.create_partitions([NewPartitions(topic, 3, added)]) == {topic: None}
-    assert eventually(lambda: len(live_admin.list_topics()[topic].partitions) == 3)
-    assert live_admin.list_topics()[topic].assignment == [[brokers[0]], [brokers[-1]],
-                                                          [brokers[0]]]
+    assert eventually(lambda: live_admin.list_topics()[topic].assignment == [
+        [brokers[0]], [brokers[-1]], [brokers[0]]])
 
 
 @pytest.mark.kafka_only
@@ -238,7 +237,7 @@ def test_a_reassignment_moves_a_replica_and_a_cancel_of_nothing_says_so(live_adm
     brokers = sorted(b.id for b in live_admin.describe_cluster().brokers)
     topic = f"{topic_prefix}moved"
     live_admin.create_topics([NewTopic(topic, 1, 1, assignment=((brokers[0],),))])
-    assert eventually(lambda: topic in live_admin.list_topics())
+    assert created(live_admin, topic)
     tp = TopicPartition(topic, 0)
     assert live_admin.alter_partition_reassignments({tp: [brokers[-1]]}) == {tp: None}
     assert eventually(lambda: live_admin.list_topics()[topic].assignment == [[brokers[-1]]],
@@ -252,7 +251,7 @@ def test_a_reassignment_moves_a_replica_and_a_cancel_of_nothing_says_so(live_adm
 def test_log_dirs_report_a_written_partition(live_admin, topic_prefix):
     topic = f"{topic_prefix}sized"
     live_admin.create_topics([NewTopic(topic, 1, 1)])
-    assert eventually(lambda: topic in live_admin.list_topics())
+    assert created(live_admin, topic)
     live_admin.write_record(topic, "k", "v" * 1000)
     assert eventually(lambda: any(
         s.topic == topic and s.size_bytes > 0 for s in live_admin.describe_log_dirs()))

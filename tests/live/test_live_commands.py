@@ -16,7 +16,7 @@ from kafkaform.plan import plan
 from kafkaform.validate import validate_environment
 from tests.live.helpers import eventually, write_environment
 
-pytestmark = pytest.mark.live
+pytestmark = [pytest.mark.live, pytest.mark.smoke]
 
 
 def kafkaform(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:

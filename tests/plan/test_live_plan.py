@@ -16,7 +16,7 @@ from kafkaform.cli import app
 from kafkaform.cluster.port import NewTopic
 from tests.live.helpers import eventually
 
-pytestmark = pytest.mark.live
+pytestmark = [pytest.mark.live, pytest.mark.smoke]
 
 
 def environment(prefix: str, bootstrap: str) -> str:

@@ -18,7 +18,7 @@ import typer
 
 from kafkaform.cli import app
 from kafkaform.cluster.port import NewTopic
-from tests.live.helpers import eventually
+from tests.live.helpers import created, eventually
 from tests.workflow.recipes import (
     GITHUB,
     GITLAB,
@@ -156,7 +156,7 @@ def test_github_recipes(repo, names, live_admin, live_bootstrap):
     applied = run_github("kafkaform-apply.yml", "apply", repo, {**env, "ON_STALE_PLAN": "fail"})
     assert applied.code == 0, applied.stdout + applied.stderr
     assert "Apply complete" in applied.stdout
-    assert eventually(lambda: topic in live_admin.list_topics())
+    assert created(live_admin, topic)
 
     # Nightly: no drift, then drift after a change behind kafkaform's back.
     listed = run_github("kafkaform-drift.yml", "list", repo, {})
@@ -173,7 +173,7 @@ def test_github_recipes(repo, names, live_admin, live_bootstrap):
     # A reviewed plan gone stale: refused, re-planned, applied only when allowed.
     assert run_github("kafkaform-plan.yml", "plan", repo, env).code == 0
     live_admin.create_topics([NewTopic(topic, 1, 1, {"retention.ms": "3600000"})])
-    assert eventually(lambda: topic in live_admin.list_topics())
+    assert created(live_admin, topic)
     stale = run_github("kafkaform-apply.yml", "apply", repo, {**env, "ON_STALE_PLAN": "fail"})
     assert stale.code == 1
     assert "the cluster changed since this plan was made" in stale.stderr
