@@ -23,6 +23,9 @@ the jars) and derives the catalog:
 - `broker_extra`: type, default, range, `since` of each hand-picked entry, from
   the broker ConfigDefs (KafkaConfig's, plus the dynamic broker quota configs).
 
+The first run fetches about 30 releases (some 50 MB each, 15-45 s each with
+Maven) and dumps each (5-10 s); later runs read the caches in seconds.
+
 What a human decides is carried over from the JSON as written: which configs
 are `broker_extra`, `unit` (inferred from the name for a new config),
 `deprecated` and `note`. What the catalog's shape cannot hold (a default
