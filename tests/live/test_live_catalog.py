@@ -20,7 +20,7 @@ from kafkaform.kafka_configs import (
     default_in,
     version_tuple,
 )
-from tests.live.helpers import eventually
+from tests.live.helpers import settled
 
 pytestmark = [pytest.mark.live, pytest.mark.kafka_only, pytest.mark.smoke]
 
@@ -44,26 +44,15 @@ DYNAMIC_ONLY_BROKER_CONFIGS = frozenset({
 })
 
 
-def _describe_fresh_topic(admin, topic: str) -> dict:
-    """A just-created topic's configs; KRaft brokers may briefly answer without
-    them (they replay the metadata log), so wait for the full listing."""
-    listed: dict = {}
-
-    def complete() -> bool:
-        nonlocal listed
-        listed = admin.describe_topic_configs([topic]).get(topic, {})
-        return listed.keys() >= ALWAYS_LISTED_TOPIC_CONFIGS
-
-    assert eventually(complete), f"{topic}: configs never listed: {sorted(listed)}"
-    return listed
-
-
 def test_catalog_topic_configs_match_the_broker(live_admin, kafka_cluster, topic_prefix):
     release = kafka_cluster.version
     topic = f"{topic_prefix}catalog"
     assert live_admin.create_topics([NewTopic(topic, 1, 1)]) == {topic: None}
-    assert eventually(lambda: topic in live_admin.list_topics())
-    listed = _describe_fresh_topic(live_admin, topic)
+    # A broker may not know a just-created topic yet (KRaft brokers replay the
+    # metadata log at their own pace): wait for a full listing.
+    listed = settled(lambda: live_admin.describe_topic_configs([topic]).get(topic, {}),
+                     lambda found: found.keys() >= ALWAYS_LISTED_TOPIC_CONFIGS)
+    assert listed, f"{topic}: no broker described it"
 
     expected = {name for name, d in TOPIC_CONFIGS.items() if available_in(d, release)}
     missing = sorted(expected - listed.keys())
