@@ -1,25 +1,26 @@
 """Catalog of Apache Kafka's topic configs and manageable broker configs.
 
-Derived from Kafka's own sources, not typed from memory: the topic config
-definitions (name, type, default, validator) of `LogConfig.java` and
-`TopicConfig.java`, the topic -> broker synonyms of
-`ServerTopicConfigSynonyms.java`, and the generated "Topic Configs" docs and
-upgrade notes of Kafka 3.0 through 4.4 for the version tags. The data lives in
-`kafkaform/data/kafka_configs.json` (its `source` field says the same).
+The data lives in `kafkaform/data/kafka_configs.json`, derived from the jars of
+every Kafka line 3.0 .. 4.4 by `tools/config_catalog.py` (`--check` compares):
+the topic config definitions (name, type, default, validator) of `LogConfig`'s
+ConfigDef, the topic -> broker synonyms (`ServerTopicConfigSynonyms`) and the
+broker defaults (`KafkaConfig`'s ConfigDef); `tests/live/test_live_catalog.py`
+checks them against a running broker.
 
-Version tags cover 3.0 .. 4.4: `since` is the first release in that range that
-knows the config ("3.0" for anything older), `removed` the first release that
-rejects it. Defaults are the strings DescribeConfigs reports on the newest
-release that has the config (`message.timestamp.after.max.ms` was Long.MAX
-before 4.0; `segment.bytes` accepts 14 bytes before 4.0 but 1 MiB from 4.0).
-Not covered: internal configs (`internal.segment.bytes`) and anything still on
-Kafka's trunk only.
+Version tags are release lines 3.0 .. 4.4: `since` is the first line that
+knows the config ("3.0" for anything older), `removed` the first that rejects
+it, `backports` patch releases of older lines that got it (4.2.2 has
+`max.decompressed.message.bytes`, 4.3 does not). Defaults and ranges are the
+newest line's; `default_in` gives an older line's default
+(`message.timestamp.after.max.ms` was Long.MAX before 4.0). Not covered:
+internal configs (`internal.segment.bytes`) and anything still on Kafka's
+trunk only.
 
 `BROKER_CONFIGS` holds the cluster-wide dynamic broker configs kafkaform lets
 an environment manage (`cluster.brokerConfigs`): every broker synonym of a topic
-config (Kafka's DynamicLogConfig makes all of them reconfigurable cluster-wide,
-except the removed `log.message.format.version`), plus the replication throttle
-rates and a few log-cleaner settings from DynamicBrokerConfig.
+config not removed by 4.4 (Kafka's DynamicLogConfig makes all of them
+reconfigurable cluster-wide; the tool warns if one is not), plus the
+replication throttle rates and a few log-cleaner settings from DynamicBrokerConfig.
 """
 
 from __future__ import annotations
@@ -43,6 +44,9 @@ class ConfigDef:
     `valid_values` lists the enumerated values (each list item for LIST types).
     `minimum` / `maximum` are Kafka's Range validator bounds.
     `deprecated` explains a deprecation still accepted by Kafka.
+    `backports`: patch releases before `since` that know the config ("4.2.2":
+    from 4.2.2 on in the 4.2 line). `earlier_defaults`: (line, default) pairs,
+    oldest first: the default of the lines before that line.
     """
 
     name: str
@@ -58,6 +62,8 @@ class ConfigDef:
     maximum: float | None = None
     deprecated: str | None = None
     note: str | None = None
+    backports: tuple[str, ...] = ()
+    earlier_defaults: tuple[tuple[str, str | None], ...] = ()
 
 
 def _config_def(entry: dict) -> ConfigDef:
@@ -76,6 +82,12 @@ def _config_def(entry: dict) -> ConfigDef:
         maximum=entry.get("max"),
         deprecated=entry.get("deprecated"),
         note=entry.get("note"),
+        backports=tuple(entry.get("backports", ())),
+        # `earlier` is newest change first, and also records old ranges.
+        earlier_defaults=tuple(
+            (change["before"], change["default"])
+            for change in reversed(entry.get("earlier", ())) if "default" in change
+        ),
     )
 
 
@@ -89,11 +101,13 @@ def _load() -> tuple[dict[str, ConfigDef], dict[str, ConfigDef]]:
         synonym = topic_def.broker_synonym
         if synonym is None or topic_def.removed is not None:
             continue
+        own_default = synonym in broker_defaults
         broker[synonym] = replace(
             topic_def,
             name=synonym,
-            default=broker_defaults.get(synonym, topic_def.default),
+            default=broker_defaults[synonym] if own_default else topic_def.default,
             broker_synonym=None,
+            earlier_defaults=() if own_default else topic_def.earlier_defaults,
         )
     broker.update({d.name: d for d in map(_config_def, data["broker_extra"])})
     return dict(sorted(topic.items())), dict(sorted(broker.items()))
@@ -108,8 +122,21 @@ def version_tuple(version: str) -> tuple[int, ...]:
 
 
 def available_in(config: ConfigDef, kafka_version: str) -> bool:
-    """Whether a Kafka release knows this config."""
+    """Whether a Kafka release ("4.2.2") or every release of a line ("4.2")
+    knows this config."""
     wanted = version_tuple(kafka_version)
+    for backport in map(version_tuple, config.backports):
+        if wanted[:2] == backport[:2] and wanted >= backport:
+            return True
     if wanted < version_tuple(config.since):
         return False
     return config.removed is None or wanted < version_tuple(config.removed)
+
+
+def default_in(config: ConfigDef, kafka_version: str) -> str | None:
+    """The default a Kafka release or line reports for this config."""
+    wanted = version_tuple(kafka_version)
+    for before, default in config.earlier_defaults:
+        if wanted < version_tuple(before):
+            return default
+    return config.default

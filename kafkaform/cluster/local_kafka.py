@@ -164,6 +164,13 @@ def kafka_jars(version: str = DEFAULT_KAFKA_VERSION) -> Path:
             f"Kafka {version} is older than {OLDEST_KAFKA_VERSION}, the oldest release the "
             "local cluster supports (KRaft with SCRAM users at format time)"
         )
+    return fetch_kafka_jars(version)
+
+
+def fetch_kafka_jars(version: str) -> Path:
+    """`kafka_jars` without the launcher's version floor: the jars of any
+    release, for reading its definitions (tools/config_catalog.py reads the
+    topic configs of 3.0 .. 3.4, which the launcher cannot start)."""
     home = cache_root() / f"kafka-{version}"
     libs = home / "libs"
     marker = home / "complete"

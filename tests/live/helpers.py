@@ -5,6 +5,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 def eventually(condition: Callable[[], bool], timeout: float = 15.0) -> bool:
@@ -37,6 +40,21 @@ def created(admin, *topics: str) -> bool:
 
     # Several times in a row: each read may be answered by another broker.
     return eventually(lambda: all(known() for _ in range(3)))
+
+
+def settled(read: Callable[[], T], ready: Callable[[T], bool], timeout: float = 15.0) -> T:
+    """The first answer of `read` that is `ready` (the last one at the timeout).
+
+    Assert on the answer that was waited for, not on a fresh read: each request
+    may reach another broker, and KRaft brokers replay the metadata log at their
+    own pace (seconds apart on a loaded 2-core machine), so a topic one broker
+    lists can still be unknown to the next."""
+    deadline = time.monotonic() + timeout
+    while True:
+        answer = read()
+        if ready(answer) or time.monotonic() >= deadline:
+            return answer
+        time.sleep(0.2)
 
 
 def write_environment(folder: Path, bootstrap: str, *, timeout_seconds: float = 10) -> Path:

@@ -16,7 +16,7 @@ from kafkaform.cluster.port import (
 )
 from kafkaform.errors import UnsupportedApi
 from kafkaform.model import AclBinding, AclOperation, PatternType, ResourceType
-from tests.live.helpers import created, eventually
+from tests.live.helpers import created, eventually, settled
 
 pytestmark = [pytest.mark.live, pytest.mark.smoke]
 
@@ -42,13 +42,13 @@ def test_create_describe_and_delete_topics(live_admin, topic_prefix):
     ])
     assert results == {orders: None, users: None}
 
-    assert created(live_admin, orders, users)
-    topics = live_admin.list_topics()
+    topics = settled(live_admin.list_topics, lambda found: {orders, users} <= found.keys())
     assert [p.partition for p in topics[orders].partitions] == [0, 1, 2]
     assert all(p.leader is not None and p.isr for p in topics[orders].partitions)
     assert topics[users].replication_factor == 1
 
-    configs = live_admin.describe_topic_configs([orders, users])
+    configs = settled(lambda: live_admin.describe_topic_configs([orders, users]),
+                      lambda found: {orders, users} <= found.keys())
     assert configs[orders]["retention.ms"].value == "3600000"
     assert configs[users]["cleanup.policy"].value == "compact"
 
@@ -73,9 +73,10 @@ def test_incremental_config_set_and_delete(live_admin, topic_prefix):
         ConfigOp("max.message.bytes", ConfigOpType.SET, "2097152"),
     ]})
     assert result == {topic: None}
-    assert eventually(lambda: live_admin.describe_topic_configs([topic])[topic][
-        "max.message.bytes"].value == "2097152")
-    configs = live_admin.describe_topic_configs([topic])[topic]
+    configs = settled(lambda: live_admin.describe_topic_configs([topic]).get(topic, {}),
+                      lambda found: getattr(found.get("max.message.bytes"), "value", None)
+                      == "2097152")
+    assert configs["max.message.bytes"].value == "2097152"
     retention = configs.get("retention.ms")
     assert retention is None or retention.value != "60000"
 
@@ -116,7 +117,9 @@ def test_create_partitions_grows_a_topic(live_admin, topic_prefix):
     live_admin.create_topics([NewTopic(topic, 1, 1)])
     assert created(live_admin, topic)
     assert live_admin.create_partitions([NewPartitions(topic, 3)]) == {topic: None}
-    assert eventually(lambda: len(live_admin.list_topics()[topic].partitions) == 3)
+    grown = settled(live_admin.list_topics,
+                    lambda found: topic in found and len(found[topic].partitions) == 3)
+    assert len(grown[topic].partitions) == 3
     shrink = live_admin.create_partitions([NewPartitions(topic, 2)])
     assert shrink[topic].code == "INVALID_PARTITIONS"
 
@@ -128,16 +131,16 @@ def test_explicit_replica_assignment(live_admin, topic_prefix):
     topic = f"{topic_prefix}pinned"
     results = live_admin.create_topics([NewTopic(topic, len(brokers), 1, assignment=assignment)])
     assert results == {topic: None}
-    assert created(live_admin, topic)
-    assert live_admin.list_topics()[topic].assignment == [list(r) for r in assignment]
+    topics = settled(live_admin.list_topics, lambda found: topic in found)
+    assert topics[topic].assignment == [list(r) for r in assignment]
 
 
 @pytest.mark.kafka_only
 def test_config_sources_tell_overrides_from_defaults(live_admin, topic_prefix):
     topic = f"{topic_prefix}sourced"
     live_admin.create_topics([NewTopic(topic, 1, 1, {"retention.ms": "3600000"})])
-    assert created(live_admin, topic)
-    configs = live_admin.describe_topic_configs([topic])[topic]
+    configs = settled(lambda: live_admin.describe_topic_configs([topic]).get(topic, {}),
+                      lambda found: "retention.ms" in found)
     assert configs["retention.ms"].source is ConfigSource.DYNAMIC_TOPIC_CONFIG
     assert configs["max.message.bytes"].source is not ConfigSource.DYNAMIC_TOPIC_CONFIG
 
@@ -189,8 +192,8 @@ def test_every_topic_lists_the_configs_the_partial_listing_rule_relies_on(live_a
     kafkaform would take its defaults for overrides (sources_of_partial_listing)."""
     topic = f"{topic_prefix}plain"
     live_admin.create_topics([NewTopic(topic, 1, 1)])
-    assert created(live_admin, topic)
-    configs = live_admin.describe_topic_configs([topic])[topic]
+    configs = settled(lambda: live_admin.describe_topic_configs([topic]).get(topic, {}),
+                      bool)
     assert configs.keys() >= ALWAYS_LISTED_TOPIC_CONFIGS
     assert not any(e.source is ConfigSource.DYNAMIC_TOPIC_CONFIG for e in configs.values())
 
@@ -202,9 +205,10 @@ def test_deleting_an_override_brings_back_the_inherited_source(live_admin, topic
     assert created(live_admin, topic)
     assert live_admin.alter_topic_configs(
         {topic: [ConfigOp("retention.ms", ConfigOpType.DELETE)]}) == {topic: None}
-    assert eventually(lambda: live_admin.describe_topic_configs([topic])[topic][
-        "retention.ms"].source is not ConfigSource.DYNAMIC_TOPIC_CONFIG)
-    retention = live_admin.describe_topic_configs([topic])[topic]["retention.ms"]
+    configs = settled(lambda: live_admin.describe_topic_configs([topic]).get(topic, {}),
+                      lambda found: "retention.ms" in found and found["retention.ms"].source
+                      is not ConfigSource.DYNAMIC_TOPIC_CONFIG)
+    retention = configs["retention.ms"]
     assert retention.source in (ConfigSource.DEFAULT_CONFIG, ConfigSource.STATIC_BROKER_CONFIG,
                                 ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG)
 
@@ -227,8 +231,9 @@ def test_new_partitions_take_an_explicit_assignment(live_admin, topic_prefix):
     assert created(live_admin, topic)
     added = ((brokers[-1],), (brokers[0],))
     assert live_admin.create_partitions([NewPartitions(topic, 3, added)]) == {topic: None}
-    assert eventually(lambda: live_admin.list_topics()[topic].assignment == [
-        [brokers[0]], [brokers[-1]], [brokers[0]]])
+    topics = settled(live_admin.list_topics,
+                     lambda found: topic in found and len(found[topic].partitions) == 3)
+    assert topics[topic].assignment == [[brokers[0]], [brokers[-1]], [brokers[0]]]
 
 
 @pytest.mark.kafka_only
@@ -240,8 +245,10 @@ def test_a_reassignment_moves_a_replica_and_a_cancel_of_nothing_says_so(live_adm
     assert created(live_admin, topic)
     tp = TopicPartition(topic, 0)
     assert live_admin.alter_partition_reassignments({tp: [brokers[-1]]}) == {tp: None}
-    assert eventually(lambda: live_admin.list_topics()[topic].assignment == [[brokers[-1]]],
-                      timeout=60)
+    moved = settled(live_admin.list_topics,
+                    lambda found: topic in found and found[topic].assignment == [[brokers[-1]]],
+                    timeout=60)
+    assert moved[topic].assignment == [[brokers[-1]]]
     assert eventually(lambda: tp not in live_admin.list_partition_reassignments())
     cancel = live_admin.alter_partition_reassignments({tp: None})
     assert cancel[tp].code == "NO_REASSIGNMENT_IN_PROGRESS"
