@@ -47,7 +47,18 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from kafkaform.actions import (
+from kafkaform.cluster.port import (
+    API_MIN_KAFKA_VERSION,
+    CLUSTER_DEFAULT_BROKER,
+    Api,
+    ClusterAdmin,
+    ClusterInfo,
+    ConfigOp,
+    ConfigOpType,
+    NewPartitions,
+    NewTopic,
+)
+from kafkaform.core.actions import (
     Action,
     AddPartitions,
     AlterTopicConfigs,
@@ -61,24 +72,13 @@ from kafkaform.actions import (
     Reassign,
     SetBrokerConfigs,
 )
-from kafkaform.cluster.port import (
-    API_MIN_KAFKA_VERSION,
-    CLUSTER_DEFAULT_BROKER,
-    Api,
-    ClusterAdmin,
-    ClusterInfo,
-    ConfigOp,
-    ConfigOpType,
-    NewPartitions,
-    NewTopic,
-)
+from kafkaform.core.model import DesiredState, PatternType, ReassignmentSettings, ResourceType
+from kafkaform.core.wording import plural
 from kafkaform.errors import ClusterError, KafkaformError
-from kafkaform.model import DesiredState, PatternType, ReassignmentSettings, ResourceType
 from kafkaform.progress import Reporter, Status, SummaryRow
 from kafkaform.reassign import ReassignmentOptions, execute_reassignments
 from kafkaform.render.text import config_change_line
 from kafkaform.waiting import idle
-from kafkaform.wording import plural
 
 
 class ApplyRefused(KafkaformError):
@@ -571,8 +571,8 @@ def unconverged(report: ApplyReport, replanned: Plan) -> list[str]:
 def verify(desired: DesiredState, admin: ClusterAdmin, report: ApplyReport) -> None:
     """Re-observe and re-plan; record whatever did not converge in the report."""
     from kafkaform.cluster.readonly import ReadOnlyAdmin
+    from kafkaform.core.planner import plan as make_plan
     from kafkaform.observe import observe
-    from kafkaform.plan import plan as make_plan
 
     replanned = make_plan(desired, observe(ReadOnlyAdmin(admin)))
     report.not_converged = unconverged(report, replanned)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-from kafkaform.problems import Problem, Severity
+from kafkaform.core.problems import Problem, Severity
 
 try:  # The C parser is several times faster; marks (lines) are the same.
     _Loader = yaml.CSafeLoader  # type: ignore[attr-defined]

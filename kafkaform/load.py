@@ -31,9 +31,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
-from kafkaform.documents import Document, Path_, format_path, read_documents
-from kafkaform.kafka_configs import BROKER_CONFIGS
-from kafkaform.model import (
+from kafkaform.core.kafka_configs import BROKER_CONFIGS
+from kafkaform.core.model import (
     CLUSTER_RESOURCE_NAME,
     AclBinding,
     AclOperation,
@@ -53,9 +52,10 @@ from kafkaform.model import (
     TopicScope,
     TopicSpec,
 )
-from kafkaform.problems import Problem, Severity
+from kafkaform.core.problems import Problem, Severity
+from kafkaform.core.units import normalize_config_value, parse_size_bytes
+from kafkaform.documents import Document, Path_, format_path, read_documents
 from kafkaform.schemas import SCHEMA_FILES, check_document
-from kafkaform.units import normalize_config_value, parse_size_bytes
 
 YAML_SUFFIXES = (".yaml", ".yml")
 DEFAULT_SIZING_FACTOR = 1.5

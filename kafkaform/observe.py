@@ -16,8 +16,8 @@ from kafkaform.cluster.port import (
     ConfigSource,
     ObservedState,
 )
+from kafkaform.core.model import AclBinding
 from kafkaform.errors import ClusterError
-from kafkaform.model import AclBinding
 
 
 def observe(admin: ClusterAdmin) -> ObservedState:

@@ -17,7 +17,7 @@ from typing import Any
 
 import jsonschema
 
-from kafkaform.actions import (
+from kafkaform.core.actions import (
     PLAN_FORMAT_VERSION,
     Plan,
     action_from_dict,

@@ -21,9 +21,9 @@ from pathlib import Path
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
+from kafkaform.core.problems import Problem
 from kafkaform.documents import Document, format_path
 from kafkaform.errors import KafkaformError
-from kafkaform.problems import Problem
 
 SCHEMA_FILES = {
     "Environment": "environment.schema.json",

@@ -34,9 +34,9 @@ from kafkaform.cluster.port import (
     TopicInfo,
     TopicPartition,
 )
+from kafkaform.core.kafka_configs import TOPIC_CONFIGS
+from kafkaform.core.model import AclBinding, AclOperation, AclPermission, PatternType, ResourceType
 from kafkaform.errors import ClusterError, KafkaformError
-from kafkaform.kafka_configs import TOPIC_CONFIGS
-from kafkaform.model import AclBinding, AclOperation, AclPermission, PatternType, ResourceType
 from kafkaform.schemas import load_schema
 
 SNAPSHOT_VERSION = 1

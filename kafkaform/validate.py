@@ -11,11 +11,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kafkaform.kafka_configs import TOPIC_CONFIGS
+from kafkaform.core.kafka_configs import TOPIC_CONFIGS
+from kafkaform.core.model import DesiredState, Source, TopicSpec, is_internal_topic
+from kafkaform.core.policies import check_policies, effective_min_insync
+from kafkaform.core.problems import Problem, Severity
 from kafkaform.load import LoadResult, TopicOrigin, load_environment
-from kafkaform.model import DesiredState, Source, TopicSpec, is_internal_topic
-from kafkaform.policies import check_policies, effective_min_insync
-from kafkaform.problems import Problem, Severity
 
 # Kafka's Topic.validate: legal characters and length.
 LEGAL_TOPIC_NAME = re.compile(r"[a-zA-Z0-9._-]+")

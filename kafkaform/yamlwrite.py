@@ -13,16 +13,8 @@ from collections.abc import Iterable
 
 import yaml
 
-from kafkaform.kafka_configs import TOPIC_CONFIGS
-from kafkaform.load import (
-    CONSUME_GROUP_OPS,
-    CONSUME_TOPIC_OPS,
-    PRODUCE_TOPIC_OPS,
-    PRODUCE_TXN_OPS,
-    RESOURCE_TYPES,
-    operation_name,
-)
-from kafkaform.model import (
+from kafkaform.core.kafka_configs import TOPIC_CONFIGS
+from kafkaform.core.model import (
     CLUSTER_RESOURCE_NAME,
     AclBinding,
     AclOperation,
@@ -32,7 +24,15 @@ from kafkaform.model import (
     ResourceType,
     TopicSpec,
 )
-from kafkaform.units import humanize_config_value
+from kafkaform.core.units import humanize_config_value
+from kafkaform.load import (
+    CONSUME_GROUP_OPS,
+    CONSUME_TOPIC_OPS,
+    PRODUCE_TOPIC_OPS,
+    PRODUCE_TXN_OPS,
+    RESOURCE_TYPES,
+    operation_name,
+)
 
 SCHEMA_COMMENT = "# yaml-language-server: $schema=../../schemas/{name}.schema.json\n"
 _RESOURCE_KEYS = {resource: key for key, resource in RESOURCE_TYPES.items()}

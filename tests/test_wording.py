@@ -1,6 +1,6 @@
 import pytest
 
-from kafkaform.wording import listed, plural
+from kafkaform.core.wording import listed, plural
 
 
 @pytest.mark.parametrize(("count", "expected"), [(0, "0 topics"), (1, "1 topic"), (2, "2 topics")])

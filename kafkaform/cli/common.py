@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
+from kafkaform.core.model import DesiredState
 from kafkaform.errors import KafkaformError
-from kafkaform.model import DesiredState
 
 # Exit codes (DESIGN.md), as Terraform's `plan -detailed-exitcode`.
 EXIT_OK = 0

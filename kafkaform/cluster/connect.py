@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kafkaform.cluster.port import ClusterAdmin
+from kafkaform.core.model import DesiredState
 from kafkaform.errors import KafkaformError
-from kafkaform.model import DesiredState
 
 # Java client settings with no librdkafka counterpart and no effect on what
 # kafkaform does: dropped instead of failing librdkafka's configuration.

@@ -62,8 +62,7 @@ from kafkaform.cluster.port import (
     TopicInfo,
     TopicPartition,
 )
-from kafkaform.errors import ClusterError, ClusterUnreachable, KafkaformError, UnsupportedApi
-from kafkaform.model import (
+from kafkaform.core.model import (
     AclBinding,
     AclOperation,
     AclPermission,
@@ -72,6 +71,7 @@ from kafkaform.model import (
     ResourceType,
     is_internal_topic,
 )
+from kafkaform.errors import ClusterError, ClusterUnreachable, KafkaformError, UnsupportedApi
 
 K = TypeVar("K")
 

@@ -41,8 +41,8 @@ from kafkaform.cluster.port import (
     ReassignmentInProgress,
     TopicPartition,
 )
+from kafkaform.core.model import AclBinding, AclOperation, AclPermission, PatternType, ResourceType
 from kafkaform.errors import ClusterError, KafkaformError
-from kafkaform.model import AclBinding, AclOperation, AclPermission, PatternType, ResourceType
 
 # kafka-python logs through `logging`; without a handler Python's last-resort
 # handler would print its warnings on stderr.

@@ -20,11 +20,6 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from kafkaform.cluster.acl_filter import AclFilter
-from kafkaform.cluster.kafka_rules import (
-    check_new_acl,
-    check_topic_name,
-    cluster_error,
-)
 from kafkaform.cluster.memory_configs import ClusterConfigs
 from kafkaform.cluster.port import (
     API_MIN_KAFKA_VERSION,
@@ -42,9 +37,14 @@ from kafkaform.cluster.port import (
     TopicInfo,
     TopicPartition,
 )
+from kafkaform.core.kafka_rules import (
+    check_new_acl,
+    check_topic_name,
+    cluster_error,
+)
+from kafkaform.core.model import AclBinding
+from kafkaform.core.placement.kafka_default import assign_replicas
 from kafkaform.errors import ClusterError, UnsupportedApi
-from kafkaform.model import AclBinding
-from kafkaform.placement.kafka_default import assign_replicas
 
 Key = TypeVar("Key")
 Value = TypeVar("Value")

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
+from kafkaform.core.model import AclBinding, is_internal_topic
 from kafkaform.errors import ClusterError
-from kafkaform.model import AclBinding, is_internal_topic
 
 
 class Api(StrEnum):

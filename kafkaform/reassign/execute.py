@@ -18,7 +18,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from kafkaform.actions import Reassign
 from kafkaform.cluster.port import (
     API_MIN_KAFKA_VERSION,
     Api,
@@ -30,12 +29,10 @@ from kafkaform.cluster.port import (
     TopicInfo,
     TopicPartition,
 )
-from kafkaform.errors import ClusterError, KafkaformError
-from kafkaform.health import assess
-from kafkaform.model import ReassignmentSettings
-from kafkaform.observe import observe
-from kafkaform.progress import Reporter
-from kafkaform.reassign.batches import (
+from kafkaform.core.actions import Reassign
+from kafkaform.core.health import assess
+from kafkaform.core.model import ReassignmentSettings
+from kafkaform.core.reassign.batches import (
     PartitionStatus,
     find_partition,
     in_flight_origin,
@@ -44,10 +41,8 @@ from kafkaform.reassign.batches import (
     pending_move,
     plan_batches,
 )
-from kafkaform.reassign.jsonfile import Assignment, targets_of
-from kafkaform.reassign.ledger import read_ledger, write_ledger
-from kafkaform.reassign.options import ReassignmentOptions
-from kafkaform.reassign.throttles import (
+from kafkaform.core.reassign.jsonfile import Assignment, targets_of
+from kafkaform.core.reassign.throttles import (
     ThrottleChanges,
     ThrottleLedger,
     Throttles,
@@ -56,8 +51,13 @@ from kafkaform.reassign.throttles import (
     movement,
     remove_throttles,
 )
+from kafkaform.core.wording import listed
+from kafkaform.errors import ClusterError, KafkaformError
+from kafkaform.observe import observe
+from kafkaform.progress import Reporter
+from kafkaform.reassign.ledger import read_ledger, write_ledger
+from kafkaform.reassign.options import ReassignmentOptions
 from kafkaform.render.summary import human_bytes
-from kafkaform.wording import listed
 
 REQUIRED_APIS = (Api.ALTER_PARTITION_REASSIGNMENTS, Api.LIST_PARTITION_REASSIGNMENTS)
 
@@ -184,7 +184,7 @@ def _gate(
 
     A move already running towards exactly our target is ours (an earlier,
     interrupted run) and is resumed, not refused. Health is
-    `kafkaform.health.assess`, the same rules `kafkaform check` shows.
+    `kafkaform.core.health.assess`, the same rules `kafkaform check` shows.
     """
     foreign = sorted(tp for tp, move in observed.reassignments.items()
                      if targets.get(tp) != in_flight_target(move))

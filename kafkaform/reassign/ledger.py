@@ -10,8 +10,8 @@ plan ever manages or deletes it.
 from __future__ import annotations
 
 from kafkaform.cluster.port import ClusterAdmin, NewTopic
+from kafkaform.core.reassign.throttles import ThrottleLedger
 from kafkaform.errors import KafkaformError
-from kafkaform.reassign.throttles import ThrottleLedger
 
 LEDGER_TOPIC = "__kafkaform_throttles"
 LEDGER_KEY = "throttles"

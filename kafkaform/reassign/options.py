@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from kafkaform.model import ReassignmentSettings
+from kafkaform.core.model import ReassignmentSettings
 from kafkaform.waiting import idle
 
 

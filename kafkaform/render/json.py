@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kafkaform.actions import Plan
+from kafkaform.core.actions import Plan
 from kafkaform.planfile import plan_to_json
 
 

@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from kafkaform.actions import (
+from kafkaform.core.actions import (
     Action,
     AddPartitions,
     AlterTopicConfigs,
@@ -19,7 +19,7 @@ from kafkaform.actions import (
     Reassign,
     SetBrokerConfigs,
 )
-from kafkaform.wording import plural
+from kafkaform.core.wording import plural
 
 NO_CHANGES = "No changes. The cluster matches the desired state."
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from kafkaform.actions import (
+from kafkaform.core.actions import (
     Action,
     AddPartitions,
     AlterTopicConfigs,
@@ -23,6 +23,8 @@ from kafkaform.actions import (
     Reassign,
     SetBrokerConfigs,
 )
+from kafkaform.core.units import humanize_config_value
+from kafkaform.core.wording import plural
 from kafkaform.render.summary import (
     PlanSummary,
     ReplicaMoves,
@@ -32,8 +34,6 @@ from kafkaform.render.summary import (
     human_bytes,
     replica_counts,
 )
-from kafkaform.units import humanize_config_value
-from kafkaform.wording import plural
 
 INDENT = "    "
 # Line styles: the symbol a line starts with decides its colour.

@@ -10,8 +10,8 @@ from kafkaform.cluster.connect import (
 )
 from kafkaform.cluster.memory import MemoryCluster
 from kafkaform.cluster.port import NewTopic
+from kafkaform.core.model import ClusterConnection, DesiredState
 from kafkaform.errors import KafkaformError, ReadOnlyViolation
-from kafkaform.model import ClusterConnection, DesiredState
 from kafkaform.observe import observe
 from kafkaform.snapshot import write_snapshot
 

@@ -1,6 +1,6 @@
 from kafkaform.cluster.memory import MemoryCluster
 from kafkaform.cluster.port import ConfigOp, ConfigOpType, TopicPartition
-from kafkaform.health import assess, effective_min_isr
+from kafkaform.core.health import assess, effective_min_isr
 from kafkaform.observe import observe
 
 

@@ -4,11 +4,11 @@ import pytest
 
 from kafkaform.cluster.memory import MemoryCluster
 from kafkaform.cluster.port import ConfigEntry, ConfigSource
+from kafkaform.core.importer import TopicFilter, import_acls, import_topics, topic_overrides
+from kafkaform.core.model import AclBinding, AclOperation, PatternType, ResourceType, TopicSpec
+from kafkaform.core.planner import plan
 from kafkaform.errors import KafkaformError
-from kafkaform.importer import TopicFilter, import_acls, import_topics, topic_overrides
-from kafkaform.model import AclBinding, AclOperation, PatternType, ResourceType, TopicSpec
 from kafkaform.observe import observe
-from kafkaform.plan import plan
 from kafkaform.validate import validate_environment
 from kafkaform.yamlwrite import acls_document, topics_document
 

@@ -17,8 +17,8 @@ from kafkaform.cluster.port import (
     ReassignmentInProgress,
     TopicPartition,
 )
+from kafkaform.core.model import AclBinding, AclOperation, AclPermission, PatternType, ResourceType
 from kafkaform.errors import ClusterError
-from kafkaform.model import AclBinding, AclOperation, AclPermission, PatternType, ResourceType
 from tests.access.fake_kafka import FakeKafka
 
 ELECTION_NOT_NEEDED = 84

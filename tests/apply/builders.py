@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from kafkaform.actions import Action, Plan, sort_actions
 from kafkaform.apply import RetryPolicy
-from kafkaform.model import (
+from kafkaform.core.actions import Action, Plan, sort_actions
+from kafkaform.core.model import (
     AclBinding,
     AclOperation,
     AclScope,

@@ -10,10 +10,10 @@ from hypothesis import strategies as st
 from kafkaform.apply import apply_plan
 from kafkaform.cluster.memory import MemoryCluster
 from kafkaform.cluster.port import BrokerInfo, NewTopic
+from kafkaform.core.model import AclOperation
+from kafkaform.core.planner import plan
 from kafkaform.errors import ClusterError
-from kafkaform.model import AclOperation
 from kafkaform.observe import observe
-from kafkaform.plan import plan
 from kafkaform.progress import RecordingReporter, Status
 from kafkaform.validate import validate_environment
 

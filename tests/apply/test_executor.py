@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 
 from kafkaform import apply as executor
-from kafkaform.actions import (
+from kafkaform.apply import ApplyRefused, apply_plan
+from kafkaform.cluster.memory import MemoryCluster
+from kafkaform.cluster.port import Api
+from kafkaform.core.actions import (
     AddPartitions,
     AlterTopicConfigs,
     ConfigChange,
@@ -17,11 +20,8 @@ from kafkaform.actions import (
     Reassign,
     SetBrokerConfigs,
 )
-from kafkaform.apply import ApplyRefused, apply_plan
-from kafkaform.cluster.memory import MemoryCluster
-from kafkaform.cluster.port import Api
+from kafkaform.core.model import AclOperation, DesiredState, ReassignmentSettings
 from kafkaform.errors import ClusterError, ClusterUnreachable
-from kafkaform.model import AclOperation, DesiredState, ReassignmentSettings
 from kafkaform.progress import RecordingReporter, Status
 from kafkaform.reassign import ReassignmentOptions
 

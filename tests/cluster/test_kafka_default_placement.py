@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kafkaform.placement.kafka_default import assign_replicas, rack_alternated_brokers
+from kafkaform.core.placement.kafka_default import assign_replicas, rack_alternated_brokers
 
 FIVE_BROKERS_NO_RACKS = {b: None for b in range(5)}
 SIX_BROKERS_THREE_RACKS = {0: "rack1", 1: "rack3", 2: "rack3", 3: "rack2", 4: "rack2", 5: "rack1"}

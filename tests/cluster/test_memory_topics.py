@@ -11,7 +11,7 @@ from kafkaform.cluster.port import (
     NewPartitions,
     NewTopic,
 )
-from kafkaform.kafka_configs import TOPIC_CONFIGS
+from kafkaform.core.kafka_configs import TOPIC_CONFIGS
 
 
 def error_code(result):

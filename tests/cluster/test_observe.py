@@ -11,8 +11,8 @@ from kafkaform.cluster.port import (
     NewTopic,
     TopicPartition,
 )
+from kafkaform.core.model import AclBinding, AclOperation, PatternType, ResourceType
 from kafkaform.errors import ClusterError
-from kafkaform.model import AclBinding, AclOperation, PatternType, ResourceType
 from kafkaform.observe import observe
 
 

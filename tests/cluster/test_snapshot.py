@@ -18,8 +18,8 @@ from kafkaform.cluster.port import (
     NewTopic,
     TopicPartition,
 )
+from kafkaform.core.model import AclBinding, AclOperation, PatternType, ResourceType
 from kafkaform.errors import KafkaformError
-from kafkaform.model import AclBinding, AclOperation, PatternType, ResourceType
 from kafkaform.observe import observe
 from kafkaform.snapshot import (
     _is_plain_topic,

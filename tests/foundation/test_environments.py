@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from kafkaform.model import PlacementStrategy
+from kafkaform.core.model import PlacementStrategy
 from kafkaform.validate import validate_environment
 
 ENVIRONMENTS = Path(__file__).parents[2] / "environments"

@@ -4,9 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from kafkaform.documents import read_documents
-from kafkaform.load import load_environment
-from kafkaform.model import (
+from kafkaform.core.model import (
     AclBinding,
     AclOperation,
     PartitionSizing,
@@ -14,6 +12,8 @@ from kafkaform.model import (
     PlacementStrategy,
     ResourceType,
 )
+from kafkaform.documents import read_documents
+from kafkaform.load import load_environment
 
 from .conftest import ENVIRONMENT
 

@@ -1,8 +1,8 @@
 """Policies that need the cluster: partitions per broker and rack spread."""
 
 from kafkaform.cluster.port import BrokerInfo, ClusterInfo, ObservedState, PartitionInfo, TopicInfo
-from kafkaform.model import DesiredState, PlacementStrategy, Policies, PolicyLevel, TopicSpec
-from kafkaform.policies import check_cluster_policies
+from kafkaform.core.model import DesiredState, PlacementStrategy, Policies, PolicyLevel, TopicSpec
+from kafkaform.core.policies import check_cluster_policies
 
 
 def _observed(racks, topics=()):

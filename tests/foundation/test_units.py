@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kafkaform.units import (
+from kafkaform.core.units import (
     humanize_config_value,
     normalize_config_value,
     parse_duration_ms,

@@ -2,9 +2,8 @@
 
 from pathlib import Path
 
-from kafkaform.kafka_configs import TOPIC_CONFIGS
-from kafkaform.load import load_environment
-from kafkaform.model import (
+from kafkaform.core.kafka_configs import TOPIC_CONFIGS
+from kafkaform.core.model import (
     AclBinding,
     AclOperation,
     AclPermission,
@@ -14,6 +13,7 @@ from kafkaform.model import (
     ResourceType,
     TopicSpec,
 )
+from kafkaform.load import load_environment
 from kafkaform.yamlwrite import acls_document, topics_document
 
 ENVIRONMENTS = Path(__file__).parents[2] / "environments"

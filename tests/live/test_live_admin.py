@@ -14,8 +14,8 @@ from kafkaform.cluster.port import (
     NewTopic,
     TopicPartition,
 )
+from kafkaform.core.model import AclBinding, AclOperation, PatternType, ResourceType
 from kafkaform.errors import UnsupportedApi
-from kafkaform.model import AclBinding, AclOperation, PatternType, ResourceType
 from tests.live.helpers import eventually
 
 pytestmark = pytest.mark.live

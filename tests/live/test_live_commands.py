@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from kafkaform.cluster.port import NewTopic
-from kafkaform.importer import TopicFilter, import_topics
+from kafkaform.core.importer import TopicFilter, import_topics
+from kafkaform.core.planner import plan
 from kafkaform.observe import observe
-from kafkaform.plan import plan
 from kafkaform.validate import validate_environment
 from tests.live.helpers import eventually, write_environment
 

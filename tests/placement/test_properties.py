@@ -7,7 +7,7 @@ from itertools import product
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kafkaform.placement import (
+from kafkaform.core.placement import (
     RackLayout,
     balance_leaders,
     count_moves,
@@ -21,7 +21,7 @@ from kafkaform.placement import (
     set_replication_factor,
     spread_racks,
 )
-from kafkaform.placement.kafka_default import assign_replicas
+from kafkaform.core.placement.kafka_default import assign_replicas
 
 settings.register_profile("placement", max_examples=150, deadline=None)
 settings.load_profile("placement")

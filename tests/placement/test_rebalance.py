@@ -2,7 +2,7 @@
 
 import pytest
 
-from kafkaform.placement import (
+from kafkaform.core.placement import (
     balance_leaders,
     count_leader_changes,
     count_moves,
@@ -12,7 +12,7 @@ from kafkaform.placement import (
     lower_bound_spread,
     rebalance,
 )
-from kafkaform.placement.bounds import spread_moves
+from kafkaform.core.placement.bounds import spread_moves
 
 NO_RACKS_3 = {1: None, 2: None, 3: None}
 NO_RACKS_4 = {1: None, 2: None, 3: None, 4: None}

@@ -2,7 +2,7 @@
 
 import pytest
 
-from kafkaform.placement import (
+from kafkaform.core.placement import (
     across_topics,
     count_moves,
     decommission,

@@ -14,7 +14,7 @@ from kafkaform.cluster.port import (
     TopicInfo,
     TopicPartition,
 )
-from kafkaform.model import AclBinding
+from kafkaform.core.model import AclBinding
 
 ALL_APIS = frozenset(Api)
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from kafkaform.actions import Plan
 from kafkaform.cluster.port import ConfigSource, LogDirPartitionSize
-from kafkaform.model import (
+from kafkaform.core.actions import Plan
+from kafkaform.core.model import (
     AclBinding,
     AclOperation,
     AclScope,
@@ -19,7 +19,7 @@ from kafkaform.model import (
     TopicScope,
     TopicSpec,
 )
-from kafkaform.plan import plan, with_sizes
+from kafkaform.core.planner import plan, with_sizes
 from tests.plan.observed import default, entry, observed, override
 
 SECRET = "s3cr3t-do-not-print"

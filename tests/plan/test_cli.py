@@ -136,7 +136,7 @@ topics:
 def rf2_snapshot(path: Path, log_dirs: bool = True) -> Path:
     """6 brokers in 3 racks; orders.created at RF 2, Kafka's placement, 100 MiB a partition."""
     from kafkaform.cluster.port import Api
-    from kafkaform.placement.kafka_default import assign_replicas
+    from kafkaform.core.placement.kafka_default import assign_replicas
 
     data = {
         "version": 1,

@@ -7,13 +7,19 @@ import dataclasses
 import pytest
 
 from kafkaform.cluster.port import ConfigSource, TopicPartition
-from kafkaform.fingerprint import (
+from kafkaform.core.fingerprint import (
     desired_hash,
     fingerprint_diff,
     observed_fingerprint,
     observed_summary,
 )
-from kafkaform.model import AclBinding, AclOperation, ClusterConnection, PatternType, ResourceType
+from kafkaform.core.model import (
+    AclBinding,
+    AclOperation,
+    ClusterConnection,
+    PatternType,
+    ResourceType,
+)
 from tests.plan.observed import default, entry, observed, override, topic_info
 from tests.plan.scenario import scenario_desired
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from kafkaform.actions import PartitionMove, Reassign
+from kafkaform.core.actions import PartitionMove, Reassign
 from kafkaform.errors import KafkaformError
 from kafkaform.planfile import load_plan, plan_to_dict, save_plan
 from tests.plan.scenario import scenario_plan

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from kafkaform import placement
-from kafkaform.actions import (
+from kafkaform.cluster.port import Api, ConfigSource, TopicPartition
+from kafkaform.core import placement
+from kafkaform.core.actions import (
     AddPartitions,
     AlterTopicConfigs,
     ConfigChange,
@@ -18,9 +19,7 @@ from kafkaform.actions import (
     Reassign,
     SetBrokerConfigs,
 )
-from kafkaform.cluster.port import Api, ConfigSource, TopicPartition
-from kafkaform.errors import KafkaformError
-from kafkaform.model import (
+from kafkaform.core.model import (
     AclBinding,
     AclOperation,
     AclScope,
@@ -35,12 +34,13 @@ from kafkaform.model import (
     TopicScope,
     TopicSpec,
 )
-from kafkaform.plan import Targets, plan
+from kafkaform.core.planner import Targets, plan
+from kafkaform.errors import KafkaformError
 from tests.plan.observed import ALL_APIS, default, entry, observed, override
 
 needs_placement = pytest.mark.skipif(
     not hasattr(placement, "set_replication_factor"),
-    reason="kafkaform.placement (H5) has not landed yet",
+    reason="kafkaform.core.placement (H5) has not landed yet",
 )
 
 RACKS = ["a", "b", "c", "a", "b", "c"]

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from kafkaform.cluster.memory import MemoryCluster
 from kafkaform.cluster.port import ConfigOp, ConfigOpType, NewTopic
-from kafkaform.model import (
+from kafkaform.core.model import (
     AclBinding,
     AclOperation,
     DesiredState,
@@ -22,8 +22,8 @@ from kafkaform.model import (
     TopicScope,
     TopicSpec,
 )
+from kafkaform.core.planner import plan
 from kafkaform.observe import observe
-from kafkaform.plan import plan
 
 RACKS = ["a", "b", "c"]
 

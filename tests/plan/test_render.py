@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from kafkaform.actions import (
+from kafkaform.core.actions import (
     AlterTopicConfigs,
     ConfigChange,
     CreateAcl,
@@ -21,8 +21,8 @@ from kafkaform.actions import (
     Plan,
     Reassign,
 )
-from kafkaform.model import AclBinding, AclOperation, PatternType, ResourceType
-from kafkaform.problems import Problem
+from kafkaform.core.model import AclBinding, AclOperation, PatternType, ResourceType
+from kafkaform.core.problems import Problem
 from kafkaform.render.json import render_json
 from kafkaform.render.markdown import GITHUB_COMMENT_LIMIT, render_markdown
 from kafkaform.render.summary import NO_CHANGES, PlanSummary, ReplicaMoves, human_duration

@@ -6,7 +6,7 @@ from kafkaform.cluster.port import (
     ReassignmentInProgress,
     TopicPartition,
 )
-from kafkaform.reassign.batches import (
+from kafkaform.core.reassign.batches import (
     PartitionStatus,
     in_flight_target,
     partition_status,

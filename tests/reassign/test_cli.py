@@ -13,8 +13,8 @@ from kafkaform.cli.commands import apply as apply_cli
 from kafkaform.cli.commands import reassign as reassign_cli
 from kafkaform.cluster.memory import MemoryCluster
 from kafkaform.cluster.port import Api, TopicPartition
+from kafkaform.core.reassign.throttles import LEADER_REPLICAS
 from kafkaform.observe import observe
-from kafkaform.reassign.throttles import LEADER_REPLICAS
 from kafkaform.snapshot import write_snapshot
 from tests.reassign.test_jsonfile import VALIDATOR
 

@@ -6,11 +6,20 @@ from collections import Counter
 
 import pytest
 
-from kafkaform.actions import PartitionMove, Reassign
 from kafkaform.cluster.memory import MemoryCluster
 from kafkaform.cluster.port import Api, ConfigSource, TopicPartition
+from kafkaform.core.actions import PartitionMove, Reassign
+from kafkaform.core.model import ReassignmentSettings
+from kafkaform.core.reassign.batches import PartitionStatus
+from kafkaform.core.reassign.jsonfile import targets_of
+from kafkaform.core.reassign.throttles import (
+    FOLLOWER_RATE,
+    FOLLOWER_REPLICAS,
+    LEADER_RATE,
+    LEADER_REPLICAS,
+    parse_entries,
+)
 from kafkaform.errors import KafkaformError
-from kafkaform.model import ReassignmentSettings
 from kafkaform.progress import RecordingReporter
 from kafkaform.reassign import (
     ReassignmentOptions,
@@ -18,16 +27,7 @@ from kafkaform.reassign import (
     execute_reassignments,
     verify_reassignment,
 )
-from kafkaform.reassign.batches import PartitionStatus
-from kafkaform.reassign.jsonfile import targets_of
 from kafkaform.reassign.ledger import LEDGER_TOPIC, read_ledger
-from kafkaform.reassign.throttles import (
-    FOLLOWER_RATE,
-    FOLLOWER_REPLICAS,
-    LEADER_RATE,
-    LEADER_REPLICAS,
-    parse_entries,
-)
 from tests.reassign.conftest import Clock, Interrupt, SubmissionSpy
 
 BEFORE = [[1, 2], [2, 3], [3, 4], [4, 5], [5, 6], [6, 1]]

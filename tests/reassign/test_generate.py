@@ -3,10 +3,10 @@ from collections import Counter
 import pytest
 
 from kafkaform.cluster.port import PartitionInfo, TopicInfo
+from kafkaform.core.placement.kafka_default import assign_replicas
+from kafkaform.core.reassign.generate import onto_brokers
+from kafkaform.core.reassign.jsonfile import origins_of, targets_of
 from kafkaform.errors import KafkaformError
-from kafkaform.placement.kafka_default import assign_replicas
-from kafkaform.reassign.generate import onto_brokers
-from kafkaform.reassign.jsonfile import origins_of, targets_of
 
 RACKS = {1: "a", 2: "b", 3: "c", 4: "a", 5: "b", 6: "c"}
 

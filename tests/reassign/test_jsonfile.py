@@ -4,10 +4,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from kafkaform.actions import PartitionMove, Reassign
 from kafkaform.cluster.port import PartitionInfo, TopicInfo, TopicPartition
-from kafkaform.errors import KafkaformError
-from kafkaform.reassign.jsonfile import (
+from kafkaform.core.actions import PartitionMove, Reassign
+from kafkaform.core.reassign.jsonfile import (
     actions_for,
     dump_reassignment,
     origins_of,
@@ -17,6 +16,7 @@ from kafkaform.reassign.jsonfile import (
     reassignment_document,
     targets_of,
 )
+from kafkaform.errors import KafkaformError
 
 SCHEMA = json.loads(
     (Path(__file__).parents[2] / "schemas" / "reassignment.schema.json").read_text()

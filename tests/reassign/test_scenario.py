@@ -13,28 +13,28 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from kafkaform.actions import Phase, Reassign
 from kafkaform.apply import apply_plan
 from kafkaform.cli import app
 from kafkaform.cli.commands import apply as apply_cli
 from kafkaform.cli.commands import reassign as reassign_cli
 from kafkaform.cluster.memory import MemoryCluster
 from kafkaform.cluster.port import TopicPartition
-from kafkaform.model import ReassignmentSettings
-from kafkaform.observe import observe
-from kafkaform.placement.kafka_default import assign_replicas
-from kafkaform.plan import plan
-from kafkaform.progress import RecordingReporter
-from kafkaform.reassign import ReassignmentOptions, execute_reassignments
-from kafkaform.reassign.jsonfile import actions_for, dump_reassignment, parse_reassignment
-from kafkaform.reassign.ledger import read_ledger
-from kafkaform.reassign.throttles import (
+from kafkaform.core.actions import Phase, Reassign
+from kafkaform.core.model import ReassignmentSettings
+from kafkaform.core.placement.kafka_default import assign_replicas
+from kafkaform.core.planner import plan
+from kafkaform.core.reassign.jsonfile import actions_for, dump_reassignment, parse_reassignment
+from kafkaform.core.reassign.throttles import (
     FOLLOWER_RATE,
     FOLLOWER_REPLICAS,
     LEADER_RATE,
     LEADER_REPLICAS,
     parse_entries,
 )
+from kafkaform.observe import observe
+from kafkaform.progress import RecordingReporter
+from kafkaform.reassign import ReassignmentOptions, execute_reassignments
+from kafkaform.reassign.ledger import read_ledger
 from kafkaform.render.text import render_text
 from kafkaform.snapshot import write_snapshot
 from kafkaform.validate import validate_environment

@@ -1,7 +1,7 @@
 import pytest
 
 from kafkaform.cluster.port import ConfigEntry, ConfigOp, ConfigOpType, ConfigSource, TopicPartition
-from kafkaform.reassign.throttles import (
+from kafkaform.core.reassign.throttles import (
     FOLLOWER_RATE,
     FOLLOWER_REPLICAS,
     LEADER_RATE,

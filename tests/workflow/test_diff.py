@@ -9,8 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from kafkaform.cli import app
-from kafkaform.envdiff import diff_environments, render_markdown, render_text
-from kafkaform.model import (
+from kafkaform.core.envdiff import diff_environments, render_markdown, render_text
+from kafkaform.core.model import (
     AclBinding,
     AclOperation,
     DesiredState,

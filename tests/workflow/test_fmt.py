@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from kafkaform.cli import app
+from kafkaform.core.model import DesiredState
 from kafkaform.fmt import format_text
 from kafkaform.load import load_environment
-from kafkaform.model import DesiredState
 
 ROOT = Path(__file__).parents[2]
 runner = CliRunner()

@@ -21,7 +21,6 @@ from typing import Annotated
 import typer
 
 from kafkaform import lock
-from kafkaform.actions import Plan
 from kafkaform.apply import ApplyRefused, ApplyReport, apply_plan, ensure_cluster_identity
 from kafkaform.cli.app import app
 from kafkaform.cli.common import (
@@ -34,11 +33,12 @@ from kafkaform.cli.common import (
     resolve_environment,
 )
 from kafkaform.cluster.port import ClusterAdmin
+from kafkaform.core.actions import Plan
+from kafkaform.core.model import DesiredState
+from kafkaform.core.units import normalize_config_value, parse_duration_ms
 from kafkaform.errors import KafkaformError
-from kafkaform.model import DesiredState
 from kafkaform.progress import Reporter, make_reporter
 from kafkaform.reassign import ReassignmentOptions
-from kafkaform.units import normalize_config_value, parse_duration_ms
 from kafkaform.waiting import idle
 
 
@@ -105,7 +105,7 @@ def show_plan(plan: Plan) -> None:
 def ensure_unchanged(plan: Plan, admin: ClusterAdmin) -> None:
     """Refuse a plan whose cluster state has changed since it was computed."""
     from kafkaform.cluster.readonly import ReadOnlyAdmin
-    from kafkaform.fingerprint import fingerprint_diff, observed_summary, summary_fingerprint
+    from kafkaform.core.fingerprint import fingerprint_diff, observed_summary, summary_fingerprint
     from kafkaform.observe import observe
 
     now = observed_summary(observe(ReadOnlyAdmin(admin)))
@@ -120,7 +120,7 @@ def ensure_unchanged(plan: Plan, admin: ClusterAdmin) -> None:
 
 def check_saved_plan(plan: Plan, desired: DesiredState, plan_file: Path) -> None:
     """A saved plan must be for this environment, as the files now declare it."""
-    from kafkaform.fingerprint import desired_hash
+    from kafkaform.core.fingerprint import desired_hash
 
     if plan.environment != desired.environment:
         raise ApplyRefused(

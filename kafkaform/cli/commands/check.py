@@ -24,8 +24,8 @@ from kafkaform.cli.common import (
     load_desired,
 )
 from kafkaform.cluster.port import ObservedState, TopicPartition
-from kafkaform.health import HealthReport, assess
-from kafkaform.model import DesiredState
+from kafkaform.core.health import HealthReport, assess
+from kafkaform.core.model import DesiredState
 
 
 def observe_environment(

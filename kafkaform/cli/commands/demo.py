@@ -28,8 +28,8 @@ from kafkaform.cli.commands.apply import (
     show_plan,
 )
 from kafkaform.cli.common import EXIT_ERROR, load_desired, resolve_environment
-from kafkaform.model import DesiredState, TopicSpec
-from kafkaform.units import humanize_config_value
+from kafkaform.core.model import DesiredState, TopicSpec
+from kafkaform.core.units import humanize_config_value
 
 DEMO_CONFIG = "retention.ms"
 

@@ -23,8 +23,8 @@ from kafkaform.cli.common import (
     load_desired,
     resolve_environment,
 )
+from kafkaform.core.importer import TopicFilter, import_acls, import_topics
 from kafkaform.errors import KafkaformError
-from kafkaform.importer import TopicFilter, import_acls, import_topics
 
 SCHEMA_COMMENT = "# yaml-language-server: $schema="
 

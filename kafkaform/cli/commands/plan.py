@@ -16,7 +16,6 @@ from typing import Annotated
 
 import typer
 
-from kafkaform.actions import Phase, Plan
 from kafkaform.cli.app import app
 from kafkaform.cli.common import (
     EXIT_CHANGES,
@@ -30,10 +29,11 @@ from kafkaform.cli.common import (
 )
 from kafkaform.cluster.connect import open_admin
 from kafkaform.cluster.port import Api, ClusterAdmin
+from kafkaform.core.actions import Phase, Plan
+from kafkaform.core.model import DesiredState
+from kafkaform.core.planner import Targets, plan, with_sizes
 from kafkaform.errors import ClusterError
-from kafkaform.model import DesiredState
 from kafkaform.observe import observe
-from kafkaform.plan import Targets, plan, with_sizes
 from kafkaform.planfile import save_plan
 from kafkaform.render.json import render_json
 from kafkaform.render.markdown import render_markdown

@@ -16,7 +16,6 @@ from typing import Annotated
 import typer
 
 from kafkaform import lock
-from kafkaform.actions import Phase, Reassign
 from kafkaform.apply import describe_action, ensure_cluster_identity
 from kafkaform.cli.app import app
 from kafkaform.cli.commands.apply import Exit, exit_codes, with_moving_options
@@ -30,8 +29,20 @@ from kafkaform.cli.common import (
 )
 from kafkaform.cluster.connect import open_admin
 from kafkaform.cluster.port import ClusterAdmin
+from kafkaform.core.actions import Phase, Reassign
+from kafkaform.core.model import DesiredState, ReassignmentSettings
+from kafkaform.core.reassign.generate import onto_brokers
+from kafkaform.core.reassign.jsonfile import (
+    Assignment,
+    actions_for,
+    dump_reassignment,
+    origins_of,
+    parse_broker_list,
+    parse_reassignment,
+    parse_topics_to_move,
+    targets_of,
+)
 from kafkaform.errors import KafkaformError
-from kafkaform.model import DesiredState, ReassignmentSettings
 from kafkaform.observe import observe
 from kafkaform.progress import Status, make_reporter
 from kafkaform.reassign import (
@@ -42,17 +53,6 @@ from kafkaform.reassign import (
     verify_reassignment,
 )
 from kafkaform.reassign.execute import require_reassignment_apis
-from kafkaform.reassign.generate import onto_brokers
-from kafkaform.reassign.jsonfile import (
-    Assignment,
-    actions_for,
-    dump_reassignment,
-    origins_of,
-    parse_broker_list,
-    parse_reassignment,
-    parse_topics_to_move,
-    targets_of,
-)
 
 reassign_app = typer.Typer(
     help="Move partition replicas with kafka-reassign-partitions.sh's JSON: "
@@ -128,7 +128,7 @@ def generate(
 
 def _planned_moves(env: str, bootstrap: str | None, command_config: Path | None,
                    snapshot: Path | None) -> list[Reassign]:
-    from kafkaform.plan import plan
+    from kafkaform.core.planner import plan
 
     desired = load_desired(env)
     admin = open_admin(desired, bootstrap=bootstrap, command_config=command_config,

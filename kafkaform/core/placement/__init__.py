@@ -7,7 +7,7 @@ Every algorithm is deterministic, does no I/O and moves the fewest replicas
 it can: a replica that already satisfies the goal stays where it is.
 """
 
-from kafkaform.placement.bounds import (
+from kafkaform.core.placement.bounds import (
     count_leader_changes,
     count_moves,
     lower_bound_decommission,
@@ -15,9 +15,9 @@ from kafkaform.placement.bounds import (
     lower_bound_rf_change,
     lower_bound_spread,
 )
-from kafkaform.placement.common import Assignment, Brokers, RackLayout
-from kafkaform.placement.rebalance import balance_leaders, rebalance
-from kafkaform.placement.topic import (
+from kafkaform.core.placement.common import Assignment, Brokers, RackLayout
+from kafkaform.core.placement.rebalance import balance_leaders, rebalance
+from kafkaform.core.placement.topic import (
     across_topics,
     decommission,
     extend_partitions,

@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any, ClassVar
 
-from kafkaform.model import (
+from kafkaform.core.model import (
     AclBinding,
     AclOperation,
     AclPermission,
     PatternType,
     ResourceType,
 )
-from kafkaform.problems import Problem, Severity
+from kafkaform.core.problems import Problem, Severity
 
 
 class Phase(IntEnum):
@@ -228,7 +228,7 @@ class Plan:
     warnings: tuple[Problem, ...] = ()
     errors: tuple[Problem, ...] = ()
     # The compact canonical observed state the fingerprint hashes
-    # (`kafkaform.fingerprint.observed_summary`), so a refused saved plan can
+    # (`kafkaform.core.fingerprint.observed_summary`), so a refused saved plan can
     # say what changed on the cluster.
     observed_summary: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 

@@ -31,8 +31,8 @@ import json
 from typing import Any
 
 from kafkaform.cluster.port import ConfigEntry, ConfigSource, ObservedState
-from kafkaform.kafka_configs import TOPIC_CONFIGS
-from kafkaform.model import DesiredState
+from kafkaform.core.kafka_configs import TOPIC_CONFIGS
+from kafkaform.core.model import DesiredState
 
 Summary = dict[str, Any]
 

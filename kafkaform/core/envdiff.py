@@ -18,7 +18,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from kafkaform.actions import (
+from kafkaform.core.actions import (
     Action,
     AddPartitions,
     AlterTopicConfigs,
@@ -31,12 +31,12 @@ from kafkaform.actions import (
     SetBrokerConfigs,
     sort_actions,
 )
-from kafkaform.model import AclBinding, DesiredState, PlacementStrategy, TopicSpec
+from kafkaform.core.model import AclBinding, DesiredState, PlacementStrategy, TopicSpec
+from kafkaform.core.units import humanize_config_value
+from kafkaform.core.wording import plural
 from kafkaform.render.markdown import render_markdown as plan_markdown
 from kafkaform.render.summary import PlanSummary
 from kafkaform.render.text import plan_lines
-from kafkaform.units import humanize_config_value
-from kafkaform.wording import plural
 
 NO_DIFFERENCES = "No differences: both environments declare the same topics, ACLs and configs."
 

@@ -37,7 +37,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import cached_property
 
-from kafkaform.placement.common import Count, RackLayout, balance_pairs
+from kafkaform.core.placement.common import Count, RackLayout, balance_pairs
 
 # A swap along a leadership chain: (topic, partition, new leader).
 Swap = tuple[str, int, int]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 
-from kafkaform.placement.common import RackKey, RackLayout, replica_counts
+from kafkaform.core.placement.common import RackKey, RackLayout, replica_counts
 
 
 def count_moves(before: Sequence[Sequence[int]], after: Sequence[Sequence[int]]) -> int:

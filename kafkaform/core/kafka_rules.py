@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 
+from kafkaform.core.kafka_configs import BROKER_CONFIGS, ConfigDef
+from kafkaform.core.model import CLUSTER_RESOURCE_NAME, AclBinding, ResourceType
+from kafkaform.core.units import normalize_config_value
 from kafkaform.errors import ClusterError
-from kafkaform.kafka_configs import BROKER_CONFIGS, ConfigDef
-from kafkaform.model import CLUSTER_RESOURCE_NAME, AclBinding, ResourceType
-from kafkaform.units import normalize_config_value
 
 _LEGAL_TOPIC_CHARS = re.compile(r"[a-zA-Z0-9._-]+")
 _MAX_TOPIC_NAME_LENGTH = 249

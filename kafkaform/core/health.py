@@ -14,8 +14,8 @@ from collections import Counter
 from dataclasses import dataclass
 
 from kafkaform.cluster.port import ObservedState, TopicPartition
-from kafkaform.kafka_configs import TOPIC_CONFIGS
-from kafkaform.wording import listed, plural
+from kafkaform.core.kafka_configs import TOPIC_CONFIGS
+from kafkaform.core.wording import listed, plural
 
 MIN_ISR = "min.insync.replicas"
 

@@ -13,9 +13,9 @@ import re
 from collections.abc import Iterator
 
 from kafkaform.cluster.port import ObservedState
+from kafkaform.core.model import DesiredState, PlacementStrategy, PolicyLevel, Source, TopicSpec
+from kafkaform.core.problems import Problem, Severity
 from kafkaform.load import LoadResult, TopicOrigin
-from kafkaform.model import DesiredState, PlacementStrategy, PolicyLevel, Source, TopicSpec
-from kafkaform.problems import Problem, Severity
 
 # Kafka's own defaults, used when neither the topic nor brokerConfigs set them.
 KAFKA_DEFAULT_MIN_INSYNC = 1

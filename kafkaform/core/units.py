@@ -24,7 +24,7 @@ import re
 from collections.abc import Iterable
 from fractions import Fraction
 
-from kafkaform.kafka_configs import BROKER_CONFIGS, TOPIC_CONFIGS, ConfigDef
+from kafkaform.core.kafka_configs import BROKER_CONFIGS, TOPIC_CONFIGS, ConfigDef
 
 DURATION_UNITS_MS = {
     "ms": 1,

@@ -20,10 +20,10 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from kafkaform.actions import PartitionMove, Reassign
 from kafkaform.cluster.port import TopicInfo, TopicPartition
+from kafkaform.core.actions import PartitionMove, Reassign
+from kafkaform.core.reassign.batches import find_partition
 from kafkaform.errors import KafkaformError
-from kafkaform.reassign.batches import find_partition
 
 ANY_LOG_DIR = "any"
 FORMAT_VERSION = 1

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 
-from kafkaform.placement.common import (
+from kafkaform.core.placement.common import (
     Assignment,
     BrokerChooser,
     RackLayout,

@@ -6,16 +6,16 @@ the topics over the listed brokers, ignoring where replicas are now, so it
 moves almost everything. Here the same request means: move every replica off
 the brokers not in the list (decommission), then even out replicas and
 leaders among the listed brokers (rebalance), each step moving as few
-replicas as possible (kafkaform.placement).
+replicas as possible (kafkaform.core.placement).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from kafkaform import placement
-from kafkaform.actions import PartitionMove, Reassign
 from kafkaform.cluster.port import TopicInfo
+from kafkaform.core import placement
+from kafkaform.core.actions import PartitionMove, Reassign
 from kafkaform.errors import KafkaformError
 
 

@@ -17,8 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from kafkaform.cluster.port import ConfigEntry, ConfigSource, ObservedState, TopicInfo
+from kafkaform.core.model import AclBinding, TopicSpec, is_internal_topic
 from kafkaform.errors import KafkaformError
-from kafkaform.model import AclBinding, TopicSpec, is_internal_topic
 
 # Set and removed by reassignments, never declared in files.
 _THROTTLE_SUFFIX = ".replication.throttled.replicas"

@@ -13,7 +13,7 @@ The rules (DESIGN.md, "Rules the planner keeps"):
   (`*.replication.throttled.*`) belong to reassignments and are never drift;
   read-only and sensitive configs are never planned;
 - partitions only grow; replication-factor and placement changes become
-  reassignments computed by `kafkaform.placement` (minimal moves);
+  reassignments computed by `kafkaform.core.placement` (minimal moves);
 - new topics and partitions carry an explicit replica assignment only when it
   is needed: `placement: static`, or `rack-spread` on brokers in at least two
   racks; otherwise the broker places them (some Kafka-compatible brokers, such
@@ -35,8 +35,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
-from kafkaform import placement
-from kafkaform.actions import (
+from kafkaform.apply import missing_capabilities
+from kafkaform.cluster.port import (
+    ConfigEntry,
+    ConfigSource,
+    LogDirPartitionSize,
+    ObservedState,
+    PartitionInfo,
+    ReassignmentInProgress,
+)
+from kafkaform.core import placement
+from kafkaform.core.actions import (
     Action,
     AddPartitions,
     AlterTopicConfigs,
@@ -51,35 +60,26 @@ from kafkaform.actions import (
     SetBrokerConfigs,
     sort_actions,
 )
-from kafkaform.apply import missing_capabilities
-from kafkaform.cluster.port import (
-    ConfigEntry,
-    ConfigSource,
-    LogDirPartitionSize,
-    ObservedState,
-    PartitionInfo,
-    ReassignmentInProgress,
-)
-from kafkaform.errors import KafkaformError
-from kafkaform.fingerprint import (
+from kafkaform.core.fingerprint import (
     desired_hash,
     is_throttle_key,
     observed_summary,
     summary_fingerprint,
 )
-from kafkaform.kafka_configs import BROKER_CONFIGS, TOPIC_CONFIGS
-from kafkaform.model import (
+from kafkaform.core.kafka_configs import BROKER_CONFIGS, TOPIC_CONFIGS
+from kafkaform.core.model import (
     AclBinding,
     DesiredState,
     PlacementStrategy,
     TopicSpec,
 )
-from kafkaform.placement import RackLayout
-from kafkaform.placement.kafka_default import assign_replicas
-from kafkaform.policies import check_cluster_policies
-from kafkaform.problems import Problem, Severity
-from kafkaform.reassign.batches import in_flight_origin, in_flight_target
-from kafkaform.units import normalize_config_value
+from kafkaform.core.placement import RackLayout
+from kafkaform.core.placement.kafka_default import assign_replicas
+from kafkaform.core.policies import check_cluster_policies
+from kafkaform.core.problems import Problem, Severity
+from kafkaform.core.reassign.batches import in_flight_origin, in_flight_target
+from kafkaform.core.units import normalize_config_value
+from kafkaform.errors import KafkaformError
 
 Assignment = list[list[int]]
 Brokers = dict[int, str | None]
