@@ -75,7 +75,7 @@ def load_desired(env: str | Path) -> DesiredState:
 
     Warnings are printed as well: a command that goes on should still show them.
     """
-    from kafkaform.validate import validate_environment  # jsonschema: only when needed
+    from kafkaform.files.validate import validate_environment  # jsonschema: only when needed
 
     path = env if isinstance(env, Path) else resolve_environment(env)
     result = validate_environment(path)

@@ -196,7 +196,7 @@ def open_admin(
     """
     admin: ClusterAdmin
     if snapshot is not None:
-        from kafkaform.snapshot import load_snapshot
+        from kafkaform.files.snapshot import load_snapshot
 
         admin = load_snapshot(snapshot)
     else:

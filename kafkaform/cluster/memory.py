@@ -140,7 +140,7 @@ class MemoryCluster:
     @classmethod
     def from_snapshot(cls, data: dict) -> MemoryCluster:
         """A cluster in the state a snapshot document describes (see snapshot.py)."""
-        from kafkaform.snapshot import cluster_from_snapshot
+        from kafkaform.files.snapshot import cluster_from_snapshot
 
         return cluster_from_snapshot(data)
 

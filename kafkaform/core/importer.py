@@ -1,7 +1,7 @@
 """Import: the observed cluster as desired-state topics and ACL bindings.
 
 Pure: `import_topics` and `import_acls` turn an ObservedState into the model
-that `kafkaform.yamlwrite` writes as YAML. Only a topic's own overrides are
+that `kafkaform.files.yamlwrite` writes as YAML. Only a topic's own overrides are
 imported (not broker or Kafka defaults), so the files say what is special
 about each topic, and planning them against the same cluster is a no-op.
 

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from kafkaform.cluster.port import ObservedState
 from kafkaform.core.model import DesiredState, PlacementStrategy, PolicyLevel, Source, TopicSpec
 from kafkaform.core.problems import Problem, Severity
-from kafkaform.load import LoadResult, TopicOrigin
+from kafkaform.files.load import LoadResult, TopicOrigin
 
 # Kafka's own defaults, used when neither the topic nor brokerConfigs set them.
 KAFKA_DEFAULT_MIN_INSYNC = 1

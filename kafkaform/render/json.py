@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kafkaform.core.actions import Plan
-from kafkaform.planfile import plan_to_json
+from kafkaform.files.planfile import plan_to_json
 
 
 def render_json(plan: Plan) -> str:

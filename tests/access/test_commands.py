@@ -6,8 +6,8 @@ from typer.testing import CliRunner
 
 from kafkaform.cli import app
 from kafkaform.cluster.memory import MemoryCluster
+from kafkaform.files.snapshot import write_snapshot
 from kafkaform.observe import observe
-from kafkaform.snapshot import write_snapshot
 
 
 def environment(tmp_path: Path) -> Path:

@@ -12,8 +12,8 @@ from kafkaform.cluster.memory import MemoryCluster
 from kafkaform.cluster.port import NewTopic
 from kafkaform.core.model import ClusterConnection, DesiredState
 from kafkaform.errors import KafkaformError, ReadOnlyViolation
+from kafkaform.files.snapshot import write_snapshot
 from kafkaform.observe import observe
-from kafkaform.snapshot import write_snapshot
 
 
 def test_properties_files_parse_like_java():

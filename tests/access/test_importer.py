@@ -8,9 +8,9 @@ from kafkaform.core.importer import TopicFilter, import_acls, import_topics, top
 from kafkaform.core.model import AclBinding, AclOperation, PatternType, ResourceType, TopicSpec
 from kafkaform.core.planner import plan
 from kafkaform.errors import KafkaformError
+from kafkaform.files.validate import validate_environment
+from kafkaform.files.yamlwrite import acls_document, topics_document
 from kafkaform.observe import observe
-from kafkaform.validate import validate_environment
-from kafkaform.yamlwrite import acls_document, topics_document
 
 READ_ORDERS = AclBinding("User:orders", ResourceType.TOPIC, "orders.", PatternType.PREFIXED,
                          AclOperation.READ)

@@ -15,7 +15,7 @@ from kafkaform.cli.commands import apply as apply_command
 from kafkaform.cluster.memory import MemoryCluster
 from kafkaform.cluster.port import ConfigOp, ConfigOpType
 from kafkaform.errors import ClusterError
-from kafkaform.planfile import save_plan
+from kafkaform.files.planfile import save_plan
 
 ENVIRONMENT = """\
 kind: Environment

@@ -13,9 +13,9 @@ from kafkaform.cluster.port import BrokerInfo, NewTopic
 from kafkaform.core.model import AclOperation
 from kafkaform.core.planner import plan
 from kafkaform.errors import ClusterError
+from kafkaform.files.validate import validate_environment
 from kafkaform.observe import observe
 from kafkaform.progress import RecordingReporter, Status
-from kafkaform.validate import validate_environment
 
 from .builders import desired_state, no_wait, read_acl, topic
 

@@ -20,14 +20,14 @@ from kafkaform.cluster.port import (
 )
 from kafkaform.core.model import AclBinding, AclOperation, PatternType, ResourceType
 from kafkaform.errors import KafkaformError
-from kafkaform.observe import observe
-from kafkaform.snapshot import (
+from kafkaform.files.snapshot import (
     _is_plain_topic,
     load_snapshot,
     snapshot_to_dict,
     snapshot_validator,
     write_snapshot,
 )
+from kafkaform.observe import observe
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from kafkaform.core.model import PlacementStrategy
-from kafkaform.validate import validate_environment
+from kafkaform.files.validate import validate_environment
 
 ENVIRONMENTS = Path(__file__).parents[2] / "environments"
 NAMES = sorted(p.name for p in ENVIRONMENTS.iterdir() if p.is_dir() and not p.name.startswith("_"))

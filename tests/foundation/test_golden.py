@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from kafkaform.cli.commands.validate import report
-from kafkaform.validate import validate_environment
+from kafkaform.files.validate import validate_environment
 
 HERE = Path(__file__).parent
 CASES = sorted(

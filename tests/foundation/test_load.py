@@ -12,8 +12,8 @@ from kafkaform.core.model import (
     PlacementStrategy,
     ResourceType,
 )
-from kafkaform.documents import read_documents
-from kafkaform.load import load_environment
+from kafkaform.files.documents import read_documents
+from kafkaform.files.load import load_environment
 
 from .conftest import ENVIRONMENT
 

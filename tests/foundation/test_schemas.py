@@ -6,8 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from kafkaform.documents import Document, read_documents
-from kafkaform.schemas import _is_plain_topic, check_document, validators
+from kafkaform.files.documents import Document, read_documents
+from kafkaform.files.schemas import _is_plain_topic, check_document, validators
 
 TOPIC_SCHEMA = validators()["Topics"].schema["properties"]["topics"]["items"]
 
@@ -69,7 +69,7 @@ def test_problems_among_thousands_of_plain_entries_keep_their_place(tmp_path: Pa
 
 def _full_check(document: Document):
     """What check_document reports without the shortcut: every entry through jsonschema."""
-    from kafkaform import schemas
+    from kafkaform.files import schemas
 
     original = schemas._is_plain_topic
     schemas._is_plain_topic = lambda entry: False

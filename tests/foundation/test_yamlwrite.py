@@ -13,8 +13,8 @@ from kafkaform.core.model import (
     ResourceType,
     TopicSpec,
 )
-from kafkaform.load import load_environment
-from kafkaform.yamlwrite import acls_document, topics_document
+from kafkaform.files.load import load_environment
+from kafkaform.files.yamlwrite import acls_document, topics_document
 
 ENVIRONMENTS = Path(__file__).parents[2] / "environments"
 TOPICS = [

@@ -12,8 +12,8 @@ import pytest
 from kafkaform.cluster.port import NewTopic
 from kafkaform.core.importer import TopicFilter, import_topics
 from kafkaform.core.planner import plan
+from kafkaform.files.validate import validate_environment
 from kafkaform.observe import observe
-from kafkaform.validate import validate_environment
 from tests.live.helpers import eventually, write_environment
 
 pytestmark = pytest.mark.live

@@ -10,9 +10,9 @@ from typer.testing import CliRunner
 
 from kafkaform.cli import app
 from kafkaform.cluster.memory import MemoryCluster
+from kafkaform.files.planfile import load_plan
+from kafkaform.files.snapshot import write_snapshot
 from kafkaform.observe import observe
-from kafkaform.planfile import load_plan
-from kafkaform.snapshot import write_snapshot
 
 ENVIRONMENT = """\
 kind: Environment

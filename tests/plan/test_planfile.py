@@ -9,7 +9,7 @@ import pytest
 
 from kafkaform.core.actions import PartitionMove, Reassign
 from kafkaform.errors import KafkaformError
-from kafkaform.planfile import load_plan, plan_to_dict, save_plan
+from kafkaform.files.planfile import load_plan, plan_to_dict, save_plan
 from tests.plan.scenario import scenario_plan
 
 

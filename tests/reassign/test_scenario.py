@@ -31,13 +31,13 @@ from kafkaform.core.reassign.throttles import (
     LEADER_REPLICAS,
     parse_entries,
 )
+from kafkaform.files.snapshot import write_snapshot
+from kafkaform.files.validate import validate_environment
 from kafkaform.observe import observe
 from kafkaform.progress import RecordingReporter
 from kafkaform.reassign import ReassignmentOptions, execute_reassignments
 from kafkaform.reassign.ledger import read_ledger
 from kafkaform.render.text import render_text
-from kafkaform.snapshot import write_snapshot
-from kafkaform.validate import validate_environment
 from tests.reassign.conftest import Clock, Interrupt, SubmissionSpy
 from tests.reassign.test_execute import throttle_configs
 from tests.reassign.test_jsonfile import VALIDATOR

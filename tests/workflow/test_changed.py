@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from kafkaform.changed import affected_environments, find_changed
 from kafkaform.cli import app
 from kafkaform.errors import KafkaformError
+from kafkaform.files.changed import affected_environments, find_changed
 
 runner = CliRunner()
 

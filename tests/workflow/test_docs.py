@@ -9,7 +9,7 @@ import typer
 import yaml
 
 from kafkaform.cli import app
-from kafkaform.schemas import SCHEMA_FILES, validators
+from kafkaform.files.schemas import SCHEMA_FILES, validators
 from tests.workflow.docs import ROOT, Command, blocks, commands, markdown_files
 
 ROOT_COMMAND = typer.main.get_command(app)

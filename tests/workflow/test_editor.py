@@ -10,8 +10,8 @@ import yaml
 from typer.testing import CliRunner
 
 from kafkaform.cli import app
-from kafkaform.reference import REFERENCE, main, render_reference
-from kafkaform.schemas import SCHEMA_FILES
+from kafkaform.files.reference import REFERENCE, main, render_reference
+from kafkaform.files.schemas import SCHEMA_FILES
 
 ROOT = Path(__file__).parents[2]
 SCHEMA_COMMENT = "# yaml-language-server: $schema="
@@ -54,7 +54,7 @@ def test_pre_commit_hooks_run_real_commands():
 
 def test_reference_is_up_to_date():
     assert REFERENCE.read_text(encoding="utf-8") == render_reference(), (
-        "docs/reference.md is stale: run python -m kafkaform.reference")
+        "docs/reference.md is stale: run python -m kafkaform.files.reference")
     assert main(["--check"]) == 0
 
 

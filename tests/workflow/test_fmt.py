@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 
 from kafkaform.cli import app
 from kafkaform.core.model import DesiredState
-from kafkaform.fmt import format_text
-from kafkaform.load import load_environment
+from kafkaform.files.fmt import format_text
+from kafkaform.files.load import load_environment
 
 ROOT = Path(__file__).parents[2]
 runner = CliRunner()

@@ -189,7 +189,7 @@ def run_apply(
         if plan_file is None:
             plan = plan_live(desired, admin)
         else:
-            from kafkaform.planfile import load_plan
+            from kafkaform.files.planfile import load_plan
 
             plan = load_plan(plan_file)
             check_saved_plan(plan, desired, plan_file)

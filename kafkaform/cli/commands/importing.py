@@ -31,7 +31,7 @@ SCHEMA_COMMENT = "# yaml-language-server: $schema="
 
 def with_schema_comment(document: str, schema_file: str, out_dir: Path) -> str:
     """The document, starting with a `$schema` comment that is right for `out_dir`."""
-    from kafkaform.schemas import schemas_dir
+    from kafkaform.files.schemas import schemas_dir
 
     if document.startswith(SCHEMA_COMMENT):
         document = document.split("\n", 1)[1]
@@ -68,7 +68,7 @@ def import_(
     snapshot: SnapshotOpt = None,
 ) -> None:
     """Write the cluster's topics and ACLs as YAML (Topics and Acls documents)."""
-    from kafkaform.yamlwrite import acls_document, topics_document
+    from kafkaform.files.yamlwrite import acls_document, topics_document
 
     which = TopicFilter(include=include, exclude=exclude, internal=internal)
     desired = load_desired(env)

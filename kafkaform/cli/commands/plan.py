@@ -33,8 +33,8 @@ from kafkaform.core.actions import Phase, Plan
 from kafkaform.core.model import DesiredState
 from kafkaform.core.planner import Targets, plan, with_sizes
 from kafkaform.errors import ClusterError
+from kafkaform.files.planfile import save_plan
 from kafkaform.observe import observe
-from kafkaform.planfile import save_plan
 from kafkaform.render.json import render_json
 from kafkaform.render.markdown import render_markdown
 from kafkaform.render.text import print_plan

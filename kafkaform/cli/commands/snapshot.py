@@ -27,7 +27,7 @@ def snapshot(
     command_config: CommandConfigOpt = None,
 ) -> None:
     """Save the live cluster's observed state as a snapshot JSON file."""
-    from kafkaform.snapshot import write_snapshot
+    from kafkaform.files.snapshot import write_snapshot
 
     desired = load_desired(env)
     observed = observe_environment(

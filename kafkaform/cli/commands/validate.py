@@ -12,7 +12,7 @@ from kafkaform.cli.common import ENVIRONMENTS_DIR, EXIT_INVALID, EXIT_OK, resolv
 from kafkaform.core.model import PartitionSizing
 from kafkaform.core.wording import plural
 from kafkaform.errors import KafkaformError
-from kafkaform.validate import ValidationResult, validate_environment
+from kafkaform.files.validate import ValidationResult, validate_environment
 
 
 def default_environments() -> list[Path]:

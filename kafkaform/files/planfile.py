@@ -26,8 +26,8 @@ from kafkaform.core.actions import (
     problem_to_dict,
 )
 from kafkaform.errors import KafkaformError
+from kafkaform.files.schemas import load_schema
 from kafkaform.render.summary import PlanSummary
-from kafkaform.schemas import load_schema
 
 SCHEMA_ID = "https://kafkaform.dev/schemas/plan.schema.json"
 

@@ -37,7 +37,7 @@ from kafkaform.cluster.port import (
 from kafkaform.core.kafka_configs import TOPIC_CONFIGS
 from kafkaform.core.model import AclBinding, AclOperation, AclPermission, PatternType, ResourceType
 from kafkaform.errors import ClusterError, KafkaformError
-from kafkaform.schemas import load_schema
+from kafkaform.files.schemas import load_schema
 
 SNAPSHOT_VERSION = 1
 SCHEMA_FILE = "snapshot.schema.json"

@@ -15,7 +15,7 @@ from kafkaform.core.kafka_configs import TOPIC_CONFIGS
 from kafkaform.core.model import DesiredState, Source, TopicSpec, is_internal_topic
 from kafkaform.core.policies import check_policies, effective_min_insync
 from kafkaform.core.problems import Problem, Severity
-from kafkaform.load import LoadResult, TopicOrigin, load_environment
+from kafkaform.files.load import LoadResult, TopicOrigin, load_environment
 
 # Kafka's Topic.validate: legal characters and length.
 LEGAL_TOPIC_NAME = re.compile(r"[a-zA-Z0-9._-]+")

@@ -22,8 +22,8 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
 from kafkaform.core.problems import Problem
-from kafkaform.documents import Document, format_path
 from kafkaform.errors import KafkaformError
+from kafkaform.files.documents import Document, format_path
 
 SCHEMA_FILES = {
     "Environment": "environment.schema.json",
@@ -36,7 +36,7 @@ SCHEMA_BASE_URL = "https://kafkaform.dev/schemas/"
 def schemas_dir() -> Path:
     """The folder of kafkaform's JSON Schemas (or $KAFKAFORM_SCHEMAS)."""
     override = os.environ.get("KAFKAFORM_SCHEMAS")
-    folder = Path(override) if override else (Path(__file__).parent / "_schemas").resolve()
+    folder = Path(override) if override else (Path(__file__).parent.parent / "_schemas").resolve()
     if not (folder / SCHEMA_FILES["Environment"]).is_file():
         raise KafkaformError(
             f"kafkaform's JSON Schemas are missing from {folder}; "

@@ -25,7 +25,7 @@ from kafkaform.core.model import (
     TopicSpec,
 )
 from kafkaform.core.units import humanize_config_value
-from kafkaform.load import (
+from kafkaform.files.load import (
     CONSUME_GROUP_OPS,
     CONSUME_TOPIC_OPS,
     PRODUCE_TOPIC_OPS,

@@ -54,8 +54,8 @@ from kafkaform.core.model import (
 )
 from kafkaform.core.problems import Problem, Severity
 from kafkaform.core.units import normalize_config_value, parse_size_bytes
-from kafkaform.documents import Document, Path_, format_path, read_documents
-from kafkaform.schemas import SCHEMA_FILES, check_document
+from kafkaform.files.documents import Document, Path_, format_path, read_documents
+from kafkaform.files.schemas import SCHEMA_FILES, check_document
 
 YAML_SUFFIXES = (".yaml", ".yml")
 DEFAULT_SIZING_FACTOR = 1.5
