@@ -32,7 +32,7 @@ def live_bootstrap() -> Iterator[str]:
     if external:
         yield external
         return
-    from kafkaform.local_broker import LocalBroker
+    from kafkaform.cluster.local_tansu import LocalBroker
 
     with LocalBroker() as broker:
         yield broker.bootstrap

@@ -1,7 +1,7 @@
 import gc
 import weakref
 
-from kafkaform.waiting import idle
+from kafkaform.run.waiting import idle
 
 
 class Node:

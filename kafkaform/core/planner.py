@@ -35,7 +35,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
-from kafkaform.apply import missing_capabilities
 from kafkaform.cluster.port import (
     ConfigEntry,
     ConfigSource,
@@ -80,6 +79,7 @@ from kafkaform.core.problems import Problem, Severity
 from kafkaform.core.reassign.batches import in_flight_origin, in_flight_target
 from kafkaform.core.units import normalize_config_value
 from kafkaform.errors import KafkaformError
+from kafkaform.run.apply import missing_capabilities
 
 Assignment = list[list[int]]
 Brokers = dict[int, str | None]

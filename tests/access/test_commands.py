@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 from kafkaform.cli import app
 from kafkaform.cluster.memory import MemoryCluster
 from kafkaform.files.snapshot import write_snapshot
-from kafkaform.observe import observe
+from kafkaform.run.observe import observe
 
 
 def environment(tmp_path: Path) -> Path:

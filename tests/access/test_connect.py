@@ -2,18 +2,18 @@ from pathlib import Path
 
 import pytest
 
-from kafkaform.cluster.connect import (
-    open_admin,
-    parse_jaas,
-    parse_properties,
-    read_command_config,
-)
 from kafkaform.cluster.memory import MemoryCluster
 from kafkaform.cluster.port import NewTopic
 from kafkaform.core.model import ClusterConnection, DesiredState
 from kafkaform.errors import KafkaformError, ReadOnlyViolation
 from kafkaform.files.snapshot import write_snapshot
-from kafkaform.observe import observe
+from kafkaform.run.connect import (
+    open_admin,
+    parse_jaas,
+    parse_properties,
+    read_command_config,
+)
+from kafkaform.run.observe import observe
 
 
 def test_properties_files_parse_like_java():

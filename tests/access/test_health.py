@@ -1,7 +1,7 @@
 from kafkaform.cluster.memory import MemoryCluster
 from kafkaform.cluster.port import ConfigOp, ConfigOpType, TopicPartition
 from kafkaform.core.health import assess, effective_min_isr
-from kafkaform.observe import observe
+from kafkaform.run.observe import observe
 
 
 def racked_cluster() -> MemoryCluster:

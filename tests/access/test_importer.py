@@ -10,7 +10,7 @@ from kafkaform.core.planner import plan
 from kafkaform.errors import KafkaformError
 from kafkaform.files.validate import validate_environment
 from kafkaform.files.yamlwrite import acls_document, topics_document
-from kafkaform.observe import observe
+from kafkaform.run.observe import observe
 
 READ_ORDERS = AclBinding("User:orders", ResourceType.TOPIC, "orders.", PatternType.PREFIXED,
                          AclOperation.READ)

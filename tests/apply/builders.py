@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from kafkaform.apply import RetryPolicy
 from kafkaform.core.actions import Action, Plan, sort_actions
 from kafkaform.core.model import (
     AclBinding,
@@ -16,6 +15,7 @@ from kafkaform.core.model import (
     TopicScope,
     TopicSpec,
 )
+from kafkaform.run.apply import RetryPolicy
 
 WRITES = (
     "alter_broker_configs",

@@ -7,15 +7,15 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kafkaform.apply import apply_plan
 from kafkaform.cluster.memory import MemoryCluster
 from kafkaform.cluster.port import BrokerInfo, NewTopic
 from kafkaform.core.model import AclOperation
 from kafkaform.core.planner import plan
 from kafkaform.errors import ClusterError
 from kafkaform.files.validate import validate_environment
-from kafkaform.observe import observe
-from kafkaform.progress import RecordingReporter, Status
+from kafkaform.run.apply import apply_plan
+from kafkaform.run.observe import observe
+from kafkaform.run.progress import RecordingReporter, Status
 
 from .builders import desired_state, no_wait, read_acl, topic
 

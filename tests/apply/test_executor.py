@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from kafkaform import apply as executor
-from kafkaform.apply import ApplyRefused, apply_plan
 from kafkaform.cluster.memory import MemoryCluster
 from kafkaform.cluster.port import Api
 from kafkaform.core.actions import (
@@ -22,8 +20,10 @@ from kafkaform.core.actions import (
 )
 from kafkaform.core.model import AclOperation, DesiredState, ReassignmentSettings
 from kafkaform.errors import ClusterError, ClusterUnreachable
-from kafkaform.progress import RecordingReporter, Status
-from kafkaform.reassign import ReassignmentOptions
+from kafkaform.run import apply as executor
+from kafkaform.run.apply import ApplyRefused, apply_plan
+from kafkaform.run.progress import RecordingReporter, Status
+from kafkaform.run.reassign import ReassignmentOptions
 
 from .builders import WRITES, OrderLog, no_wait, plan_of, read_acl
 

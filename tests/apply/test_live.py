@@ -29,7 +29,7 @@ def run(*args: str):
 
 @pytest.fixture
 def fresh_bootstrap() -> Iterator[str]:
-    from kafkaform.local_broker import LocalBroker
+    from kafkaform.cluster.local_tansu import LocalBroker
 
     with LocalBroker() as broker:
         yield broker.bootstrap

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from kafkaform import lock
 from kafkaform.cluster.memory import MemoryCluster
 from kafkaform.errors import ClusterError, KafkaformError
+from kafkaform.run import lock
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 

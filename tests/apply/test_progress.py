@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from rich.console import Console
 
-from kafkaform.progress import (
+from kafkaform.run.progress import (
     PlainReporter,
     RecordingReporter,
     RichReporter,

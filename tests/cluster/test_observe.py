@@ -13,7 +13,7 @@ from kafkaform.cluster.port import (
 )
 from kafkaform.core.model import AclBinding, AclOperation, PatternType, ResourceType
 from kafkaform.errors import ClusterError
-from kafkaform.observe import observe
+from kafkaform.run.observe import observe
 
 
 def cluster_with_topics(count):

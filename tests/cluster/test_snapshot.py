@@ -27,7 +27,7 @@ from kafkaform.files.snapshot import (
     snapshot_validator,
     write_snapshot,
 )
-from kafkaform.observe import observe
+from kafkaform.run.observe import observe
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -13,7 +13,7 @@ from kafkaform.cluster.port import NewTopic
 from kafkaform.core.importer import TopicFilter, import_topics
 from kafkaform.core.planner import plan
 from kafkaform.files.validate import validate_environment
-from kafkaform.observe import observe
+from kafkaform.run.observe import observe
 from tests.live.helpers import eventually, write_environment
 
 pytestmark = pytest.mark.live
@@ -105,7 +105,7 @@ def test_snapshot_then_import_from_it_matches_the_live_import(
 
 
 def test_no_broker_process_outlives_its_context(tmp_path):
-    from kafkaform.local_broker import LocalBroker
+    from kafkaform.cluster.local_tansu import LocalBroker
 
     with LocalBroker(log_dir=tmp_path) as broker:
         pid = broker.pid

@@ -12,7 +12,7 @@ from kafkaform.cli import app
 from kafkaform.cluster.memory import MemoryCluster
 from kafkaform.files.planfile import load_plan
 from kafkaform.files.snapshot import write_snapshot
-from kafkaform.observe import observe
+from kafkaform.run.observe import observe
 
 ENVIRONMENT = """\
 kind: Environment

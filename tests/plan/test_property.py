@@ -23,7 +23,7 @@ from kafkaform.core.model import (
     TopicSpec,
 )
 from kafkaform.core.planner import plan
-from kafkaform.observe import observe
+from kafkaform.run.observe import observe
 
 RACKS = ["a", "b", "c"]
 

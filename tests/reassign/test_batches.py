@@ -13,7 +13,7 @@ from kafkaform.core.reassign.batches import (
     pending_move,
     plan_batches,
 )
-from kafkaform.reassign.execute import bytes_copied
+from kafkaform.run.reassign.execute import bytes_copied
 
 
 def moves(*specs):

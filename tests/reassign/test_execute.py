@@ -20,14 +20,14 @@ from kafkaform.core.reassign.throttles import (
     parse_entries,
 )
 from kafkaform.errors import KafkaformError
-from kafkaform.progress import RecordingReporter
-from kafkaform.reassign import (
+from kafkaform.run.progress import RecordingReporter
+from kafkaform.run.reassign import (
     ReassignmentOptions,
     cancel_reassignment,
     execute_reassignments,
     verify_reassignment,
 )
-from kafkaform.reassign.ledger import LEDGER_TOPIC, read_ledger
+from kafkaform.run.reassign.ledger import LEDGER_TOPIC, read_ledger
 from tests.reassign.conftest import Clock, Interrupt, SubmissionSpy
 
 BEFORE = [[1, 2], [2, 3], [3, 4], [4, 5], [5, 6], [6, 1]]

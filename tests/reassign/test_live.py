@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 
 from kafkaform.cli import app
 from kafkaform.cluster.port import NewTopic
-from kafkaform.lock import LOCK_TOPIC
-from kafkaform.reassign.ledger import LEDGER_TOPIC
+from kafkaform.run.lock import LOCK_TOPIC
+from kafkaform.run.reassign.ledger import LEDGER_TOPIC
 from tests.reassign.test_jsonfile import VALIDATOR
 
 pytestmark = pytest.mark.live

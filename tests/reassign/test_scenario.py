@@ -13,7 +13,6 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from kafkaform.apply import apply_plan
 from kafkaform.cli import app
 from kafkaform.cli.commands import apply as apply_cli
 from kafkaform.cli.commands import reassign as reassign_cli
@@ -33,11 +32,12 @@ from kafkaform.core.reassign.throttles import (
 )
 from kafkaform.files.snapshot import write_snapshot
 from kafkaform.files.validate import validate_environment
-from kafkaform.observe import observe
-from kafkaform.progress import RecordingReporter
-from kafkaform.reassign import ReassignmentOptions, execute_reassignments
-from kafkaform.reassign.ledger import read_ledger
 from kafkaform.render.text import render_text
+from kafkaform.run.apply import apply_plan
+from kafkaform.run.observe import observe
+from kafkaform.run.progress import RecordingReporter
+from kafkaform.run.reassign import ReassignmentOptions, execute_reassignments
+from kafkaform.run.reassign.ledger import read_ledger
 from tests.reassign.conftest import Clock, Interrupt, SubmissionSpy
 from tests.reassign.test_execute import throttle_configs
 from tests.reassign.test_jsonfile import VALIDATOR

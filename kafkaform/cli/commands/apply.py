@@ -3,7 +3,7 @@
 Apply is the one command that writes. Everything before the first write runs
 through a read-only admin (validate, observe, plan, fingerprint check), the
 cluster id guard and the apply lock come before any write, and the result is
-reported action by action (`kafkaform.apply`).
+reported action by action (`kafkaform.run.apply`).
 """
 
 from __future__ import annotations
@@ -20,8 +20,6 @@ from typing import Annotated
 
 import typer
 
-from kafkaform import lock
-from kafkaform.apply import ApplyRefused, ApplyReport, apply_plan, ensure_cluster_identity
 from kafkaform.cli.app import app
 from kafkaform.cli.common import (
     EXIT_ERROR,
@@ -37,9 +35,11 @@ from kafkaform.core.actions import Plan
 from kafkaform.core.model import DesiredState
 from kafkaform.core.units import normalize_config_value, parse_duration_ms
 from kafkaform.errors import KafkaformError
-from kafkaform.progress import Reporter, make_reporter
-from kafkaform.reassign import ReassignmentOptions
-from kafkaform.waiting import idle
+from kafkaform.run import lock
+from kafkaform.run.apply import ApplyRefused, ApplyReport, apply_plan, ensure_cluster_identity
+from kafkaform.run.progress import Reporter, make_reporter
+from kafkaform.run.reassign import ReassignmentOptions
+from kafkaform.run.waiting import idle
 
 
 class Exit(KafkaformError):
@@ -63,7 +63,7 @@ def say(message: str = "") -> None:
 def connect(
     desired: DesiredState, bootstrap: str | None, command_config: Path | None
 ) -> ClusterAdmin:
-    from kafkaform.cluster.connect import open_admin
+    from kafkaform.run.connect import open_admin
 
     return open_admin(
         desired, bootstrap=bootstrap, command_config=command_config, snapshot=None, read_only=False
@@ -106,7 +106,7 @@ def ensure_unchanged(plan: Plan, admin: ClusterAdmin) -> None:
     """Refuse a plan whose cluster state has changed since it was computed."""
     from kafkaform.cluster.readonly import ReadOnlyAdmin
     from kafkaform.core.fingerprint import fingerprint_diff, observed_summary, summary_fingerprint
-    from kafkaform.observe import observe
+    from kafkaform.run.observe import observe
 
     now = observed_summary(observe(ReadOnlyAdmin(admin)))
     if summary_fingerprint(now) == plan.observed_fingerprint:
@@ -212,7 +212,7 @@ def run_apply(
 
 def outcome_line(report: ApplyReport) -> str:
     """The last line of an apply: truthful about what was and was not done."""
-    from kafkaform.progress import Status
+    from kafkaform.run.progress import Status
 
     done, failed, skipped = (len(report.with_status(s)) for s in Status)
     if report.ok:

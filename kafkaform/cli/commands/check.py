@@ -36,8 +36,8 @@ def observe_environment(
     snapshot: Path | None,
 ) -> ObservedState:
     """One read of the environment's cluster, through an admin that cannot write."""
-    from kafkaform.cluster.connect import open_admin
-    from kafkaform.observe import observe
+    from kafkaform.run.connect import open_admin
+    from kafkaform.run.observe import observe
 
     admin = open_admin(
         desired, bootstrap=bootstrap, command_config=command_config, snapshot=snapshot,

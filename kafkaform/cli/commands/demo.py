@@ -111,7 +111,7 @@ def demo(
     ] = "dev",
 ) -> None:
     """Start a local broker, apply an environment, change a config, apply again, stop."""
-    from kafkaform.local_broker import LocalBroker
+    from kafkaform.cluster.local_tansu import LocalBroker
 
     with exit_codes():
         env_path = resolve_environment(environment)

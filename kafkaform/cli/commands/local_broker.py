@@ -18,7 +18,7 @@ from kafkaform.cli.app import app
 @app.command("local-broker")
 def local_broker() -> None:
     """Run a local in-memory broker (Tansu) on loopback until Ctrl-C."""
-    from kafkaform.local_broker import LocalBroker
+    from kafkaform.cluster.local_tansu import LocalBroker
 
     stop = threading.Event()
     # Ctrl-C, or `kill PID`: either way the broker is stopped, never orphaned.

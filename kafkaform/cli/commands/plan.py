@@ -27,17 +27,17 @@ from kafkaform.cli.common import (
     SnapshotOpt,
     load_desired,
 )
-from kafkaform.cluster.connect import open_admin
 from kafkaform.cluster.port import Api, ClusterAdmin
 from kafkaform.core.actions import Phase, Plan
 from kafkaform.core.model import DesiredState
 from kafkaform.core.planner import Targets, plan, with_sizes
 from kafkaform.errors import ClusterError
 from kafkaform.files.planfile import save_plan
-from kafkaform.observe import observe
 from kafkaform.render.json import render_json
 from kafkaform.render.markdown import render_markdown
 from kafkaform.render.text import print_plan
+from kafkaform.run.connect import open_admin
+from kafkaform.run.observe import observe
 
 
 def observe_and_plan(

@@ -15,8 +15,6 @@ from typing import Annotated
 
 import typer
 
-from kafkaform import lock
-from kafkaform.apply import describe_action, ensure_cluster_identity
 from kafkaform.cli.app import app
 from kafkaform.cli.commands.apply import Exit, exit_codes, with_moving_options
 from kafkaform.cli.common import (
@@ -27,7 +25,6 @@ from kafkaform.cli.common import (
     SnapshotOpt,
     load_desired,
 )
-from kafkaform.cluster.connect import open_admin
 from kafkaform.cluster.port import ClusterAdmin
 from kafkaform.core.actions import Phase, Reassign
 from kafkaform.core.model import DesiredState, ReassignmentSettings
@@ -43,16 +40,19 @@ from kafkaform.core.reassign.jsonfile import (
     targets_of,
 )
 from kafkaform.errors import KafkaformError
-from kafkaform.observe import observe
-from kafkaform.progress import Status, make_reporter
-from kafkaform.reassign import (
+from kafkaform.run import lock
+from kafkaform.run.apply import describe_action, ensure_cluster_identity
+from kafkaform.run.connect import open_admin
+from kafkaform.run.observe import observe
+from kafkaform.run.progress import Status, make_reporter
+from kafkaform.run.reassign import (
     ReassignmentOptions,
     ReassignmentReport,
     cancel_reassignment,
     execute_reassignments,
     verify_reassignment,
 )
-from kafkaform.reassign.execute import require_reassignment_apis
+from kafkaform.run.reassign.execute import require_reassignment_apis
 
 reassign_app = typer.Typer(
     help="Move partition replicas with kafka-reassign-partitions.sh's JSON: "

@@ -1,11 +1,11 @@
 """Partition reassignment: the official tool's JSON, throttles, execute, verify, cancel.
 
-`kafkaform.apply` calls `execute_reassignments` for a plan's REASSIGN phase;
+`kafkaform.run.apply` calls `execute_reassignments` for a plan's REASSIGN phase;
 `kafkaform reassign ...` (cli/commands/reassign.py) exposes the same steps
 one by one. See docs/reassignment.md.
 """
 
-from kafkaform.reassign.execute import (
+from kafkaform.run.reassign.execute import (
     CancelResult,
     ReassignmentReport,
     ReassignProgress,
@@ -14,7 +14,7 @@ from kafkaform.reassign.execute import (
     execute_reassignments,
     verify_reassignment,
 )
-from kafkaform.reassign.options import ReassignmentOptions
+from kafkaform.run.reassign.options import ReassignmentOptions
 
 __all__ = [
     "CancelResult",

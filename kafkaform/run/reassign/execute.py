@@ -53,11 +53,11 @@ from kafkaform.core.reassign.throttles import (
 )
 from kafkaform.core.wording import listed
 from kafkaform.errors import ClusterError, KafkaformError
-from kafkaform.observe import observe
-from kafkaform.progress import Reporter
-from kafkaform.reassign.ledger import read_ledger, write_ledger
-from kafkaform.reassign.options import ReassignmentOptions
 from kafkaform.render.summary import human_bytes
+from kafkaform.run.observe import observe
+from kafkaform.run.progress import Reporter
+from kafkaform.run.reassign.ledger import read_ledger, write_ledger
+from kafkaform.run.reassign.options import ReassignmentOptions
 
 REQUIRED_APIS = (Api.ALTER_PARTITION_REASSIGNMENTS, Api.LIST_PARTITION_REASSIGNMENTS)
 
@@ -119,7 +119,7 @@ class ReassignmentReport(Mapping[Reassign, KafkaformError | None]):
 
     As a mapping: each action -> None when all its partitions reached their
     target, else the error naming the ones that did not (the contract
-    `kafkaform.apply` relies on).
+    `kafkaform.run.apply` relies on).
     """
 
     outcomes: dict[Reassign, KafkaformError | None]

@@ -39,7 +39,7 @@ from datetime import UTC, datetime, timedelta
 
 from kafkaform.cluster.port import ClusterAdmin, NewTopic
 from kafkaform.errors import ClusterError, KafkaformError
-from kafkaform.waiting import idle
+from kafkaform.run.waiting import idle
 
 LOCK_TOPIC = "__kafkaform_lock"
 OWNER_KEY = "owner"

@@ -23,7 +23,7 @@ When an item fails, what still runs (the rule `docs/apply.md` documents):
    topics, ACLs on other resources.
 4. A failure of the whole connection (not a Kafka error for an item) stops the
    apply: the items of that call are failed with "outcome unknown", the rest
-   are not attempted. Reassignments (`kafkaform.reassign`) that refuse or
+   are not attempted. Reassignments (`kafkaform.run.reassign`) that refuse or
    break off fail their actions; the later phases follow rules 1-3.
 
 Transient errors (`ClusterError.retriable`) are retried with bounded
@@ -75,10 +75,10 @@ from kafkaform.core.actions import (
 from kafkaform.core.model import DesiredState, PatternType, ReassignmentSettings, ResourceType
 from kafkaform.core.wording import plural
 from kafkaform.errors import ClusterError, KafkaformError
-from kafkaform.progress import Reporter, Status, SummaryRow
-from kafkaform.reassign import ReassignmentOptions, execute_reassignments
 from kafkaform.render.text import config_change_line
-from kafkaform.waiting import idle
+from kafkaform.run.progress import Reporter, Status, SummaryRow
+from kafkaform.run.reassign import ReassignmentOptions, execute_reassignments
+from kafkaform.run.waiting import idle
 
 
 class ApplyRefused(KafkaformError):
@@ -331,7 +331,7 @@ class _Executor:
             self.reporter.phase_finished()
 
     def run_reassignments(self, actions: list[Action]) -> None:
-        """`kafkaform.reassign` moves the replicas and reports progress; the
+        """`kafkaform.run.reassign` moves the replicas and reports progress; the
         outcome of each action (None = done) is settled here."""
         try:
             outcome = execute_reassignments(
@@ -572,7 +572,7 @@ def verify(desired: DesiredState, admin: ClusterAdmin, report: ApplyReport) -> N
     """Re-observe and re-plan; record whatever did not converge in the report."""
     from kafkaform.cluster.readonly import ReadOnlyAdmin
     from kafkaform.core.planner import plan as make_plan
-    from kafkaform.observe import observe
+    from kafkaform.run.observe import observe
 
     replanned = make_plan(desired, observe(ReadOnlyAdmin(admin)))
     report.not_converged = unconverged(report, replanned)
