@@ -32,7 +32,7 @@ from pathlib import Path
 from kafkaform.cluster.kafka import KafkaClusterAdmin
 from kafkaform.cluster.local_tansu import LocalBroker
 from kafkaform.cluster.memory import MemoryCluster
-from kafkaform.cluster.port import NewTopic
+from kafkaform.core.requests import NewTopic
 from kafkaform.files.snapshot import write_snapshot
 from kafkaform.run.observe import observe
 

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from kafkaform.cluster.port import Api
+from kafkaform.core.observed import Api
 
 BOOTSTRAP_ENV = "KAFKAFORM_TEST_BOOTSTRAP"
 # What tells a full Apache Kafka from Tansu: Tansu advertises none of these.

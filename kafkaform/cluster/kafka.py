@@ -45,23 +45,6 @@ from confluent_kafka import TopicPartition as RdTopicPartition
 from confluent_kafka import admin as rd
 
 from kafkaform.cluster.kafka_protocol import ProtocolClient, config_source_from_code, redact
-from kafkaform.cluster.port import (
-    API_MIN_KAFKA_VERSION,
-    Api,
-    BrokerInfo,
-    ClusterInfo,
-    ConfigEntry,
-    ConfigOp,
-    ConfigOpType,
-    ConfigSource,
-    LogDirPartitionSize,
-    NewPartitions,
-    NewTopic,
-    PartitionInfo,
-    ReassignmentInProgress,
-    TopicInfo,
-    TopicPartition,
-)
 from kafkaform.core.model import (
     AclBinding,
     AclOperation,
@@ -71,6 +54,20 @@ from kafkaform.core.model import (
     ResourceType,
     is_internal_topic,
 )
+from kafkaform.core.observed import (
+    API_MIN_KAFKA_VERSION,
+    Api,
+    BrokerInfo,
+    ClusterInfo,
+    ConfigEntry,
+    ConfigSource,
+    LogDirPartitionSize,
+    PartitionInfo,
+    ReassignmentInProgress,
+    TopicInfo,
+    TopicPartition,
+)
+from kafkaform.core.requests import ConfigOp, ConfigOpType, NewPartitions, NewTopic
 from kafkaform.errors import ClusterError, ClusterUnreachable, KafkaformError, UnsupportedApi
 
 K = TypeVar("K")

@@ -32,16 +32,15 @@ from kafka.protocol.admin import (
 )
 from kafka.structs import TopicPartition as KpTopicPartition
 
-from kafkaform.cluster.port import (
+from kafkaform.core.model import AclBinding, AclOperation, AclPermission, PatternType, ResourceType
+from kafkaform.core.observed import (
     ConfigEntry,
-    ConfigOp,
-    ConfigOpType,
     ConfigSource,
     LogDirPartitionSize,
     ReassignmentInProgress,
     TopicPartition,
 )
-from kafkaform.core.model import AclBinding, AclOperation, AclPermission, PatternType, ResourceType
+from kafkaform.core.requests import ConfigOp, ConfigOpType
 from kafkaform.errors import ClusterError, KafkaformError
 
 # kafka-python logs through `logging`; without a handler Python's last-resort

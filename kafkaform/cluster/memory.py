@@ -21,29 +21,26 @@ from typing import Any, TypeVar
 
 from kafkaform.cluster.acl_filter import AclFilter
 from kafkaform.cluster.memory_configs import ClusterConfigs
-from kafkaform.cluster.port import (
-    API_MIN_KAFKA_VERSION,
-    Api,
-    BrokerInfo,
-    ClusterInfo,
-    ConfigEntry,
-    ConfigOp,
-    ConfigOpType,
-    LogDirPartitionSize,
-    NewPartitions,
-    NewTopic,
-    PartitionInfo,
-    ReassignmentInProgress,
-    TopicInfo,
-    TopicPartition,
-)
 from kafkaform.core.kafka_rules import (
     check_new_acl,
     check_topic_name,
     cluster_error,
 )
 from kafkaform.core.model import AclBinding
+from kafkaform.core.observed import (
+    API_MIN_KAFKA_VERSION,
+    Api,
+    BrokerInfo,
+    ClusterInfo,
+    ConfigEntry,
+    LogDirPartitionSize,
+    PartitionInfo,
+    ReassignmentInProgress,
+    TopicInfo,
+    TopicPartition,
+)
 from kafkaform.core.placement.kafka_default import assign_replicas
+from kafkaform.core.requests import ConfigOp, ConfigOpType, NewPartitions, NewTopic
 from kafkaform.errors import ClusterError, UnsupportedApi
 
 Key = TypeVar("Key")

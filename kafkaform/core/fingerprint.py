@@ -30,9 +30,9 @@ import hashlib
 import json
 from typing import Any
 
-from kafkaform.cluster.port import ConfigEntry, ConfigSource, ObservedState
 from kafkaform.core.kafka_configs import TOPIC_CONFIGS
 from kafkaform.core.model import DesiredState
+from kafkaform.core.observed import ConfigEntry, ConfigSource, ObservedState
 
 Summary = dict[str, Any]
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from kafkaform.cluster.port import ObservedState, TopicPartition
 from kafkaform.core.kafka_configs import TOPIC_CONFIGS
+from kafkaform.core.observed import ObservedState, TopicPartition
 from kafkaform.core.wording import listed, plural
 
 MIN_ISR = "min.insync.replicas"

@@ -16,8 +16,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from kafkaform.cluster.port import ConfigEntry, ConfigSource, ObservedState, TopicInfo
 from kafkaform.core.model import AclBinding, TopicSpec, is_internal_topic
+from kafkaform.core.observed import ConfigEntry, ConfigSource, ObservedState, TopicInfo
 from kafkaform.errors import KafkaformError
 
 # Set and removed by reassignments, never declared in files.

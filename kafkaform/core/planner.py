@@ -35,14 +35,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
-from kafkaform.cluster.port import (
-    ConfigEntry,
-    ConfigSource,
-    LogDirPartitionSize,
-    ObservedState,
-    PartitionInfo,
-    ReassignmentInProgress,
-)
 from kafkaform.core import placement
 from kafkaform.core.actions import (
     Action,
@@ -71,6 +63,14 @@ from kafkaform.core.model import (
     DesiredState,
     PlacementStrategy,
     TopicSpec,
+)
+from kafkaform.core.observed import (
+    ConfigEntry,
+    ConfigSource,
+    LogDirPartitionSize,
+    ObservedState,
+    PartitionInfo,
+    ReassignmentInProgress,
 )
 from kafkaform.core.placement import RackLayout
 from kafkaform.core.placement.kafka_default import assign_replicas

@@ -12,8 +12,8 @@ import math
 import re
 from collections.abc import Iterator
 
-from kafkaform.cluster.port import ObservedState
 from kafkaform.core.model import DesiredState, PlacementStrategy, PolicyLevel, Source, TopicSpec
+from kafkaform.core.observed import ObservedState
 from kafkaform.core.problems import Problem, Severity
 from kafkaform.files.load import LoadResult, TopicOrigin
 

@@ -24,7 +24,9 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
 from kafkaform.cluster.memory import KAFKA_INTERNAL_TOPICS, MemoryCluster
-from kafkaform.cluster.port import (
+from kafkaform.core.kafka_configs import TOPIC_CONFIGS
+from kafkaform.core.model import AclBinding, AclOperation, AclPermission, PatternType, ResourceType
+from kafkaform.core.observed import (
     Api,
     BrokerInfo,
     ConfigEntry,
@@ -34,8 +36,6 @@ from kafkaform.cluster.port import (
     TopicInfo,
     TopicPartition,
 )
-from kafkaform.core.kafka_configs import TOPIC_CONFIGS
-from kafkaform.core.model import AclBinding, AclOperation, AclPermission, PatternType, ResourceType
 from kafkaform.errors import ClusterError, KafkaformError
 from kafkaform.files.schemas import load_schema
 

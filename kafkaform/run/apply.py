@@ -47,17 +47,7 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from kafkaform.cluster.port import (
-    API_MIN_KAFKA_VERSION,
-    CLUSTER_DEFAULT_BROKER,
-    Api,
-    ClusterAdmin,
-    ClusterInfo,
-    ConfigOp,
-    ConfigOpType,
-    NewPartitions,
-    NewTopic,
-)
+from kafkaform.cluster.port import ClusterAdmin
 from kafkaform.core.actions import (
     Action,
     AddPartitions,
@@ -73,6 +63,8 @@ from kafkaform.core.actions import (
     SetBrokerConfigs,
 )
 from kafkaform.core.model import DesiredState, PatternType, ReassignmentSettings, ResourceType
+from kafkaform.core.observed import API_MIN_KAFKA_VERSION, CLUSTER_DEFAULT_BROKER, Api, ClusterInfo
+from kafkaform.core.requests import ConfigOp, ConfigOpType, NewPartitions, NewTopic
 from kafkaform.core.wording import plural
 from kafkaform.errors import ClusterError, KafkaformError
 from kafkaform.render.text import config_change_line

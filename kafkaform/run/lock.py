@@ -37,7 +37,8 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from kafkaform.cluster.port import ClusterAdmin, NewTopic
+from kafkaform.cluster.port import ClusterAdmin
+from kafkaform.core.requests import NewTopic
 from kafkaform.errors import ClusterError, KafkaformError
 from kafkaform.run.waiting import idle
 

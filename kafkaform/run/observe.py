@@ -8,15 +8,15 @@ supports them. Planning 10,000 topics must not mean 10,000 round trips.
 
 from __future__ import annotations
 
-from kafkaform.cluster.port import (
+from kafkaform.cluster.port import ClusterAdmin
+from kafkaform.core.model import AclBinding
+from kafkaform.core.observed import (
     CLUSTER_DEFAULT_BROKER,
     Api,
-    ClusterAdmin,
     ConfigEntry,
     ConfigSource,
     ObservedState,
 )
-from kafkaform.core.model import AclBinding
 from kafkaform.errors import ClusterError
 
 

@@ -3,8 +3,8 @@ from pathlib import Path
 import pytest
 
 from kafkaform.cluster.memory import MemoryCluster
-from kafkaform.cluster.port import NewTopic
 from kafkaform.core.model import ClusterConnection, DesiredState
+from kafkaform.core.requests import NewTopic
 from kafkaform.errors import KafkaformError, ReadOnlyViolation
 from kafkaform.files.snapshot import write_snapshot
 from kafkaform.run.connect import (

@@ -1,6 +1,7 @@
 from kafkaform.cluster.memory import MemoryCluster
-from kafkaform.cluster.port import ConfigOp, ConfigOpType, TopicPartition
 from kafkaform.core.health import assess, effective_min_isr
+from kafkaform.core.observed import TopicPartition
+from kafkaform.core.requests import ConfigOp, ConfigOpType
 from kafkaform.run.observe import observe
 
 

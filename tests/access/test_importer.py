@@ -3,9 +3,9 @@ from pathlib import Path
 import pytest
 
 from kafkaform.cluster.memory import MemoryCluster
-from kafkaform.cluster.port import ConfigEntry, ConfigSource
 from kafkaform.core.importer import TopicFilter, import_acls, import_topics, topic_overrides
 from kafkaform.core.model import AclBinding, AclOperation, PatternType, ResourceType, TopicSpec
+from kafkaform.core.observed import ConfigEntry, ConfigSource
 from kafkaform.core.planner import plan
 from kafkaform.errors import KafkaformError
 from kafkaform.files.validate import validate_environment

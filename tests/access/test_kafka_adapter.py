@@ -13,7 +13,7 @@ from kafkaform.cluster.kafka import (
     sources_of_partial_listing,
 )
 from kafkaform.cluster.kafka_protocol import kafka_python_config
-from kafkaform.cluster.port import Api, ConfigEntry, ConfigSource
+from kafkaform.core.observed import Api, ConfigEntry, ConfigSource
 from kafkaform.errors import ClusterUnreachable, KafkaformError
 
 # What Tansu 0.6 advertises (ApiVersions), admin part.

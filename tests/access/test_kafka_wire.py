@@ -8,16 +8,14 @@ from collections.abc import Iterator
 import pytest
 
 from kafkaform.cluster.kafka import KafkaClusterAdmin
-from kafkaform.cluster.port import (
-    ConfigOp,
-    ConfigOpType,
+from kafkaform.core.model import AclBinding, AclOperation, AclPermission, PatternType, ResourceType
+from kafkaform.core.observed import (
     ConfigSource,
     LogDirPartitionSize,
-    NewTopic,
     ReassignmentInProgress,
     TopicPartition,
 )
-from kafkaform.core.model import AclBinding, AclOperation, AclPermission, PatternType, ResourceType
+from kafkaform.core.requests import ConfigOp, ConfigOpType, NewTopic
 from kafkaform.errors import ClusterError
 from tests.access.fake_kafka import FakeKafka
 

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from kafkaform.cli import app
 from kafkaform.cli.commands import apply as apply_command
 from kafkaform.cluster.memory import MemoryCluster
-from kafkaform.cluster.port import ConfigOp, ConfigOpType
+from kafkaform.core.requests import ConfigOp, ConfigOpType
 from kafkaform.errors import ClusterError
 from kafkaform.files.planfile import save_plan
 from kafkaform.run import lock

@@ -8,9 +8,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kafkaform.cluster.memory import MemoryCluster
-from kafkaform.cluster.port import BrokerInfo, NewTopic
 from kafkaform.core.model import AclOperation
+from kafkaform.core.observed import BrokerInfo
 from kafkaform.core.planner import plan
+from kafkaform.core.requests import NewTopic
 from kafkaform.errors import ClusterError
 from kafkaform.files.validate import validate_environment
 from kafkaform.run.apply import apply_plan

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from kafkaform.cluster.memory import MemoryCluster
-from kafkaform.cluster.port import Api
 from kafkaform.core.actions import (
     AddPartitions,
     AlterTopicConfigs,
@@ -19,6 +18,7 @@ from kafkaform.core.actions import (
     SetBrokerConfigs,
 )
 from kafkaform.core.model import AclOperation, DesiredState, ReassignmentSettings
+from kafkaform.core.observed import Api
 from kafkaform.errors import ClusterError, ClusterUnreachable
 from kafkaform.run import apply as executor
 from kafkaform.run.apply import ApplyRefused, apply_plan

@@ -3,15 +3,9 @@
 import pytest
 
 from kafkaform.cluster.memory import MemoryCluster
-from kafkaform.cluster.port import (
-    Api,
-    ConfigOp,
-    ConfigOpType,
-    ConfigSource,
-    NewTopic,
-    TopicPartition,
-)
 from kafkaform.core.model import AclBinding, AclOperation, PatternType, ResourceType
+from kafkaform.core.observed import Api, ConfigSource, TopicPartition
+from kafkaform.core.requests import ConfigOp, ConfigOpType, NewTopic
 from kafkaform.errors import ClusterError
 from kafkaform.run.observe import observe
 

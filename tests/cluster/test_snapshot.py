@@ -9,16 +9,9 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from kafkaform.cluster.memory import MemoryCluster
-from kafkaform.cluster.port import (
-    Api,
-    ConfigEntry,
-    ConfigOp,
-    ConfigOpType,
-    ConfigSource,
-    NewTopic,
-    TopicPartition,
-)
 from kafkaform.core.model import AclBinding, AclOperation, PatternType, ResourceType
+from kafkaform.core.observed import Api, ConfigEntry, ConfigSource, TopicPartition
+from kafkaform.core.requests import ConfigOp, ConfigOpType, NewTopic
 from kafkaform.errors import KafkaformError
 from kafkaform.files.snapshot import (
     _is_plain_topic,

@@ -1,7 +1,13 @@
 """Policies that need the cluster: partitions per broker and rack spread."""
 
-from kafkaform.cluster.port import BrokerInfo, ClusterInfo, ObservedState, PartitionInfo, TopicInfo
 from kafkaform.core.model import DesiredState, PlacementStrategy, Policies, PolicyLevel, TopicSpec
+from kafkaform.core.observed import (
+    BrokerInfo,
+    ClusterInfo,
+    ObservedState,
+    PartitionInfo,
+    TopicInfo,
+)
 from kafkaform.core.policies import check_cluster_policies
 
 

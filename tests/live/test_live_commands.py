@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from kafkaform.cluster.port import NewTopic
 from kafkaform.core.importer import TopicFilter, import_topics
 from kafkaform.core.planner import plan
+from kafkaform.core.requests import NewTopic
 from kafkaform.files.validate import validate_environment
 from kafkaform.run.observe import observe
 from tests.live.helpers import eventually, write_environment

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from kafkaform.cluster.port import (
+from kafkaform.core.model import AclBinding
+from kafkaform.core.observed import (
     Api,
     BrokerInfo,
     ClusterInfo,
@@ -14,7 +15,6 @@ from kafkaform.cluster.port import (
     TopicInfo,
     TopicPartition,
 )
-from kafkaform.core.model import AclBinding
 
 ALL_APIS = frozenset(Api)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from kafkaform.cluster.port import ConfigSource, LogDirPartitionSize
 from kafkaform.core.actions import Plan
 from kafkaform.core.model import (
     AclBinding,
@@ -19,6 +18,7 @@ from kafkaform.core.model import (
     TopicScope,
     TopicSpec,
 )
+from kafkaform.core.observed import ConfigSource, LogDirPartitionSize
 from kafkaform.core.planner import plan, with_sizes
 from tests.plan.observed import default, entry, observed, override
 

@@ -135,7 +135,7 @@ topics:
 
 def rf2_snapshot(path: Path, log_dirs: bool = True) -> Path:
     """6 brokers in 3 racks; orders.created at RF 2, Kafka's placement, 100 MiB a partition."""
-    from kafkaform.cluster.port import Api
+    from kafkaform.core.observed import Api
     from kafkaform.core.placement.kafka_default import assign_replicas
 
     data = {

@@ -6,7 +6,6 @@ import dataclasses
 
 import pytest
 
-from kafkaform.cluster.port import ConfigSource, TopicPartition
 from kafkaform.core.fingerprint import (
     desired_hash,
     fingerprint_diff,
@@ -20,6 +19,7 @@ from kafkaform.core.model import (
     PatternType,
     ResourceType,
 )
+from kafkaform.core.observed import ConfigSource, TopicPartition
 from tests.plan.observed import default, entry, observed, override, topic_info
 from tests.plan.scenario import scenario_desired
 

@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from kafkaform.cli import app
-from kafkaform.cluster.port import NewTopic
+from kafkaform.core.requests import NewTopic
 from tests.live.helpers import eventually
 
 pytestmark = pytest.mark.live

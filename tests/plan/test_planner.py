@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from kafkaform.cluster.port import Api, ConfigSource, TopicPartition
 from kafkaform.core import placement
 from kafkaform.core.actions import (
     AddPartitions,
@@ -34,6 +33,7 @@ from kafkaform.core.model import (
     TopicScope,
     TopicSpec,
 )
+from kafkaform.core.observed import Api, ConfigSource, TopicPartition
 from kafkaform.core.planner import Targets, plan
 from kafkaform.errors import KafkaformError
 from tests.plan.observed import ALL_APIS, default, entry, observed, override

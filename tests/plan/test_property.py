@@ -10,7 +10,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kafkaform.cluster.memory import MemoryCluster
-from kafkaform.cluster.port import ConfigOp, ConfigOpType, NewTopic
 from kafkaform.core.model import (
     AclBinding,
     AclOperation,
@@ -23,6 +22,7 @@ from kafkaform.core.model import (
     TopicSpec,
 )
 from kafkaform.core.planner import plan
+from kafkaform.core.requests import ConfigOp, ConfigOpType, NewTopic
 from kafkaform.run.observe import observe
 
 RACKS = ["a", "b", "c"]

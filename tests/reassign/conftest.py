@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kafkaform.cluster.memory import MemoryCluster
-from kafkaform.cluster.port import TopicPartition
+from kafkaform.core.observed import TopicPartition
 
 
 class Interrupt(KeyboardInterrupt):

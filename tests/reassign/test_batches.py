@@ -1,6 +1,6 @@
 import pytest
 
-from kafkaform.cluster.port import (
+from kafkaform.core.observed import (
     LogDirPartitionSize,
     PartitionInfo,
     ReassignmentInProgress,

@@ -12,7 +12,7 @@ from kafkaform.cli import app
 from kafkaform.cli.commands import apply as apply_cli
 from kafkaform.cli.commands import reassign as reassign_cli
 from kafkaform.cluster.memory import MemoryCluster
-from kafkaform.cluster.port import Api, TopicPartition
+from kafkaform.core.observed import Api, TopicPartition
 from kafkaform.core.reassign.throttles import LEADER_REPLICAS
 from kafkaform.files.snapshot import write_snapshot
 from kafkaform.run.observe import observe

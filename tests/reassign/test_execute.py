@@ -7,9 +7,9 @@ from collections import Counter
 import pytest
 
 from kafkaform.cluster.memory import MemoryCluster
-from kafkaform.cluster.port import Api, ConfigSource, TopicPartition
 from kafkaform.core.actions import PartitionMove, Reassign
 from kafkaform.core.model import ReassignmentSettings
+from kafkaform.core.observed import Api, ConfigSource, TopicPartition
 from kafkaform.core.reassign.batches import PartitionStatus
 from kafkaform.core.reassign.jsonfile import targets_of
 from kafkaform.core.reassign.throttles import (

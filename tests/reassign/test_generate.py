@@ -2,7 +2,7 @@ from collections import Counter
 
 import pytest
 
-from kafkaform.cluster.port import PartitionInfo, TopicInfo
+from kafkaform.core.observed import PartitionInfo, TopicInfo
 from kafkaform.core.placement.kafka_default import assign_replicas
 from kafkaform.core.reassign.generate import onto_brokers
 from kafkaform.core.reassign.jsonfile import origins_of, targets_of

@@ -4,8 +4,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from kafkaform.cluster.port import PartitionInfo, TopicInfo, TopicPartition
 from kafkaform.core.actions import PartitionMove, Reassign
+from kafkaform.core.observed import PartitionInfo, TopicInfo, TopicPartition
 from kafkaform.core.reassign.jsonfile import (
     actions_for,
     dump_reassignment,

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from kafkaform.cli import app
-from kafkaform.cluster.port import NewTopic
+from kafkaform.core.requests import NewTopic
 from kafkaform.run.lock import LOCK_TOPIC
 from kafkaform.run.reassign.ledger import LEDGER_TOPIC
 from tests.reassign.test_jsonfile import VALIDATOR

@@ -17,9 +17,9 @@ from kafkaform.cli import app
 from kafkaform.cli.commands import apply as apply_cli
 from kafkaform.cli.commands import reassign as reassign_cli
 from kafkaform.cluster.memory import MemoryCluster
-from kafkaform.cluster.port import TopicPartition
 from kafkaform.core.actions import Phase, Reassign
 from kafkaform.core.model import ReassignmentSettings
+from kafkaform.core.observed import TopicPartition
 from kafkaform.core.placement.kafka_default import assign_replicas
 from kafkaform.core.planner import plan
 from kafkaform.core.reassign.jsonfile import actions_for, dump_reassignment, parse_reassignment

@@ -1,6 +1,6 @@
 import pytest
 
-from kafkaform.cluster.port import ConfigEntry, ConfigOp, ConfigOpType, ConfigSource, TopicPartition
+from kafkaform.core.observed import ConfigEntry, ConfigSource, TopicPartition
 from kafkaform.core.reassign.throttles import (
     FOLLOWER_RATE,
     FOLLOWER_REPLICAS,
@@ -13,6 +13,7 @@ from kafkaform.core.reassign.throttles import (
     movement,
     remove_throttles,
 )
+from kafkaform.core.requests import ConfigOp, ConfigOpType
 
 SET, DELETE = ConfigOpType.SET, ConfigOpType.DELETE
 

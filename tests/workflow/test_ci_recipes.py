@@ -17,7 +17,7 @@ import pytest
 import typer
 
 from kafkaform.cli import app
-from kafkaform.cluster.port import NewTopic
+from kafkaform.core.requests import NewTopic
 from tests.live.helpers import eventually
 from tests.workflow.recipes import (
     GITHUB,

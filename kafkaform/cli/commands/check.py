@@ -23,9 +23,9 @@ from kafkaform.cli.common import (
     SnapshotOpt,
     load_desired,
 )
-from kafkaform.cluster.port import ObservedState, TopicPartition
 from kafkaform.core.health import HealthReport, assess
 from kafkaform.core.model import DesiredState
+from kafkaform.core.observed import ObservedState, TopicPartition
 
 
 def observe_environment(

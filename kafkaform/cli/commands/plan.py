@@ -27,9 +27,10 @@ from kafkaform.cli.common import (
     SnapshotOpt,
     load_desired,
 )
-from kafkaform.cluster.port import Api, ClusterAdmin
+from kafkaform.cluster.port import ClusterAdmin
 from kafkaform.core.actions import Phase, Plan
 from kafkaform.core.model import DesiredState
+from kafkaform.core.observed import Api
 from kafkaform.core.planner import Targets, plan, with_sizes
 from kafkaform.errors import ClusterError
 from kafkaform.files.planfile import save_plan

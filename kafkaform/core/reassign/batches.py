@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from kafkaform.cluster.port import (
+from kafkaform.core.observed import (
     PartitionInfo,
     ReassignmentInProgress,
     TopicInfo,

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from kafkaform.cluster.port import TopicInfo
 from kafkaform.core import placement
 from kafkaform.core.actions import PartitionMove, Reassign
+from kafkaform.core.observed import TopicInfo
 from kafkaform.errors import KafkaformError
 
 

@@ -20,8 +20,8 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from kafkaform.cluster.port import TopicInfo, TopicPartition
 from kafkaform.core.actions import PartitionMove, Reassign
+from kafkaform.core.observed import TopicInfo, TopicPartition
 from kafkaform.core.reassign.batches import find_partition
 from kafkaform.errors import KafkaformError
 

@@ -28,7 +28,8 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from kafkaform.cluster.port import ConfigEntry, ConfigOp, ConfigOpType, TopicPartition
+from kafkaform.core.observed import ConfigEntry, TopicPartition
+from kafkaform.core.requests import ConfigOp, ConfigOpType
 
 LEADER_REPLICAS = "leader.replication.throttled.replicas"
 FOLLOWER_REPLICAS = "follower.replication.throttled.replicas"

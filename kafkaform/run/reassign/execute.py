@@ -18,20 +18,19 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from kafkaform.cluster.port import (
+from kafkaform.cluster.port import ClusterAdmin
+from kafkaform.core.actions import Reassign
+from kafkaform.core.health import assess
+from kafkaform.core.model import ReassignmentSettings
+from kafkaform.core.observed import (
     API_MIN_KAFKA_VERSION,
     Api,
-    ClusterAdmin,
-    ConfigOp,
     LogDirPartitionSize,
     ObservedState,
     ReassignmentInProgress,
     TopicInfo,
     TopicPartition,
 )
-from kafkaform.core.actions import Reassign
-from kafkaform.core.health import assess
-from kafkaform.core.model import ReassignmentSettings
 from kafkaform.core.reassign.batches import (
     PartitionStatus,
     find_partition,
@@ -51,6 +50,7 @@ from kafkaform.core.reassign.throttles import (
     movement,
     remove_throttles,
 )
+from kafkaform.core.requests import ConfigOp
 from kafkaform.core.wording import listed
 from kafkaform.errors import ClusterError, KafkaformError
 from kafkaform.render.summary import human_bytes

@@ -9,8 +9,9 @@ plan ever manages or deletes it.
 
 from __future__ import annotations
 
-from kafkaform.cluster.port import ClusterAdmin, NewTopic
+from kafkaform.cluster.port import ClusterAdmin
 from kafkaform.core.reassign.throttles import ThrottleLedger
+from kafkaform.core.requests import NewTopic
 from kafkaform.errors import KafkaformError
 
 LEDGER_TOPIC = "__kafkaform_throttles"
