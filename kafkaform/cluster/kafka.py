@@ -55,7 +55,6 @@ from kafkaform.core.model import (
     is_internal_topic,
 )
 from kafkaform.core.observed import (
-    API_MIN_KAFKA_VERSION,
     Api,
     BrokerInfo,
     ClusterInfo,
@@ -66,6 +65,7 @@ from kafkaform.core.observed import (
     ReassignmentInProgress,
     TopicInfo,
     TopicPartition,
+    does_not_support,
 )
 from kafkaform.core.requests import ConfigOp, ConfigOpType, NewPartitions, NewTopic
 from kafkaform.errors import ClusterError, ClusterUnreachable, KafkaformError, UnsupportedApi
@@ -335,9 +335,7 @@ class KafkaClusterAdmin:
 
     def _require(self, api: Api) -> None:
         if api not in self.capabilities():
-            raise UnsupportedApi(
-                api.value, self.bootstrap, needs=f"Kafka ≥ {API_MIN_KAFKA_VERSION[api]}"
-            )
+            raise UnsupportedApi(api.value, does_not_support(self.bootstrap, [api]))
 
     def _legacy(self) -> ProtocolClient:
         """kafka-python's client, created on first use."""

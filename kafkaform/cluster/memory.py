@@ -28,7 +28,6 @@ from kafkaform.core.kafka_rules import (
 )
 from kafkaform.core.model import AclBinding
 from kafkaform.core.observed import (
-    API_MIN_KAFKA_VERSION,
     Api,
     BrokerInfo,
     ClusterInfo,
@@ -38,6 +37,7 @@ from kafkaform.core.observed import (
     ReassignmentInProgress,
     TopicInfo,
     TopicPartition,
+    does_not_support,
 )
 from kafkaform.core.placement.kafka_default import assign_replicas
 from kafkaform.core.requests import ConfigOp, ConfigOpType, NewPartitions, NewTopic
@@ -76,9 +76,7 @@ def _port_call(api: Api | None) -> Callable[[Callable[..., Any]], Callable[..., 
         def wrapper(self: MemoryCluster, *args: Any, **kwargs: Any) -> Any:
             self.calls[method.__name__] += 1
             if api is not None and api not in self._capabilities:
-                raise UnsupportedApi(
-                    api.value, self.address, f"Kafka ≥ {API_MIN_KAFKA_VERSION[api]}"
-                )
+                raise UnsupportedApi(api.value, does_not_support(self.address, [api]))
             failure = self._take_failure(method.__name__, None)
             if failure is not None:
                 raise failure

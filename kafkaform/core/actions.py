@@ -9,6 +9,7 @@ reviewer can read.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any, ClassVar
@@ -20,7 +21,9 @@ from kafkaform.core.model import (
     PatternType,
     ResourceType,
 )
+from kafkaform.core.observed import Api, does_not_support
 from kafkaform.core.problems import Problem, Severity
+from kafkaform.core.wording import plural
 
 
 class Phase(IntEnum):
@@ -57,6 +60,9 @@ class SetBrokerConfigs:
     reason: str = ""
     phase: ClassVar[Phase] = Phase.BROKER_CONFIGS
     kind: ClassVar[str] = "set_broker_configs"
+    # The admin APIs it runs on, and its name in "N create-topic actions cannot run".
+    needs: ClassVar[tuple[Api, ...]] = (Api.INCREMENTAL_ALTER_CONFIGS,)
+    noun: ClassVar[str] = "broker-config"
 
 
 @dataclass(frozen=True)
@@ -71,6 +77,9 @@ class CreateTopic:
     sizing: str | None = None
     phase: ClassVar[Phase] = Phase.CREATE_TOPICS
     kind: ClassVar[str] = "create_topic"
+    # The admin APIs it runs on, and its name in "N create-topic actions cannot run".
+    needs: ClassVar[tuple[Api, ...]] = (Api.CREATE_TOPICS,)
+    noun: ClassVar[str] = "create-topic"
 
 
 @dataclass(frozen=True)
@@ -80,6 +89,9 @@ class AlterTopicConfigs:
     reason: str = ""
     phase: ClassVar[Phase] = Phase.TOPIC_CONFIGS
     kind: ClassVar[str] = "alter_topic_configs"
+    # The admin APIs it runs on, and its name in "N create-topic actions cannot run".
+    needs: ClassVar[tuple[Api, ...]] = (Api.INCREMENTAL_ALTER_CONFIGS,)
+    noun: ClassVar[str] = "topic-config"
 
 
 @dataclass(frozen=True)
@@ -94,6 +106,9 @@ class AddPartitions:
     sizing: str | None = None
     phase: ClassVar[Phase] = Phase.ADD_PARTITIONS
     kind: ClassVar[str] = "add_partitions"
+    # The admin APIs it runs on, and its name in "N create-topic actions cannot run".
+    needs: ClassVar[tuple[Api, ...]] = (Api.CREATE_PARTITIONS,)
+    noun: ClassVar[str] = "add-partitions"
 
 
 @dataclass(frozen=True)
@@ -137,6 +152,12 @@ class Reassign:
     throttle_bytes_per_sec: int | None = None
     phase: ClassVar[Phase] = Phase.REASSIGN
     kind: ClassVar[str] = "reassign"
+    # The admin APIs it runs on, and its name in "N create-topic actions cannot run".
+    needs: ClassVar[tuple[Api, ...]] = (
+        Api.ALTER_PARTITION_REASSIGNMENTS,
+        Api.LIST_PARTITION_REASSIGNMENTS,
+    )
+    noun: ClassVar[str] = "reassign"
 
     @property
     def replica_moves(self) -> int:
@@ -150,6 +171,9 @@ class CreateAcl:
     reason: str = ""
     phase: ClassVar[Phase] = Phase.CREATE_ACLS
     kind: ClassVar[str] = "create_acl"
+    # The admin APIs it runs on, and its name in "N create-topic actions cannot run".
+    needs: ClassVar[tuple[Api, ...]] = (Api.CREATE_ACLS,)
+    noun: ClassVar[str] = "create-acl"
 
 
 @dataclass(frozen=True)
@@ -158,6 +182,9 @@ class DeleteAcl:
     reason: str = ""
     phase: ClassVar[Phase] = Phase.DELETE_ACLS
     kind: ClassVar[str] = "delete_acl"
+    # The admin APIs it runs on, and its name in "N create-topic actions cannot run".
+    needs: ClassVar[tuple[Api, ...]] = (Api.DELETE_ACLS,)
+    noun: ClassVar[str] = "delete-acl"
 
 
 @dataclass(frozen=True)
@@ -167,6 +194,9 @@ class DeleteTopic:
     reason: str = ""
     phase: ClassVar[Phase] = Phase.DELETE_TOPICS
     kind: ClassVar[str] = "delete_topic"
+    # The admin APIs it runs on, and its name in "N create-topic actions cannot run".
+    needs: ClassVar[tuple[Api, ...]] = (Api.DELETE_TOPICS,)
+    noun: ClassVar[str] = "delete-topic"
 
 
 Action = (
@@ -193,6 +223,28 @@ ACTION_TYPES: dict[str, type] = {
         DeleteTopic,
     )
 }
+
+
+def missing_capabilities(
+    actions: Iterable[Action], available: frozenset[Api], address: str
+) -> list[str]:
+    """One message per admin API the actions need and the cluster lacks.
+
+    The planner refuses such a plan up front and apply refuses it before its
+    first write, with the same words.
+    """
+    needed: dict[Api, dict[str, int]] = {}
+    for action in actions:
+        for api in action.needs:
+            if api not in available:
+                counts = needed.setdefault(api, {})
+                counts[action.noun] = counts.get(action.noun, 0) + 1
+    return [
+        does_not_support(address, [api]) + ": "
+        + ", ".join(plural(n, f"{noun} action") for noun, n in counts.items())
+        + " cannot run"
+        for api, counts in needed.items()
+    ]
 
 
 def sort_actions(actions: list[Action]) -> tuple[Action, ...]:

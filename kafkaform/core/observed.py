@@ -8,6 +8,7 @@ client: Kafka's own names (APIs, config sources) as plain values.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -46,6 +47,18 @@ API_MIN_KAFKA_VERSION: dict[Api, str] = {
     Api.ELECT_LEADERS: "2.2",
     Api.DESCRIBE_LOG_DIRS: "1.0",
 }
+
+
+def does_not_support(address: str, apis: Sequence[Api]) -> str:
+    """`the cluster at ADDRESS does not support API (needs Kafka ≥ V)`: the one
+    wording of a missing admin API, whoever finds it missing."""
+    needs = max((API_MIN_KAFKA_VERSION[api] for api in apis), key=_version)
+    names = " and ".join(api.value for api in apis)
+    return f"the cluster at {address} does not support {names} (needs Kafka ≥ {needs})"
+
+
+def _version(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
 
 
 class ConfigSource(StrEnum):

@@ -49,6 +49,7 @@ from kafkaform.core.actions import (
     Plan,
     Reassign,
     SetBrokerConfigs,
+    missing_capabilities,
     sort_actions,
 )
 from kafkaform.core.fingerprint import (
@@ -79,7 +80,6 @@ from kafkaform.core.problems import Problem, Severity
 from kafkaform.core.reassign.batches import in_flight_origin, in_flight_target
 from kafkaform.core.units import normalize_config_value
 from kafkaform.errors import KafkaformError
-from kafkaform.run.apply import missing_capabilities
 
 Assignment = list[list[int]]
 Brokers = dict[int, str | None]
@@ -133,7 +133,7 @@ def plan(desired: DesiredState, observed: ObservedState, targets: Targets | None
     )
     # Refuse now what apply would refuse before its first write.
     unsupported = missing_capabilities(
-        result, observed.capabilities, observed.cluster.address or "the given address"
+        result.actions, observed.capabilities, observed.cluster.address or "the given address"
     )
     planner.errors += [Problem(None, None, "cluster", message) for message in unsupported]
     return replace(result, errors=_sorted(planner.errors))

@@ -61,9 +61,10 @@ from kafkaform.core.actions import (
     Plan,
     Reassign,
     SetBrokerConfigs,
+    missing_capabilities,
 )
 from kafkaform.core.model import DesiredState, PatternType, ReassignmentSettings, ResourceType
-from kafkaform.core.observed import API_MIN_KAFKA_VERSION, CLUSTER_DEFAULT_BROKER, Api, ClusterInfo
+from kafkaform.core.observed import CLUSTER_DEFAULT_BROKER, ClusterInfo
 from kafkaform.core.requests import ConfigOp, ConfigOpType, NewPartitions, NewTopic
 from kafkaform.core.wording import plural
 from kafkaform.errors import ClusterError, KafkaformError
@@ -76,21 +77,6 @@ from kafkaform.run.waiting import idle
 class ApplyRefused(KafkaformError):
     """The apply was refused before any write: nothing was changed."""
 
-
-# What each action needs from the cluster, and how it is named in messages.
-_NEEDS: dict[type, tuple[tuple[Api, ...], str]] = {
-    SetBrokerConfigs: ((Api.INCREMENTAL_ALTER_CONFIGS,), "broker-config"),
-    CreateTopic: ((Api.CREATE_TOPICS,), "create-topic"),
-    AlterTopicConfigs: ((Api.INCREMENTAL_ALTER_CONFIGS,), "topic-config"),
-    AddPartitions: ((Api.CREATE_PARTITIONS,), "add-partitions"),
-    Reassign: (
-        (Api.ALTER_PARTITION_REASSIGNMENTS, Api.LIST_PARTITION_REASSIGNMENTS),
-        "reassign",
-    ),
-    CreateAcl: ((Api.CREATE_ACLS,), "create-acl"),
-    DeleteAcl: ((Api.DELETE_ACLS,), "delete-acl"),
-    DeleteTopic: ((Api.DELETE_TOPICS,), "delete-topic"),
-}
 
 _PHASE_TITLES = {
     Phase.BROKER_CONFIGS: "broker configs",
@@ -197,24 +183,6 @@ def ensure_cluster_identity(expected: str | None, cluster: ClusterInfo, what: st
         )
 
 
-def missing_capabilities(plan: Plan, available: frozenset[Api], address: str) -> list[str]:
-    """One message per admin API the plan needs and the cluster lacks."""
-    needed: dict[Api, dict[str, int]] = {}
-    for action in plan.actions:
-        apis, noun = _NEEDS[type(action)]
-        for api in apis:
-            if api not in available:
-                counts = needed.setdefault(api, {})
-                counts[noun] = counts.get(noun, 0) + 1
-    return [
-        f"the cluster at {address} does not support {api.value} (needs Kafka ≥ "
-        f"{API_MIN_KAFKA_VERSION[api]}): "
-        + ", ".join(f"{n} {noun} action{'s' if n != 1 else ''}" for noun, n in counts.items())
-        + " cannot run"
-        for api, counts in needed.items()
-    ]
-
-
 def check_before_writing(
     plan: Plan, admin: ClusterAdmin, desired: DesiredState | None = None
 ) -> ClusterInfo:
@@ -231,7 +199,7 @@ def check_before_writing(
             desired.cluster.cluster_id, cluster, f"environment {desired.environment}"
         )
     address = cluster.address or cluster.cluster_id
-    missing = missing_capabilities(plan, admin.capabilities(), address)
+    missing = missing_capabilities(plan.actions, admin.capabilities(), address)
     if missing:
         raise ApplyRefused("; ".join(missing) + "; nothing was applied")
     return cluster

@@ -23,13 +23,13 @@ from kafkaform.core.actions import Reassign
 from kafkaform.core.health import assess
 from kafkaform.core.model import ReassignmentSettings
 from kafkaform.core.observed import (
-    API_MIN_KAFKA_VERSION,
     Api,
     LogDirPartitionSize,
     ObservedState,
     ReassignmentInProgress,
     TopicInfo,
     TopicPartition,
+    does_not_support,
 )
 from kafkaform.core.reassign.batches import (
     PartitionStatus,
@@ -58,9 +58,6 @@ from kafkaform.run.observe import observe
 from kafkaform.run.progress import Reporter
 from kafkaform.run.reassign.ledger import read_ledger, write_ledger
 from kafkaform.run.reassign.options import ReassignmentOptions
-
-REQUIRED_APIS = (Api.ALTER_PARTITION_REASSIGNMENTS, Api.LIST_PARTITION_REASSIGNMENTS)
-
 
 # --- results -----------------------------------------------------------------
 
@@ -150,13 +147,12 @@ class ReassignmentReport(Mapping[Reassign, KafkaformError | None]):
 
 def require_reassignment_apis(admin: ClusterAdmin) -> None:
     """Refuse, before any write, a cluster that cannot move replicas."""
-    missing = [api for api in REQUIRED_APIS if api not in admin.capabilities()]
+    missing = [api for api in Reassign.needs if api not in admin.capabilities()]
     if missing:
         cluster = admin.describe_cluster()
-        names = " and ".join(api.value for api in missing)
         raise KafkaformError(
-            f"the cluster at {cluster.address or cluster.cluster_id} does not support {names} "
-            f"(needs Kafka >= {API_MIN_KAFKA_VERSION[missing[0]]}): kafkaform cannot move "
+            does_not_support(cluster.address or cluster.cluster_id, missing)
+            + ": kafkaform cannot move "
             "replicas there and changed nothing; `kafkaform reassign generate` still writes "
             "the JSON for kafka-reassign-partitions.sh"
         )
