@@ -132,13 +132,6 @@ class MemoryCluster:
         """`with_racks(6, 3)`: brokers 1..6 on racks rack-1, rack-2, rack-3 in turn."""
         return cls(brokers, [f"rack-{r}" for r in range(1, racks + 1)], **kwargs)
 
-    @classmethod
-    def from_snapshot(cls, data: dict) -> MemoryCluster:
-        """A cluster in the state a snapshot document describes (see snapshot.py)."""
-        from kafkaform.files.snapshot import cluster_from_snapshot
-
-        return cluster_from_snapshot(data)
-
     def add_topic(
         self,
         name: str,

@@ -15,6 +15,7 @@ from kafkaform.core.requests import ConfigOp, ConfigOpType, NewTopic
 from kafkaform.errors import KafkaformError
 from kafkaform.files.snapshot import (
     _is_plain_topic,
+    cluster_from_snapshot,
     load_snapshot,
     snapshot_to_dict,
     snapshot_validator,
@@ -99,7 +100,7 @@ def test_round_trip_keeps_cluster_facts_from_an_older_kafka():
         "remote.storage.enable": None,
     }
     assert data["acls"] is None
-    assert observe(MemoryCluster.from_snapshot(data)) == observed
+    assert observe(cluster_from_snapshot(data)) == observed
 
 
 def write(tmp_path, document):
