@@ -249,3 +249,17 @@ INTERNAL_TOPIC_PREFIXES = ("__", "_confluent")
 def is_internal_topic(name: str) -> bool:
     """Topics kafkaform never plans, imports or deletes."""
     return name in INTERNAL_TOPIC_NAMES or name.startswith(INTERNAL_TOPIC_PREFIXES)
+
+
+@dataclass
+class TopicOrigin:
+    """Where each part of a merged topic was written, for problem lines.
+
+    `where` keys: "name", the topic fields, and "configs.<key>".
+    `keyed` is the value as written (None when not written anywhere).
+    """
+
+    where: dict[str, Source] = field(default_factory=dict)
+    keyed: bool | None = None
+    raw_configs: dict[str, object] = field(default_factory=dict)
+    removed: bool = False

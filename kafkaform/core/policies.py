@@ -10,12 +10,18 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
-from kafkaform.core.model import DesiredState, PlacementStrategy, PolicyLevel, Source, TopicSpec
+from kafkaform.core.model import (
+    DesiredState,
+    PlacementStrategy,
+    PolicyLevel,
+    Source,
+    TopicOrigin,
+    TopicSpec,
+)
 from kafkaform.core.observed import ObservedState
 from kafkaform.core.problems import Problem, Severity
-from kafkaform.files.load import LoadResult, TopicOrigin
 
 # Kafka's own defaults, used when neither the topic nor brokerConfigs set them.
 KAFKA_DEFAULT_MIN_INSYNC = 1
@@ -54,23 +60,24 @@ def _cleanup_policies(topic: TopicSpec) -> set[str]:
     return set(topic.configs.get("cleanup.policy", "delete").split(","))
 
 
-def check_policies(loaded: LoadResult) -> list[Problem]:
-    """Every policy violation the files alone show."""
-    desired = loaded.desired
-    if desired is None:
-        return []
-    problems = list(_broker_config_policies(loaded, desired))
+def check_policies(
+    desired: DesiredState,
+    topic_origins: Mapping[str, TopicOrigin],
+    broker_config_sources: Mapping[str, Source],
+) -> list[Problem]:
+    """Every policy violation the files alone show (`*_origins`/`*_sources`: where
+    the files wrote each part, for the problem lines)."""
+    problems = list(_broker_config_policies(desired, broker_config_sources))
     for name, topic in desired.topics.items():
-        problems.extend(_topic_policies(desired, topic, loaded.topic_origins.get(name)))
+        problems.extend(_topic_policies(desired, topic, topic_origins.get(name)))
     return problems
 
 
-def _broker_config_policies(loaded: LoadResult, desired: DesiredState) -> Iterator[Problem]:
-    env = loaded.environment
+def _broker_config_policies(
+    desired: DesiredState, sources: Mapping[str, Source]
+) -> Iterator[Problem]:
     policies = desired.policies
-
-    def where(key: str) -> Source | None:
-        return Source(env.file, env.line(("cluster", "brokerConfigs", key))) if env else None
+    where = sources.get
 
     unclean = desired.broker_configs.get("unclean.leader.election.enable")
     if policies.require_unclean_leader_election_disabled and unclean == "true":

@@ -32,6 +32,13 @@ from fractions import Fraction
 from pathlib import Path
 
 from kafkaform.core.kafka_configs import BROKER_CONFIGS
+from kafkaform.core.kafka_rules import (
+    CONSUME_GROUP_OPS,
+    CONSUME_TOPIC_OPS,
+    PRODUCE_TOPIC_OPS,
+    PRODUCE_TXN_OPS,
+    SUPPORTED_OPERATIONS,
+)
 from kafkaform.core.model import (
     CLUSTER_RESOURCE_NAME,
     AclBinding,
@@ -49,6 +56,7 @@ from kafkaform.core.model import (
     ReassignmentSettings,
     ResourceType,
     Source,
+    TopicOrigin,
     TopicScope,
     TopicSpec,
 )
@@ -62,22 +70,6 @@ DEFAULT_SIZING_FACTOR = 1.5
 # Sections whose unresolved ${VAR}s only matter when connecting to the cluster.
 CONNECTION_PATHS = (("cluster", "bootstrap"), ("cluster", "client"))
 
-# Which operations Kafka accepts on which resource type (AclEntry.supportedOperations).
-SUPPORTED_OPERATIONS: dict[ResourceType, frozenset[AclOperation]] = {
-    ResourceType.TOPIC: frozenset(
-        {AclOperation.READ, AclOperation.WRITE, AclOperation.CREATE, AclOperation.DESCRIBE,
-         AclOperation.DELETE, AclOperation.ALTER, AclOperation.DESCRIBE_CONFIGS,
-         AclOperation.ALTER_CONFIGS}
-    ),
-    ResourceType.GROUP: frozenset({AclOperation.READ, AclOperation.DESCRIBE, AclOperation.DELETE}),
-    ResourceType.CLUSTER: frozenset(
-        {AclOperation.CREATE, AclOperation.CLUSTER_ACTION, AclOperation.DESCRIBE_CONFIGS,
-         AclOperation.ALTER_CONFIGS, AclOperation.IDEMPOTENT_WRITE, AclOperation.ALTER,
-         AclOperation.DESCRIBE}
-    ),
-    ResourceType.TRANSACTIONAL_ID: frozenset({AclOperation.DESCRIBE, AclOperation.WRITE}),
-    ResourceType.DELEGATION_TOKEN: frozenset({AclOperation.DESCRIBE}),
-}
 RESOURCE_TYPES = {
     "topic": ResourceType.TOPIC,
     "group": ResourceType.GROUP,
@@ -85,12 +77,6 @@ RESOURCE_TYPES = {
     "transactionalId": ResourceType.TRANSACTIONAL_ID,
     "delegationToken": ResourceType.DELEGATION_TOKEN,
 }
-# kafka-acls --producer / --consumer
-PRODUCE_TOPIC_OPS = (AclOperation.WRITE, AclOperation.DESCRIBE, AclOperation.CREATE)
-PRODUCE_TXN_OPS = (AclOperation.WRITE, AclOperation.DESCRIBE)
-CONSUME_TOPIC_OPS = (AclOperation.READ, AclOperation.DESCRIBE)
-CONSUME_GROUP_OPS = (AclOperation.READ,)
-
 # Lists whose items are loaded one by one (an invalid item is skipped).
 ITEM_LISTS = ("topics", "principals", "bindings")
 TOPIC_FIELDS = ("partitions", "replicationFactor", "placement", "keyed")
@@ -106,20 +92,6 @@ POLICY_FIELDS = {
 
 
 @dataclass
-class TopicOrigin:
-    """Where each part of a merged topic was written, for problem lines.
-
-    `where` keys: "name", the topic fields, and "configs.<key>".
-    `keyed` is the value as written (None when not written anywhere).
-    """
-
-    where: dict[str, Source] = field(default_factory=dict)
-    keyed: bool | None = None
-    raw_configs: dict[str, object] = field(default_factory=dict)
-    removed: bool = False
-
-
-@dataclass
 class LoadResult:
     desired: DesiredState | None
     # Problems of YAML syntax and schema, then of everything else loading found.
@@ -128,6 +100,15 @@ class LoadResult:
     topic_origins: dict[str, TopicOrigin]
     environment: Document | None = None
     files: list[str] = field(default_factory=list)
+
+    @property
+    def broker_config_sources(self) -> dict[str, Source]:
+        """Where each of `cluster.brokerConfigs` is written (the Environment document)."""
+        env = self.environment
+        if env is None or self.desired is None:
+            return {}
+        return {key: Source(env.file, env.line(("cluster", "brokerConfigs", key)))
+                for key in self.desired.broker_configs}
 
 
 @dataclass
