@@ -9,7 +9,6 @@ reviewer can read.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any, ClassVar
@@ -21,9 +20,8 @@ from kafkaform.core.model import (
     PatternType,
     ResourceType,
 )
-from kafkaform.core.observed import Api, does_not_support
+from kafkaform.core.observed import Api
 from kafkaform.core.problems import Problem, Severity
-from kafkaform.core.wording import plural
 
 
 class Phase(IntEnum):
@@ -223,28 +221,6 @@ ACTION_TYPES: dict[str, type] = {
         DeleteTopic,
     )
 }
-
-
-def missing_capabilities(
-    actions: Iterable[Action], available: frozenset[Api], address: str
-) -> list[str]:
-    """One message per admin API the actions need and the cluster lacks.
-
-    The planner refuses such a plan up front and apply refuses it before its
-    first write, with the same words.
-    """
-    needed: dict[Api, dict[str, int]] = {}
-    for action in actions:
-        for api in action.needs:
-            if api not in available:
-                counts = needed.setdefault(api, {})
-                counts[action.noun] = counts.get(action.noun, 0) + 1
-    return [
-        does_not_support(address, [api]) + ": "
-        + ", ".join(plural(n, f"{noun} action") for noun, n in counts.items())
-        + " cannot run"
-        for api, counts in needed.items()
-    ]
 
 
 def sort_actions(actions: list[Action]) -> tuple[Action, ...]:

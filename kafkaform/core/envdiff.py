@@ -5,16 +5,14 @@ would change going from A to B": topics only in B are additions, topics only
 in A removals, then field, config, ACL and broker-config differences. Config
 values are Kafka's normalised strings, so `7d` and `604800000` are equal.
 
-Text and Markdown reuse the plan renderers: the diff is shown as the plan
-that would turn a cluster shaped like A into B (`as_plan`), retitled, so a
-reviewer reads both with the same symbols and layout. JSON is the diff's own
-structure (`to_dict`), not a plan file: there is no cluster to fingerprint.
+Shown by `kafkaform.render.envdiff`: text and Markdown reuse the plan
+renderers on the plan that would turn a cluster shaped like A into B
+(`as_plan`); JSON is the diff's own structure (`to_dict`).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -34,9 +32,6 @@ from kafkaform.core.actions import (
 from kafkaform.core.model import AclBinding, DesiredState, PlacementStrategy, TopicSpec
 from kafkaform.core.units import humanize_config_value
 from kafkaform.core.wording import plural
-from kafkaform.render.markdown import render_markdown as plan_markdown
-from kafkaform.render.summary import PlanSummary
-from kafkaform.render.text import plan_lines
 
 NO_DIFFERENCES = "No differences: both environments declare the same topics, ACLs and configs."
 
@@ -198,27 +193,3 @@ def _change_dict(change: ConfigChange) -> dict[str, object]:
 
 def _binding_dict(binding: AclBinding) -> dict[str, str]:
     return {key: str(value) for key, value in dataclasses.asdict(binding).items()}
-
-
-def render_text(diff: EnvironmentDiff) -> str:
-    """The plan text renderer's layout, with the diff's own title and summary."""
-    lines = plan_lines(diff.as_plan())
-    lines[0] = f"kafkaform diff: {diff.a} → {diff.b} (what changes going from {diff.a} to {diff.b})"
-    lines[-1] = diff.summary_line()
-    return "\n".join(lines) + "\n"
-
-
-def render_markdown(diff: EnvironmentDiff) -> str:
-    """The plan Markdown renderer's comment, retitled; no cluster line (there is none)."""
-    plan = diff.as_plan()
-    lines = plan_markdown(plan).split("\n")
-    lines[0] = f"### kafkaform diff: `{diff.a}` → `{diff.b}`"
-    summary = f"**{PlanSummary.of(plan).line()}**"
-    lines = [f"**{diff.summary_line()}**" if line == summary else line for line in lines]
-    cluster = next(i for i, line in enumerate(lines) if line.startswith("Cluster `"))
-    del lines[cluster:cluster + 2]  # the cluster line and its blank line
-    return "\n".join(lines)
-
-
-def render_json(diff: EnvironmentDiff) -> str:
-    return json.dumps(diff.to_dict(), indent=2, ensure_ascii=False) + "\n"

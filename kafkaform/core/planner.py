@@ -49,9 +49,9 @@ from kafkaform.core.actions import (
     Plan,
     Reassign,
     SetBrokerConfigs,
-    missing_capabilities,
     sort_actions,
 )
+from kafkaform.core.capabilities import missing_capabilities
 from kafkaform.core.fingerprint import (
     desired_hash,
     is_throttle_key,

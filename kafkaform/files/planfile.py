@@ -25,9 +25,9 @@ from kafkaform.core.actions import (
     problem_from_dict,
     problem_to_dict,
 )
+from kafkaform.core.summary import PlanSummary
 from kafkaform.errors import KafkaformError
 from kafkaform.files.schemas import load_schema
-from kafkaform.render.summary import PlanSummary
 
 SCHEMA_ID = "https://kafkaform.dev/schemas/plan.schema.json"
 

@@ -21,14 +21,8 @@ from kafkaform.core.actions import (
     SetBrokerConfigs,
 )
 from kafkaform.core.problems import Problem
-from kafkaform.core.wording import plural
-from kafkaform.render.summary import (
-    PlanSummary,
-    ReplicaMoves,
-    ResourceGroup,
-    group_by_resource,
-    human_bytes,
-)
+from kafkaform.core.summary import PlanSummary, ReplicaMoves, ResourceGroup, group_by_resource
+from kafkaform.core.wording import human_bytes, plural
 from kafkaform.render.text import group_body
 
 GITHUB_COMMENT_LIMIT = 65_536

@@ -61,15 +61,14 @@ from kafkaform.core.actions import (
     Plan,
     Reassign,
     SetBrokerConfigs,
-    missing_capabilities,
 )
+from kafkaform.core.capabilities import missing_capabilities
 from kafkaform.core.model import DesiredState, PatternType, ReassignmentSettings, ResourceType
 from kafkaform.core.observed import CLUSTER_DEFAULT_BROKER, ClusterInfo
 from kafkaform.core.requests import ConfigOp, ConfigOpType, NewPartitions, NewTopic
-from kafkaform.core.wording import plural
+from kafkaform.core.wording import config_change_line, plural
 from kafkaform.errors import ClusterError, KafkaformError
-from kafkaform.render.text import config_change_line
-from kafkaform.run.progress import Reporter, Status, SummaryRow
+from kafkaform.run.events import Reporter, Status, SummaryRow
 from kafkaform.run.reassign import ReassignmentOptions, execute_reassignments
 from kafkaform.run.waiting import idle
 

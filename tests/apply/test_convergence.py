@@ -15,8 +15,8 @@ from kafkaform.core.requests import NewTopic
 from kafkaform.errors import ClusterError
 from kafkaform.files.validate import validate_environment
 from kafkaform.run.apply import apply_plan
+from kafkaform.run.events import RecordingReporter, Status
 from kafkaform.run.observe import observe
-from kafkaform.run.progress import RecordingReporter, Status
 
 from .builders import desired_state, no_wait, read_acl, topic
 

@@ -22,7 +22,7 @@ from kafkaform.core.observed import Api
 from kafkaform.errors import ClusterError, ClusterUnreachable
 from kafkaform.run import apply as executor
 from kafkaform.run.apply import ApplyRefused, apply_plan
-from kafkaform.run.progress import RecordingReporter, Status
+from kafkaform.run.events import RecordingReporter, Status
 from kafkaform.run.reassign import ReassignmentOptions
 
 from .builders import WRITES, OrderLog, no_wait, plan_of, read_acl

@@ -7,14 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from rich.console import Console
 
-from kafkaform.run.progress import (
-    PlainReporter,
-    RecordingReporter,
-    RichReporter,
-    Status,
-    SummaryRow,
-    make_reporter,
-)
+from kafkaform.render.progress import PlainReporter, RichReporter, make_reporter
+from kafkaform.run.events import RecordingReporter, Status, SummaryRow
 
 ROWS = [
     SummaryRow(Status.DONE, "create topic a (1 partition, RF 3)"),

@@ -23,10 +23,11 @@ from kafkaform.core.actions import (
 )
 from kafkaform.core.model import AclBinding, AclOperation, PatternType, ResourceType
 from kafkaform.core.problems import Problem
+from kafkaform.core.summary import NO_CHANGES, PlanSummary, ReplicaMoves
+from kafkaform.core.wording import config_change_line, human_duration
 from kafkaform.render.json import render_json
 from kafkaform.render.markdown import GITHUB_COMMENT_LIMIT, render_markdown
-from kafkaform.render.summary import NO_CHANGES, PlanSummary, ReplicaMoves, human_duration
-from kafkaform.render.text import config_change_line, print_plan, render_text
+from kafkaform.render.text import print_plan, render_text
 from tests.plan.scenario import SECRET, scenario_plan
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -20,7 +20,7 @@ from kafkaform.core.reassign.throttles import (
     parse_entries,
 )
 from kafkaform.errors import KafkaformError
-from kafkaform.run.progress import RecordingReporter
+from kafkaform.run.events import RecordingReporter
 from kafkaform.run.reassign import (
     ReassignmentOptions,
     cancel_reassignment,

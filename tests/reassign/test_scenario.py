@@ -34,8 +34,8 @@ from kafkaform.files.snapshot import write_snapshot
 from kafkaform.files.validate import validate_environment
 from kafkaform.render.text import render_text
 from kafkaform.run.apply import apply_plan
+from kafkaform.run.events import RecordingReporter
 from kafkaform.run.observe import observe
-from kafkaform.run.progress import RecordingReporter
 from kafkaform.run.reassign import ReassignmentOptions, execute_reassignments
 from kafkaform.run.reassign.ledger import read_ledger
 from tests.reassign.conftest import Clock, Interrupt, SubmissionSpy

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from kafkaform.cli import app
-from kafkaform.core.envdiff import diff_environments, render_markdown, render_text
+from kafkaform.core.envdiff import diff_environments
 from kafkaform.core.model import (
     AclBinding,
     AclOperation,
@@ -18,6 +18,7 @@ from kafkaform.core.model import (
     ResourceType,
     TopicSpec,
 )
+from kafkaform.render.envdiff import render_markdown, render_text
 
 ROOT = Path(__file__).parents[2]
 runner = CliRunner()

@@ -35,9 +35,10 @@ from kafkaform.core.actions import Plan
 from kafkaform.core.model import DesiredState
 from kafkaform.core.units import normalize_config_value, parse_duration_ms
 from kafkaform.errors import KafkaformError
+from kafkaform.render.progress import make_reporter
 from kafkaform.run import lock
 from kafkaform.run.apply import ApplyRefused, ApplyReport, apply_plan, ensure_cluster_identity
-from kafkaform.run.progress import Reporter, make_reporter
+from kafkaform.run.events import Reporter
 from kafkaform.run.reassign import ReassignmentOptions
 from kafkaform.run.waiting import idle
 
@@ -212,7 +213,7 @@ def run_apply(
 
 def outcome_line(report: ApplyReport) -> str:
     """The last line of an apply: truthful about what was and was not done."""
-    from kafkaform.run.progress import Status
+    from kafkaform.run.events import Status
 
     done, failed, skipped = (len(report.with_status(s)) for s in Status)
     if report.ok:

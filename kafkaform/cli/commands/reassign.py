@@ -40,11 +40,12 @@ from kafkaform.core.reassign.jsonfile import (
     targets_of,
 )
 from kafkaform.errors import KafkaformError
+from kafkaform.render.progress import make_reporter
 from kafkaform.run import lock
 from kafkaform.run.apply import describe_action, ensure_cluster_identity
 from kafkaform.run.connect import open_admin
+from kafkaform.run.events import Status
 from kafkaform.run.observe import observe
-from kafkaform.run.progress import Status, make_reporter
 from kafkaform.run.reassign import (
     ReassignmentOptions,
     ReassignmentReport,

@@ -51,11 +51,10 @@ from kafkaform.core.reassign.throttles import (
     remove_throttles,
 )
 from kafkaform.core.requests import ConfigOp
-from kafkaform.core.wording import listed
+from kafkaform.core.wording import human_bytes, listed
 from kafkaform.errors import ClusterError, KafkaformError
-from kafkaform.render.summary import human_bytes
+from kafkaform.run.events import Reporter
 from kafkaform.run.observe import observe
-from kafkaform.run.progress import Reporter
 from kafkaform.run.reassign.ledger import read_ledger, write_ledger
 from kafkaform.run.reassign.options import ReassignmentOptions
 

@@ -1,72 +1,26 @@
 """How an apply tells the person (or the CI log) what it is doing.
 
-The executor never prints: it reports events to a `Reporter`. On a terminal
-`RichReporter` shows a live progress bar per phase, and a second bar for a
-long step within it (partitions moved); anywhere else `PlainReporter` writes
-one timestamped line per event, and progress lines only when the count
-changes or now and then, which reads well in CI logs and survives being piped;
-tests use `RecordingReporter` to assert on what was reported. `make_reporter`
-picks between the first two.
+The executor never prints: it reports plain events (`kafkaform.run.events`)
+to a `Reporter`. On a terminal `RichReporter` shows a live progress bar per
+phase, and a second bar for a long step within it (partitions moved);
+anywhere else `PlainReporter` writes one timestamped line per event, and
+progress lines only when the count changes or now and then, which reads well
+in CI logs and survives being piped. `make_reporter` picks between the two.
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
-from typing import Protocol, TextIO
+from typing import TextIO
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-
-class Status(StrEnum):
-    """The outcome of one planned action."""
-
-    DONE = "done"
-    FAILED = "failed"
-    NOT_ATTEMPTED = "not attempted"
-
-
-@dataclass(frozen=True)
-class SummaryRow:
-    status: Status
-    action: str
-    detail: str = ""
-
-
-class Reporter(Protocol):
-    """Events of an apply, in the order they happen."""
-
-    def phase_started(self, title: str, total: int) -> None:
-        """A phase with `total` actions begins (e.g. "create topics", 3)."""
-        ...
-
-    def action_finished(self, label: str, status: Status, detail: str = "") -> None:
-        """One action of the current phase is settled."""
-        ...
-
-    def phase_finished(self) -> None: ...
-
-    def progress(self, done: int, total: int, detail: str) -> None:
-        """How far a long step of the current phase is (e.g. partitions moved).
-
-        Called on every poll; `detail` follows the counts ("partitions done,
-        2 moving, 4 waiting"). Reporters decide how often to show it.
-        """
-        ...
-
-    def info(self, message: str) -> None: ...
-
-    def warning(self, message: str) -> None: ...
-
-    def summary(self, rows: Sequence[SummaryRow]) -> None:
-        """The final table: every action with its outcome."""
-        ...
-
+from kafkaform.core.wording import plural
+from kafkaform.run.events import Reporter, Status, SummaryRow
 
 _STATUS_STYLE = {Status.DONE: "green", Status.FAILED: "bold red", Status.NOT_ATTEMPTED: "yellow"}
 
@@ -94,7 +48,7 @@ class PlainReporter:
         print(f"{stamp} {text}", file=self._stream or sys.stdout, flush=True)
 
     def phase_started(self, title: str, total: int) -> None:
-        self._line(f"{title}: {total} action{'s' if total != 1 else ''}")
+        self._line(f"{title}: {plural(total, 'action')}")
 
     def action_finished(self, label: str, status: Status, detail: str = "") -> None:
         self._line(f"  {status.value}: {label}{f' ({detail})' if detail else ''}")
@@ -186,37 +140,6 @@ class RichReporter:
             table.add_row(f"[{style}]{row.status.value}[/{style}]", row.action, row.detail)
         self._console.print(table)
         self._console.print(_counts_line(rows), highlight=False)
-
-
-@dataclass
-class RecordingReporter:
-    """Keeps every event as a tuple, for tests."""
-
-    events: list[tuple] = field(default_factory=list)
-
-    def phase_started(self, title: str, total: int) -> None:
-        self.events.append(("phase", title, total))
-
-    def action_finished(self, label: str, status: Status, detail: str = "") -> None:
-        self.events.append(("action", label, status, detail))
-
-    def phase_finished(self) -> None:
-        self.events.append(("phase_finished",))
-
-    def progress(self, done: int, total: int, detail: str) -> None:
-        self.events.append(("progress", done, total, detail))
-
-    def info(self, message: str) -> None:
-        self.events.append(("info", message))
-
-    def warning(self, message: str) -> None:
-        self.events.append(("warning", message))
-
-    def summary(self, rows: Sequence[SummaryRow]) -> None:
-        self.events.append(("summary", tuple(rows)))
-
-    def messages(self, kind: str) -> list[str]:
-        return [e[1] for e in self.events if e[0] == kind]
 
 
 def make_reporter(stream: TextIO | None = None) -> Reporter:

@@ -1,4 +1,7 @@
-"""What every renderer shares: the summary counts and actions grouped by resource."""
+"""What a plan amounts to: the summary counts, actions grouped by resource, replica moves.
+
+Pure computations every renderer (and the saved plan's summary) shares.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +22,7 @@ from kafkaform.core.actions import (
     Reassign,
     SetBrokerConfigs,
 )
-from kafkaform.core.wording import plural
+from kafkaform.core.wording import human_bytes, human_duration, plural
 
 NO_CHANGES = "No changes. The cluster matches the desired state."
 
@@ -195,23 +198,3 @@ class ReplicaMoves:
                      f"{human_bytes(self.throttle or 0)}/s per broker (broker {broker} "
                      f"{direction} the most, {human_bytes(busiest)})")
         return text + "."
-
-
-def human_bytes(n: float) -> str:
-    """"512 B", "1.5 MiB", "2.0 GiB"."""
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if n < 1024 or unit == "TiB":
-            return f"{n:g} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    raise AssertionError("unreachable")
-
-
-def human_duration(seconds: float) -> str:
-    """"45s", "2m 3s", "1h 5m", "2d 3h": whole seconds (rounded up), two units at most."""
-    total = max(0, -int(-seconds // 1))
-    parts = []
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        if total >= size or (unit == "s" and not parts):
-            parts.append(f"{total // size}{unit}")
-            total %= size
-    return " ".join(parts[:2])
