@@ -45,6 +45,7 @@ from confluent_kafka import TopicPartition as RdTopicPartition
 from confluent_kafka import admin as rd
 
 from kafkaform.cluster.kafka_protocol import ProtocolClient, config_source_from_code, redact
+from kafkaform.cluster.port import AdminContext
 from kafkaform.core.model import (
     AclBinding,
     AclOperation,
@@ -210,7 +211,7 @@ class _LastLine(logging.Handler):
 # --- the adapter --------------------------------------------------------------
 
 
-class KafkaClusterAdmin:
+class KafkaClusterAdmin(AdminContext):
     """ClusterAdmin over confluent-kafka (and kafka-python where it must)."""
 
     def __init__(

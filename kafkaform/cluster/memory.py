@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 from kafkaform.cluster.acl_filter import AclFilter
 from kafkaform.cluster.memory_configs import ClusterConfigs
+from kafkaform.cluster.port import AdminContext
 from kafkaform.core.kafka_rules import (
     check_new_acl,
     check_topic_name,
@@ -87,7 +88,7 @@ def _port_call(api: Api | None) -> Callable[[Callable[..., Any]], Callable[..., 
     return decorate
 
 
-class MemoryCluster:
+class MemoryCluster(AdminContext):
     """Implements `ClusterAdmin` in memory; see the module docstring."""
 
     def __init__(

@@ -14,12 +14,14 @@ Conventions every adapter keeps:
 - Before calling an API, check `capabilities()`; an adapter raises
   `UnsupportedApi` instead of sending a request the broker does not advertise.
 - Whole-call failures (unreachable, timeout, auth) raise `KafkaformError`s.
+- `with admin:` closes it on the way out (`AdminContext`), however the block ends.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Protocol, runtime_checkable
+from types import TracebackType
+from typing import Protocol, Self, runtime_checkable
 
 from kafkaform.core.model import AclBinding
 from kafkaform.core.observed import (
@@ -123,3 +125,31 @@ class ClusterAdmin(Protocol):
         ...
 
     def close(self) -> None: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+
+class AdminContext:
+    """`with open_admin(...) as admin:` closes the admin however the block ends.
+
+    Every adapter inherits this, so no command writes `try/finally: close()`;
+    the adapter's own `close` does the work.
+    """
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()  # type: ignore[attr-defined]
