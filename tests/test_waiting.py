@@ -1,7 +1,7 @@
 import gc
 import weakref
 
-from kafkaform.run.waiting import idle
+from kafkaform.run.process import idle
 
 
 class Node:

@@ -8,12 +8,20 @@ expands to exactly those bindings; everything else stays a raw binding.
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from collections.abc import Iterable
+from pathlib import Path
 
 import yaml
 
 from kafkaform.core.kafka_configs import TOPIC_CONFIGS
+from kafkaform.core.kafka_rules import (
+    CONSUME_GROUP_OPS,
+    CONSUME_TOPIC_OPS,
+    PRODUCE_TOPIC_OPS,
+    PRODUCE_TXN_OPS,
+)
 from kafkaform.core.model import (
     CLUSTER_RESOURCE_NAME,
     AclBinding,
@@ -25,16 +33,12 @@ from kafkaform.core.model import (
     TopicSpec,
 )
 from kafkaform.core.units import humanize_config_value
-from kafkaform.files.load import (
-    CONSUME_GROUP_OPS,
-    CONSUME_TOPIC_OPS,
-    PRODUCE_TOPIC_OPS,
-    PRODUCE_TXN_OPS,
-    RESOURCE_TYPES,
-    operation_name,
-)
+from kafkaform.errors import KafkaformError
+from kafkaform.files.load import RESOURCE_TYPES, operation_name
+from kafkaform.files.schemas import schemas_dir
 
 SCHEMA_COMMENT = "# yaml-language-server: $schema=../../schemas/{name}.schema.json\n"
+_SCHEMA_PREFIX = "# yaml-language-server: $schema="
 _RESOURCE_KEYS = {resource: key for key, resource in RESOURCE_TYPES.items()}
 
 
@@ -196,3 +200,18 @@ def _raw_binding(key: tuple, operations: set[AclOperation]) -> dict:
     if host != "*":
         binding["host"] = host
     return binding
+
+
+def with_schema_comment(document: str, schema_file: str, out_dir: Path) -> str:
+    """The document, starting with a `$schema` comment that is right for `out_dir`."""
+    if document.startswith(_SCHEMA_PREFIX):
+        document = document.split("\n", 1)[1]
+    relative = os.path.relpath(schemas_dir() / schema_file, out_dir.resolve())
+    return f"{_SCHEMA_PREFIX}{Path(relative).as_posix()}\n{document}"
+
+
+def write_new(path: Path, text: str, force: bool) -> None:
+    """Write a new file; one that exists only with `force`."""
+    if path.exists() and not force:
+        raise KafkaformError(f"{path} exists: choose another --out folder or pass --force")
+    path.write_text(text, encoding="utf-8")

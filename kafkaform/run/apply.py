@@ -69,8 +69,8 @@ from kafkaform.core.requests import ConfigOp, ConfigOpType, NewPartitions, NewTo
 from kafkaform.core.wording import config_change_line, plural
 from kafkaform.errors import ClusterError, KafkaformError
 from kafkaform.run.events import Reporter, Status, SummaryRow
+from kafkaform.run.process import idle
 from kafkaform.run.reassign import ReassignmentOptions, execute_reassignments
-from kafkaform.run.waiting import idle
 
 
 class ApplyRefused(KafkaformError):

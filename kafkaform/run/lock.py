@@ -40,7 +40,7 @@ from datetime import UTC, datetime, timedelta
 from kafkaform.cluster.port import ClusterAdmin
 from kafkaform.core.requests import NewTopic
 from kafkaform.errors import ClusterError, KafkaformError
-from kafkaform.run.waiting import idle
+from kafkaform.run.process import idle
 
 LOCK_TOPIC = "__kafkaform_lock"
 OWNER_KEY = "owner"

@@ -10,12 +10,13 @@ import pytest
 from typer.testing import CliRunner
 
 from kafkaform.cli import app
-from kafkaform.cli.commands import apply as apply_command
+from kafkaform.cli.common import Exit, confirm, load_desired
 from kafkaform.cluster.memory import MemoryCluster
 from kafkaform.core.requests import ConfigOp, ConfigOpType
 from kafkaform.errors import ClusterError
 from kafkaform.files.planfile import save_plan
 from kafkaform.run import lock
+from kafkaform.run.session import Runtime, plan_live
 
 ENVIRONMENT = """\
 kind: Environment
@@ -45,18 +46,23 @@ def write_env(path: Path, retention: str = "7d", cluster_id: str | None = None) 
 
 
 @pytest.fixture
-def cluster(monkeypatch) -> MemoryCluster:
+def cluster() -> MemoryCluster:
+    return MemoryCluster(3, cluster_id="cluster-a")
+
+
+@pytest.fixture
+def run(cluster):
     """Every command of this test talks to the same in-memory cluster."""
-    memory = MemoryCluster(3, cluster_id="cluster-a")
-    monkeypatch.setattr(apply_command, "connect", lambda desired, bootstrap, config: memory)
-    return memory
+    runtime = Runtime(open_admin=lambda *args, **kwargs: cluster)
+
+    def invoke(*args: str):
+        return CliRunner().invoke(app, list(args), obj=runtime)
+
+    return invoke
 
 
-def run(*args: str):
-    return CliRunner().invoke(app, list(args))
-
-
-def test_auto_approve_applies_everything_and_a_second_apply_has_nothing_to_do(tmp_path, cluster):
+def test_auto_approve_applies_everything_and_a_second_apply_has_nothing_to_do(
+        tmp_path, cluster, run):
     env = write_env(tmp_path / "env")
 
     first = run("apply", str(env), "--auto-approve")
@@ -72,7 +78,7 @@ def test_auto_approve_applies_everything_and_a_second_apply_has_nothing_to_do(tm
     assert "Nothing to apply" in second.output
 
 
-def test_refuses_to_prompt_without_a_terminal(tmp_path, cluster):
+def test_refuses_to_prompt_without_a_terminal(tmp_path, cluster, run):
     result = run("apply", str(write_env(tmp_path / "env")))
 
     assert result.exit_code == 1
@@ -80,12 +86,12 @@ def test_refuses_to_prompt_without_a_terminal(tmp_path, cluster):
     assert cluster.list_topics() == {}
 
 
-def test_saved_plan_is_refused_after_a_concurrent_change(tmp_path, cluster):
+def test_saved_plan_is_refused_after_a_concurrent_change(tmp_path, cluster, run):
     env = write_env(tmp_path / "env")
     assert run("apply", str(env), "--auto-approve").exit_code == 0
     changed = write_env(tmp_path / "env", retention="3d")
     plan_file = tmp_path / "plan.json"
-    save_plan(apply_command.plan_live(apply_command.load_desired(changed), cluster), plan_file)
+    save_plan(plan_live(load_desired(changed), cluster), plan_file)
     # Someone changes the topic between plan and apply.
     cluster.alter_topic_configs(
         {"orders.created": [ConfigOp("retention.ms", ConfigOpType.SET, "86400000")]}
@@ -102,10 +108,10 @@ def test_saved_plan_is_refused_after_a_concurrent_change(tmp_path, cluster):
     assert configs["retention.ms"].value == "86400000"
 
 
-def test_saved_plan_applies_when_nothing_changed(tmp_path, cluster):
+def test_saved_plan_applies_when_nothing_changed(tmp_path, cluster, run):
     env = write_env(tmp_path / "env")
     plan_file = tmp_path / "plan.json"
-    save_plan(apply_command.plan_live(apply_command.load_desired(env), cluster), plan_file)
+    save_plan(plan_live(load_desired(env), cluster), plan_file)
 
     result = run("apply", str(env), str(plan_file))
 
@@ -113,10 +119,10 @@ def test_saved_plan_applies_when_nothing_changed(tmp_path, cluster):
     assert set(cluster.list_topics()) == {"orders.created", "users.profiles"}
 
 
-def test_saved_plan_is_refused_when_the_files_changed_since(tmp_path, cluster):
+def test_saved_plan_is_refused_when_the_files_changed_since(tmp_path, cluster, run):
     env = write_env(tmp_path / "env")
     plan_file = tmp_path / "plan.json"
-    save_plan(apply_command.plan_live(apply_command.load_desired(env), cluster), plan_file)
+    save_plan(plan_live(load_desired(env), cluster), plan_file)
     write_env(tmp_path / "env", retention="1d")
 
     result = run("apply", str(env), str(plan_file))
@@ -126,7 +132,7 @@ def test_saved_plan_is_refused_when_the_files_changed_since(tmp_path, cluster):
     assert cluster.list_topics() == {}
 
 
-def test_other_cluster_id_is_refused_before_anything_runs(tmp_path, cluster):
+def test_other_cluster_id_is_refused_before_anything_runs(tmp_path, cluster, run):
     result = run("apply", str(write_env(tmp_path / "env", cluster_id="cluster-b")),
                  "--auto-approve")
 
@@ -136,7 +142,7 @@ def test_other_cluster_id_is_refused_before_anything_runs(tmp_path, cluster):
     assert cluster.calls["create_topics"] == 0
 
 
-def test_held_lock_refuses_the_second_apply(tmp_path, cluster):
+def test_held_lock_refuses_the_second_apply(tmp_path, cluster, run):
     holder = lock.acquire(cluster, environment="test")
 
     result = run("apply", str(write_env(tmp_path / "env")), "--auto-approve")
@@ -147,7 +153,7 @@ def test_held_lock_refuses_the_second_apply(tmp_path, cluster):
     assert set(cluster.list_topics()) == {lock.LOCK_TOPIC}
 
 
-def test_force_unlock_removes_the_lock(tmp_path, cluster):
+def test_force_unlock_removes_the_lock(tmp_path, cluster, run):
     env = write_env(tmp_path / "env")
     holder = lock.acquire(cluster, environment="test")
 
@@ -159,7 +165,8 @@ def test_force_unlock_removes_the_lock(tmp_path, cluster):
     assert run("apply", str(env), "--auto-approve").exit_code == 0
 
 
-def test_failed_apply_exits_1_with_a_truthful_summary_and_rerun_converges(tmp_path, cluster):
+def test_failed_apply_exits_1_with_a_truthful_summary_and_rerun_converges(
+        tmp_path, cluster, run):
     env = write_env(tmp_path / "env")
     cluster.fail_next("create_topics", ClusterError("POLICY_VIOLATION", "quota"), "users.profiles")
 
@@ -177,7 +184,7 @@ def test_failed_apply_exits_1_with_a_truthful_summary_and_rerun_converges(tmp_pa
     assert "Apply complete: 1 action(s) done" in rerun.output
 
 
-def test_invalid_environment_exits_3(tmp_path, cluster):
+def test_invalid_environment_exits_3(tmp_path, cluster, run):
     env = tmp_path / "env"
     env.mkdir()
     (env / "environment.yaml").write_text(textwrap.dedent("""\
@@ -192,14 +199,14 @@ def test_invalid_environment_exits_3(tmp_path, cluster):
     assert "is invalid: the cluster was not contacted" in result.output
 
 
-def test_bad_duration_is_a_usage_error(tmp_path, cluster):
+def test_bad_duration_is_a_usage_error(tmp_path, cluster, run):
     result = run("apply", str(write_env(tmp_path / "env")), "--lock-timeout", "soon")
 
     assert result.exit_code == 2
     assert "--lock-timeout" in result.output
 
 
-def test_plan_with_errors_is_refused(tmp_path, cluster):
+def test_plan_with_errors_is_refused(tmp_path, cluster, run):
     env = write_env(tmp_path / "env")
     assert run("apply", str(env), "--auto-approve").exit_code == 0
     text = (env / "environment.yaml").read_text()
@@ -222,7 +229,7 @@ def test_only_the_word_yes_approves(monkeypatch, answer, approved):
     monkeypatch.setattr("sys.stdin", Terminal(answer))
 
     if approved:
-        apply_command.confirm(auto_approve=False)
+        confirm(auto_approve=False)
     else:
-        with pytest.raises(apply_command.Exit, match="apply cancelled: nothing was applied"):
-            apply_command.confirm(auto_approve=False)
+        with pytest.raises(Exit, match="apply cancelled: nothing was applied"):
+            confirm(auto_approve=False)

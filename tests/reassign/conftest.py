@@ -6,6 +6,7 @@ import pytest
 
 from kafkaform.cluster.memory import MemoryCluster
 from kafkaform.core.observed import TopicPartition
+from kafkaform.run.session import Runtime
 
 
 class Interrupt(KeyboardInterrupt):
@@ -50,6 +51,11 @@ class SubmissionSpy:
             return original(targets)
 
         cluster.alter_partition_reassignments = spy  # type: ignore[method-assign]
+
+
+def on(cluster: MemoryCluster, sleep) -> Runtime:
+    """A run whose commands all connect to `cluster` and wait through `sleep`."""
+    return Runtime(open_admin=lambda *args, **kwargs: cluster, sleep=sleep)
 
 
 @pytest.fixture

@@ -14,8 +14,6 @@ import pytest
 from typer.testing import CliRunner
 
 from kafkaform.cli import app
-from kafkaform.cli.commands import apply as apply_cli
-from kafkaform.cli.commands import reassign as reassign_cli
 from kafkaform.cluster.memory import MemoryCluster
 from kafkaform.core.actions import Phase, Reassign
 from kafkaform.core.model import ReassignmentSettings
@@ -38,7 +36,7 @@ from kafkaform.run.events import RecordingReporter
 from kafkaform.run.observe import observe
 from kafkaform.run.reassign import ReassignmentOptions, execute_reassignments
 from kafkaform.run.reassign.ledger import read_ledger
-from tests.reassign.conftest import Clock, Interrupt, SubmissionSpy
+from tests.reassign.conftest import Clock, Interrupt, SubmissionSpy, on
 from tests.reassign.test_execute import throttle_configs
 from tests.reassign.test_jsonfile import VALIDATOR
 
@@ -142,9 +140,8 @@ def test_rf_2_to_3_through_yaml_plan_apply_verify(desired, cluster, monkeypatch)
 
 def test_interrupted_apply_rerun_at_once_continues_the_moves_in_flight(
         desired, cluster, monkeypatch):
-    monkeypatch.setattr(apply_cli, "connect", lambda *args: cluster)
-    monkeypatch.setattr(apply_cli, "sleep", Clock(cluster, interrupt_after=2))  # Ctrl-C
-    first = CliRunner().invoke(app, ["apply", desired.path, "--auto-approve"])
+    first = CliRunner().invoke(app, ["apply", desired.path, "--auto-approve"],
+                               obj=on(cluster, Clock(cluster, interrupt_after=2)))  # Ctrl-C
     assert first.exit_code == 130, first.output  # what Ctrl-C exits with
     in_flight = set(cluster.list_partition_reassignments())
     assert in_flight and throttle_configs(cluster) != FOREIGN  # ours stay while moves run
@@ -160,8 +157,8 @@ def test_interrupted_apply_rerun_at_once_continues_the_moves_in_flight(
     assert f"{len(in_flight)} partitions already moving)" in text
 
     spy = SubmissionSpy(cluster)
-    monkeypatch.setattr(apply_cli, "sleep", Clock(cluster))
-    second = CliRunner().invoke(app, ["apply", desired.path, "--auto-approve"])
+    second = CliRunner().invoke(app, ["apply", desired.path, "--auto-approve"],
+                                obj=on(cluster, Clock(cluster)))
     assert second.exit_code == 0, second.output
     assert "(in progress: waited for, not restarted)" in second.output  # the plan it showed
     assert "Apply complete" in second.output
@@ -210,19 +207,16 @@ def test_generate_env_writes_the_plans_moves_and_execute_runs_them(
     assert "6 partition(s) of 1 topic(s) move, 6 replica copy(ies)" in result.output
     VALIDATOR.validate(json.loads(out.read_text()))
 
-    monkeypatch.setattr(reassign_cli, "open_admin", lambda *a, **k: cluster)
-    monkeypatch.setattr(apply_cli, "sleep", Clock(cluster))
-    result = CliRunner().invoke(app, ["reassign", "execute", str(out), "--env", desired.path])
+    result = CliRunner().invoke(app, ["reassign", "execute", str(out), "--env", desired.path],
+                                obj=on(cluster, Clock(cluster)))
     assert result.exit_code == 0, result.output
     assert throttle_configs(cluster) == FOREIGN
     assert plan(desired, observe(cluster)).is_empty
 
 
-def test_apply_takes_the_moving_replicas_options_of_reassign_execute(desired, cluster,
-                                                                     monkeypatch):
-    monkeypatch.setattr(apply_cli, "connect", lambda *args: cluster)
+def test_apply_takes_the_moving_replicas_options_of_reassign_execute(desired, cluster):
     rates: list[set[str]] = []
-    monkeypatch.setattr(apply_cli, "sleep", Clock(cluster, on_sleep=lambda c: rates.append({
+    runtime = on(cluster, Clock(cluster, on_sleep=lambda c: rates.append({
         e[FOLLOWER_RATE].value for e in c.describe_broker_configs(sorted(RACKS)).values()
         if FOLLOWER_RATE in e and e[FOLLOWER_RATE].is_override})))
     spy = SubmissionSpy(cluster)
@@ -231,13 +225,13 @@ def test_apply_takes_the_moving_replicas_options_of_reassign_execute(desired, cl
     # giving up after 2s of polls (each move takes one poll; the third goes on)
     first = CliRunner().invoke(app, [
         "apply", desired.path, "--auto-approve", "--batch-size", "1", "--throttle", "5MiB",
-        "--poll-interval", "1", "--timeout", "2s"])
+        "--poll-interval", "1", "--timeout", "2s"], obj=runtime)
     assert first.exit_code == 1, first.output
     assert "timed out after 2s with 1 partition(s) still moving" in first.output
     assert spy.calls == [1, 1, 1] and rates and all(r == {str(5 * 1024 * 1024)} for r in rates)
     assert "  1/6 partitions done, 0 moving, 5 waiting" in first.output  # progress lines
 
-    second = CliRunner().invoke(app, ["apply", desired.path, "--auto-approve"])
+    second = CliRunner().invoke(app, ["apply", desired.path, "--auto-approve"], obj=runtime)
     assert second.exit_code == 0, second.output
     assert len(cluster.list_partition_reassignments()) == 0
     assert spy.calls[3:] == [2, 1]  # the environment's batches for the 3 never submitted

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from kafkaform.core.model import ReassignmentSettings
-from kafkaform.run.waiting import idle
+from kafkaform.run.process import idle
 
 
 @dataclass(frozen=True)
