@@ -50,7 +50,6 @@ from kafkaform.core.model import (
     AclBinding,
     AclOperation,
     AclPermission,
-    ClusterConnection,
     PatternType,
     ResourceType,
     is_internal_topic,
@@ -237,14 +236,6 @@ class KafkaClusterAdmin(AdminContext):
             raise KafkaformError(
                 f"invalid client configuration: {redact(str(error), self._client)}"
             ) from None
-
-    @classmethod
-    def from_connection(cls, connection: ClusterConnection) -> KafkaClusterAdmin:
-        if not connection.bootstrap:
-            raise KafkaformError(
-                "no bootstrap servers: set cluster.bootstrap or pass --bootstrap-server"
-            )
-        return cls(connection.bootstrap, connection.client, connection.timeout_seconds)
 
     # --- plumbing -------------------------------------------------------------
     def _rdkafka_config(self, **extra: Any) -> dict[str, Any]:

@@ -33,13 +33,9 @@ from typing import Any
 from kafkaform.core.kafka_configs import TOPIC_CONFIGS
 from kafkaform.core.model import DesiredState
 from kafkaform.core.observed import ConfigEntry, ConfigSource, ObservedState
+from kafkaform.core.reassign.throttles import is_throttle_key
 
 Summary = dict[str, Any]
-
-def is_throttle_key(key: str) -> bool:
-    """`*.replication.throttled.*`: reassignments set and clear these, never the files."""
-    return ".replication.throttled." in key
-
 
 _TOPIC = ConfigSource.DYNAMIC_TOPIC_CONFIG
 _KAFKA_DEFAULTS = {name: d.default for name, d in TOPIC_CONFIGS.items()}
@@ -80,11 +76,6 @@ def observed_summary(observed: ObservedState) -> Summary:
 
 def summary_fingerprint(summary: Summary) -> str:
     return "sha256:" + hashlib.sha256(_canonical_json(summary)).hexdigest()
-
-
-def observed_fingerprint(observed: ObservedState) -> str:
-    """sha256 of `observed_summary`: equal exactly when a plan would see the same cluster."""
-    return summary_fingerprint(observed_summary(observed))
 
 
 def desired_hash(desired: DesiredState) -> str:

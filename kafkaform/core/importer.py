@@ -18,10 +18,8 @@ from dataclasses import dataclass
 
 from kafkaform.core.model import AclBinding, TopicSpec, is_internal_topic
 from kafkaform.core.observed import ConfigEntry, ConfigSource, ObservedState, TopicInfo
+from kafkaform.core.reassign.throttles import is_throttle_key
 from kafkaform.errors import KafkaformError
-
-# Set and removed by reassignments, never declared in files.
-_THROTTLE_SUFFIX = ".replication.throttled.replicas"
 
 
 @dataclass(frozen=True)
@@ -82,7 +80,7 @@ def topic_overrides(entries: Mapping[str, ConfigEntry]) -> dict[str, str]:
         if entry.value is not None
         and not entry.sensitive
         and not entry.read_only
-        and not name.endswith(_THROTTLE_SUFFIX)
+        and not is_throttle_key(name)
         and entry.source is ConfigSource.DYNAMIC_TOPIC_CONFIG
     }
 

@@ -100,16 +100,3 @@ def _load() -> tuple[dict[str, ConfigDef], dict[str, ConfigDef]]:
 
 
 TOPIC_CONFIGS, BROKER_CONFIGS = _load()
-
-
-def version_tuple(version: str) -> tuple[int, ...]:
-    """"4.0" -> (4, 0), for comparing the version tags."""
-    return tuple(int(part) for part in version.split("."))
-
-
-def available_in(config: ConfigDef, kafka_version: str) -> bool:
-    """Whether a Kafka release knows this config."""
-    wanted = version_tuple(kafka_version)
-    if wanted < version_tuple(config.since):
-        return False
-    return config.removed is None or wanted < version_tuple(config.removed)

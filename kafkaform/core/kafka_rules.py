@@ -16,6 +16,7 @@ from enum import Enum
 
 from kafkaform.core.kafka_configs import BROKER_CONFIGS, ConfigDef
 from kafkaform.core.model import CLUSTER_RESOURCE_NAME, AclBinding, AclOperation, ResourceType
+from kafkaform.core.reassign.throttles import THROTTLED_REPLICA_LISTS
 from kafkaform.core.units import normalize_config_value
 from kafkaform.errors import ClusterError
 
@@ -102,7 +103,7 @@ def check_config_value(definition: ConfigDef | None, name: str, value: str | Non
         and not re.fullmatch(r"-?\d+", value.strip())
     ):
         reason = "Not a number of type " + definition.type.upper()
-    elif name.endswith("replication.throttled.replicas") and not _THROTTLED_REPLICAS.fullmatch(
+    elif name in THROTTLED_REPLICA_LISTS and not _THROTTLED_REPLICAS.fullmatch(
         value.strip()
     ):
         reason = "must be the literal '*' or a list of replicas in the form partitionId:brokerId"

@@ -52,12 +52,7 @@ from kafkaform.core.actions import (
     sort_actions,
 )
 from kafkaform.core.capabilities import missing_capabilities
-from kafkaform.core.fingerprint import (
-    desired_hash,
-    is_throttle_key,
-    observed_summary,
-    summary_fingerprint,
-)
+from kafkaform.core.fingerprint import desired_hash, observed_summary, summary_fingerprint
 from kafkaform.core.kafka_configs import BROKER_CONFIGS, TOPIC_CONFIGS
 from kafkaform.core.model import (
     AclBinding,
@@ -78,7 +73,9 @@ from kafkaform.core.placement.kafka_default import assign_replicas
 from kafkaform.core.policies import check_cluster_policies
 from kafkaform.core.problems import Problem, Severity
 from kafkaform.core.reassign.batches import in_flight_origin, in_flight_target
+from kafkaform.core.reassign.throttles import is_throttle_key
 from kafkaform.core.units import normalize_config_value
+from kafkaform.core.wording import named
 from kafkaform.errors import KafkaformError
 
 Assignment = list[list[int]]
@@ -454,8 +451,7 @@ class _Planner:
         leaving = self.leaving and self.leaving & {b for p in partitions for b in p.replicas}
         if leaving:
             steps.append((
-                f"decommission broker{'s' if len(leaving) > 1 else ''} "
-                f"{', '.join(map(str, sorted(leaving)))}",
+                f"decommission {named('broker', sorted(leaving))}",
                 lambda a, load: placement.decommission(a, leaving, self.observed.racks,
                                                        load=load),
             ))
@@ -530,9 +526,8 @@ class _Planner:
             return
         resumed = [m.partition for m in moves if m.in_flight]
         if resumed:
-            reasons = [*reasons, f"partition{'s' if len(resumed) > 1 else ''} "
-                       f"{', '.join(map(str, resumed))} already moving where the files want "
-                       "them (apply waits for these moves, it does not restart them)"]
+            reasons = [*reasons, f"{named('partition', resumed)} already moving where the "
+                       "files want them (apply waits for these moves, it does not restart them)"]
         if self.desired.rebalance and spec.placement is not PlacementStrategy.STATIC:
             reasons = [*reasons, "rebalance: even out replicas and leaders across brokers"]
         if moves:

@@ -8,6 +8,7 @@ the reassignment reports all word them through here.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 
 from kafkaform.core.actions import ConfigChange
 from kafkaform.core.units import humanize_config_value
@@ -16,6 +17,11 @@ from kafkaform.core.units import humanize_config_value
 def plural(count: int, noun: str) -> str:
     """"1 replica move", "24 replica moves"."""
     return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def named(noun: str, items: Sequence[object]) -> str:
+    """"broker 4", "brokers 4, 5": the noun in the number the items take, then the items."""
+    return f"{noun}{'' if len(items) == 1 else 's'} {', '.join(map(str, items))}"
 
 
 def listed(items: Sequence[object], limit: int = 5) -> str:
@@ -68,3 +74,15 @@ def config_value(key: str, value: str) -> str:
     """
     human = humanize_config_value(key, value)
     return f"{value} ({human})" if isinstance(human, str) and human != value else value
+
+
+def format_age(delta: timedelta) -> str:
+    """How long ago, as the apply lock says it: "45s", "12 min", "3h", "2h05m"."""
+    seconds = max(0, int(delta.total_seconds()))
+    if seconds < 120:
+        return f"{seconds}s"
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600}h"
+    if seconds < 2 * 3600:
+        return f"{seconds // 60} min"
+    return f"{seconds // 3600}h{(seconds % 3600) // 60:02d}m"

@@ -39,6 +39,7 @@ from datetime import UTC, datetime, timedelta
 
 from kafkaform.cluster.port import ClusterAdmin
 from kafkaform.core.requests import NewTopic
+from kafkaform.core.wording import format_age
 from kafkaform.errors import ClusterError, KafkaformError
 from kafkaform.run.process import idle
 
@@ -101,17 +102,6 @@ class LockRecord:
             f"{self.user}@{self.host} (pid {self.pid}{job}, environment {self.environment}) "
             f"since {since} ({format_age(now - self.acquired_at)} ago)"
         )
-
-
-def format_age(delta: timedelta) -> str:
-    seconds = max(0, int(delta.total_seconds()))
-    if seconds < 120:
-        return f"{seconds}s"
-    if seconds % 3600 == 0:
-        return f"{seconds // 3600}h"
-    if seconds < 2 * 3600:
-        return f"{seconds // 60} min"
-    return f"{seconds // 3600}h{(seconds % 3600) // 60:02d}m"
 
 
 def this_process(

@@ -9,8 +9,8 @@ import pytest
 from kafkaform.core.fingerprint import (
     desired_hash,
     fingerprint_diff,
-    observed_fingerprint,
     observed_summary,
+    summary_fingerprint,
 )
 from kafkaform.core.model import (
     AclBinding,
@@ -30,6 +30,11 @@ BASE = dict(
     broker_configs={"min.insync.replicas": entry("2", ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG)},
     acls=frozenset({READ}),
 )
+
+
+def observed_fingerprint(observed):
+    """What a saved plan records: the sha256 of the observed summary."""
+    return summary_fingerprint(observed_summary(observed))
 
 
 def variant(**changes):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from kafkaform.core import placement
 from kafkaform.core.actions import (
     AddPartitions,
     AlterTopicConfigs,
@@ -37,11 +36,6 @@ from kafkaform.core.observed import Api, ConfigSource, TopicPartition
 from kafkaform.core.planner import Targets, plan
 from kafkaform.errors import KafkaformError
 from tests.plan.observed import ALL_APIS, default, entry, observed, override
-
-needs_placement = pytest.mark.skipif(
-    not hasattr(placement, "set_replication_factor"),
-    reason="kafkaform.core.placement (H5) has not landed yet",
-)
 
 RACKS = ["a", "b", "c", "a", "b", "c"]
 
@@ -102,7 +96,6 @@ def test_static_placement_creates_with_the_exact_assignment():
     assert only(plan(desired(static), observed()), CreateTopic).assignment == ((1, 2), (2, 3))
 
 
-@needs_placement
 def test_rack_spread_topic_is_born_spread():
     action = only(plan(desired(spec(partitions=6, placement=PlacementStrategy.RACK_SPREAD)),
                        observed(brokers=6, racks=RACKS)), CreateTopic)
@@ -122,7 +115,6 @@ WHO_PLACES = {
 }
 
 
-@needs_placement
 @pytest.mark.parametrize("case", WHO_PLACES)
 def test_new_topics_and_partitions_carry_an_assignment_only_when_needed(case):
     racks, strategy, explicit = WHO_PLACES[case]
@@ -263,7 +255,6 @@ def test_missing_api_is_refused_up_front():
 
 
 # --- replicas ----------------------------------------------------------------
-@needs_placement
 @pytest.mark.parametrize(("before_rf", "after_rf"), [(1, 3), (2, 3), (3, 2)])
 def test_replication_factor_change_is_a_reassignment(before_rf, after_rf):
     cluster = observed({"orders": spread(6, rf=before_rf, brokers=4)}, brokers=4)
@@ -274,7 +265,6 @@ def test_replication_factor_change_is_a_reassignment(before_rf, after_rf):
     assert f"replication factor {before_rf} → {after_rf}" in action.reason
 
 
-@needs_placement
 def test_rack_spread_moves_only_unspread_partitions():
     current = [[1, 2, 3], [1, 4, 2]]  # racks a,b,c and a,a,b
     cluster = observed({"orders": current}, brokers=6, racks=RACKS)
@@ -298,7 +288,6 @@ def test_static_placement_on_an_unknown_broker_is_refused():
     assert result.is_empty and "[9]" in result.errors[0].message
 
 
-@needs_placement
 def test_decommission_moves_every_managed_replica_off_the_broker():
     cluster = observed({"orders": spread(4, brokers=4), "other": [[4, 1, 2]]}, brokers=4)
     state = desired(spec(partitions=4), decommission=(4,),
@@ -322,7 +311,6 @@ def test_a_move_in_flight_to_where_the_files_want_it_is_planned_as_in_flight():
     assert "growing orders to 6 partitions waits" in result.warnings[0].message
 
 
-@needs_placement
 def test_an_interrupted_rf_change_plans_the_rest_from_where_the_moves_in_flight_end():
     cluster = observed({"orders": [[1, 2, 3], [2, 3], [3, 4], [4, 1]]}, brokers=4,
                        reassigning={TopicPartition("orders", 0): (1, 2, 3)})

@@ -35,6 +35,13 @@ LEADER_REPLICAS = "leader.replication.throttled.replicas"
 FOLLOWER_REPLICAS = "follower.replication.throttled.replicas"
 LEADER_RATE = "leader.replication.throttled.rate"
 FOLLOWER_RATE = "follower.replication.throttled.rate"
+THROTTLED_REPLICA_LISTS = (LEADER_REPLICAS, FOLLOWER_REPLICAS)
+
+
+def is_throttle_key(key: str) -> bool:
+    """`*.replication.throttled.*`: reassignments set and clear these, never the files,
+    so no plan, fingerprint or import treats them as drift or desired state."""
+    return ".replication.throttled." in key
 TOPIC_THROTTLE_KEYS = (LEADER_REPLICAS, FOLLOWER_REPLICAS)
 BROKER_THROTTLE_KEYS = (LEADER_RATE, FOLLOWER_RATE)
 # A topic throttle value of "*" throttles every replica of the topic.
