@@ -3,12 +3,15 @@
 The planner produces them, renderers print them, the executor walks them, and
 saved plans store them as JSON (`to_dict` / `action_from_dict`). Each action
 carries the before and after values it was planned from and a reason a
-reviewer can read.
+reviewer can read. Actions are frozen and hashable all the way down (a new
+topic's configs are a read-only `Configs` mapping), so the executor keys its
+results by the action itself.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any, ClassVar
@@ -50,6 +53,29 @@ class ConfigChange:
     default: str | None = None
 
 
+class Configs(Mapping[str, str]):
+    """A new topic's configs: a read-only, hashable mapping, equal to a dict with
+    the same items. Built from any mapping or (key, value) pairs."""
+
+    def __init__(self, items: Mapping[str, str] | Iterable[tuple[str, str]] = ()) -> None:
+        self._items = dict(items)
+
+    def __getitem__(self, key: str) -> str:
+        return self._items[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __hash__(self) -> int:
+        return hash(frozenset(self._items.items()))
+
+    def __repr__(self) -> str:
+        return f"Configs({self._items!r})"
+
+
 @dataclass(frozen=True)
 class SetBrokerConfigs:
     """Change cluster-wide dynamic broker defaults (resource "")."""
@@ -68,7 +94,7 @@ class CreateTopic:
     topic: str
     partitions: int
     replication_factor: int
-    configs: dict[str, str] = field(default_factory=dict)
+    configs: Configs = field(default_factory=Configs)
     assignment: tuple[tuple[int, ...], ...] | None = None
     reason: str = ""
     # How the partition count was sized, for display ("120000/s ÷ 40000/s × 1.5").
@@ -78,6 +104,10 @@ class CreateTopic:
     # The admin APIs it runs on, and its name in "N create-topic actions cannot run".
     needs: ClassVar[tuple[Api, ...]] = (Api.CREATE_TOPICS,)
     noun: ClassVar[str] = "create-topic"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.configs, Configs):  # a dict from the planner or a plan file
+            object.__setattr__(self, "configs", Configs(self.configs))
 
 
 @dataclass(frozen=True)
@@ -316,7 +346,7 @@ def problem_from_dict(data: dict[str, Any]) -> Problem:
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]

@@ -241,13 +241,13 @@ class _Executor:
         self.retry = retry
         self.reassignment_settings = settings
         self.reassignment_options = options
-        self.results: dict[int, ActionResult] = {}  # by id(action)
+        self.results: dict[Action, ActionResult] = {}
         self.blocked_topics: dict[str, str] = {}
         self.failed_additions = 0
 
     # -- bookkeeping
     def settle(self, action: Action, status: Status, detail: str = "") -> None:
-        self.results[id(action)] = ActionResult(action, status, detail)
+        self.results[action] = ActionResult(action, status, detail)
         self.reporter.action_finished(describe_action(action), status, detail)
         if status is Status.DONE:
             return
@@ -573,9 +573,9 @@ def apply_plan(
     except _Stopped as stop:
         report.stopped = str(stop)
         for action in plan.actions:
-            if id(action) not in executor.results:
+            if action not in executor.results:
                 executor.settle(action, Status.NOT_ATTEMPTED, "apply stopped: " + str(stop))
-    report.results = [executor.results[id(a)] for a in plan.actions]
+    report.results = [executor.results[a] for a in plan.actions]
     if desired is not None and report.stopped is None:
         reporter.info("verifying: re-observing the cluster and planning again")
         verify(desired, admin, report)
