@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 
 from kafkaform.errors import KafkaformError
-from kafkaform.files.load import YAML_SUFFIXES
+from kafkaform.files.load.reading import YAML_SUFFIXES
 
 
 @dataclass(frozen=True)

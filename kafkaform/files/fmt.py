@@ -28,7 +28,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
-from kafkaform.files.load import YAML_SUFFIXES
+from kafkaform.files.load.reading import YAML_SUFFIXES
 from kafkaform.files.schemas import validators
 
 # Top-level lists sorted by one key of their items (stable).

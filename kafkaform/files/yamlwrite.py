@@ -34,7 +34,7 @@ from kafkaform.core.model import (
 )
 from kafkaform.core.units import humanize_config_value
 from kafkaform.errors import KafkaformError
-from kafkaform.files.load import RESOURCE_TYPES, operation_name
+from kafkaform.files.load.acls import RESOURCE_TYPES, operation_name
 from kafkaform.files.schemas import schemas_dir
 
 SCHEMA_COMMENT = "# yaml-language-server: $schema=../../schemas/{name}.schema.json\n"
