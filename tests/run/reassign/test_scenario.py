@@ -36,9 +36,9 @@ from kafkaform.run.events import RecordingReporter
 from kafkaform.run.observe import observe
 from kafkaform.run.reassign import ReassignmentOptions, execute_reassignments
 from kafkaform.run.reassign.ledger import read_ledger
-from tests.reassign.conftest import Clock, Interrupt, SubmissionSpy, on
-from tests.reassign.test_execute import throttle_configs
-from tests.reassign.test_jsonfile import VALIDATOR
+from tests.core.reassign.test_jsonfile import VALIDATOR
+from tests.run.reassign.test_execute import throttle_configs
+from tests.support.reassign import Clock, Interrupt, SubmissionSpy, on
 
 TOPIC = "orders.created"
 ENVIRONMENT = """\

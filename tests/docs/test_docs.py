@@ -10,7 +10,7 @@ import yaml
 
 from kafkaform.cli import app
 from kafkaform.files.schemas import SCHEMA_FILES, validators
-from tests.workflow.docs import ROOT, Command, blocks, commands, markdown_files
+from tests.docs.docs import ROOT, Command, blocks, commands, markdown_files
 
 ROOT_COMMAND = typer.main.get_command(app)
 # A ```yaml block that is deliberately not a complete document says so: ```yaml fragment

@@ -1,7 +1,7 @@
 """Renderers: golden outputs for the fixed scenario, summary lines, secrets, big plans.
 
 Regenerate the goldens after an intended change with
-`KAFKAFORM_UPDATE_GOLDEN=1 pytest tests/plan/test_render.py` and review the diff.
+`KAFKAFORM_UPDATE_GOLDEN=1 pytest tests/render/test_plan_render.py` and review the diff.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from kafkaform.core.wording import config_change_line, human_duration
 from kafkaform.render.json import render_json
 from kafkaform.render.markdown import GITHUB_COMMENT_LIMIT, render_markdown
 from kafkaform.render.text import print_plan, render_text
-from tests.plan.scenario import SECRET, scenario_plan
+from tests.support.scenario import SECRET, scenario_plan
 
 GOLDEN = Path(__file__).parent / "golden"
 RENDERERS = {"plan.txt": render_text, "plan.json": render_json, "plan.md": render_markdown}

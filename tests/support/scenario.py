@@ -20,7 +20,7 @@ from kafkaform.core.model import (
 )
 from kafkaform.core.observed import ConfigSource, LogDirPartitionSize
 from kafkaform.core.planner import plan, with_sizes
-from tests.plan.observed import default, entry, observed, override
+from tests.support.observed import default, entry, observed, override
 
 SECRET = "s3cr3t-do-not-print"
 

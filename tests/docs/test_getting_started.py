@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.workflow.docs import ROOT, blocks
+from tests.docs.docs import ROOT, blocks
 
 pytestmark = pytest.mark.live
 

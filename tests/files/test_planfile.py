@@ -10,7 +10,7 @@ import pytest
 from kafkaform.core.actions import PartitionMove, Reassign
 from kafkaform.errors import KafkaformError
 from kafkaform.files.planfile import load_plan, plan_to_dict, save_plan
-from tests.plan.scenario import scenario_plan
+from tests.support.scenario import scenario_plan
 
 
 def test_round_trip_keeps_every_action_and_the_summary(tmp_path):

@@ -15,7 +15,7 @@ from kafkaform.core.reassign.throttles import LEADER_REPLICAS
 from kafkaform.files.snapshot import write_snapshot
 from kafkaform.run.observe import observe
 from kafkaform.run.session import Runtime
-from tests.reassign.test_jsonfile import VALIDATOR
+from tests.core.reassign.test_jsonfile import VALIDATOR
 
 BEFORE = [[1, 2, 3], [2, 3, 4], [3, 4, 5], [4, 5, 6], [5, 6, 1], [6, 1, 2]]
 

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 from kafkaform.cli import app
 
 ROOT = Path(__file__).parents[2]
-HERE = Path(__file__).parent
+HERE = Path(__file__).parents[1] / "files"  # where bad/ is
 runner = CliRunner()
 
 

@@ -14,7 +14,7 @@ from kafkaform.cli import app
 from kafkaform.core.requests import NewTopic
 from kafkaform.run.lock import LOCK_TOPIC
 from kafkaform.run.reassign.ledger import LEDGER_TOPIC
-from tests.reassign.test_jsonfile import VALIDATOR
+from tests.core.reassign.test_jsonfile import VALIDATOR
 
 pytestmark = pytest.mark.live
 

@@ -17,7 +17,7 @@ from kafkaform.core.observed import (
 )
 from kafkaform.core.requests import ConfigOp, ConfigOpType, NewTopic
 from kafkaform.errors import ClusterError
-from tests.access.fake_kafka import FakeKafka
+from tests.cluster.fake_kafka import FakeKafka
 
 ELECTION_NOT_NEEDED = 84
 UNKNOWN_TOPIC_OR_PARTITION = 3

@@ -19,7 +19,7 @@ from kafkaform.core.reassign.jsonfile import (
 from kafkaform.errors import KafkaformError
 
 SCHEMA = json.loads(
-    (Path(__file__).parents[2] / "schemas" / "reassignment.schema.json").read_text()
+    (Path(__file__).parents[3] / "schemas" / "reassignment.schema.json").read_text()
 )
 VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
 

@@ -17,6 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from kafkaform.cli import app
+from tests.live.helpers import local_broker, require_local_broker
 
 pytestmark = pytest.mark.live
 
@@ -29,9 +30,7 @@ def run(*args: str):
 
 @pytest.fixture
 def fresh_bootstrap() -> Iterator[str]:
-    from kafkaform.cluster.local_tansu import LocalBroker
-
-    with LocalBroker() as broker:
+    with local_broker() as broker:
         yield broker.bootstrap
 
 
@@ -95,6 +94,7 @@ def test_topics_are_deleted_only_with_the_opt_in(tmp_path, live_bootstrap, live_
 
 
 def test_demo_runs_end_to_end():
+    require_local_broker()
     result = subprocess.run(
         [sys.executable, "-m", "kafkaform", "demo"],
         cwd=REPO, capture_output=True, text=True, timeout=300,

@@ -20,8 +20,8 @@ from kafkaform.core.model import (
     ResourceType,
 )
 from kafkaform.core.observed import ConfigSource, TopicPartition
-from tests.plan.observed import default, entry, observed, override, topic_info
-from tests.plan.scenario import scenario_desired
+from tests.support.observed import default, entry, observed, override, topic_info
+from tests.support.scenario import scenario_desired
 
 READ = AclBinding("User:a", ResourceType.TOPIC, "orders", PatternType.LITERAL, AclOperation.READ)
 BASE = dict(

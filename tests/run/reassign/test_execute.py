@@ -28,7 +28,7 @@ from kafkaform.run.reassign import (
     verify_reassignment,
 )
 from kafkaform.run.reassign.ledger import LEDGER_TOPIC, read_ledger
-from tests.reassign.conftest import Clock, Interrupt, SubmissionSpy
+from tests.support.reassign import Clock, Interrupt, SubmissionSpy
 
 BEFORE = [[1, 2], [2, 3], [3, 4], [4, 5], [5, 6], [6, 1]]
 AFTER = [[1, 2, 3], [2, 3, 4], [3, 4, 5], [4, 5, 6], [5, 6, 1], [6, 1, 2]]

@@ -35,7 +35,7 @@ from kafkaform.core.model import (
 from kafkaform.core.observed import Api, ConfigSource, TopicPartition
 from kafkaform.core.planner import Targets, plan
 from kafkaform.errors import KafkaformError
-from tests.plan.observed import ALL_APIS, default, entry, observed, override
+from tests.support.observed import ALL_APIS, default, entry, observed, override
 
 RACKS = ["a", "b", "c", "a", "b", "c"]
 

@@ -18,8 +18,7 @@ import typer
 
 from kafkaform.cli import app
 from kafkaform.core.requests import NewTopic
-from tests.live.helpers import eventually
-from tests.workflow.recipes import (
+from tests.docs.recipes import (
     GITHUB,
     GITLAB,
     github_steps,
@@ -29,6 +28,7 @@ from tests.workflow.recipes import (
     run_gitlab,
     subcommands,
 )
+from tests.live.helpers import eventually
 
 pytestmark = pytest.mark.live
 
