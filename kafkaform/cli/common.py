@@ -1,6 +1,6 @@
 """What the commands share: options, exit codes and their mapping, loading an environment.
 
-Exit codes (DESIGN.md), as Terraform's `plan -detailed-exitcode`: 0 success
+Exit codes (README.md), as Terraform's `plan -detailed-exitcode`: 0 success
 and no changes, 1 error, 2 changes present, 3 validation failed. A command
 runs its work inside `exit_codes()`: an `Exit` stops it with its code, any
 other `KafkaformError` is one `error:` line and exit 1.
