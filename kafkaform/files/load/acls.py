@@ -28,7 +28,7 @@ from kafkaform.core.model import (
 )
 from kafkaform.core.problems import Severity
 from kafkaform.files.documents import Document, Path_
-from kafkaform.files.load.layers import Layer
+from kafkaform.files.load.layers import Layer, items
 from kafkaform.files.load.reading import Loading
 
 RESOURCE_TYPES = {
@@ -46,25 +46,15 @@ def build_acls(
     """Every layer's bindings, with where each was first written."""
     sources: dict[AclBinding, Source] = {}
     for layer in layers:
-        if "Acls" not in layer.kinds:
-            continue
         added: dict[AclBinding, Source] = {}
-        for doc in layer.documents:
-            if doc.kind != "Acls":
-                continue
-            for index, entry in enumerate(doc.data.get("principals", [])):
-                path: Path_ = ("principals", index)
-                if path in doc.skipped:
-                    continue
+        for doc in layer.documents_of("Acls"):
+            for path, entry in items(doc, "principals"):
                 if entry.get("remove"):
                     _remove_principal(loading, sources, doc, path, entry["principal"])
                     continue
                 for binding, binding_path in _expand_role(entry):
                     added.setdefault(binding, loading.source(doc, (*path, *binding_path)))
-            for index, entry in enumerate(doc.data.get("bindings", [])):
-                path = ("bindings", index)
-                if path in doc.skipped:
-                    continue
+            for path, entry in items(doc, "bindings"):
                 for binding in _raw_bindings(loading, doc, path, entry):
                     added.setdefault(binding, loading.source(doc, path))
         for binding, source in added.items():

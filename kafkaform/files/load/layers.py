@@ -7,18 +7,33 @@ read once; a cycle is an error). Layers apply in order: the included folders
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from kafkaform.files.documents import Document
+from kafkaform.files.documents import Document, Path_
 from kafkaform.files.load.reading import Loading, normalized
 
 
 @dataclass
 class Layer:
     folder: Path
-    kinds: frozenset[str]
+    kinds: frozenset[str]  # what this layer contributes: an include may limit it
     documents: list[Document]
+
+    def documents_of(self, kind: str) -> list[Document]:
+        """This layer's documents of `kind`, if the layer contributes that kind."""
+        if kind not in self.kinds:
+            return []
+        return [doc for doc in self.documents if doc.kind == kind]
+
+
+def items(doc: Document, key: str) -> Iterator[tuple[Path_, dict]]:
+    """The entries of the document's list `key` that loaded (a broken one is skipped)."""
+    for index, entry in enumerate(doc.data.get(key, [])):
+        path: Path_ = (key, index)
+        if path not in doc.skipped:
+            yield path, entry
 
 
 def layers(loading: Loading, env_folder: Path, env_docs: list[Document]) -> list[Layer]:

@@ -22,7 +22,7 @@ from kafkaform.core.model import (
 from kafkaform.core.problems import Problem, Severity
 from kafkaform.core.units import normalize_config_value
 from kafkaform.files.documents import Document, Path_
-from kafkaform.files.load.layers import Layer
+from kafkaform.files.load.layers import Layer, items
 from kafkaform.files.load.reading import Loading
 
 DEFAULT_SIZING_FACTOR = 1.5
@@ -32,16 +32,9 @@ TOPIC_FIELDS = ("partitions", "replicationFactor", "placement", "keyed")
 def merge_topics(loading: Loading, layers: list[Layer]) -> dict[str, tuple[dict, TopicOrigin]]:
     merged: dict[str, tuple[dict, TopicOrigin]] = {}
     for layer in layers:
-        if "Topics" not in layer.kinds:
-            continue
         seen_here: dict[str, Source] = {}
-        for doc in layer.documents:
-            if doc.kind != "Topics":
-                continue
-            for index, entry in enumerate(doc.data["topics"]):
-                path: Path_ = ("topics", index)
-                if path in doc.skipped:
-                    continue
+        for doc in layer.documents_of("Topics"):
+            for path, entry in items(doc, "topics"):
                 name = entry["name"]
                 if name in seen_here:
                     loading.report(doc, (*path, "name"),
