@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
-from kafkaform.placement import (  # noqa: E402
+from kafkaform.core.placement import (  # noqa: E402
     RackLayout,
     across_topics,
     balance_leaders,
@@ -52,7 +52,7 @@ from kafkaform.placement import (  # noqa: E402
     set_replication_factor,
     spread_racks,
 )
-from kafkaform.placement.kafka_default import assign_replicas  # noqa: E402
+from kafkaform.core.placement.kafka_default import assign_replicas  # noqa: E402
 
 Cluster = dict[str, list[list[int]]]
 SEED = 20240611
@@ -390,7 +390,7 @@ Notes:
 - lower bounds: RF change = missing replicas; decommission = replicas on the removed
   broker; rack spread = replicas above their rack's cap; rebalance = max(Σ per-topic,
   cluster) of max(replicas above ceil(mean), replicas missing below floor(mean)),
-  per rack when racks lock replicas in place (see kafkaform.placement.bounds).
+  per rack when racks lock replicas in place (see kafkaform.core.placement.bounds).
 - leader balance: the lower bound is the leaderships above ceil(mean) per broker;
   kafkaform also keeps every topic's own leaders balanced first, which can cost
   more changes than the cluster-wide bound."""

@@ -41,11 +41,11 @@ from pathlib import Path
 
 from kafkaform.cluster.kafka import KafkaClusterAdmin
 from kafkaform.cluster.local_kafka import LocalKafka
+from kafkaform.cluster.local_tansu import LocalBroker
 from kafkaform.cluster.memory import MemoryCluster
-from kafkaform.cluster.port import NewTopic
-from kafkaform.local_broker import LocalBroker
-from kafkaform.observe import observe
-from kafkaform.snapshot import write_snapshot
+from kafkaform.core.requests import NewTopic
+from kafkaform.files.snapshot import write_snapshot
+from kafkaform.run.observe import observe
 
 PARTITIONS = 10
 CONFIGS = {"retention.ms": "86400000", "cleanup.policy": "delete", "max.message.bytes": "2097152"}

@@ -33,11 +33,9 @@ class ClusterUnreachable(KafkaformError):
 class UnsupportedApi(KafkaformError):
     """The cluster does not implement an admin API kafkaform needs."""
 
-    def __init__(self, api: str, cluster: str, needs: str = "") -> None:
+    def __init__(self, api: str, message: str) -> None:
         self.api = api
-        self.cluster = cluster
-        hint = f" (needs {needs})" if needs else ""
-        super().__init__(f"the cluster at {cluster} does not support {api}{hint}")
+        super().__init__(message)
 
 
 class ReadOnlyViolation(KafkaformError):

@@ -30,8 +30,8 @@ from dataclasses import dataclass
 import pytest
 
 from kafkaform.errors import KafkaformError
+from tests.live.helpers import unavailable
 
-KAFKA_ENV = "KAFKAFORM_TEST_KAFKA"
 KAFKA_VERSION_ENV = "KAFKAFORM_TEST_KAFKA_VERSION"
 BROKERS_ENV = "KAFKAFORM_TEST_BROKERS"
 TANSU, KAFKA, NO_BROKER = "tansu", "kafka", "none"
@@ -71,21 +71,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = kept
 
 
-def _unavailable(what: str, error: Exception) -> None:
-    message = f"{what} could not start: {error}"
-    if os.environ.get(KAFKA_ENV) == "require":
-        pytest.fail(message, pytrace=False)
-    pytest.skip(message)
-
-
 @pytest.fixture(scope="session")
 def tansu_bootstrap() -> Iterator[str]:
-    from kafkaform.local_broker import LocalBroker
+    from kafkaform.cluster.local_tansu import LocalBroker
 
     try:
         broker = LocalBroker().start()
     except KafkaformError as error:
-        _unavailable("the Tansu broker", error)
+        unavailable("the Tansu broker", error)
     try:
         yield broker.bootstrap
     finally:
@@ -104,7 +97,7 @@ def kafka_cluster():
     try:
         cluster = LocalKafka(brokers=3, version=version).start()
     except KafkaformError as error:
-        _unavailable(f"Apache Kafka {version}", error)
+        unavailable(f"Apache Kafka {version}", error)
     try:
         yield cluster
     finally:

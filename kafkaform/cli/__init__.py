@@ -8,16 +8,16 @@ user never sees a traceback for a failure they can act on.
 
 from __future__ import annotations
 
-import gc
 import importlib
 import sys
 
 from kafkaform.cli.app import app
 from kafkaform.cli.common import EXIT_ERROR, print_error
 from kafkaform.errors import KafkaformError
+from kafkaform.run.process import tune_garbage_collection
 
 COMMAND_MODULES = (
-    "validate", "plan", "apply", "importing", "check", "snapshot", "reassign",
+    "validate", "plan", "apply", "check", "importing", "snapshot", "reassign",
     "fmt", "diff", "changed", "schema", "demo", "local_broker", "version",
 )
 for _module in COMMAND_MODULES:
@@ -25,12 +25,7 @@ for _module in COMMAND_MODULES:
 
 
 def main() -> None:
-    # No cyclic garbage collection while a command reads and plans: 10,000
-    # topics keep millions of acyclic objects alive, and the collector's
-    # repeated passes over them double the time (measured on a 10k-topic no-op
-    # plan: 2.9 s with the default thresholds, 1.4 s without). Reference
-    # counting frees everything else; long waits collect (`waiting.idle`).
-    gc.disable()
+    tune_garbage_collection()  # why: kafkaform.run.process
     try:
         app()
     except KafkaformError as error:

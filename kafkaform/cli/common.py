@@ -1,23 +1,79 @@
-"""Options, exit codes and helpers shared by the commands."""
+"""What the commands share: options, exit codes and their mapping, loading an environment.
+
+Exit codes (README.md), as Terraform's `plan -detailed-exitcode`: 0 success
+and no changes, 1 error, 2 changes present, 3 validation failed. A command
+runs its work inside `exit_codes()`: an `Exit` stops it with its code, any
+other `KafkaformError` is one `error:` line and exit 1.
+"""
 
 from __future__ import annotations
 
+import functools
+import inspect
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from kafkaform.core.actions import Plan
+from kafkaform.core.model import DesiredState
+from kafkaform.core.units import normalize_config_value, parse_duration_ms
 from kafkaform.errors import KafkaformError
-from kafkaform.model import DesiredState
+from kafkaform.render.outcome import outcome_line
+from kafkaform.render.progress import make_reporter
+from kafkaform.render.text import print_plan
+from kafkaform.run.apply import ApplyReport
+from kafkaform.run.reassign import ReassignmentOptions
+from kafkaform.run.session import Connection, LockOptions, Runtime, apply_environment
 
-# Exit codes (DESIGN.md), as Terraform's `plan -detailed-exitcode`.
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_CHANGES = 2
 EXIT_INVALID = 3
 
 ENVIRONMENTS_DIR = Path("environments")
+
+
+class Exit(KafkaformError):
+    """Stop the command with this exit code after its message was printed."""
+
+    def __init__(self, code: int, message: str = "") -> None:
+        self.code = code
+        super().__init__(message)
+
+
+@contextmanager
+def exit_codes() -> Iterator[None]:
+    """Expected failures become one line on stderr and their exit code."""
+    try:
+        yield
+    except Exit as stop:
+        if str(stop):
+            print_error(str(stop))
+        raise typer.Exit(stop.code) from None
+    except KafkaformError as error:
+        print_error(str(error))
+        raise typer.Exit(EXIT_ERROR) from None
+
+
+def print_error(message: str) -> None:
+    print(f"error: {message}", file=sys.stderr)
+
+
+def say(message: str = "") -> None:
+    print(message, flush=True)
+
+
+def runtime(ctx: typer.Context) -> Runtime:
+    """The run's Runtime, put on the context by the root callback (`cli/app.py`)."""
+    return ctx.ensure_object(Runtime)
+
+
+# --- the environment ----------------------------------------------------------------
 
 EnvArg = Annotated[
     str,
@@ -26,6 +82,40 @@ EnvArg = Annotated[
         show_default=False,
     ),
 ]
+
+
+def resolve_environment(arg: str) -> Path:
+    """An environment argument is a folder, or a name under ./environments/."""
+    path = Path(arg)
+    if path.is_dir():
+        return path
+    named = ENVIRONMENTS_DIR / arg
+    if named.is_dir():
+        return named
+    raise KafkaformError(
+        f"environment {arg!r} not found: no folder {path} and no {named}"
+    )
+
+
+def load_desired(env: str | Path) -> DesiredState:
+    """Validate an environment, printing its problems; exit 3 when it is invalid.
+
+    Warnings are printed as well: a command that goes on should still show them.
+    """
+    from kafkaform.files.validate import validate_environment  # jsonschema: only when needed
+
+    path = env if isinstance(env, Path) else resolve_environment(env)
+    result = validate_environment(path)
+    for problem in result.problems:
+        print(problem.render(), file=sys.stderr)
+    if not result.ok or result.desired is None:
+        print_error(f"environment {path} is invalid: the cluster was not contacted")
+        raise typer.Exit(EXIT_INVALID)
+    return result.desired
+
+
+# --- the connection -------------------------------------------------------------------
+
 BootstrapOpt = Annotated[
     str | None,
     typer.Option(
@@ -53,35 +143,177 @@ SnapshotOpt = Annotated[
 ]
 
 
-def resolve_environment(arg: str) -> Path:
-    """An environment argument is a folder, or a name under ./environments/."""
-    path = Path(arg)
-    if path.is_dir():
-        return path
-    named = ENVIRONMENTS_DIR / arg
-    if named.is_dir():
-        return named
-    raise KafkaformError(
-        f"environment {arg!r} not found: no folder {path} and no {named}"
+def connection(
+    bootstrap: str | None, command_config: Path | None, snapshot: Path | None = None
+) -> Connection:
+    return Connection(bootstrap=bootstrap, command_config=command_config, snapshot=snapshot)
+
+
+def parse_duration(option: str, value: str) -> timedelta:
+    try:
+        return timedelta(milliseconds=parse_duration_ms(value))
+    except ValueError as error:
+        raise typer.BadParameter(f"{error} (e.g. 30s, 10m, 1h)", param_hint=option) from None
+
+
+# --- moving replicas: the options `apply` and `reassign execute` share ----------
+
+_MOVING = "Moving replicas"
+ThrottleOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--throttle",
+        help="Replication throttle per broker per second while moving replicas (50MiB), or "
+        "off. Default: the environment's reassignment.throttle (50MiB without one).",
+        rich_help_panel=_MOVING,
+    ),
+]
+BatchSizeOpt = Annotated[
+    int | None,
+    typer.Option("--batch-size", min=1, rich_help_panel=_MOVING,
+                 help="Partitions moved at the same time. Default: the environment's."),
+]
+MaxMovesOpt = Annotated[
+    int | None,
+    typer.Option("--max-moves-per-broker", min=1, rich_help_panel=_MOVING,
+                 help="Replicas one broker receives at the same time. Default: the "
+                 "environment's."),
+]
+ForceOpt = Annotated[
+    bool,
+    typer.Option("--force", rich_help_panel=_MOVING,
+                 help="Move replicas even while partitions are under-replicated or offline."),
+]
+AdditionalOpt = Annotated[
+    bool,
+    typer.Option("--additional", rich_help_panel=_MOVING,
+                 help="Move replicas alongside reassignments already in progress."),
+]
+TimeoutOpt = Annotated[
+    str | None,
+    typer.Option("--timeout", rich_help_panel=_MOVING,
+                 help="Stop waiting for replica moves after this long (2h); they go on, and "
+                 "running the command again continues them."),
+]
+PollIntervalOpt = Annotated[
+    float,
+    typer.Option("--poll-interval", min=0.1, rich_help_panel=_MOVING,
+                 help="Seconds between checks of the moves' progress."),
+]
+
+
+# name: (option, default), in the order --help lists them
+_MOVING_OPTIONS: dict[str, tuple[object, object]] = {
+    "throttle": (ThrottleOpt, None),
+    "batch_size": (BatchSizeOpt, None),
+    "max_moves_per_broker": (MaxMovesOpt, None),
+    "force": (ForceOpt, False),
+    "additional": (AdditionalOpt, False),
+    "timeout": (TimeoutOpt, None),
+    "poll_interval": (PollIntervalOpt, 5.0),
+}
+
+
+def with_moving_options(command: Callable[..., None]) -> Callable[..., None]:
+    """Give a command the "Moving replicas" options, defined once for `apply`
+    and `reassign execute`: typer sees them in the signature, the command
+    receives them as one `reassignment: ReassignmentOptions` argument."""
+    signature = inspect.signature(command, eval_str=True)
+    kept = [p for p in signature.parameters.values() if p.name != "reassignment"]
+    added = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default,
+                          annotation=option)
+        for name, (option, default) in _MOVING_OPTIONS.items()
+    ]
+
+    @functools.wraps(command)
+    def run(*args: object, **kwargs: object) -> None:
+        moving = {name: kwargs.pop(name) for name in _MOVING_OPTIONS}
+        command(*args, reassignment=reassignment_options(**moving), **kwargs)
+
+    run.__signature__ = signature.replace(parameters=[*kept, *added])  # type: ignore[attr-defined]
+    run.__annotations__ = {p.name: p.annotation for p in [*kept, *added]}
+    return run
+
+
+def reassignment_options(
+    *,
+    throttle: str | None,
+    batch_size: int | None,
+    max_moves_per_broker: int | None,
+    force: bool,
+    additional: bool,
+    timeout: str | None,
+    poll_interval: float,
+) -> ReassignmentOptions:
+    """The "Moving replicas" options as the reassignment engine takes them (the
+    session puts them on the run's clock)."""
+    return ReassignmentOptions(
+        throttle_bytes_per_sec=None if throttle is None else parse_throttle(throttle),
+        batch_size=batch_size,
+        max_moves_per_broker=max_moves_per_broker,
+        force=force,
+        additional=additional,
+        timeout_seconds=parse_duration("--timeout", timeout).total_seconds() if timeout else None,
+        poll_seconds=poll_interval,
     )
 
 
-def print_error(message: str) -> None:
-    print(f"error: {message}", file=sys.stderr)
+def parse_throttle(value: str) -> int:
+    if value.lower() in ("off", "none"):
+        return 0
+    try:
+        return int(normalize_config_value("leader.replication.throttled.rate", value))
+    except ValueError as error:
+        raise typer.BadParameter(f"{error} (e.g. 50MiB, or off)", param_hint="--throttle") \
+            from None
 
 
-def load_desired(env: str | Path) -> DesiredState:
-    """Validate an environment, printing its problems; exit 3 when it is invalid.
+# --- applying: what `apply` and `demo` share ---------------------------------------
 
-    Warnings are printed as well: a command that goes on should still show them.
-    """
-    from kafkaform.validate import validate_environment  # jsonschema: only when needed
 
-    path = env if isinstance(env, Path) else resolve_environment(env)
-    result = validate_environment(path)
-    for problem in result.problems:
-        print(problem.render(), file=sys.stderr)
-    if not result.ok or result.desired is None:
-        print_error(f"environment {path} is invalid: the cluster was not contacted")
-        raise typer.Exit(EXIT_INVALID)
-    return result.desired
+def show_plan(plan: Plan) -> None:
+    print_plan(plan, sys.stdout, color=sys.stdout.isatty())
+    sys.stdout.flush()
+
+
+def confirm(auto_approve: bool) -> None:
+    if auto_approve:
+        return
+    if not sys.stdin.isatty():
+        raise Exit(
+            EXIT_ERROR,
+            "refusing to ask for approval: stdin is not a terminal. Review the plan, then "
+            "re-run with --auto-approve, or apply a saved plan file (kafkaform plan --out)",
+        )
+    answer = typer.prompt("Type yes to apply", default="", show_default=False)
+    if answer.strip() != "yes":
+        raise Exit(EXIT_ERROR, "apply cancelled: nothing was applied")
+
+
+def run_apply(
+    runtime: Runtime,
+    env_path: Path,
+    *,
+    plan_file: Path | None = None,
+    auto_approve: bool = False,
+    connection: Connection | None = None,
+    locking: LockOptions | None = None,
+    reassignment: ReassignmentOptions | None = None,
+) -> ApplyReport | None:
+    """The whole apply, shown as it goes; None when there was nothing to do."""
+    desired = load_desired(env_path)
+    report = apply_environment(
+        runtime, desired, connection or Connection(),
+        reporter=make_reporter(),
+        show=show_plan,
+        approve=functools.partial(confirm, auto_approve),
+        plan_file=plan_file,
+        locking=locking or LockOptions(),
+        reassignment=reassignment,
+    )
+    if report is None:
+        say("Nothing to apply: the cluster already matches the environment.")
+        return None
+    say(outcome_line(report))
+    return report

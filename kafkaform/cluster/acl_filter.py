@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from kafkaform.model import (
+from kafkaform.core.model import (
     AclBinding,
     AclOperation,
     AclPermission,

@@ -46,33 +46,30 @@ from confluent_kafka import TopicPartition as RdTopicPartition
 from confluent_kafka import admin as rd
 
 from kafkaform.cluster.kafka_protocol import ProtocolClient, config_source_from_code, redact
-from kafkaform.cluster.port import (
-    API_MIN_KAFKA_VERSION,
-    Api,
-    BrokerInfo,
-    ClusterInfo,
-    ConfigEntry,
-    ConfigOp,
-    ConfigOpType,
-    ConfigSource,
-    LogDirPartitionSize,
-    NewPartitions,
-    NewTopic,
-    PartitionInfo,
-    ReassignmentInProgress,
-    TopicInfo,
-    TopicPartition,
-)
-from kafkaform.errors import ClusterError, ClusterUnreachable, KafkaformError, UnsupportedApi
-from kafkaform.model import (
+from kafkaform.cluster.port import AdminContext
+from kafkaform.core.model import (
     AclBinding,
     AclOperation,
     AclPermission,
-    ClusterConnection,
     PatternType,
     ResourceType,
     is_internal_topic,
 )
+from kafkaform.core.observed import (
+    Api,
+    BrokerInfo,
+    ClusterInfo,
+    ConfigEntry,
+    ConfigSource,
+    LogDirPartitionSize,
+    PartitionInfo,
+    ReassignmentInProgress,
+    TopicInfo,
+    TopicPartition,
+    does_not_support,
+)
+from kafkaform.core.requests import ConfigOp, ConfigOpType, NewPartitions, NewTopic
+from kafkaform.errors import ClusterError, ClusterUnreachable, KafkaformError, UnsupportedApi
 
 K = TypeVar("K")
 
@@ -248,7 +245,7 @@ def _names_acl(what: str, needs: str) -> Callable[[Callable[..., Any]], Callable
 # --- the adapter --------------------------------------------------------------
 
 
-class KafkaClusterAdmin:
+class KafkaClusterAdmin(AdminContext):
     """ClusterAdmin over confluent-kafka (and kafka-python where it must)."""
 
     def __init__(
@@ -275,14 +272,6 @@ class KafkaClusterAdmin:
             raise KafkaformError(
                 f"invalid client configuration: {redact(str(error), self._client)}"
             ) from None
-
-    @classmethod
-    def from_connection(cls, connection: ClusterConnection) -> KafkaClusterAdmin:
-        if not connection.bootstrap:
-            raise KafkaformError(
-                "no bootstrap servers: set cluster.bootstrap or pass --bootstrap-server"
-            )
-        return cls(connection.bootstrap, connection.client, connection.timeout_seconds)
 
     # --- plumbing -------------------------------------------------------------
     def _rdkafka_config(self, **extra: Any) -> dict[str, Any]:
@@ -379,9 +368,7 @@ class KafkaClusterAdmin:
 
     def _require(self, api: Api) -> None:
         if api not in self.capabilities():
-            raise UnsupportedApi(
-                api.value, self.bootstrap, needs=f"Kafka ≥ {API_MIN_KAFKA_VERSION[api]}"
-            )
+            raise UnsupportedApi(api.value, does_not_support(self.bootstrap, [api]))
 
     def _legacy(self) -> ProtocolClient:
         """kafka-python's client, created on first use."""

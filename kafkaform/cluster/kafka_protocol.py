@@ -33,17 +33,16 @@ from kafka.protocol.admin import (
 from kafka.protocol.api_key import ApiKey
 from kafka.structs import TopicPartition as KpTopicPartition
 
-from kafkaform.cluster.port import (
+from kafkaform.core.model import AclBinding, AclOperation, AclPermission, PatternType, ResourceType
+from kafkaform.core.observed import (
     ConfigEntry,
-    ConfigOp,
-    ConfigOpType,
     ConfigSource,
     LogDirPartitionSize,
     ReassignmentInProgress,
     TopicPartition,
 )
+from kafkaform.core.requests import ConfigOp, ConfigOpType
 from kafkaform.errors import ClusterError, KafkaformError
-from kafkaform.model import AclBinding, AclOperation, AclPermission, PatternType, ResourceType
 
 # kafka-python logs through `logging`; without a handler Python's last-resort
 # handler would print its warnings on stderr.

@@ -20,31 +20,29 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from kafkaform.cluster.acl_filter import AclFilter
-from kafkaform.cluster.kafka_rules import (
+from kafkaform.cluster.memory_configs import ClusterConfigs
+from kafkaform.cluster.port import AdminContext
+from kafkaform.core.kafka_rules import (
     check_new_acl,
     check_topic_name,
     cluster_error,
 )
-from kafkaform.cluster.memory_configs import ClusterConfigs
-from kafkaform.cluster.port import (
-    API_MIN_KAFKA_VERSION,
+from kafkaform.core.model import AclBinding
+from kafkaform.core.observed import (
     Api,
     BrokerInfo,
     ClusterInfo,
     ConfigEntry,
-    ConfigOp,
-    ConfigOpType,
     LogDirPartitionSize,
-    NewPartitions,
-    NewTopic,
     PartitionInfo,
     ReassignmentInProgress,
     TopicInfo,
     TopicPartition,
+    does_not_support,
 )
+from kafkaform.core.placement.kafka_default import assign_replicas
+from kafkaform.core.requests import ConfigOp, ConfigOpType, NewPartitions, NewTopic
 from kafkaform.errors import ClusterError, UnsupportedApi
-from kafkaform.model import AclBinding
-from kafkaform.placement.kafka_default import assign_replicas
 
 Key = TypeVar("Key")
 Value = TypeVar("Value")
@@ -79,9 +77,7 @@ def _port_call(api: Api | None) -> Callable[[Callable[..., Any]], Callable[..., 
         def wrapper(self: MemoryCluster, *args: Any, **kwargs: Any) -> Any:
             self.calls[method.__name__] += 1
             if api is not None and api not in self._capabilities:
-                raise UnsupportedApi(
-                    api.value, self.address, f"Kafka ≥ {API_MIN_KAFKA_VERSION[api]}"
-                )
+                raise UnsupportedApi(api.value, does_not_support(self.address, [api]))
             failure = self._take_failure(method.__name__, None)
             if failure is not None:
                 raise failure
@@ -92,7 +88,7 @@ def _port_call(api: Api | None) -> Callable[[Callable[..., Any]], Callable[..., 
     return decorate
 
 
-class MemoryCluster:
+class MemoryCluster(AdminContext):
     """Implements `ClusterAdmin` in memory; see the module docstring."""
 
     def __init__(
@@ -136,13 +132,6 @@ class MemoryCluster:
     def with_racks(cls, brokers: int = 6, racks: int = 3, **kwargs: Any) -> MemoryCluster:
         """`with_racks(6, 3)`: brokers 1..6 on racks rack-1, rack-2, rack-3 in turn."""
         return cls(brokers, [f"rack-{r}" for r in range(1, racks + 1)], **kwargs)
-
-    @classmethod
-    def from_snapshot(cls, data: dict) -> MemoryCluster:
-        """A cluster in the state a snapshot document describes (see snapshot.py)."""
-        from kafkaform.snapshot import cluster_from_snapshot
-
-        return cluster_from_snapshot(data)
 
     def add_topic(
         self,

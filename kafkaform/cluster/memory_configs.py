@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
-from kafkaform.cluster.kafka_rules import check_broker_config, check_config_value, cluster_error
-from kafkaform.cluster.port import ConfigEntry, ConfigOp, ConfigOpType, ConfigSource
-from kafkaform.kafka_configs import BROKER_CONFIGS, TOPIC_CONFIGS
+from kafkaform.core.kafka_configs import BROKER_CONFIGS, TOPIC_CONFIGS
+from kafkaform.core.kafka_rules import check_broker_config, check_config_value, cluster_error
+from kafkaform.core.observed import ConfigEntry, ConfigSource
+from kafkaform.core.requests import ConfigOp, ConfigOpType
 
 Values = dict[str, str | None]
 

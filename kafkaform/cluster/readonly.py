@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from kafkaform.cluster.port import ClusterAdmin
+from kafkaform.cluster.port import AdminContext, ClusterAdmin
 from kafkaform.errors import ReadOnlyViolation
 
 READ_METHODS = frozenset(
@@ -29,7 +29,7 @@ READ_METHODS = frozenset(
 )
 
 
-class ReadOnlyAdmin:
+class ReadOnlyAdmin(AdminContext):
     """Wraps an admin; every method outside READ_METHODS refuses to run."""
 
     def __init__(self, inner: ClusterAdmin) -> None:

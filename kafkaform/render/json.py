@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from kafkaform.actions import Plan
-from kafkaform.planfile import plan_to_json
+from kafkaform.core.actions import Plan
+from kafkaform.files.planfile import plan_to_json
 
 
 def render_json(plan: Plan) -> str:

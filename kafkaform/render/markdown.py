@@ -9,7 +9,7 @@ whole comment is kept under `limit` characters.
 
 from __future__ import annotations
 
-from kafkaform.actions import (
+from kafkaform.core.actions import (
     AddPartitions,
     AlterTopicConfigs,
     CreateAcl,
@@ -20,16 +20,10 @@ from kafkaform.actions import (
     Reassign,
     SetBrokerConfigs,
 )
-from kafkaform.problems import Problem
-from kafkaform.render.summary import (
-    PlanSummary,
-    ReplicaMoves,
-    ResourceGroup,
-    group_by_resource,
-    human_bytes,
-)
+from kafkaform.core.problems import Problem
+from kafkaform.core.summary import PlanSummary, ReplicaMoves, ResourceGroup, group_by_resource
+from kafkaform.core.wording import human_bytes, plural
 from kafkaform.render.text import group_body
-from kafkaform.wording import plural
 
 GITHUB_COMMENT_LIMIT = 65_536
 MAX_TABLE_ROWS = 100

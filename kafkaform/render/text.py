@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from kafkaform.actions import (
+from kafkaform.core.actions import (
     Action,
     AddPartitions,
     AlterTopicConfigs,
-    ConfigChange,
     CreateAcl,
     CreateTopic,
     DeleteAcl,
@@ -23,17 +22,15 @@ from kafkaform.actions import (
     Reassign,
     SetBrokerConfigs,
 )
-from kafkaform.render.summary import (
+from kafkaform.core.summary import (
     PlanSummary,
     ReplicaMoves,
     ResourceGroup,
     counts_line,
     group_by_resource,
-    human_bytes,
     replica_counts,
 )
-from kafkaform.units import humanize_config_value
-from kafkaform.wording import plural
+from kafkaform.core.wording import config_change_line, config_value, human_bytes, plural
 
 INDENT = "    "
 # Line styles: the symbol a line starts with decides its colour.
@@ -145,31 +142,6 @@ def action_lines(action: Action) -> list[str]:
     if isinstance(action, DeleteAcl):
         return [f"- {action.binding.describe()}"]
     return []  # DeleteTopic: the header says it all
-
-
-def config_change_line(change: ConfigChange, human: bool = False) -> str:
-    """`~ key: before → after`; with `human`, each value as `config_value` shows it."""
-    def shown(value: str | None) -> str:
-        return config_value(change.key, value) if human and value is not None else str(value)
-
-    if change.after is None:
-        default = f"default {shown(change.default)}" if change.default is not None else "default"
-        return f"~ {change.key}: {shown(change.before)} → ({default})"
-    if change.before is None:
-        return f"+ {change.key}: {shown(change.after)}"
-    return f"~ {change.key}: {shown(change.before)} → {shown(change.after)}"
-
-
-def config_value(key: str, value: str) -> str:
-    """Kafka's exact value, then the unit form a reviewer wrote in YAML when it
-    says the same exactly: `604800000 (7d)`, `1073741824 (1GiB)`.
-
-    The exact value stays first because it is what the broker stores (and what
-    `grep 'retention.ms: 604800000'` finds). No suffix when humanising gives
-    nothing new: booleans, enums, lists, `-1`, numbers not exact in a unit.
-    """
-    human = humanize_config_value(key, value)
-    return f"{value} ({human})" if isinstance(human, str) and human != value else value
 
 
 def _partitions(count: int, sizing: str | None) -> str:

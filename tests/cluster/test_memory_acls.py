@@ -4,8 +4,8 @@ import pytest
 
 from kafkaform.cluster.acl_filter import AclFilter, FilterPatternType
 from kafkaform.cluster.memory import MemoryCluster
+from kafkaform.core.model import AclBinding, AclOperation, AclPermission, PatternType, ResourceType
 from kafkaform.errors import ClusterError
-from kafkaform.model import AclBinding, AclOperation, AclPermission, PatternType, ResourceType
 
 T = ResourceType.TOPIC
 

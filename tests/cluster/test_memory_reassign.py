@@ -4,7 +4,8 @@ capabilities on the in-memory cluster."""
 import pytest
 
 from kafkaform.cluster.memory import MemoryCluster
-from kafkaform.cluster.port import Api, NewTopic, ReassignmentInProgress, TopicPartition
+from kafkaform.core.observed import Api, ReassignmentInProgress, TopicPartition
+from kafkaform.core.requests import NewTopic
 from kafkaform.errors import ClusterError, UnsupportedApi
 
 TP = TopicPartition("t", 0)

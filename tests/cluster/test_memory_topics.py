@@ -3,15 +3,10 @@
 import pytest
 
 from kafkaform.cluster.memory import MemoryCluster
-from kafkaform.cluster.port import (
-    ClusterAdmin,
-    ConfigOp,
-    ConfigOpType,
-    ConfigSource,
-    NewPartitions,
-    NewTopic,
-)
-from kafkaform.kafka_configs import TOPIC_CONFIGS
+from kafkaform.cluster.port import ClusterAdmin
+from kafkaform.core.kafka_configs import TOPIC_CONFIGS
+from kafkaform.core.observed import ConfigSource
+from kafkaform.core.requests import ConfigOp, ConfigOpType, NewPartitions, NewTopic
 
 
 def error_code(result):

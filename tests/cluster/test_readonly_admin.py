@@ -5,8 +5,9 @@ import inspect
 import pytest
 
 from kafkaform.cluster.memory import MemoryCluster
-from kafkaform.cluster.port import ClusterAdmin, NewTopic
+from kafkaform.cluster.port import ClusterAdmin
 from kafkaform.cluster.readonly import READ_METHODS, ReadOnlyAdmin
+from kafkaform.core.requests import NewTopic
 from kafkaform.errors import ReadOnlyViolation
 
 PORT_METHODS = sorted(

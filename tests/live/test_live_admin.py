@@ -5,17 +5,10 @@ from __future__ import annotations
 import pytest
 
 from kafkaform.cluster.kafka import ALWAYS_LISTED_TOPIC_CONFIGS
-from kafkaform.cluster.port import (
-    Api,
-    ConfigOp,
-    ConfigOpType,
-    ConfigSource,
-    NewPartitions,
-    NewTopic,
-    TopicPartition,
-)
+from kafkaform.core.model import AclBinding, AclOperation, PatternType, ResourceType
+from kafkaform.core.observed import Api, ConfigSource, TopicPartition
+from kafkaform.core.requests import ConfigOp, ConfigOpType, NewPartitions, NewTopic
 from kafkaform.errors import UnsupportedApi
-from kafkaform.model import AclBinding, AclOperation, PatternType, ResourceType
 from tests.live.helpers import created, eventually, settled
 
 pytestmark = [pytest.mark.live, pytest.mark.smoke]

@@ -12,14 +12,15 @@ from __future__ import annotations
 import pytest
 
 from kafkaform.cluster.kafka import ALWAYS_LISTED_TOPIC_CONFIGS
-from kafkaform.cluster.port import ConfigSource, NewTopic
-from kafkaform.kafka_configs import (
+from kafkaform.core.kafka_configs import (
     BROKER_CONFIGS,
     TOPIC_CONFIGS,
     available_in,
     default_in,
     version_tuple,
 )
+from kafkaform.core.observed import ConfigSource
+from kafkaform.core.requests import NewTopic
 from tests.live.helpers import settled
 
 pytestmark = [pytest.mark.live, pytest.mark.kafka_only, pytest.mark.smoke]

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from kafkaform.cluster.port import NewTopic
-from kafkaform.importer import TopicFilter, import_topics
-from kafkaform.observe import observe
-from kafkaform.plan import plan
-from kafkaform.validate import validate_environment
-from tests.live.helpers import eventually, write_environment
+from kafkaform.core.importer import TopicFilter, import_topics
+from kafkaform.core.planner import plan
+from kafkaform.core.requests import NewTopic
+from kafkaform.files.validate import validate_environment
+from kafkaform.run.observe import observe
+from tests.live.helpers import eventually, local_broker, write_environment
 
 pytestmark = [pytest.mark.live, pytest.mark.smoke]
 
@@ -105,9 +105,7 @@ def test_snapshot_then_import_from_it_matches_the_live_import(
 
 
 def test_no_broker_process_outlives_its_context(tmp_path):
-    from kafkaform.local_broker import LocalBroker
-
-    with LocalBroker(log_dir=tmp_path) as broker:
+    with local_broker(log_dir=tmp_path) as broker:
         pid = broker.pid
         assert Path(f"/proc/{pid}").exists()
     assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text()

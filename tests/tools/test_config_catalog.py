@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from kafkaform.kafka_configs import TOPIC_CONFIGS, ConfigDef, available_in, default_in
+from kafkaform.core.kafka_configs import TOPIC_CONFIGS, ConfigDef, available_in, default_in
 
 TOOL = Path(__file__).resolve().parents[2] / "tools" / "config_catalog.py"
 

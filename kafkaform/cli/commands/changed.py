@@ -9,10 +9,10 @@ from typing import Annotated
 
 import typer
 
-from kafkaform.changed import find_changed
 from kafkaform.cli.app import app
 from kafkaform.cli.common import ENVIRONMENTS_DIR, EXIT_OK
 from kafkaform.errors import KafkaformError
+from kafkaform.files.changed import find_changed
 
 
 class ListFormat(StrEnum):

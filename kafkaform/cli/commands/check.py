@@ -1,15 +1,6 @@
-"""`kafkaform check ENV`: is the cluster healthy? A table, exit 0 healthy / 1 not.
-
-Also home of the steps the read-only cluster commands (check, import,
-snapshot) share: load the environment, then observe its cluster (live or
-from a snapshot) through a read-only admin.
-"""
+"""`kafkaform check ENV`: is the cluster healthy? A table, exit 0 healthy / 1 not."""
 
 from __future__ import annotations
-
-import sys
-from collections.abc import Sequence
-from pathlib import Path
 
 import typer
 
@@ -21,83 +12,18 @@ from kafkaform.cli.common import (
     CommandConfigOpt,
     EnvArg,
     SnapshotOpt,
+    connection,
     load_desired,
+    runtime,
 )
-from kafkaform.cluster.port import ObservedState, TopicPartition
-from kafkaform.health import HealthReport, assess
-from kafkaform.model import DesiredState
-
-
-def observe_environment(
-    desired: DesiredState,
-    *,
-    bootstrap: str | None,
-    command_config: Path | None,
-    snapshot: Path | None,
-) -> ObservedState:
-    """One read of the environment's cluster, through an admin that cannot write."""
-    from kafkaform.cluster.connect import open_admin
-    from kafkaform.observe import observe
-
-    admin = open_admin(
-        desired, bootstrap=bootstrap, command_config=command_config, snapshot=snapshot,
-        read_only=True,
-    )
-    try:
-        return observe(admin)
-    finally:
-        admin.close()
-
-
-def health_rows(report: HealthReport) -> list[tuple[str, bool, str]]:
-    """(check, passed, detail) for each line of the table."""
-    racks = ", ".join(
-        f"{rack or 'no rack'}: {count}"
-        for rack, count in sorted(report.racks.items(), key=lambda kv: kv[0] or "")
-    )
-
-    def partitions(found: Sequence[TopicPartition]) -> str:
-        listed = ", ".join(str(tp) for tp in found[:5])
-        more = " ..." if len(found) > 5 else ""
-        return f"{len(found)} of {report.partitions}" + (f": {listed}{more}" if found else "")
-
-    return [
-        ("brokers", report.brokers > 0, f"{report.brokers} ({racks})" if racks else "0"),
-        ("controller", report.controller_present,
-         "present" if report.controller_present else "none"),
-        ("offline partitions", not report.offline, partitions(report.offline)),
-        ("under-replicated", not report.under_replicated, partitions(report.under_replicated)),
-        ("below min.insync.replicas", not report.under_min_isr,
-         partitions([u.partition for u in report.under_min_isr])),
-        ("reassignments", not report.reassigning,
-         f"{len(report.reassigning)} in progress"),
-    ]
-
-
-def print_health(report: HealthReport) -> None:
-    rows = health_rows(report)
-    title = f"Cluster {report.cluster_id}: {'healthy' if report.healthy else 'NOT healthy'}"
-    if sys.stdout.isatty():
-        from rich.console import Console
-        from rich.table import Table
-
-        table = Table(title=title)
-        for column in ("check", "status", "detail"):
-            table.add_column(column)
-        for check, passed, detail in rows:
-            table.add_row(check, "[green]ok[/]" if passed else "[red]FAIL[/]", detail)
-        Console().print(table)
-    else:
-        print(title)
-        width = max(len(check) for check, _, _ in rows)
-        for check, passed, detail in rows:
-            print(f"{check:<{width}}  {'ok' if passed else 'FAIL':<4}  {detail}")
-    for warning in report.warnings:
-        print(f"warning: {warning}")
+from kafkaform.core.health import assess
+from kafkaform.render.health import print_health
+from kafkaform.run.session import observe_cluster
 
 
 @app.command()
 def check(
+    ctx: typer.Context,
     env: EnvArg,
     bootstrap_server: BootstrapOpt = None,
     command_config: CommandConfigOpt = None,
@@ -106,8 +32,8 @@ def check(
     """Cluster health: brokers and racks, controller, offline, under-replicated and
     under-min-ISR partitions, reassignments in progress. Exit 0 healthy, 1 not."""
     desired = load_desired(env)
-    observed = observe_environment(
-        desired, bootstrap=bootstrap_server, command_config=command_config, snapshot=snapshot
+    observed = observe_cluster(
+        runtime(ctx), desired, connection(bootstrap_server, command_config, snapshot)
     )
     report = assess(observed)
     print_health(report)

@@ -18,18 +18,20 @@ import typer
 import yaml
 
 from kafkaform.cli.app import app
-from kafkaform.cli.commands.apply import (
+from kafkaform.cli.common import (
+    EXIT_ERROR,
     Exit,
-    connect_guarded,
     exit_codes,
-    plan_live,
+    load_desired,
+    resolve_environment,
     run_apply,
+    runtime,
     say,
     show_plan,
 )
-from kafkaform.cli.common import EXIT_ERROR, load_desired, resolve_environment
-from kafkaform.model import DesiredState, TopicSpec
-from kafkaform.units import humanize_config_value
+from kafkaform.core.model import DesiredState, TopicSpec
+from kafkaform.core.units import humanize_config_value
+from kafkaform.run.session import Connection, Runtime, plan_environment
 
 DEMO_CONFIG = "retention.ms"
 
@@ -39,20 +41,16 @@ def section(number: int, title: str) -> None:
     say(f"━━ Step {number}: {title} " + "━" * max(0, 60 - len(title)))
 
 
-def apply_or_fail(env_path: Path, bootstrap: str) -> None:
-    report = run_apply(env_path, bootstrap=bootstrap, auto_approve=True)
+def apply_or_fail(runtime: Runtime, env_path: Path, bootstrap: str) -> None:
+    report = run_apply(runtime, env_path, connection=Connection(bootstrap), auto_approve=True)
     if report is not None and not report.ok:
         raise Exit(EXIT_ERROR, "the demo's apply failed (see the table above)")
 
 
-def show_empty_plan(env_path: Path, bootstrap: str) -> None:
+def show_empty_plan(runtime: Runtime, env_path: Path, bootstrap: str) -> None:
     """Plan again; the demo fails if anything is left to do."""
     desired = load_desired(env_path)
-    admin = connect_guarded(desired, bootstrap, None)
-    try:
-        plan = plan_live(desired, admin)
-    finally:
-        admin.close()
+    plan = plan_environment(runtime, desired, Connection(bootstrap), guard=True)
     show_plan(plan)
     if not plan.is_empty:
         raise Exit(EXIT_ERROR, "the plan is not empty after apply: the apply did not converge")
@@ -106,12 +104,13 @@ def change_one_config(env_path: Path, desired: DesiredState) -> tuple[TopicSpec,
 
 @app.command()
 def demo(
+    ctx: typer.Context,
     environment: Annotated[
         str, typer.Option("--environment", help="The environment to apply (a folder or a name).")
     ] = "dev",
 ) -> None:
     """Start a local broker, apply an environment, change a config, apply again, stop."""
-    from kafkaform.local_broker import LocalBroker
+    from kafkaform.cluster.local_tansu import LocalBroker
 
     with exit_codes():
         env_path = resolve_environment(environment)
@@ -120,10 +119,10 @@ def demo(
             say(f"The broker listens on {broker.bootstrap}. It is empty.")
 
             section(2, f"validate {env_path}, plan it against the broker and apply it")
-            apply_or_fail(env_path, broker.bootstrap)
+            apply_or_fail(runtime(ctx), env_path, broker.bootstrap)
 
             section(3, "plan again: the cluster now matches the files, so nothing to do")
-            show_empty_plan(env_path, broker.bootstrap)
+            show_empty_plan(runtime(ctx), env_path, broker.bootstrap)
 
             with tempfile.TemporaryDirectory(prefix="kafkaform-demo-") as tmp:
                 section(4, "change one topic config in a temporary copy of the environments")
@@ -137,10 +136,10 @@ def demo(
                     raise Exit(EXIT_ERROR, f"the edit of {path} did not change {topic.name}")
 
                 section(5, "plan and apply that change: exactly one config changes")
-                apply_or_fail(copy, broker.bootstrap)
+                apply_or_fail(runtime(ctx), copy, broker.bootstrap)
 
                 section(6, "plan again: empty once more")
-                show_empty_plan(copy, broker.bootstrap)
+                show_empty_plan(runtime(ctx), copy, broker.bootstrap)
 
             section(7, "stop the broker")
         say("The broker is stopped and the temporary copy removed. Demo complete.")

@@ -10,9 +10,10 @@ import typer
 
 from kafkaform.cli.app import app
 from kafkaform.cli.common import EXIT_CHANGES, EXIT_INVALID, EXIT_OK, resolve_environment
-from kafkaform.envdiff import diff_environments, render_json, render_markdown, render_text
-from kafkaform.model import DesiredState
-from kafkaform.validate import validate_environment
+from kafkaform.core.envdiff import diff_environments
+from kafkaform.core.model import DesiredState
+from kafkaform.files.validate import validate_environment
+from kafkaform.render.envdiff import render_json, render_markdown, render_text
 
 
 class DiffFormat(StrEnum):

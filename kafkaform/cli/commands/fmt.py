@@ -19,8 +19,8 @@ from kafkaform.cli.common import (
 )
 from kafkaform.errors import KafkaformError
 
-if TYPE_CHECKING:  # kafkaform.fmt loads ruamel.yaml: only when fmt runs, not at every start
-    from kafkaform.fmt import FormatResult
+if TYPE_CHECKING:  # kafkaform.files.fmt loads ruamel.yaml: only when fmt runs, not at every start
+    from kafkaform.files.fmt import FormatResult
 
 
 def all_folders() -> list[Path]:
@@ -60,7 +60,7 @@ def fmt(
     stay as written (7d stays 7d). Formatting never changes what the files mean.
     """
     folders = [resolve_environment(e) for e in environments] if environments else all_folders()
-    from kafkaform.fmt import format_file, yaml_files
+    from kafkaform.files.fmt import format_file, yaml_files
 
     results = [format_file(path) for folder in folders for path in yaml_files(folder)]
     broken = [r for r in results if r.formatted is None]

@@ -50,7 +50,7 @@ def local_broker(
     # Ctrl-C, or `kill PID`: either way the brokers are stopped, never orphaned.
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     if not kafka:
-        from kafkaform.local_broker import LocalBroker
+        from kafkaform.cluster.local_tansu import LocalBroker
 
         with LocalBroker() as broker:
             typer.echo(

@@ -16,7 +16,6 @@ from typing import Annotated
 
 import typer
 
-from kafkaform.actions import Phase, Plan
 from kafkaform.cli.app import app
 from kafkaform.cli.common import (
     EXIT_CHANGES,
@@ -26,36 +25,16 @@ from kafkaform.cli.common import (
     CommandConfigOpt,
     EnvArg,
     SnapshotOpt,
+    connection,
     load_desired,
+    runtime,
 )
-from kafkaform.cluster.connect import open_admin
-from kafkaform.cluster.port import Api, ClusterAdmin
-from kafkaform.errors import ClusterError
-from kafkaform.model import DesiredState
-from kafkaform.observe import observe
-from kafkaform.plan import Targets, plan, with_sizes
-from kafkaform.planfile import save_plan
+from kafkaform.core.planner import Targets
+from kafkaform.files.planfile import save_plan
 from kafkaform.render.json import render_json
 from kafkaform.render.markdown import render_markdown
 from kafkaform.render.text import print_plan
-
-
-def observe_and_plan(
-    desired: DesiredState, admin: ClusterAdmin, targets: Targets | None = None
-) -> Plan:
-    """Observe and plan; when replicas move, add their sizes from DescribeLogDirs.
-
-    The sizes are asked for only then (one request per broker, the reply
-    lists every replica) and only where the cluster supports it; a refusal
-    leaves them unknown, which the plan shows.
-    """
-    result = plan(desired, observe(admin), targets)
-    if not result.phase(Phase.REASSIGN) or Api.DESCRIBE_LOG_DIRS not in admin.capabilities():
-        return result
-    try:
-        return with_sizes(result, admin.describe_log_dirs())
-    except ClusterError:
-        return result
+from kafkaform.run.session import plan_environment
 
 
 class OutputFormat(StrEnum):
@@ -66,6 +45,7 @@ class OutputFormat(StrEnum):
 
 @app.command("plan")
 def plan_command(
+    ctx: typer.Context,
     env: EnvArg,
     out: Annotated[
         Path | None,
@@ -92,12 +72,8 @@ def plan_command(
     """Show what apply would change on the cluster, and change nothing."""
     targets = Targets.parse(target) if target else None
     desired = load_desired(env)
-    admin = open_admin(desired, bootstrap=bootstrap,
-                       command_config=command_config, snapshot=snapshot, read_only=True)
-    try:
-        result = observe_and_plan(desired, admin, targets)
-    finally:
-        admin.close()
+    result = plan_environment(runtime(ctx), desired,
+                              connection(bootstrap, command_config, snapshot), targets)
 
     if output_format is OutputFormat.TEXT:
         print_plan(result, sys.stdout, color=sys.stdout.isatty() and "NO_COLOR" not in os.environ)

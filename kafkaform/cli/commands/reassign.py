@@ -15,43 +15,42 @@ from typing import Annotated
 
 import typer
 
-from kafkaform import lock
-from kafkaform.actions import Phase, Reassign
-from kafkaform.apply import describe_action, ensure_cluster_identity
 from kafkaform.cli.app import app
-from kafkaform.cli.commands.apply import Exit, exit_codes, with_moving_options
 from kafkaform.cli.common import (
     EXIT_CHANGES,
     EXIT_ERROR,
     BootstrapOpt,
     CommandConfigOpt,
+    Exit,
     SnapshotOpt,
+    connection,
+    exit_codes,
     load_desired,
+    runtime,
+    say,
+    with_moving_options,
 )
-from kafkaform.cluster.connect import open_admin
-from kafkaform.cluster.port import ClusterAdmin
-from kafkaform.errors import KafkaformError
-from kafkaform.model import DesiredState, ReassignmentSettings
-from kafkaform.observe import observe
-from kafkaform.progress import Status, make_reporter
-from kafkaform.reassign import (
-    ReassignmentOptions,
-    ReassignmentReport,
-    cancel_reassignment,
-    execute_reassignments,
-    verify_reassignment,
-)
-from kafkaform.reassign.execute import require_reassignment_apis
-from kafkaform.reassign.generate import onto_brokers
-from kafkaform.reassign.jsonfile import (
+from kafkaform.core.actions import Phase, Reassign
+from kafkaform.core.model import DesiredState
+from kafkaform.core.reassign.jsonfile import (
     Assignment,
-    actions_for,
     dump_reassignment,
     origins_of,
     parse_broker_list,
     parse_reassignment,
     parse_topics_to_move,
     targets_of,
+)
+from kafkaform.render.progress import make_reporter
+from kafkaform.run.reassign import ReassignmentOptions, ReassignmentReport
+from kafkaform.run.session import (
+    Connection,
+    Runtime,
+    cancel_reassignment_file,
+    execute_reassignment,
+    moves_onto_brokers,
+    planned_moves,
+    verify_reassignment_file,
 )
 
 reassign_app = typer.Typer(
@@ -73,15 +72,12 @@ EnvOpt = Annotated[
 ]
 
 
-def say(message: str = "") -> None:
-    print(message, flush=True)
-
-
 # --- generate ------------------------------------------------------------------
 
 
 @reassign_app.command("generate")
 def generate(
+    ctx: typer.Context,
     env: Annotated[str | None, typer.Argument(
         help="Environment whose plan's replica moves to write.", show_default=False)] = None,
     out: Annotated[Path | None, typer.Option(
@@ -110,33 +106,20 @@ def generate(
             raise Exit(EXIT_ERROR, "give either ENV or --topics-to-move FILE --broker-list IDS")
         if (topics_to_move is None) != (broker_list is None):
             raise Exit(EXIT_ERROR, "--topics-to-move and --broker-list go together")
+        where = connection(bootstrap, command_config, snapshot)
         if env is not None:
-            actions = _planned_moves(env, bootstrap, command_config, snapshot)
+            actions = _planned_moves(runtime(ctx), env, where)
         else:
             assert topics_to_move is not None and broker_list is not None
             names = parse_topics_to_move(topics_to_move.read_text(), str(topics_to_move))
             brokers = parse_broker_list(broker_list)
-            admin = open_admin(None, bootstrap=bootstrap, command_config=command_config,
-                               snapshot=snapshot, read_only=True)
-            try:
-                observed = observe(admin)
-            finally:
-                admin.close()
-            actions = onto_brokers(observed.topics, names, brokers, observed.racks)
+            actions = moves_onto_brokers(runtime(ctx), where, names, brokers)
         _write_generated(actions, out, rollback)
 
 
-def _planned_moves(env: str, bootstrap: str | None, command_config: Path | None,
-                   snapshot: Path | None) -> list[Reassign]:
-    from kafkaform.plan import plan
-
+def _planned_moves(runtime: Runtime, env: str, where: Connection) -> list[Reassign]:
     desired = load_desired(env)
-    admin = open_admin(desired, bootstrap=bootstrap, command_config=command_config,
-                       snapshot=snapshot, read_only=True)
-    try:
-        result = plan(desired, observe(admin))
-    finally:
-        admin.close()
+    result = planned_moves(runtime, desired, where)
     for problem in (*result.errors, *result.warnings):
         print(problem.render(), file=sys.stderr)
     if result.errors:
@@ -166,21 +149,8 @@ def _write_generated(actions: list[Reassign], out: Path | None, rollback: Path |
 # --- execute, verify, cancel -----------------------------------------------------
 
 
-def _connect(env: str | None, bootstrap: str | None,
-             command_config: Path | None) -> tuple[ClusterAdmin, DesiredState | None]:
-    """A writable admin, refused at once when it cannot reassign (or is another cluster)."""
-    desired = load_desired(env) if env is not None else None
-    admin = open_admin(desired, bootstrap=bootstrap, command_config=command_config,
-                       snapshot=None, read_only=False)
-    try:
-        require_reassignment_apis(admin)
-        if desired is not None:
-            ensure_cluster_identity(desired.cluster.cluster_id, admin.describe_cluster(),
-                                    f"environment {desired.environment}")
-    except KafkaformError:
-        admin.close()
-        raise
-    return admin, desired
+def _environment(env: str | None) -> DesiredState | None:
+    return load_desired(env) if env is not None else None
 
 
 def _load(file: Path) -> Assignment:
@@ -190,6 +160,7 @@ def _load(file: Path) -> Assignment:
 @reassign_app.command("execute")
 @with_moving_options
 def execute(
+    ctx: typer.Context,
     file: ReassignmentFileArg,
     env: EnvOpt = None,
     bootstrap: BootstrapOpt = None,
@@ -204,25 +175,9 @@ def execute(
     """
     with exit_codes():
         targets = _load(file)
-        admin, desired = _connect(env, bootstrap, command_config)
-        reporter = make_reporter()
-        try:
-            with lock.holding(admin, environment=f"reassign execute {file.name}",
-                              warn=reporter.warning):
-                actions = actions_for(targets, admin.list_topics(), reason=f"from {file}")
-                reporter.phase_started("reassign partitions", len(actions))
-                try:
-                    report = execute_reassignments(
-                        admin, actions,
-                        desired.reassignment if desired else ReassignmentSettings(),
-                        reporter, reassignment)
-                    for action, error in report.items():
-                        reporter.action_finished(describe_action(action),
-                                                 Status.FAILED if error else Status.DONE)
-                finally:
-                    reporter.phase_finished()
-        finally:
-            admin.close()
+        report = execute_reassignment(
+            runtime(ctx), _environment(env), connection(bootstrap, command_config), targets,
+            origin=file, reporter=make_reporter(), reassignment=reassignment)
         _print_report(report)
         if not report.ok:
             raise Exit(EXIT_ERROR, f"{len(report.failed)} partition(s) did not reach their "
@@ -238,6 +193,7 @@ def _print_report(report: ReassignmentReport) -> None:
 
 @reassign_app.command("verify")
 def verify(
+    ctx: typer.Context,
     file: ReassignmentFileArg,
     env: EnvOpt = None,
     bootstrap: BootstrapOpt = None,
@@ -252,11 +208,8 @@ def verify(
     """
     with exit_codes():
         targets = _load(file)
-        admin, _ = _connect(env, bootstrap, command_config)
-        try:
-            result = verify_reassignment(admin, targets)
-        finally:
-            admin.close()
+        result = verify_reassignment_file(
+            runtime(ctx), _environment(env), connection(bootstrap, command_config), targets)
         say("Status of partition reassignment:")
         for line in result.lines():
             say(f"  {line}")
@@ -279,6 +232,7 @@ def verify(
 
 @reassign_app.command("cancel")
 def cancel(
+    ctx: typer.Context,
     file: ReassignmentFileArg,
     env: EnvOpt = None,
     bootstrap: BootstrapOpt = None,
@@ -291,12 +245,9 @@ def cancel(
     """
     with exit_codes():
         targets = _load(file)
-        admin, _ = _connect(env, bootstrap, command_config)
-        try:
-            with lock.holding(admin, environment=f"reassign cancel {file.name}"):
-                result = cancel_reassignment(admin, targets)
-        finally:
-            admin.close()
+        result = cancel_reassignment_file(
+            runtime(ctx), _environment(env), connection(bootstrap, command_config), targets,
+            origin=file)
         if result.cancelled:
             say(f"Cancelled {len(result.cancelled)} move(s) in flight: "
                 + ", ".join(map(str, result.cancelled)))

@@ -12,7 +12,7 @@ import typer
 from kafkaform.cli.app import app
 from kafkaform.cli.common import EXIT_OK
 from kafkaform.errors import KafkaformError
-from kafkaform.schemas import schemas_dir
+from kafkaform.files.schemas import schemas_dir
 
 SUFFIX = ".schema.json"
 

@@ -12,12 +12,20 @@ from typing import Annotated
 import typer
 
 from kafkaform.cli.app import app
-from kafkaform.cli.commands.check import observe_environment
-from kafkaform.cli.common import BootstrapOpt, CommandConfigOpt, EnvArg, load_desired
+from kafkaform.cli.common import (
+    BootstrapOpt,
+    CommandConfigOpt,
+    EnvArg,
+    connection,
+    load_desired,
+    runtime,
+)
+from kafkaform.run.session import observe_cluster
 
 
 @app.command()
 def snapshot(
+    ctx: typer.Context,
     env: EnvArg,
     out: Annotated[
         Path, typer.Option(help="The JSON file to write (schemas/snapshot.schema.json).",
@@ -27,12 +35,10 @@ def snapshot(
     command_config: CommandConfigOpt = None,
 ) -> None:
     """Save the live cluster's observed state as a snapshot JSON file."""
-    from kafkaform.snapshot import write_snapshot
+    from kafkaform.files.snapshot import write_snapshot
 
     desired = load_desired(env)
-    observed = observe_environment(
-        desired, bootstrap=bootstrap_server, command_config=command_config, snapshot=None
-    )
+    observed = observe_cluster(runtime(ctx), desired, connection(bootstrap_server, command_config))
     write_snapshot(observed, out)
     typer.echo(
         f"wrote {out}: {len(observed.cluster.brokers)} broker(s), {len(observed.topics)} topic(s)"

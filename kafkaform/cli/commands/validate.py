@@ -9,10 +9,10 @@ import typer
 
 from kafkaform.cli.app import app
 from kafkaform.cli.common import ENVIRONMENTS_DIR, EXIT_INVALID, EXIT_OK, resolve_environment
+from kafkaform.core.model import PartitionSizing
+from kafkaform.core.wording import plural
 from kafkaform.errors import KafkaformError
-from kafkaform.model import PartitionSizing
-from kafkaform.validate import ValidationResult, validate_environment
-from kafkaform.wording import plural
+from kafkaform.files.validate import ValidationResult, validate_environment
 
 
 def default_environments() -> list[Path]:

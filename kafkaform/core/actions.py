@@ -1,0 +1,353 @@
+"""Typed actions: what a plan says to do, in the order apply does it.
+
+The planner produces them, renderers print them, the executor walks them, and
+saved plans store them as JSON (`to_dict` / `action_from_dict`). Each action
+carries the before and after values it was planned from and a reason a
+reviewer can read. Actions are frozen and hashable all the way down (a new
+topic's configs are a read-only `Configs` mapping), so the executor keys its
+results by the action itself.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Any, ClassVar
+
+from kafkaform.core.model import (
+    AclBinding,
+    AclOperation,
+    AclPermission,
+    PatternType,
+    ResourceType,
+)
+from kafkaform.core.observed import Api
+from kafkaform.core.problems import Problem, Severity
+
+
+class Phase(IntEnum):
+    """Apply order (DESIGN.md): each phase finishes before the next starts."""
+
+    BROKER_CONFIGS = 1
+    CREATE_TOPICS = 2
+    TOPIC_CONFIGS = 3
+    ADD_PARTITIONS = 4
+    REASSIGN = 5
+    CREATE_ACLS = 6
+    DELETE_ACLS = 7
+    DELETE_TOPICS = 8
+
+
+@dataclass(frozen=True)
+class ConfigChange:
+    """One config key: `after` None means delete the override (revert).
+
+    `default` is the value the key reverts to, when known, for display.
+    """
+
+    key: str
+    before: str | None
+    after: str | None
+    default: str | None = None
+
+
+class Configs(Mapping[str, str]):
+    """A new topic's configs: a read-only, hashable mapping, equal to a dict with
+    the same items. Built from any mapping or (key, value) pairs."""
+
+    def __init__(self, items: Mapping[str, str] | Iterable[tuple[str, str]] = ()) -> None:
+        self._items = dict(items)
+
+    def __getitem__(self, key: str) -> str:
+        return self._items[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __hash__(self) -> int:
+        return hash(frozenset(self._items.items()))
+
+    def __repr__(self) -> str:
+        return f"Configs({self._items!r})"
+
+
+@dataclass(frozen=True)
+class SetBrokerConfigs:
+    """Change cluster-wide dynamic broker defaults (resource "")."""
+
+    changes: tuple[ConfigChange, ...]
+    reason: str = ""
+    phase: ClassVar[Phase] = Phase.BROKER_CONFIGS
+    kind: ClassVar[str] = "set_broker_configs"
+    # The admin APIs it runs on, and its name in "N create-topic actions cannot run".
+    needs: ClassVar[tuple[Api, ...]] = (Api.INCREMENTAL_ALTER_CONFIGS,)
+    noun: ClassVar[str] = "broker-config"
+
+
+@dataclass(frozen=True)
+class CreateTopic:
+    topic: str
+    partitions: int
+    replication_factor: int
+    configs: Configs = field(default_factory=Configs)
+    assignment: tuple[tuple[int, ...], ...] | None = None
+    reason: str = ""
+    # How the partition count was sized, for display ("120000/s ÷ 40000/s × 1.5").
+    sizing: str | None = None
+    phase: ClassVar[Phase] = Phase.CREATE_TOPICS
+    kind: ClassVar[str] = "create_topic"
+    # The admin APIs it runs on, and its name in "N create-topic actions cannot run".
+    needs: ClassVar[tuple[Api, ...]] = (Api.CREATE_TOPICS,)
+    noun: ClassVar[str] = "create-topic"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.configs, Configs):  # a dict from the planner or a plan file
+            object.__setattr__(self, "configs", Configs(self.configs))
+
+
+@dataclass(frozen=True)
+class AlterTopicConfigs:
+    topic: str
+    changes: tuple[ConfigChange, ...]
+    reason: str = ""
+    phase: ClassVar[Phase] = Phase.TOPIC_CONFIGS
+    kind: ClassVar[str] = "alter_topic_configs"
+    # The admin APIs it runs on, and its name in "N create-topic actions cannot run".
+    needs: ClassVar[tuple[Api, ...]] = (Api.INCREMENTAL_ALTER_CONFIGS,)
+    noun: ClassVar[str] = "topic-config"
+
+
+@dataclass(frozen=True)
+class AddPartitions:
+    topic: str
+    before: int
+    after: int
+    # Replica lists for the new partitions only, or None to let Kafka place.
+    assignment: tuple[tuple[int, ...], ...] | None = None
+    reason: str = ""
+    # How the partition count was sized, for display ("120000/s ÷ 40000/s × 1.5").
+    sizing: str | None = None
+    phase: ClassVar[Phase] = Phase.ADD_PARTITIONS
+    kind: ClassVar[str] = "add_partitions"
+    # The admin APIs it runs on, and its name in "N create-topic actions cannot run".
+    needs: ClassVar[tuple[Api, ...]] = (Api.CREATE_PARTITIONS,)
+    noun: ClassVar[str] = "add-partitions"
+
+
+@dataclass(frozen=True)
+class PartitionMove:
+    partition: int
+    before: tuple[int, ...]
+    after: tuple[int, ...]
+    # Already moving towards `after` (an interrupted apply, or a move started by
+    # hand that ends where the files want it): apply waits for it, never resubmits.
+    in_flight: bool = False
+    # The partition's size (its largest copy on a broker it moves from), when
+    # the brokers reported log-dir sizes; each added replica copies that much.
+    size_bytes: int | None = None
+
+    @property
+    def added(self) -> tuple[int, ...]:
+        return tuple(b for b in self.after if b not in self.before)
+
+    @property
+    def removed(self) -> tuple[int, ...]:
+        return tuple(b for b in self.before if b not in self.after)
+
+    @property
+    def leader_changes(self) -> bool:
+        return bool(self.before) and bool(self.after) and self.before[0] != self.after[0]
+
+    @property
+    def bytes_to_copy(self) -> int | None:
+        return None if self.size_bytes is None else self.size_bytes * len(self.added)
+
+
+@dataclass(frozen=True)
+class Reassign:
+    """Move replicas of some partitions of one topic (RF or placement change)."""
+
+    topic: str
+    moves: tuple[PartitionMove, ...]
+    reason: str = ""
+    # The environment's replication throttle per broker (bytes/s, 0 = none)
+    # when planned: what the time estimate is computed at.
+    throttle_bytes_per_sec: int | None = None
+    phase: ClassVar[Phase] = Phase.REASSIGN
+    kind: ClassVar[str] = "reassign"
+    # The admin APIs it runs on, and its name in "N create-topic actions cannot run".
+    needs: ClassVar[tuple[Api, ...]] = (
+        Api.ALTER_PARTITION_REASSIGNMENTS,
+        Api.LIST_PARTITION_REASSIGNMENTS,
+    )
+    noun: ClassVar[str] = "reassign"
+
+    @property
+    def replica_moves(self) -> int:
+        """Replicas that must be copied to a new broker (the data movement)."""
+        return sum(len(m.added) for m in self.moves)
+
+
+@dataclass(frozen=True)
+class CreateAcl:
+    binding: AclBinding
+    reason: str = ""
+    phase: ClassVar[Phase] = Phase.CREATE_ACLS
+    kind: ClassVar[str] = "create_acl"
+    # The admin APIs it runs on, and its name in "N create-topic actions cannot run".
+    needs: ClassVar[tuple[Api, ...]] = (Api.CREATE_ACLS,)
+    noun: ClassVar[str] = "create-acl"
+
+
+@dataclass(frozen=True)
+class DeleteAcl:
+    binding: AclBinding
+    reason: str = ""
+    phase: ClassVar[Phase] = Phase.DELETE_ACLS
+    kind: ClassVar[str] = "delete_acl"
+    # The admin APIs it runs on, and its name in "N create-topic actions cannot run".
+    needs: ClassVar[tuple[Api, ...]] = (Api.DELETE_ACLS,)
+    noun: ClassVar[str] = "delete-acl"
+
+
+@dataclass(frozen=True)
+class DeleteTopic:
+    topic: str
+    partitions: int
+    reason: str = ""
+    phase: ClassVar[Phase] = Phase.DELETE_TOPICS
+    kind: ClassVar[str] = "delete_topic"
+    # The admin APIs it runs on, and its name in "N create-topic actions cannot run".
+    needs: ClassVar[tuple[Api, ...]] = (Api.DELETE_TOPICS,)
+    noun: ClassVar[str] = "delete-topic"
+
+
+Action = (
+    SetBrokerConfigs
+    | CreateTopic
+    | AlterTopicConfigs
+    | AddPartitions
+    | Reassign
+    | CreateAcl
+    | DeleteAcl
+    | DeleteTopic
+)
+
+ACTION_TYPES: dict[str, type] = {
+    cls.kind: cls
+    for cls in (
+        SetBrokerConfigs,
+        CreateTopic,
+        AlterTopicConfigs,
+        AddPartitions,
+        Reassign,
+        CreateAcl,
+        DeleteAcl,
+        DeleteTopic,
+    )
+}
+
+
+def sort_actions(actions: list[Action]) -> tuple[Action, ...]:
+    """Apply order: by phase, then by the resource the action is about."""
+    return tuple(sorted(actions, key=lambda a: (a.phase, _resource_key(a))))
+
+
+def _resource_key(action: Action) -> str:
+    if isinstance(action, CreateAcl | DeleteAcl):
+        b = action.binding
+        return "\0".join(
+            (b.principal, b.resource_type, b.resource_name, b.pattern_type, b.operation,
+             b.permission, b.host)
+        )
+    return getattr(action, "topic", "")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The result of planning: actions in apply order plus findings.
+
+    `errors` are refusals (a partition decrease, RF above the broker count ...):
+    a plan with errors must not be applied. `observed_fingerprint` identifies
+    the cluster state the plan was computed from; apply refuses a saved plan
+    when the cluster's fingerprint has changed since.
+    """
+
+    environment: str
+    cluster_id: str | None
+    observed_fingerprint: str
+    desired_hash: str
+    actions: tuple[Action, ...] = ()
+    warnings: tuple[Problem, ...] = ()
+    errors: tuple[Problem, ...] = ()
+    # The compact canonical observed state the fingerprint hashes
+    # (`kafkaform.core.fingerprint.observed_summary`), so a refused saved plan can
+    # say what changed on the cluster.
+    observed_summary: dict[str, Any] | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.actions
+
+    def phase(self, phase: Phase) -> list[Action]:
+        return [a for a in self.actions if a.phase is phase]
+
+
+PLAN_FORMAT_VERSION = 1
+
+
+def action_to_dict(action: Action) -> dict[str, Any]:
+    """JSON-ready dict with a `type` key; tuples become lists, enums strings."""
+    return {"type": action.kind, **_plain(dataclasses.asdict(action))}
+
+
+def action_from_dict(data: dict[str, Any]) -> Action:
+    """Inverse of `action_to_dict`, for saved plans."""
+    data = dict(data)
+    cls = ACTION_TYPES[data.pop("type")]
+    if cls in (CreateAcl, DeleteAcl):
+        data["binding"] = binding_from_dict(data["binding"])
+    if "changes" in data:
+        data["changes"] = tuple(ConfigChange(**c) for c in data["changes"])
+    if "moves" in data:
+        data["moves"] = tuple(
+            PartitionMove(m["partition"], tuple(m["before"]), tuple(m["after"]),
+                          m.get("in_flight", False), m.get("size_bytes"))
+            for m in data["moves"]
+        )
+    if data.get("assignment") is not None:
+        data["assignment"] = tuple(tuple(r) for r in data["assignment"])
+    return cls(**data)
+
+
+def binding_from_dict(data: dict[str, Any]) -> AclBinding:
+    return AclBinding(
+        principal=data["principal"],
+        resource_type=ResourceType(data["resource_type"]),
+        resource_name=data["resource_name"],
+        pattern_type=PatternType(data["pattern_type"]),
+        operation=AclOperation(data["operation"]),
+        permission=AclPermission(data["permission"]),
+        host=data["host"],
+    )
+
+
+def problem_to_dict(problem: Problem) -> dict[str, Any]:
+    return _plain(dataclasses.asdict(problem))
+
+
+def problem_from_dict(data: dict[str, Any]) -> Problem:
+    return Problem(**{**data, "severity": Severity(data["severity"])})
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value

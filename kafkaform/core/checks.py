@@ -1,0 +1,147 @@
+"""The checks of a desired state that need no cluster, beyond the schemas.
+
+Kafka's own rules (topic names, config names, static replica lists) and
+consistency (min.insync.replicas against the replication factor, compaction
+lags, the managed scope, '.'/'_' collisions). Pure: `validate_environment`
+(kafkaform.files.validate) runs them after loading; the HA policies are
+`kafkaform.core.policies`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+from kafkaform.core.kafka_configs import TOPIC_CONFIGS
+from kafkaform.core.kafka_rules import topic_name_problem
+from kafkaform.core.model import DesiredState, Source, TopicOrigin, TopicSpec, is_internal_topic
+from kafkaform.core.policies import effective_min_insync
+from kafkaform.core.problems import Problem, Severity
+
+
+def check_semantics(
+    desired: DesiredState, topic_origins: Mapping[str, TopicOrigin]
+) -> list[Problem]:
+    """Kafka's rules and kafkaform's consistency checks (`topic_origins`: where each
+    topic's parts are written, for the problem lines)."""
+    problems = list(_name_collisions(desired, topic_origins))
+    for name, topic in desired.topics.items():
+        origin = topic_origins.get(name, TopicOrigin())
+        problems.extend(_topic_problems(desired, topic, origin))
+    problems.extend(_acl_scope(desired))
+    return problems
+
+
+def _at(where: Source | None, path: str, message: str,
+        severity: Severity = Severity.ERROR) -> Problem:
+    return Problem(where.file if where else None, where.line if where else None, path, message,
+                   severity)
+
+
+def _topic_problems(desired: DesiredState, topic: TopicSpec,
+                    origin: TopicOrigin) -> Iterator[Problem]:
+    label = f"topics[{topic.name}]"
+
+    def where(key: str) -> Source | None:
+        return origin.where.get(key, topic.source)
+
+    reason = topic_name_problem(topic.name)
+    if reason:
+        yield _at(where("name"), f"{label}.name", reason)
+    elif is_internal_topic(topic.name):
+        yield _at(where("name"), f"{label}.name",
+                  "internal topic names (__*, _confluent*, _schemas) are never managed")
+    elif "." in topic.name and "_" in topic.name:
+        yield _at(where("name"), f"{label}.name",
+                  "mixes '.' and '_': Kafka metric names treat them alike, so it could "
+                  "collide with another topic", Severity.WARNING)
+    if not desired.scope.topics.manages(topic.name) and not is_internal_topic(topic.name):
+        yield _at(where("name"), f"{label}.name",
+                  "outside the managed scope (manage.topics): the planner would ignore it")
+    if topic.partitions <= 0:
+        yield _at(where("partitions"), f"{label}.partitions",
+                  f"partitions must be at least 1, got {topic.partitions}")
+    yield from _config_names(topic, origin, label)
+    yield from _min_insync(desired, topic, origin, label)
+    yield from _compaction_lags(topic, where, label)
+    if topic.assignment is not None:
+        yield from _static_placement(topic, where("placement"), label)
+
+
+def _config_names(topic: TopicSpec, origin: TopicOrigin, label: str) -> Iterator[Problem]:
+    for key in topic.configs:
+        where = origin.where.get(f"configs.{key}", topic.source)
+        config = TOPIC_CONFIGS.get(key)
+        if config is None:
+            yield _at(where, f"{label}.configs.{key}", "unknown topic config")
+        elif config.removed:
+            yield _at(where, f"{label}.configs.{key}",
+                      f"unknown to Kafka {config.removed} and later; {config.deprecated}",
+                      Severity.WARNING)
+        elif config.deprecated:
+            yield _at(where, f"{label}.configs.{key}", f"deprecated: {config.deprecated}",
+                      Severity.WARNING)
+
+
+def _min_insync(desired: DesiredState, topic: TopicSpec, origin: TopicOrigin,
+                label: str) -> Iterator[Problem]:
+    min_insync = effective_min_insync(topic, desired)
+    rf = topic.replication_factor
+    where = origin.where.get("configs.min.insync.replicas", topic.source)
+    path = f"{label}.configs.min.insync.replicas"
+    if min_insync > rf:
+        yield _at(where, path, f"min.insync.replicas {min_insync} is greater than the "
+                               f"replication factor {rf}: acks=all writes would always fail")
+    elif min_insync == rf and rf > 1:
+        yield _at(where, path, f"min.insync.replicas equals the replication factor {rf}: "
+                               "one broker down stops acks=all writes", Severity.WARNING)
+
+
+def _compaction_lags(topic: TopicSpec, where, label: str) -> Iterator[Problem]:
+    low = topic.configs.get("min.compaction.lag.ms")
+    high = topic.configs.get("max.compaction.lag.ms")
+    if low is not None and high is not None and int(low) > int(high):
+        yield _at(where("configs.min.compaction.lag.ms"), f"{label}.configs.min.compaction.lag.ms",
+                  "min.compaction.lag.ms is greater than max.compaction.lag.ms")
+
+
+def _static_placement(topic: TopicSpec, where: Source | None, label: str) -> Iterator[Problem]:
+    path = f"{label}.placement.replicas"
+    assignment = topic.assignment or ()
+    if len(assignment) != topic.partitions:
+        yield _at(where, path, f"{len(assignment)} replica lists for {topic.partitions} "
+                               "partitions: give one list per partition")
+    for partition, replicas in enumerate(assignment):
+        if len(set(replicas)) != len(replicas):
+            yield _at(where, f"{path}[{partition}]",
+                      f"partition {partition} lists a broker twice: {list(replicas)}")
+        if len(replicas) != topic.replication_factor:
+            yield _at(where, f"{path}[{partition}]",
+                      f"partition {partition} has {len(replicas)} replicas, the replication "
+                      f"factor is {topic.replication_factor}")
+
+
+def _name_collisions(desired: DesiredState,
+                     origins: Mapping[str, TopicOrigin]) -> Iterator[Problem]:
+    """Kafka refuses a topic whose name differs from another only by '.' vs '_'."""
+    first: dict[str, str] = {}
+    for name in sorted(desired.topics):
+        folded = name.replace(".", "_")
+        if folded in first:
+            other = desired.topics[first[folded]]
+            where = origins.get(name, TopicOrigin()).where.get("name", desired.topics[name].source)
+            yield _at(where, f"topics[{name}].name",
+                      f"collides with topic {other.name!r} ({other.source}): Kafka treats "
+                      "'.' and '_' alike in topic names")
+        else:
+            first[folded] = name
+
+
+def _acl_scope(desired: DesiredState) -> Iterator[Problem]:
+    scope = desired.scope.acls
+    reported: set[str] = set()
+    for binding, where in sorted(desired.acl_sources.items(), key=lambda item: item[1]):
+        if not scope.manages(binding) and binding.principal not in reported:
+            reported.add(binding.principal)
+            yield _at(where, f"principals[{binding.principal}]",
+                      "outside the managed scope (manage.acls.principals): the planner "
+                      "would ignore its bindings")

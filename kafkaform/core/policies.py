@@ -1,0 +1,216 @@
+"""The HA policies of an environment (docs/policies.md explains each one).
+
+Each policy is checked against the desired state; a violation is reported at
+the level the environment gives it (`error` by default, `warn`, or `off`).
+`check_policies` needs only the files; `check_cluster_policies` needs the
+cluster (broker count, racks, existing replicas) and runs in the planner.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator, Mapping
+
+from kafkaform.core.model import (
+    DesiredState,
+    PlacementStrategy,
+    PolicyLevel,
+    Source,
+    TopicOrigin,
+    TopicSpec,
+)
+from kafkaform.core.observed import ObservedState
+from kafkaform.core.problems import Problem, Severity
+
+# Kafka's own defaults, used when neither the topic nor brokerConfigs set them.
+KAFKA_DEFAULT_MIN_INSYNC = 1
+
+
+def _violation(desired: DesiredState, policy: str, where: Source | None, path: str,
+               message: str) -> Iterator[Problem]:
+    level = desired.policies.level(policy)
+    if level is PolicyLevel.OFF:
+        return
+    severity = Severity.WARNING if level is PolicyLevel.WARN else Severity.ERROR
+    yield Problem(
+        where.file if where else None,
+        where.line if where else None,
+        path,
+        f"{message} (policy {policy})",
+        severity,
+    )
+
+
+def effective_min_insync(topic: TopicSpec, desired: DesiredState) -> int:
+    """The min.insync.replicas a topic gets: its own, the cluster's, Kafka's."""
+    value = topic.configs.get(
+        "min.insync.replicas", desired.broker_configs.get("min.insync.replicas")
+    )
+    return int(value) if value is not None else KAFKA_DEFAULT_MIN_INSYNC
+
+
+def _where(topic: TopicSpec, origin: TopicOrigin | None, key: str) -> Source | None:
+    if origin is not None and key in origin.where:
+        return origin.where[key]
+    return topic.source
+
+
+def _cleanup_policies(topic: TopicSpec) -> set[str]:
+    return set(topic.configs.get("cleanup.policy", "delete").split(","))
+
+
+def check_policies(
+    desired: DesiredState,
+    topic_origins: Mapping[str, TopicOrigin],
+    broker_config_sources: Mapping[str, Source],
+) -> list[Problem]:
+    """Every policy violation the files alone show (`*_origins`/`*_sources`: where
+    the files wrote each part, for the problem lines)."""
+    problems = list(_broker_config_policies(desired, broker_config_sources))
+    for name, topic in desired.topics.items():
+        problems.extend(_topic_policies(desired, topic, topic_origins.get(name)))
+    return problems
+
+
+def _broker_config_policies(
+    desired: DesiredState, sources: Mapping[str, Source]
+) -> Iterator[Problem]:
+    policies = desired.policies
+    where = sources.get
+
+    unclean = desired.broker_configs.get("unclean.leader.election.enable")
+    if policies.require_unclean_leader_election_disabled and unclean == "true":
+        yield from _violation(
+            desired, "uncleanLeaderElection", where("unclean.leader.election.enable"),
+            "cluster.brokerConfigs.unclean.leader.election.enable",
+            "unclean leader election can lose acknowledged writes; set it to false",
+        )
+    min_insync = desired.broker_configs.get("min.insync.replicas")
+    if min_insync is not None and int(min_insync) < policies.min_insync_replicas:
+        yield from _violation(
+            desired, "minInsyncReplicas", where("min.insync.replicas"),
+            "cluster.brokerConfigs.min.insync.replicas",
+            f"min.insync.replicas {min_insync} is below {policies.min_insync_replicas}",
+        )
+
+
+def _topic_policies(desired: DesiredState, topic: TopicSpec,
+                    origin: TopicOrigin | None) -> Iterator[Problem]:
+    policies = desired.policies
+    label = f"topics[{topic.name}]"
+    if topic.replication_factor < policies.min_replication_factor:
+        yield from _violation(
+            desired, "minReplicationFactor", _where(topic, origin, "replicationFactor"),
+            f"{label}.replicationFactor",
+            f"replication factor {topic.replication_factor} is below "
+            f"{policies.min_replication_factor}",
+        )
+    min_insync = effective_min_insync(topic, desired)
+    if min_insync < policies.min_insync_replicas and topic.replication_factor > 1:
+        yield from _violation(
+            desired, "minInsyncReplicas", _where(topic, origin, "configs.min.insync.replicas"),
+            f"{label}.configs.min.insync.replicas",
+            f"min.insync.replicas {min_insync} is below {policies.min_insync_replicas}: "
+            f"acks=all writes can succeed on fewer copies",
+        )
+    if (policies.require_unclean_leader_election_disabled
+            and topic.configs.get("unclean.leader.election.enable") == "true"):
+        yield from _violation(
+            desired, "uncleanLeaderElection",
+            _where(topic, origin, "configs.unclean.leader.election.enable"),
+            f"{label}.configs.unclean.leader.election.enable",
+            "unclean leader election can lose acknowledged writes; set it to false",
+        )
+    pattern = policies.topic_name_pattern
+    if pattern and not re.fullmatch(pattern, topic.name):
+        yield from _violation(
+            desired, "topicName", _where(topic, origin, "name"), f"{label}.name",
+            f"topic name {topic.name!r} does not match {pattern}",
+        )
+    if policies.compacted_topics_require_keys:
+        yield from _compaction_policy(desired, topic, origin, label)
+
+
+def _compaction_policy(desired: DesiredState, topic: TopicSpec, origin: TopicOrigin | None,
+                       label: str) -> Iterator[Problem]:
+    cleanup = _cleanup_policies(topic)
+    if "compact" not in cleanup:
+        return
+    if origin is not None and origin.keyed is False:
+        yield from _violation(
+            desired, "compaction", _where(topic, origin, "keyed"), f"{label}.keyed",
+            "compaction keeps the latest record per key: a compacted topic must be keyed",
+        )
+    if "delete" in cleanup:
+        return
+    for key in ("retention.ms", "retention.bytes"):
+        if key in topic.configs:
+            yield from _violation(
+                desired, "compaction", _where(topic, origin, f"configs.{key}"),
+                f"{label}.configs.{key}",
+                f"{key} never deletes anything on a compact-only topic; use "
+                "cleanup.policy: [compact, delete] to also expire old records, or remove it",
+            )
+
+
+def check_cluster_policies(desired: DesiredState, observed: ObservedState) -> list[Problem]:
+    """Policies that need the cluster: partitions per broker and rack spread."""
+    return [
+        *_partitions_per_broker(desired, observed),
+        *_rack_spread(desired, observed),
+    ]
+
+
+def _partitions_per_broker(desired: DesiredState, observed: ObservedState) -> Iterator[Problem]:
+    brokers = observed.cluster.brokers
+    if not brokers:
+        return
+    replicas = {
+        name: len(info.partitions) * len(info.partitions[0].replicas)
+        for name, info in observed.topics.items() if info.partitions
+    }
+    for name, topic in desired.topics.items():
+        replicas[name] = max(
+            replicas.get(name, 0), topic.partitions * topic.replication_factor
+        )
+    average = math.ceil(sum(replicas.values()) / len(brokers))
+    limit = desired.policies.max_partitions_per_broker
+    if average > limit:
+        yield from _violation(
+            desired, "maxPartitionsPerBroker", None, "policies.maxPartitionsPerBroker",
+            f"about {average} partition replicas per broker once the files are applied "
+            f"({sum(replicas.values())} replicas on {len(brokers)} brokers); the limit is {limit}",
+        )
+
+
+def _rack_spread(desired: DesiredState, observed: ObservedState) -> Iterator[Problem]:
+    if not desired.policies.require_rack_spread:
+        return
+    racks = {b.id: b.rack for b in observed.cluster.brokers}
+    distinct = {rack for rack in racks.values() if rack is not None}
+    if len(distinct) < 2:
+        yield from _violation(
+            desired, "rackSpread", None, "policies.rackSpread",
+            "the brokers report fewer than two racks (broker.rack): replicas cannot span racks",
+        )
+        return
+    for name, topic in sorted(desired.topics.items()):
+        if topic.placement is PlacementStrategy.RACK_SPREAD:
+            continue  # the planner moves these replicas itself
+        if topic.assignment is not None:
+            lists = list(enumerate(topic.assignment))
+        elif name in observed.topics:
+            lists = [(p.partition, p.replicas) for p in observed.topics[name].partitions]
+        else:
+            continue  # Kafka's own create-time placement is rack-aware
+        for partition, replicas in lists:
+            spanned = {racks.get(b) for b in replicas} - {None}
+            wanted = min(len(replicas), len(distinct))
+            if len(spanned) < wanted:
+                yield from _violation(
+                    desired, "rackSpread", topic.source, f"topics[{name}].placement",
+                    f"partition {partition} spans {len(spanned)} of {len(distinct)} racks; "
+                    "use placement: rack-spread",
+                )
+                break

@@ -1,0 +1,60 @@
+"""The official `--generate` use case with minimal moves. Pure.
+
+`kafka-reassign-partitions.sh --generate --topics-to-move-json-file F
+--broker-list 1,2,3` computes a fresh rack-aware round-robin assignment of
+the topics over the listed brokers, ignoring where replicas are now, so it
+moves almost everything. Here the same request means: move every replica off
+the brokers not in the list (decommission), then even out replicas and
+leaders among the listed brokers (rebalance), each step moving as few
+replicas as possible (kafkaform.core.placement).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from kafkaform.core import placement
+from kafkaform.core.actions import PartitionMove, Reassign
+from kafkaform.core.observed import TopicInfo
+from kafkaform.errors import KafkaformError
+
+
+def onto_brokers(
+    topics: Mapping[str, TopicInfo],
+    names: Sequence[str],
+    broker_list: Sequence[int],
+    racks: Mapping[int, str | None],
+) -> list[Reassign]:
+    """Reassign actions putting `names` onto exactly the brokers of `broker_list`.
+
+    `racks` holds every live broker of the cluster with its rack.
+    """
+    missing = [n for n in names if n not in topics]
+    if missing:
+        raise KafkaformError(f"topic(s) not found on the cluster: {', '.join(missing)}")
+    unknown = sorted(set(broker_list) - set(racks))
+    if unknown:
+        raise KafkaformError(f"--broker-list: unknown broker id(s) {unknown}")
+    allowed = {b: racks[b] for b in broker_list}
+    current = {n: topics[n].assignment for n in names}
+    widest = max((len(r) for parts in current.values() for r in parts), default=0)
+    if widest > len(allowed):
+        raise KafkaformError(
+            f"--broker-list has {len(allowed)} broker(s), fewer than the replication factor "
+            f"{widest} of the topics to move"
+        )
+    outside = {b for parts in current.values() for r in parts for b in r} - set(allowed)
+    staged = placement.across_topics(
+        current, lambda parts, load: placement.decommission(
+            parts, outside & {b for r in parts for b in r}, allowed, load=load)
+    ) if outside else current
+    targets = placement.rebalance(staged, allowed)
+    return [
+        Reassign(name, moves, reason=f"onto brokers {','.join(map(str, broker_list))}")
+        for name in names
+        if (moves := tuple(
+            PartitionMove(p, tuple(before), tuple(after))
+            for p, (before, after) in enumerate(zip(current[name], targets[name], strict=True))
+            if list(before) != list(after)
+        ))
+    ]

@@ -1,0 +1,85 @@
+"""Layers: an environment folder on top of the folders it includes, in order.
+
+`include` builds an environment on other folders (recursively; each folder is
+read once; a cycle is an error). Layers apply in order: the included folders
+(depth first, in the order listed), then the environment's own folder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from kafkaform.files.documents import Document, Path_
+from kafkaform.files.load.reading import Loading, normalized
+
+
+@dataclass
+class Layer:
+    folder: Path
+    kinds: frozenset[str]  # what this layer contributes: an include may limit it
+    documents: list[Document]
+
+    def documents_of(self, kind: str) -> list[Document]:
+        """This layer's documents of `kind`, if the layer contributes that kind."""
+        if kind not in self.kinds:
+            return []
+        return [doc for doc in self.documents if doc.kind == kind]
+
+
+def items(doc: Document, key: str) -> Iterator[tuple[Path_, dict]]:
+    """The entries of the document's list `key` that loaded (a broken one is skipped)."""
+    for index, entry in enumerate(doc.data.get(key, [])):
+        path: Path_ = (key, index)
+        if path not in doc.skipped:
+            yield path, entry
+
+
+def layers(loading: Loading, env_folder: Path, env_docs: list[Document]) -> list[Layer]:
+    """The included folders (depth first, in the order listed), then the environment's."""
+    found: list[Layer] = []
+    seen: set[Path] = {env_folder.resolve()}
+    _add_includes(loading, env_docs, frozenset({"Topics", "Acls"}), [env_folder], seen, found)
+    found.append(Layer(env_folder, frozenset({"Topics", "Acls"}), env_docs))
+    return found
+
+
+def _add_includes(loading: Loading, docs: list[Document], kinds: frozenset[str],
+                  stack: list[Path], seen: set[Path], layers: list[Layer]) -> None:
+    for doc in docs:
+        if doc.kind != "Environment":
+            continue
+        for index, entry in enumerate(doc.data.get("include", [])):
+            path = ("include", index)
+            relative = entry if isinstance(entry, str) else entry["path"]
+            wanted = kinds if isinstance(entry, str) else kinds & frozenset(
+                entry.get("kinds", kinds)
+            )
+            target = normalized(Path(doc.file).parent / relative)
+            if not target.is_dir():
+                loading.report(doc, path, f"included folder {target} does not exist")
+                continue
+            if target.resolve() in {f.resolve() for f in stack}:
+                cycle = " -> ".join(map(str, [*stack, target]))
+                loading.report(doc, path, f"include cycle: {cycle}")
+                continue
+            if target.resolve() in seen:
+                continue
+            seen.add(target.resolve())
+            included = loading.read_folder(target)
+            _check_included_environment(loading, included)
+            _add_includes(loading, included, wanted, [*stack, target], seen, layers)
+            layers.append(Layer(target, wanted, included))
+
+
+def _check_included_environment(loading: Loading, docs: list[Document]) -> None:
+    for doc in docs:
+        if doc.kind != "Environment":
+            continue
+        for key in sorted(set(doc.data) - {"kind", "name", "include"}):
+            loading.report(
+                doc, (key,),
+                "an included folder's Environment document may only set `include`; "
+                "put this in each environment",
+            )

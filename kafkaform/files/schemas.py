@@ -1,0 +1,249 @@
+"""The JSON Schemas of the file format, compiled once, with readable errors.
+
+The schemas live in the top-level `schemas/` folder of the source tree, where
+editors find them through the `# yaml-language-server: $schema=` comments.
+The package reaches them through `kafkaform/_schemas`, a link to that folder
+in a clone or editable install and a copy of it in a built wheel.
+`KAFKAFORM_SCHEMAS` overrides the folder.
+
+Errors are mapped back to the YAML: one `Problem` per error at the line of the
+offending key, with the key path written as in the file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
+
+from kafkaform.core.problems import Problem
+from kafkaform.errors import KafkaformError
+from kafkaform.files.documents import Document, format_path
+
+SCHEMA_FILES = {
+    "Environment": "environment.schema.json",
+    "Topics": "topics.schema.json",
+    "Acls": "acls.schema.json",
+}
+SCHEMA_BASE_URL = "https://kafkaform.dev/schemas/"
+
+
+def schemas_dir() -> Path:
+    """The folder of kafkaform's JSON Schemas (or $KAFKAFORM_SCHEMAS)."""
+    override = os.environ.get("KAFKAFORM_SCHEMAS")
+    folder = Path(override) if override else (Path(__file__).parent.parent / "_schemas").resolve()
+    if not (folder / SCHEMA_FILES["Environment"]).is_file():
+        raise KafkaformError(
+            f"kafkaform's JSON Schemas are missing from {folder}; "
+            "reinstall kafkaform or set KAFKAFORM_SCHEMAS"
+        )
+    return folder
+
+
+def load_schema(file_name: str) -> dict:
+    """One schema document by file name, e.g. "plan.schema.json"."""
+    return json.loads((schemas_dir() / file_name).read_text(encoding="utf-8"))
+
+
+@cache
+def validators() -> dict[str, Draft202012Validator]:
+    """One compiled validator per document kind, built once per process.
+
+    `$ref`s are inlined first (the schemas are not recursive): jsonschema
+    resolves a reference on every use, which more than doubles the time to
+    check a file with thousands of topics.
+    """
+    by_file = {name: load_schema(name) for name in SCHEMA_FILES.values()}
+    return {
+        kind: Draft202012Validator(_inline_refs(by_file[name], name, by_file))
+        for kind, name in SCHEMA_FILES.items()
+    }
+
+
+def _inline_refs(node: object, file: str, by_file: dict[str, dict]) -> object:
+    """Replace `{"$ref": "other.schema.json#/$defs/x"}` by the schema it names."""
+    if isinstance(node, list):
+        return [_inline_refs(item, file, by_file) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if "$ref" in node:
+        target_file, _, pointer = node["$ref"].partition("#")
+        target_file = target_file or file
+        target: object = by_file[target_file]
+        for part in pointer.strip("/").split("/"):
+            target = target[part]  # type: ignore[index]
+        siblings = {k: v for k, v in node.items() if k != "$ref"}
+        return _inline_refs({**target, **siblings}, target_file, by_file)  # type: ignore[dict-item]
+    return {key: _inline_refs(value, file, by_file) for key, value in node.items()}
+
+
+def check_document(document: Document) -> list[tuple[tuple, Problem]]:
+    """Schema problems of one document (kind must already be known), by path."""
+    validator = validators()[document.kind or ""]
+    checked, positions = _without_plain_topics(document, validator.schema)
+    problems = []
+    for error in validator.iter_errors(checked):
+        for path, message in _explain(error):
+            if positions is not None and path[:1] == ("topics",) and len(path) > 1:
+                path = ("topics", positions[path[1]], *path[2:])
+            where = Problem(
+                document.file, document.line(path), format_path(document.data, path), message
+            )
+            problems.append((path, where))
+    return problems
+
+
+def _without_plain_topics(document: Document, schema: dict) -> tuple[object, list[int] | None]:
+    """The document minus the topic entries `_is_plain_topic` vouches for, and
+    the original index of each entry left (None: the document as it is).
+
+    jsonschema needs 15-50 µs per entry, most of a 10,000-topic file's
+    validation; the plain check needs about 1 µs. Entries are checked one by
+    one (`items` alone: nothing relates them), so leaving out entries that
+    cannot fail changes no error; the indexes are mapped back for the paths.
+    """
+    data = document.data
+    if document.kind != "Topics" or not isinstance(data, dict):
+        return data, None
+    entries = data.get("topics")
+    if not isinstance(entries, list) or not set(schema["properties"]["topics"]) <= {
+        "type", "items", "description",
+    }:
+        return data, None  # a rule across entries (minItems, uniqueItems ...) needs them all
+    positions = [i for i, entry in enumerate(entries) if not _is_plain_topic(entry)]
+    return {**data, "topics": [entries[i] for i in positions]}, positions
+
+
+_PLAIN_TOPIC_KEYS = frozenset({"name", "partitions", "replicationFactor", "placement", "keyed",
+                               "configs"})
+_PLAIN_CONFIG_VALUES = (str, int, float, bool, type(None))
+
+
+def _is_plain_topic(entry: object) -> bool:
+    """Whether a Topics entry has the everyday shape, which the topics schema
+    accepts: a name, whole-number counts, a named placement, scalar configs.
+
+    Conservative: False only means "ask the schema" (sizing rules, static
+    placements, list values and any mistake go through it). `type(x) is int`
+    on purpose: YAML's true/false are bools, which are no counts.
+    tests/files/test_schemas.py checks that the schema accepts every
+    entry this accepts.
+    """
+    if type(entry) is not dict or not entry.keys() <= _PLAIN_TOPIC_KEYS:
+        return False
+    name = entry.get("name")
+    if type(name) is not str or not name:
+        return False
+    if type(entry.get("partitions", 1)) is not int:
+        return False
+    replication_factor = entry.get("replicationFactor", 1)
+    if type(replication_factor) is not int or replication_factor < 1:
+        return False
+    if entry.get("placement", "default") not in ("default", "rack-spread"):
+        return False
+    if type(entry.get("keyed", False)) is not bool:
+        return False
+    configs = entry.get("configs", {})
+    return type(configs) is dict and all(
+        type(value) in _PLAIN_CONFIG_VALUES for value in configs.values()
+    )
+
+
+def _explain(error: ValidationError) -> Iterator[tuple[tuple, str]]:
+    """(path, message) pairs, phrased for someone editing YAML."""
+    path = tuple(error.absolute_path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = sorted(error.schema.get("properties", {}))
+        for key in sorted(set(error.instance) - set(allowed)):
+            hint = f" (expected one of: {', '.join(allowed)})" if allowed else ""
+            yield (*path, key), f"unknown key{hint}"
+        return
+    if error.validator in ("oneOf", "anyOf") and error.context:
+        yield from _explain_alternatives(error, path)
+        return
+    yield path, _message(error)
+
+
+def _explain_alternatives(error: ValidationError, path: tuple) -> Iterator[tuple[tuple, str]]:
+    # Alternatives whose shape (type) did not fit are noise once one did fit:
+    # then the fitting branch's error says what is wrong. If none fit, list
+    # the accepted shapes.
+    leaves = list(_leaves(error, path))
+    misfits = [e for e in leaves if _is_shape_error(e, path)]
+    fitting = [e for e in leaves if not _is_shape_error(e, path)]
+    if not fitting:
+        accepted = sorted({_expected(e) for e in misfits})
+        yield path, f"expected {' or '.join(accepted)}, got {_show(error.instance)}"
+        return
+    yield from _explain(best_match(fitting))
+
+
+def _leaves(error: ValidationError, path: tuple) -> Iterator[ValidationError]:
+    """The errors of every alternative, nested oneOfs flattened."""
+    for sub in error.context or ():
+        if sub.validator in ("oneOf", "anyOf") and sub.context and tuple(sub.absolute_path) == path:
+            yield from _leaves(sub, path)
+        else:
+            yield sub
+
+
+def _is_shape_error(error: ValidationError, path: tuple) -> bool:
+    return tuple(error.absolute_path) == path and error.validator in ("type", "enum", "const")
+
+
+def _expected(error: ValidationError) -> str:
+    if error.validator == "type":
+        types = error.validator_value
+        names = [_TYPE_NAMES.get(t, t) for t in (types if isinstance(types, list) else [types])]
+        return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+    if error.validator == "const":
+        return json.dumps(error.validator_value)
+    return "one of " + ", ".join(
+        json.dumps(v) if not isinstance(v, str) else v for v in error.validator_value
+    )
+
+
+_TYPE_NAMES = {"object": "a mapping", "array": "a list", "integer": "an integer",
+               "number": "a number", "string": "a string", "boolean": "true/false",
+               "null": "null"}
+
+
+def _message(error: ValidationError) -> str:
+    value = _show(error.instance)
+    match error.validator:
+        case "required":
+            missing = [k for k in error.validator_value if k not in error.instance]
+            return f"missing required key {', '.join(missing)}"
+        case "type":
+            return f"expected {_expected(error)}, got {value}"
+        case "enum":
+            return f"must be {_expected(error)}, got {value}"
+        case "const":
+            return f"must be {json.dumps(error.validator_value)}, got {value}"
+        case "minimum" | "exclusiveMinimum" | "maximum" | "minItems" | "minLength":
+            return f"{value}: {error.message.split(' is ', 1)[-1]}" if " is " in error.message \
+                else error.message
+        case "pattern":
+            hint = error.schema.get("description")
+            return f"{value} does not match {error.validator_value}" + (
+                f" ({hint})" if hint else ""
+            )
+        case "uniqueItems":
+            return "has duplicate entries"
+        case _:
+            return error.message
+
+
+def _show(value: object) -> str:
+    if isinstance(value, (dict, list)):
+        return "a mapping" if isinstance(value, dict) else "a list"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return str(value).lower()
+    return repr(value) if isinstance(value, str) else str(value)

@@ -1,0 +1,290 @@
+"""One apply per cluster at a time, with nothing but the Kafka admin protocol.
+
+The lock is a topic, `__kafkaform_lock`. Acquiring it is CreateTopics, which
+the controller executes atomically: of two appliers exactly one gets success
+and the other TOPIC_ALREADY_EXISTS. The winner then appends an owner record
+(user@host, pid, CI job, environment, time, a random token) to the topic, so
+whoever is refused can be told who holds the lock and since when. Releasing
+is DeleteTopics. Because the lock lives on the cluster, two environments
+pointing at one cluster share it too.
+
+Stale locks (an apply that died without releasing) are taken over after a
+timeout (default 1h). The takeover itself must not race either, so it uses
+the topic's single partition as a total order: a claimant appends a record
+naming the token of the stale owner it replaces, then reads the log back; the
+first claim after the stale owner wins, later ones see that and back off
+(`current_owner` is the pure rule). `force_unlock` deletes the topic
+whatever it holds, for a human who knows the holder is gone.
+
+The race window, accepted and documented in docs/apply.md: between creating
+the topic and appending the owner record, the lock exists without an owner.
+A contender arriving then is refused with "being acquired right now"; if the
+holder crashed in exactly that moment the lock stays ownerless and a human
+runs `kafkaform force-unlock`. Deletion is asynchronous in Kafka, so for a
+moment after a release a new CreateTopics may still see the old topic; the
+caller's wait (`wait`) covers that.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import socket
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime, timedelta
+
+from kafkaform.cluster.port import ClusterAdmin
+from kafkaform.core.requests import NewTopic
+from kafkaform.core.wording import format_age
+from kafkaform.errors import ClusterError, KafkaformError
+from kafkaform.run.process import idle
+
+LOCK_TOPIC = "__kafkaform_lock"
+OWNER_KEY = "owner"
+DEFAULT_STALE_AFTER = timedelta(hours=1)
+# How often a waiting applier retries a held lock.
+POLL_INTERVAL = timedelta(seconds=5)
+
+# CI systems' job identifiers, first match wins: the lock record says which job holds it.
+CI_JOB_VARIABLES = (
+    "GITHUB_RUN_ID",
+    "CI_JOB_ID",
+    "BUILDKITE_JOB_ID",
+    "CIRCLE_WORKFLOW_JOB_ID",
+    "BUILD_TAG",
+)
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class LockHeld(KafkaformError):
+    """Another apply holds the cluster's lock."""
+
+
+@dataclass(frozen=True)
+class LockRecord:
+    """Who holds (or claims) the lock; stored as JSON in the lock topic."""
+
+    token: str
+    user: str
+    host: str
+    pid: int
+    environment: str
+    acquired_at: datetime
+    ci_job: str | None = None
+    # The token of the stale owner this record takes over from.
+    replaces: str | None = None
+
+    def to_json(self) -> str:
+        return json.dumps({**asdict(self), "acquired_at": self.acquired_at.isoformat()})
+
+    @classmethod
+    def from_json(cls, text: str) -> LockRecord | None:
+        """None for anything that is not an owner record (never raises)."""
+        try:
+            data = json.loads(text)
+            return cls(**{**data, "acquired_at": datetime.fromisoformat(data["acquired_at"])})
+        except (ValueError, TypeError, KeyError):
+            return None
+
+    def describe(self, now: datetime) -> str:
+        job = f", CI job {self.ci_job}" if self.ci_job else ""
+        since = self.acquired_at.strftime("%Y-%m-%d %H:%M:%S UTC")
+        return (
+            f"{self.user}@{self.host} (pid {self.pid}{job}, environment {self.environment}) "
+            f"since {since} ({format_age(now - self.acquired_at)} ago)"
+        )
+
+
+def this_process(
+    environment: str, now: datetime, env: Mapping[str, str] = os.environ
+) -> LockRecord:
+    """The owner record for this process."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (containers)
+        user = env.get("USER", "unknown")
+    ci_job = next((f"{v}={env[v]}" for v in CI_JOB_VARIABLES if env.get(v)), None)
+    return LockRecord(
+        token=uuid.uuid4().hex,
+        user=user,
+        host=socket.gethostname(),
+        pid=os.getpid(),
+        environment=environment,
+        acquired_at=now,
+        ci_job=ci_job,
+    )
+
+
+def current_owner(records: list[tuple[str, str]]) -> LockRecord | None:
+    """The owner the lock topic's log says holds the lock (pure).
+
+    The first owner record is the owner; a later record becomes the owner only
+    if it names the current owner's token in `replaces` (a takeover). Claims
+    that lost a takeover race name a token that was already replaced and are
+    ignored.
+    """
+    owner: LockRecord | None = None
+    for key, value in records:
+        record = LockRecord.from_json(value) if key == OWNER_KEY else None
+        if record is None:
+            continue
+        if owner is None or record.replaces == owner.token:
+            owner = record
+    return owner
+
+
+@dataclass
+class ApplyLock:
+    """A held lock; `release()` deletes the lock topic if it is still ours."""
+
+    admin: ClusterAdmin
+    record: LockRecord
+    took_over: LockRecord | None = None
+
+    def release(self, warn: Callable[[str], None] = lambda message: None) -> None:
+        try:
+            owner = current_owner(self.admin.read_records(LOCK_TOPIC))
+        except ClusterError as error:
+            warn(f"the apply lock was already gone when releasing it ({error.code})")
+            return
+        if owner is not None and owner.token != self.record.token:
+            warn(
+                "the apply lock was taken over while this apply ran (it outlived the "
+                f"stale-lock timeout) by {owner.describe(utc_now())}; leaving it to them"
+            )
+            return
+        error = self.admin.delete_topics([LOCK_TOPIC]).get(LOCK_TOPIC)
+        if error is not None and error.code != "UNKNOWN_TOPIC_OR_PARTITION":
+            raise KafkaformError(
+                f"could not release the apply lock (delete topic {LOCK_TOPIC}: {error}); "
+                "remove it with `kafkaform force-unlock ENV`"
+            )
+
+
+def _lock_topic(admin: ClusterAdmin) -> NewTopic:
+    """Replicated like a production topic (RF up to 3) so a broker loss keeps it."""
+    rf = max(1, min(3, len(admin.describe_cluster().brokers)))
+    return NewTopic(
+        LOCK_TOPIC, 1, rf, {"min.insync.replicas": str(max(1, rf - 1)), "cleanup.policy": "delete"}
+    )
+
+
+def try_acquire(
+    admin: ClusterAdmin,
+    *,
+    environment: str,
+    stale_after: timedelta = DEFAULT_STALE_AFTER,
+    clock: Clock = utc_now,
+    warn: Callable[[str], None] = lambda message: None,
+) -> ApplyLock:
+    """Take the lock now or raise `LockHeld` naming the holder."""
+    now = clock()
+    me = this_process(environment, now)
+    created = admin.create_topics([_lock_topic(admin)]).get(LOCK_TOPIC)
+    if created is None:
+        _record_owner(admin, me, undo=True)
+        return ApplyLock(admin, me)
+    if created.code != "TOPIC_ALREADY_EXISTS":
+        raise KafkaformError(f"could not create the apply lock topic {LOCK_TOPIC}: {created}")
+    owner = _read_owner(admin)
+    if owner is None and LOCK_TOPIC not in admin.list_topics():
+        raise LockHeld("the apply lock is being released right now")
+    if owner is None:
+        raise LockHeld(
+            f"the apply lock topic {LOCK_TOPIC} exists but names no owner: another apply "
+            "is acquiring it right now, or one crashed while acquiring it (then remove it "
+            "with `kafkaform force-unlock ENV`)"
+        )
+    if now - owner.acquired_at < stale_after:
+        raise LockHeld(
+            f"another apply holds the lock on this cluster: {owner.describe(now)}. Wait for "
+            f"it to finish; a lock older than {format_age(stale_after)} is taken over "
+            "automatically, and `kafkaform force-unlock ENV` removes it if its owner is gone"
+        )
+    claim = replace(me, replaces=owner.token)
+    _record_owner(admin, claim, undo=False)
+    winner = _read_owner(admin)
+    if winner is None or winner.token != claim.token:
+        holder = winner.describe(now) if winner else "another apply"
+        raise LockHeld(f"another apply took over the stale lock first: {holder}")
+    warn(
+        f"took over a stale apply lock held by {owner.describe(now)}: it is older than "
+        f"the stale-lock timeout {format_age(stale_after)}"
+    )
+    return ApplyLock(admin, claim, took_over=owner)
+
+
+def _read_owner(admin: ClusterAdmin) -> LockRecord | None:
+    try:
+        return current_owner(admin.read_records(LOCK_TOPIC))
+    except ClusterError as error:
+        if error.code == "UNKNOWN_TOPIC_OR_PARTITION":
+            raise LockHeld("the apply lock is being released right now") from error
+        raise
+
+
+def _record_owner(admin: ClusterAdmin, record: LockRecord, *, undo: bool) -> None:
+    try:
+        admin.write_record(LOCK_TOPIC, OWNER_KEY, record.to_json())
+    except KafkaformError as error:
+        if undo:  # do not leave an ownerless lock behind
+            admin.delete_topics([LOCK_TOPIC])
+        raise KafkaformError(f"could not record the apply lock's owner: {error}") from error
+
+
+def acquire(
+    admin: ClusterAdmin,
+    *,
+    environment: str,
+    stale_after: timedelta = DEFAULT_STALE_AFTER,
+    wait: timedelta = timedelta(0),
+    clock: Clock = utc_now,
+    sleep: Callable[[float], None] = idle,
+    warn: Callable[[str], None] = lambda message: None,
+) -> ApplyLock:
+    """Take the lock, retrying a held one for up to `wait`."""
+    deadline = clock() + wait
+    while True:
+        try:
+            return try_acquire(
+                admin, environment=environment, stale_after=stale_after, clock=clock, warn=warn
+            )
+        except LockHeld as held:
+            left = deadline - clock()
+            if left <= timedelta(0):
+                raise
+            warn(f"{held} — retrying for up to {format_age(left)}")
+            sleep(min(left, POLL_INTERVAL).total_seconds())
+
+
+@contextmanager
+def holding(admin: ClusterAdmin, **options) -> Iterator[ApplyLock]:
+    """`acquire(**options)` for the duration of a with-block, released after."""
+    lock = acquire(admin, **options)
+    try:
+        yield lock
+    finally:
+        lock.release(options.get("warn", lambda message: None))
+
+
+def force_unlock(admin: ClusterAdmin) -> tuple[bool, LockRecord | None]:
+    """Delete the lock whoever holds it: (whether there was one, its owner)."""
+    if LOCK_TOPIC not in admin.list_topics():
+        return False, None
+    try:
+        owner = current_owner(admin.read_records(LOCK_TOPIC))
+    except ClusterError:  # unreadable (or just deleted): remove it all the same
+        owner = None
+    error = admin.delete_topics([LOCK_TOPIC]).get(LOCK_TOPIC)
+    if error is not None and error.code != "UNKNOWN_TOPIC_OR_PARTITION":
+        raise KafkaformError(f"could not delete the apply lock topic {LOCK_TOPIC}: {error}")
+    return True, owner

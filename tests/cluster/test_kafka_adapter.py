@@ -1,0 +1,104 @@
+"""The Kafka adapter's pure parts, and its behaviour with no broker at all."""
+
+import ssl
+
+import pytest
+from confluent_kafka import KafkaError
+
+from kafkaform.cluster.kafka import (
+    ALWAYS_LISTED_TOPIC_CONFIGS,
+    KafkaClusterAdmin,
+    capabilities_from_api_names,
+    cluster_error_from_rdkafka,
+    sources_of_partial_listing,
+)
+from kafkaform.cluster.kafka_protocol import kafka_python_config
+from kafkaform.core.observed import Api, ConfigEntry, ConfigSource
+from kafkaform.errors import ClusterUnreachable, KafkaformError
+
+# What Tansu 0.6 advertises (ApiVersions), admin part.
+TANSU_APIS = ["CreateTopics", "DeleteTopics", "DescribeAcls", "CreateAcls", "DescribeConfigs",
+              "IncrementalAlterConfigs", "ListPartitionReassignments", "Produce", "Fetch"]
+
+
+def test_create_acls_counts_only_with_delete_acls():
+    tansu = capabilities_from_api_names(TANSU_APIS)
+    assert Api.CREATE_ACLS not in tansu
+    assert Api.DESCRIBE_ACLS in tansu
+    assert Api.CREATE_PARTITIONS not in tansu
+    kafka = capabilities_from_api_names([*TANSU_APIS, "DeleteAcls", "CreatePartitions"])
+    assert {Api.CREATE_ACLS, Api.DELETE_ACLS, Api.CREATE_PARTITIONS} <= kafka
+
+
+def test_errors_carry_kafkas_own_names():
+    unknown = cluster_error_from_rdkafka(KafkaError(KafkaError.UNKNOWN_TOPIC_OR_PART))
+    assert unknown.code == "UNKNOWN_TOPIC_OR_PARTITION"  # librdkafka says ..._PART
+    assert cluster_error_from_rdkafka(KafkaError(KafkaError.TOPIC_ALREADY_EXISTS)).code == (
+        "TOPIC_ALREADY_EXISTS"
+    )
+    timeout = cluster_error_from_rdkafka(KafkaError(KafkaError._TIMED_OUT))
+    assert (timeout.code, timeout.retriable) == ("REQUEST_TIMED_OUT", True)
+
+
+def test_kafka_python_gets_the_same_connection_settings():
+    config = kafka_python_config({
+        "security.protocol": "sasl_ssl", "sasl.mechanism": "SCRAM-SHA-256",
+        "sasl.username": "u", "sasl.password": "p", "ssl.ca.location": "/ca.pem",
+        "ssl.endpoint.identification.algorithm": "none", "linger.ms": "5",
+    })
+    assert config == {
+        "security_protocol": "SASL_SSL", "sasl_mechanism": "SCRAM-SHA-256",
+        "sasl_plain_username": "u", "sasl_plain_password": "p", "ssl_cafile": "/ca.pem",
+        "ssl_check_hostname": False,
+    }
+    with pytest.raises(KafkaformError, match="OAUTHBEARER needs sasl.oauthbearer.method=oidc"):
+        kafka_python_config({"sasl.mechanism": "OAUTHBEARER"})
+
+
+def test_an_unreachable_cluster_is_one_line_naming_servers_and_reason():
+    admin = KafkaClusterAdmin("127.0.0.1:1", timeout_seconds=5)
+    with pytest.raises(ClusterUnreachable) as failure:
+        admin.list_topics()
+    message = str(failure.value)
+    assert message.startswith("could not reach bootstrap servers 127.0.0.1:1 within 5s: ")
+    assert "Connection refused" in message
+    assert "\n" not in message
+    admin.close()
+
+
+def test_bad_client_settings_never_echo_secrets():
+    with pytest.raises(KafkaformError) as failure:
+        KafkaClusterAdmin("127.0.0.1:1", {"sasl.password": "hunter2", "no.such.setting": "x"})
+    assert "hunter2" not in str(failure.value)
+    assert "no.such.setting" in str(failure.value)
+
+
+def test_a_partial_config_listing_means_the_listed_keys_are_overrides():
+    tansu = {"retention.ms": ConfigEntry("retention.ms", "1000", ConfigSource.DEFAULT_CONFIG)}
+    assert sources_of_partial_listing(tansu)["retention.ms"].source is (
+        ConfigSource.DYNAMIC_TOPIC_CONFIG
+    )
+    complete = {name: ConfigEntry(name, "1", ConfigSource.DEFAULT_CONFIG)
+                for name in ALWAYS_LISTED_TOPIC_CONFIGS}
+    assert sources_of_partial_listing(complete) == complete
+
+
+def test_a_partial_listing_with_honest_sources_is_left_alone():
+    # e.g. a Kafka-compatible broker listing a subset of configs with real sources
+    honest = {
+        "retention.ms": ConfigEntry("retention.ms", "1000", ConfigSource.DYNAMIC_TOPIC_CONFIG),
+        "cleanup.policy": ConfigEntry("cleanup.policy", "delete", ConfigSource.DEFAULT_CONFIG),
+    }
+    assert sources_of_partial_listing(honest) == honest
+
+
+def test_kafka_python_skips_certificate_verification_when_librdkafka_does():
+    config = kafka_python_config({"security.protocol": "SSL",
+                                  "enable.ssl.certificate.verification": "false"})
+    context = config["ssl_context"]
+    assert context.verify_mode is ssl.CERT_NONE
+    assert context.check_hostname is False
+    assert "ssl_context" not in kafka_python_config({"security.protocol": "SSL"})
+    with pytest.raises(KafkaformError, match="cannot load the client certificate /no/cert.pem"):
+        kafka_python_config({"enable.ssl.certificate.verification": "false",
+                             "ssl.certificate.location": "/no/cert.pem"})

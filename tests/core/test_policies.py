@@ -1,0 +1,62 @@
+"""Policies that need the cluster: partitions per broker and rack spread."""
+
+from kafkaform.core.model import DesiredState, PlacementStrategy, Policies, PolicyLevel, TopicSpec
+from kafkaform.core.observed import (
+    BrokerInfo,
+    ClusterInfo,
+    ObservedState,
+    PartitionInfo,
+    TopicInfo,
+)
+from kafkaform.core.policies import check_cluster_policies
+
+
+def _observed(racks, topics=()):
+    brokers = tuple(BrokerInfo(i, "h", 9092, rack) for i, rack in enumerate(racks, start=1))
+    return ObservedState(
+        cluster=ClusterInfo("c", 1, brokers),
+        capabilities=frozenset(),
+        topics={t.name: t for t in topics},
+        topic_configs={}, broker_configs={}, per_broker_configs={}, acls=None, reassignments={},
+    )
+
+
+def _topic_info(name, assignment):
+    return TopicInfo(name, tuple(PartitionInfo(p, tuple(r), r[0], tuple(r))
+                                 for p, r in enumerate(assignment)))
+
+
+def _desired(topics, **policies):
+    return DesiredState("e", topics={t.name: t for t in topics}, policies=Policies(**policies))
+
+
+def test_partitions_per_broker_counts_desired_and_unmanaged_replicas():
+    observed = _observed(["a", "b", "c"], [_topic_info("other", [[1, 2, 3]] * 10)])
+    desired = _desired([TopicSpec("t", 40, 3)], max_partitions_per_broker=40)
+    (problem,) = check_cluster_policies(desired, observed)
+    assert problem.render() == (
+        "<cluster>: policies.maxPartitionsPerBroker: about 50 partition replicas per broker "
+        "once the files are applied (150 replicas on 3 brokers); the limit is 40 "
+        "(policy maxPartitionsPerBroker)"
+    )
+    desired = _desired([TopicSpec("t", 40, 3)], max_partitions_per_broker=50)
+    assert check_cluster_policies(desired, observed) == []
+
+
+def test_rack_spread_flags_existing_default_placement_on_one_rack():
+    observed = _observed(["a", "a", "b"], [_topic_info("t", [[1, 3], [1, 2]])])
+    topics = [TopicSpec("t", 2, 2),
+              TopicSpec("moved", 2, 2, placement=PlacementStrategy.RACK_SPREAD)]
+    (problem,) = check_cluster_policies(_desired(topics, require_rack_spread=True), observed)
+    assert "t" in problem.path and "partition 1 spans 1 of 2 racks" in problem.message
+    assert problem.is_error
+
+
+def test_rack_spread_without_racks_and_levels():
+    observed = _observed([None, None, None])
+    warn = _desired([], require_rack_spread=True, levels={"rackSpread": PolicyLevel.WARN})
+    (problem,) = check_cluster_policies(warn, observed)
+    assert not problem.is_error and "fewer than two racks" in problem.message
+    off = _desired([], require_rack_spread=True, levels={"rackSpread": PolicyLevel.OFF})
+    assert check_cluster_policies(off, observed) == []
+    assert check_cluster_policies(_desired([], require_rack_spread=False), observed) == []

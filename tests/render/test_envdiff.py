@@ -1,0 +1,116 @@
+"""`kafkaform diff ENV_A ENV_B`: differences between two environments' desired state."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from kafkaform.cli import app
+from kafkaform.core.envdiff import diff_environments
+from kafkaform.core.model import (
+    AclBinding,
+    AclOperation,
+    DesiredState,
+    PatternType,
+    ResourceType,
+    TopicSpec,
+)
+from kafkaform.render.envdiff import render_markdown, render_text
+
+ROOT = Path(__file__).parents[2]
+runner = CliRunner()
+
+READ_T = AclBinding("User:a", ResourceType.TOPIC, "t", PatternType.LITERAL, AclOperation.READ)
+WRITE_T = AclBinding("User:a", ResourceType.TOPIC, "t", PatternType.LITERAL, AclOperation.WRITE)
+
+
+def state(name: str, *topics: TopicSpec, **kwargs) -> DesiredState:
+    return DesiredState(name, topics={t.name: t for t in topics}, **kwargs)
+
+
+A = state(
+    "staging",
+    TopicSpec("both.same", 3, 3, {"retention.ms": "604800000"}),
+    TopicSpec("both.differ", 6, 3, {"retention.ms": "86400000", "cleanup.policy": "delete"}),
+    TopicSpec("only.a", 1, 3),
+    acls=frozenset({READ_T}),
+    broker_configs={"min.insync.replicas": "2"},
+)
+B = state(
+    "prod",
+    TopicSpec("both.same", 3, 3, {"retention.ms": "604800000"}),
+    TopicSpec("both.differ", 12, 2, {"retention.ms": "604800000"}, keyed=True),
+    TopicSpec("only.b", 2, 3, {"retention.ms": "259200000"}),
+    acls=frozenset({READ_T, WRITE_T}),
+    broker_configs={"min.insync.replicas": "2", "log.retention.ms": "604800000"},
+)
+
+
+def test_structure_of_the_differences():
+    diff = diff_environments(A, B)
+    assert [t.name for t in diff.topics_only_a] == ["only.a"]
+    assert [t.name for t in diff.topics_only_b] == ["only.b"]
+    [changed] = diff.topics_changed
+    assert changed.name == "both.differ" and changed.partitions == (6, 12)
+    assert {(c.key, c.before, c.after) for c in changed.fields} == {
+        ("replicationFactor", "3", "2"), ("keyed", "false", "true")}
+    assert {(c.key, c.before, c.after) for c in changed.configs} == {
+        ("cleanup.policy", "delete", None), ("retention.ms", "86400000", "604800000")}
+    assert (diff.acls_only_a, diff.acls_only_b) == ((), (WRITE_T,))
+    assert [(c.key, c.before, c.after) for c in diff.broker_configs] == [
+        ("log.retention.ms", None, "604800000")]
+
+
+def test_text_uses_the_plan_layout_with_human_units():
+    text = render_text(diff_environments(A, B))
+    assert text.startswith("kafkaform diff: staging → prod")
+    for line in ("+ topic only.b", "- topic only.a (1 partitions)", "~ topic both.differ",
+                 "    ~ partitions: 6 → 12", "    ~ retention.ms: 1d → 7d",
+                 "    ~ cleanup.policy: delete → (default)", "    ~ replicationFactor: 3 → 2",
+                 "    + log.retention.ms: 7d", "    + allow User:a WRITE on topic t from *"):
+        assert line in text.splitlines(), line
+    assert "both.same" not in text
+    assert text.splitlines()[-1] == (
+        "Diff: 1 topic and 1 ACL binding only in prod, 1 topic and 0 ACL bindings only in "
+        "staging, 1 topic set differently, 1 broker config set differently.")
+
+
+def test_markdown_is_the_plan_comment_retitled():
+    markdown = render_markdown(diff_environments(A, B))
+    lines = markdown.splitlines()
+    assert lines[0] == "### kafkaform diff: `staging` → `prod`"
+    assert lines[2].startswith("**Diff: 1 topic and 1 ACL binding only in prod")
+    assert "| `+` | topic `only.b` |" in markdown and "<details>" in markdown
+    assert "Cluster `" not in markdown and "kafkaform plan" not in markdown
+
+
+def test_identical_environments():
+    diff = diff_environments(A, A)
+    assert diff.is_empty
+    assert render_text(diff).splitlines()[-1].startswith("No differences")
+
+
+@pytest.fixture
+def examples(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setenv("KAFKA_PASSWORD", "not-a-secret")
+
+
+def test_cli_examples_json_and_exit_codes(examples):
+    result = runner.invoke(app, ["diff", "staging", "prod", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert [t["name"] for t in data["topics"]["only_b"]] == ["fraud.scores"]
+    assert [t["name"] for t in data["topics"]["only_a"]] == ["loadtest.orders-replay"]
+    assert {"key": "log.retention.ms", "a": None, "b": "604800000"} in data["broker_configs"]
+    assert runner.invoke(app, ["diff", "staging", "prod", "--exit-code"]).exit_code == 2
+    assert runner.invoke(app, ["diff", "prod", "prod", "--exit-code"]).exit_code == 0
+
+
+def test_cli_invalid_environment_exits_3(examples, tmp_path):
+    (tmp_path / "broken.yaml").write_text("kind: Environment\nname: [\n")
+    result = runner.invoke(app, ["diff", "dev", str(tmp_path)])
+    assert result.exit_code == 3

@@ -1,0 +1,163 @@
+"""The apply lock topic: contention, owner reporting, stale takeover, force-unlock."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from kafkaform.cluster.memory import MemoryCluster
+from kafkaform.errors import ClusterError, KafkaformError
+from kafkaform.run import lock
+
+T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+
+
+class Clock:
+    def __init__(self, now: datetime = T0) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def test_second_applier_is_refused_and_told_who_holds_the_lock(monkeypatch):
+    monkeypatch.setenv("GITHUB_RUN_ID", "4242")
+    cluster = MemoryCluster(3)
+    clock = Clock()
+    first = lock.acquire(cluster, environment="prod", clock=clock)
+
+    clock.now = T0 + timedelta(minutes=12)
+    with pytest.raises(lock.LockHeld) as held:
+        lock.acquire(cluster, environment="prod", clock=clock)
+
+    message = str(held.value)
+    assert f"{first.record.user}@{first.record.host}" in message
+    assert "CI job GITHUB_RUN_ID=4242" in message
+    assert "since 2024-05-01 12:00:00 UTC (12 min ago)" in message
+    assert "force-unlock" in message
+
+
+def test_release_lets_the_next_applier_in():
+    cluster = MemoryCluster(3)
+    lock.acquire(cluster, environment="prod").release()
+
+    second = lock.acquire(cluster, environment="prod")
+
+    assert lock.current_owner(cluster.read_records(lock.LOCK_TOPIC)) == second.record
+
+
+def test_holding_releases_even_when_the_block_fails():
+    cluster = MemoryCluster(3)
+    with pytest.raises(RuntimeError), lock.holding(cluster, environment="prod"):
+        raise RuntimeError("apply crashed")
+
+    assert lock.LOCK_TOPIC not in cluster.list_topics()
+
+
+def test_lock_topic_is_replicated_like_production_topics():
+    big, single = MemoryCluster(5), MemoryCluster(1)
+    lock.acquire(big, environment="prod")
+    lock.acquire(single, environment="dev")
+
+    assert big.list_topics()[lock.LOCK_TOPIC].replication_factor == 3
+    assert single.list_topics()[lock.LOCK_TOPIC].replication_factor == 1
+    configs = big.describe_topic_configs([lock.LOCK_TOPIC])[lock.LOCK_TOPIC]
+    assert configs["min.insync.replicas"].value == "2"
+
+
+def test_stale_lock_is_taken_over_with_a_warning():
+    cluster = MemoryCluster(3)
+    clock = Clock()
+    dead = lock.acquire(cluster, environment="prod", clock=clock)
+    clock.now = T0 + timedelta(minutes=61)
+    warnings = []
+
+    taker = lock.acquire(cluster, environment="prod", clock=clock, warn=warnings.append)
+
+    assert taker.took_over == dead.record
+    assert lock.current_owner(cluster.read_records(lock.LOCK_TOPIC)) == taker.record
+    assert "took over a stale apply lock" in warnings[0]
+    assert "older than the stale-lock timeout 1h" in warnings[0]
+    # The dead apply waking up must not release the new owner's lock.
+    dead.release(warnings.append)
+    assert lock.LOCK_TOPIC in cluster.list_topics()
+    assert "taken over while this apply ran" in warnings[-1]
+
+
+def test_lock_younger_than_the_stale_timeout_is_not_taken_over():
+    cluster = MemoryCluster(3)
+    clock = Clock()
+    lock.acquire(cluster, environment="prod", clock=clock)
+    clock.now = T0 + timedelta(minutes=30)
+
+    with pytest.raises(lock.LockHeld):
+        lock.acquire(cluster, environment="prod", clock=clock, stale_after=timedelta(hours=1))
+    assert lock.acquire(cluster, environment="prod", clock=clock,
+                        stale_after=timedelta(minutes=20)).took_over is not None
+
+
+def test_two_takeover_claims_only_the_first_in_the_log_wins():
+    owner = lock.this_process("prod", T0)
+    first = lock.this_process("prod", T0 + timedelta(hours=2))
+    second = lock.this_process("prod", T0 + timedelta(hours=2))
+    log = [
+        (lock.OWNER_KEY, owner.to_json()),
+        (lock.OWNER_KEY, replace(first, replaces=owner.token).to_json()),
+        (lock.OWNER_KEY, replace(second, replaces=owner.token).to_json()),
+        ("noise", "not json"),
+    ]
+
+    assert lock.current_owner(log).token == first.token
+
+
+def test_waiting_for_a_held_lock_gives_up_after_the_timeout():
+    cluster = MemoryCluster(3)
+    clock = Clock()
+    lock.acquire(cluster, environment="prod", clock=clock)
+    slept = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        clock.now += timedelta(seconds=seconds)
+
+    with pytest.raises(lock.LockHeld):
+        lock.acquire(cluster, environment="prod", clock=clock, sleep=sleep,
+                     wait=timedelta(seconds=12))
+    assert slept == [5.0, 5.0, 2.0]
+
+
+def test_ownerless_lock_is_reported_as_being_acquired():
+    cluster = MemoryCluster(3)
+    cluster.add_topic(lock.LOCK_TOPIC, [[1]])
+
+    with pytest.raises(lock.LockHeld, match="names no owner"):
+        lock.acquire(cluster, environment="prod")
+
+
+def test_failing_to_record_the_owner_leaves_no_lock_behind():
+    cluster = MemoryCluster(3)
+    cluster.fail_next("write_record", ClusterError("NOT_ENOUGH_REPLICAS"))
+
+    with pytest.raises(KafkaformError, match="could not record the apply lock's owner"):
+        lock.acquire(cluster, environment="prod")
+    assert lock.LOCK_TOPIC not in cluster.list_topics()
+
+
+def test_force_unlock_removes_any_lock_and_names_its_owner():
+    cluster = MemoryCluster(3)
+    held = lock.acquire(cluster, environment="prod")
+
+    assert lock.force_unlock(cluster) == (True, held.record)
+    assert lock.LOCK_TOPIC not in cluster.list_topics()
+    assert lock.force_unlock(cluster) == (False, None)
+    lock.acquire(cluster, environment="prod")  # free again
+
+
+def test_owner_record_round_trips_and_rejects_garbage():
+    record = lock.this_process("prod", T0, env={"CI_JOB_ID": "7"})
+
+    assert lock.LockRecord.from_json(record.to_json()) == record
+    assert record.ci_job == "CI_JOB_ID=7"
+    assert lock.LockRecord.from_json('{"token": 1}') is None

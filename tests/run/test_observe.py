@@ -1,0 +1,96 @@
+"""observe(): a full ObservedState in a constant number of port calls."""
+
+import pytest
+
+from kafkaform.cluster.memory import MemoryCluster
+from kafkaform.core.model import AclBinding, AclOperation, PatternType, ResourceType
+from kafkaform.core.observed import Api, ConfigSource, TopicPartition
+from kafkaform.core.requests import ConfigOp, ConfigOpType, NewTopic
+from kafkaform.errors import ClusterError
+from kafkaform.run.observe import observe
+
+
+def cluster_with_topics(count):
+    cluster = MemoryCluster.with_racks(6, racks=3)
+    cluster.create_topics(
+        [NewTopic(f"topic-{i}", 3, 3, {"retention.ms": "1000"}) for i in range(count)]
+    )
+    cluster.calls.clear()
+    return cluster
+
+
+def test_observing_1000_topics_costs_as_many_calls_as_one():
+    small, large = cluster_with_topics(1), cluster_with_topics(1000)
+    assert len(observe(large).topics) == 1000
+    observe(small)
+    assert small.calls == large.calls
+    assert sum(large.calls.values()) == 7
+    assert set(large.calls.values()) == {1}
+
+
+def test_observed_state_holds_everything():
+    cluster = cluster_with_topics(2)
+    acl = AclBinding("User:a", ResourceType.TOPIC, "t", PatternType.LITERAL, AclOperation.READ)
+    cluster.create_acls([acl])
+    cluster.alter_broker_configs(
+        {
+            None: [ConfigOp("min.insync.replicas", ConfigOpType.SET, "2")],
+            3: [ConfigOp("follower.replication.throttled.rate", ConfigOpType.SET, "100")],
+        }
+    )
+    cluster.alter_partition_reassignments({TopicPartition("topic-0", 0): [1, 2, 3]})
+    observed = observe(cluster)
+    assert observed.cluster.cluster_id == "memory-cluster"
+    assert observed.broker_ids == [1, 2, 3, 4, 5, 6]
+    assert observed.racks[4] == "rack-1"
+    assert (
+        observed.topic_configs["topic-0"]["retention.ms"].source
+        is ConfigSource.DYNAMIC_TOPIC_CONFIG
+    )
+    assert {n: e.value for n, e in observed.broker_configs.items()} == {"min.insync.replicas": "2"}
+    assert {
+        b: {n: e.value for n, e in c.items()} for b, c in observed.per_broker_configs.items()
+    } == {1: {}, 2: {}, 3: {"follower.replication.throttled.rate": "100"}, 4: {}, 5: {}, 6: {}}
+    assert observed.acls == frozenset({acl})
+    assert len(observed.reassignments) == 1
+    assert observed.capabilities == frozenset(Api)
+
+
+def _observed_without(api):
+    cluster = MemoryCluster(3, capabilities=frozenset(Api) - {api})
+    cluster.create_topics([NewTopic("t", 1, 1)])
+    observed = observe(cluster)
+    assert list(observed.topics) == ["t"]
+    return observed
+
+
+def test_without_describe_acls_acls_are_unknown():
+    assert _observed_without(Api.DESCRIBE_ACLS).acls is None
+
+
+def test_without_list_reassignments_none_are_reported():
+    cluster = MemoryCluster(3, capabilities=frozenset(Api) - {Api.LIST_PARTITION_REASSIGNMENTS})
+    cluster.add_topic("t", [[1, 2]])
+    cluster.set_reassignment(TopicPartition("t", 0), adding=[2], removing=[])
+    assert observe(cluster).reassignments == {}
+    assert cluster.calls["list_partition_reassignments"] == 0
+
+
+def test_without_describe_configs_no_configs_are_read():
+    observed = _observed_without(Api.DESCRIBE_CONFIGS)
+    assert observed.topic_configs == {} and observed.broker_configs == {}
+    assert observed.acls == frozenset()
+
+
+@pytest.mark.parametrize("code", ["SECURITY_DISABLED", "CLUSTER_AUTHORIZATION_FAILED"])
+def test_acls_are_none_when_they_cannot_be_read(code):
+    cluster = MemoryCluster(3)
+    cluster.fail_next("describe_acls", ClusterError(code))
+    assert observe(cluster).acls is None
+    assert observe(MemoryCluster(3, authorizer=False)).acls is None
+
+
+def test_empty_cluster():
+    observed = observe(MemoryCluster(3))
+    assert observed.topics == {} and observed.topic_configs == {}
+    assert observed.acls == frozenset()
