@@ -96,6 +96,8 @@ def desired_hash(desired: DesiredState) -> str:
         "reassignment": dataclasses.asdict(desired.reassignment),
         "decommission": sorted(desired.decommission),
         "rebalance": desired.rebalance,
+        # Only when set, so that hashes of environments without it stay as they were.
+        **({"allow_missing_racks": True} if desired.allow_missing_racks else {}),
     }
     return "sha256:" + hashlib.sha256(_canonical_json(canonical)).hexdigest()
 
