@@ -15,10 +15,15 @@ swings with other load on a shared machine). A second table times leader
 balancing alone on many small topics, each run in a subprocess so a slow
 run reports 'timeout' instead of hanging.
 
-Baseline, kafka --generate: `kafka-reassign-partitions.sh --generate`, i.e. a
-fresh rack-aware round-robin assignment per topic over the target brokers
-(AdminUtils.assignReplicasToBrokers, random start index, seeded here),
-ignoring where replicas are now.
+Baseline, kafka --generate: what `kafka-reassign-partitions --generate`
+proposes, computed by Kafka's own code from the jars of the newest release
+(tools/KafkaGenerate.java calls ReassignPartitionsCommand.calculateAssignment,
+the step --generate runs once it has read the cluster; in Kafka 4.x that is
+the KRaft controller's StripedReplicaPlacer): a fresh assignment per topic
+over the target brokers, ignoring where replicas are now. --generate keeps a
+topic's replication factor, so for an RF change it is asked for the topic at
+the new RF. The jars are fetched with Maven on first use
+(kafkaform.cluster.local_kafka); without Java or Maven the column says why.
 """
 
 from __future__ import annotations
@@ -38,6 +43,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
+from kafkaform.cluster.local_kafka import (  # noqa: E402
+    DEFAULT_KAFKA_VERSION,
+    java_executable,
+    kafka_jars,
+)
 from kafkaform.core.placement import (  # noqa: E402
     RackLayout,
     balance_leaders,
@@ -47,6 +57,7 @@ from kafkaform.core.placement import (  # noqa: E402
     place,
 )
 from kafkaform.core.placement.kafka_default import assign_replicas  # noqa: E402
+from kafkaform.errors import KafkaformError  # noqa: E402
 
 Cluster = dict[str, list[list[int]]]
 SEED = 20240611
@@ -97,17 +108,28 @@ def kafka_topics(
     }
 
 
-def kafka_generate(scenario: Scenario) -> Cluster:
-    """--generate draws its own random start index, unrelated to the topic's creation."""
-    rng = random.Random(SEED + 1)
-    allowed = scenario.allowed
-    return {
-        topic: assign_replicas(
-            len(parts), scenario.replication.get(topic, len(parts[0])), allowed,
-            start_index=rng.randrange(len(allowed)),
-        )
-        for topic, parts in scenario.before.items()
-    }
+GENERATE = Path(__file__).resolve().parents[1] / "tools" / "KafkaGenerate.java"
+
+
+def kafka_generate(scenarios: Sequence[Scenario]) -> list[Cluster] | str:
+    """--generate's proposal for every scenario, from one JVM; or why not."""
+    try:
+        libs = kafka_jars(DEFAULT_KAFKA_VERSION)
+        java = java_executable()
+    except KafkaformError as error:
+        return f"n/a: {error}"
+    requests = []
+    for scenario in scenarios:
+        # Replica lists at the target RF: --generate reads only their length.
+        topics = {topic: [[0] * scenario.replication.get(topic, len(parts[0]))] * len(parts)
+                  for topic, parts in scenario.before.items()}
+        brokers = [{"id": b, "rack": r} for b, r in sorted(scenario.allowed.items())]
+        requests.append({"brokers": brokers, "topics": topics})
+    done = subprocess.run([java, "--class-path", f"{libs}/*", str(GENERATE)],
+                          input=json.dumps(requests), capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        return f"n/a: KafkaGenerate failed: {done.stderr.strip()[-200:]}"
+    return json.loads(done.stdout)
 
 
 def spreads(after: Cluster, brokers: Sequence[int], leaders: bool) -> tuple[int, int]:
@@ -293,12 +315,17 @@ def main() -> None:
                    "leader spread topic/all", "short of racks", "plan time",
                    "kafka --generate copies"):
         table.add_column(column, justify="left" if column == "scenario" else "right")
-    for scenario in scenarios():
+    cases = scenarios()
+    generated = kafka_generate(cases)
+    for index, scenario in enumerate(cases):
         out = run_kafkaform(scenario)
         bound = lower_bound(scenario.before, scenario.brokers, **scenario.request())
         ratio = f"{out.copies / bound:.2f}" if bound else ("1.00" if not out.copies else "∞")
-        generated = kafka_generate(scenario)
-        kafka = sum(count_moves(scenario.before[t], generated[t]) for t in generated)
+        if isinstance(generated, str):
+            kafka = generated
+        else:
+            proposal = generated[index]
+            kafka = f"{sum(count_moves(scenario.before[t], proposal[t]) for t in proposal):,}"
         table.add_row(
             scenario.name,
             f"{out.copies:,}",
@@ -308,7 +335,7 @@ def main() -> None:
             "{} / {}".format(*out.leader_spread),
             f"{out.short_of_racks:,}",
             f"{out.seconds:.3f} s",
-            f"{kafka:,}",
+            kafka,
         )
     console = Console(width=200)
     console.print(table)
