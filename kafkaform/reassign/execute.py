@@ -254,6 +254,48 @@ def clear_throttles(admin: ClusterAdmin,
     return CleanupResult(throttles_removed=True)
 
 
+def recorded_throttles(admin: ClusterAdmin) -> ThrottleLedger | None:
+    """The throttles the ledger says kafkaform set and has not removed yet.
+
+    None when there are none, or when this principal may not read the ledger
+    (then it cannot have set any; whoever did cleans up with their rights).
+    """
+    try:
+        ledger = read_ledger(admin)
+    except ClusterError as error:
+        if error.code.endswith("AUTHORIZATION_FAILED"):
+            return None
+        raise
+    return None if ledger.is_empty else ledger
+
+
+def describe_ledger(ledger: ThrottleLedger) -> str:
+    """'topics a, b and brokers 1, 2' for a message."""
+    parts = []
+    if ledger.topics:
+        parts.append(f"topic(s) {listed(sorted(ledger.topics))}")
+    if ledger.brokers:
+        parts.append(f"broker(s) {', '.join(map(str, sorted(ledger.brokers)))}")
+    return " and ".join(parts)
+
+
+def clear_leftover_throttles(admin: ClusterAdmin) -> tuple[ThrottleLedger, CleanupResult] | None:
+    """Remove the throttles an interrupted run left behind, if nothing they cover moves.
+
+    A run killed after submitting every move leaves its throttles (and the
+    ledger's claim on them) in place; when the moves end before anyone runs
+    kafkaform again, the next plan has nothing left to move, so no
+    reassignment's cleanup would ever remove them, and they would keep
+    throttling those replicas (every later catch-up after a broker restart,
+    at the reassignment's rate). Seen on Apache Kafka 4.4. None when the
+    ledger is empty.
+    """
+    ledger = recorded_throttles(admin)
+    if ledger is None:
+        return None
+    return ledger, clear_throttles(admin, admin.list_partition_reassignments())
+
+
 def _live_brokers(admin: ClusterAdmin) -> set[int]:
     return {b.id for b in admin.describe_cluster().brokers}
 

@@ -242,3 +242,27 @@ def test_apply_takes_the_moving_replicas_options_of_reassign_execute(desired, cl
     assert len(cluster.list_partition_reassignments()) == 0
     assert spy.calls[3:] == [2, 1]  # the environment's batches for the 3 never submitted
     assert throttle_configs(cluster) == FOREIGN and plan(desired, observe(cluster)).is_empty
+
+
+def test_throttles_of_an_apply_interrupted_for_good_go_with_the_next_apply(
+        desired, cluster, monkeypatch):
+    """Every move submitted, then kafkaform dies and the moves finish without it:
+    the next apply has nothing left to move, yet it must remove the throttles
+    the dead run left (they would slow every later catch-up of those replicas)."""
+    monkeypatch.setattr(apply_cli, "connect", lambda *args: cluster)
+    monkeypatch.setattr(apply_cli, "sleep", Clock(cluster, interrupt_after=1))
+    first = CliRunner().invoke(app, ["apply", desired.path, "--auto-approve",
+                                     "--batch-size", "6", "--max-moves-per-broker", "6"])
+    assert first.exit_code == 130, first.output
+    while cluster.list_partition_reassignments():
+        cluster.tick()  # the moves end while no kafkaform waits for them
+    assert throttle_configs(cluster) != FOREIGN and not read_ledger(cluster).is_empty
+    assert plan(desired, observe(cluster)).is_empty
+
+    second = CliRunner().invoke(app, ["apply", desired.path, "--auto-approve"])
+
+    assert second.exit_code == 0, second.output
+    assert "throttles left by an interrupted reassignment" in second.output
+    assert throttle_configs(cluster) == FOREIGN and read_ledger(cluster).is_empty
+    third = CliRunner().invoke(app, ["apply", desired.path, "--auto-approve"])
+    assert "Nothing to apply: the cluster already matches the environment." in third.output

@@ -197,8 +197,16 @@ def run_apply(
         if plan.errors:
             raise Exit(EXIT_ERROR, "the plan has errors and cannot be applied: nothing was applied")
         if plan.is_empty:
-            say("Nothing to apply: the cluster already matches the environment.")
-            return None
+            from kafkaform.reassign.execute import describe_ledger, recorded_throttles
+
+            # An interrupted reassignment whose moves ended since: its
+            # throttles are the one thing left to do (apply_plan removes them).
+            leftover = recorded_throttles(admin)
+            if leftover is None:
+                say("Nothing to apply: the cluster already matches the environment.")
+                return None
+            say("Nothing to apply but kafkaform's replication throttles left by an interrupted "
+                f"reassignment on {describe_ledger(leftover)}: apply removes them.")
         if plan_file is None:
             confirm(auto_approve)
         report = execute(
