@@ -55,6 +55,7 @@ from kafkaform.reassign.throttles import (
     compute_throttles,
     movement,
     remove_throttles,
+    undo_throttles,
 )
 from kafkaform.render.summary import human_bytes
 from kafkaform.wording import listed
@@ -213,19 +214,34 @@ def set_throttles(admin: ClusterAdmin, wanted: Throttles, rate: int) -> Throttle
     """Merge our throttles into the cluster's, recording them in the ledger first.
 
     Brokers that are down get no rate: there is nothing to throttle on them
-    (a dead source broker is why a decommission is forced).
+    (a dead source broker is why a decommission is forced). When a change is
+    refused (a principal allowed to alter topic configs but not broker
+    configs, or the reverse), the ones already made are undone and the
+    ledger is put back: a refused run leaves no throttle behind.
     """
     wanted = replace(wanted, brokers=wanted.brokers & _live_brokers(admin))
-    changes = add_throttles(
-        wanted,
-        rate,
-        admin.describe_topic_configs(sorted(wanted.topics)),
-        admin.describe_broker_configs(sorted(wanted.brokers)),
-        read_ledger(admin),
-    )
+    topic_configs = admin.describe_topic_configs(sorted(wanted.topics))
+    broker_configs = admin.describe_broker_configs(sorted(wanted.brokers))
+    before = read_ledger(admin)
+    changes = add_throttles(wanted, rate, topic_configs, broker_configs, before)
     write_ledger(admin, changes.ledger)
-    _alter_configs(admin, changes)
-    return changes
+    failed = _send_config_ops(admin, changes)
+    if not failed:
+        return changes
+    undo = undo_throttles(changes, topic_configs, broker_configs)
+    left = _send_config_ops(admin, ThrottleChanges(
+        {t: ops for t, ops in undo.topic_ops.items() if ("topic", t) not in failed},
+        {b: ops for b, ops in undo.broker_ops.items() if ("broker", b) not in failed},
+        undo.ledger))
+    if left:
+        raise KafkaformError(
+            f"setting replication throttles failed: {_failures(failed)}; undoing the ones "
+            f"already set failed too ({_failures(left)}): they stay recorded in the ledger "
+            "and the next apply or `kafkaform reassign verify` removes them")
+    write_ledger(admin, before)
+    raise KafkaformError(
+        f"setting replication throttles failed: {_failures(failed)}; the throttles this run "
+        "had already set were removed again")
 
 
 def clear_throttles(admin: ClusterAdmin,
@@ -301,16 +317,35 @@ def _live_brokers(admin: ClusterAdmin) -> set[int]:
 
 
 def _alter_configs(admin: ClusterAdmin, changes: ThrottleChanges) -> None:
-    results: dict[object, ClusterError | None] = {}
+    failed = _send_config_ops(admin, changes)
+    if failed:
+        raise KafkaformError(f"changing replication throttles failed: {_failures(failed)}")
+
+
+def _send_config_ops(admin: ClusterAdmin,
+                     changes: ThrottleChanges) -> dict[tuple[str, object], ClusterError]:
+    """Send the topic and broker operations; the refused ones by ("topic"|"broker", name)."""
+    results: dict[tuple[str, object], ClusterError | None] = {}
     if changes.topic_ops:
-        results.update(admin.alter_topic_configs(_ops(changes.topic_ops)))
+        topic_results = admin.alter_topic_configs(_ops(changes.topic_ops))
+        results.update({("topic", t): e for t, e in topic_results.items()})
     if changes.broker_ops:
         broker_results = admin.alter_broker_configs(_ops(changes.broker_ops))
-        results.update({f"broker {b}": e for b, e in broker_results.items()})
-    errors = {k: e for k, e in results.items() if e is not None}
-    if errors:
-        raise KafkaformError("changing replication throttles failed: " + "; ".join(
-            f"{k}: {e}" for k, e in sorted(errors.items(), key=lambda i: str(i[0]))))
+        results.update({("broker", b): e for b, e in broker_results.items()})
+    return {k: e for k, e in results.items() if e is not None}
+
+
+def _failures(failed: Mapping[tuple[str, object], ClusterError]) -> str:
+    """'brokers 1, 2, 3: CODE: why; topic t: CODE: why': one entry per distinct error."""
+    by_error: dict[str, dict[str, list[str]]] = {}
+    for (kind, name), error in sorted(failed.items(), key=lambda i: (i[0][0], str(i[0][1]))):
+        by_error.setdefault(str(error), {}).setdefault(kind, []).append(str(name))
+    parts = []
+    for error, kinds in by_error.items():
+        names = "; ".join(f"{kind}{'s' if len(n) > 1 else ''} {', '.join(n)}"
+                          for kind, n in sorted(kinds.items()))
+        parts.append(f"{names}: {error}")
+    return "; ".join(parts)
 
 
 def _ops(ops: Mapping[object, list[ConfigOp]]) -> dict:
