@@ -23,8 +23,11 @@ def test_sigterm_stops_as_ctrl_c_does(tmp_path, sent, code):
             f"cluster: {{bootstrap: '127.0.0.1:{silent.getsockname()[1]}', timeoutSeconds: 60}}\n")
         waiting = subprocess.Popen([sys.executable, "-m", "kafkaform", "plan", str(tmp_path)],
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(3)  # connecting
-        waiting.send_signal(sent)
-        _, stderr = waiting.communicate(timeout=30)
+        silent.settimeout(60)
+        connection, _ = silent.accept()  # kafkaform is up and waits for an answer
+        with connection:
+            time.sleep(0.5)
+            waiting.send_signal(sent)
+            _, stderr = waiting.communicate(timeout=30)
     assert waiting.returncode == code, stderr
     assert "Traceback" not in stderr
