@@ -58,9 +58,23 @@ from kafkaform.reassign.throttles import (
     undo_throttles,
 )
 from kafkaform.render.summary import human_bytes
+from kafkaform.waiting import idle
 from kafkaform.wording import listed
 
 REQUIRED_APIS = (Api.ALTER_PARTITION_REASSIGNMENTS, Api.LIST_PARTITION_REASSIGNMENTS)
+
+# The controller answers ListPartitionReassignments; a KRaft broker answers
+# Metadata from its own replay of the metadata log, a little behind. Just
+# after a move completes the controller no longer lists it while a broker can
+# still show the move's replicas (the target plus those being removed) or the
+# ISR before the last catch-up. Seen on Apache Kafka 4.4: every partition of a
+# 30-partition move read as "no move in progress, but replicas are 1,3,2
+# rather than 1,3" for 80-150 ms, and a poll in that window failed the move.
+# So reassignments are read before metadata, and a partition that is not
+# moving but not complete is looked at again for up to this long before it
+# counts as failed (the same bound apply's verification gives KRaft's lag).
+SETTLE_SECONDS = 10.0
+SETTLE_POLL_SECONDS = 0.5
 
 
 # --- results -----------------------------------------------------------------
@@ -355,20 +369,27 @@ def _ops(ops: Mapping[object, list[ConfigOp]]) -> dict:
 # --- verify, cancel ----------------------------------------------------------
 
 
-def verify_reassignment(admin: ClusterAdmin, targets: Assignment) -> VerifyResult:
+def verify_reassignment(admin: ClusterAdmin, targets: Assignment, *,
+                        settle_seconds: float = SETTLE_SECONDS,
+                        sleep: Callable[[float], None] = idle) -> VerifyResult:
     """Where each partition stands; when all are complete, clean up after them.
 
     Cleanup removes only kafkaform's throttles (and only once none of the
     partitions they cover is moving), then elects the preferred leader of
-    each partition whose leader is not its target's first replica.
+    each partition whose leader is not its target's first replica. A
+    partition no longer moving but not complete yet is read again for up to
+    `settle_seconds` (SETTLE_SECONDS: the brokers' metadata may lag).
     """
     require_reassignment_apis(admin)
-    topics = admin.list_topics()
-    moving = admin.list_partition_reassignments()
-    statuses = {
-        tp: partition_status(target, find_partition(topics, tp), moving.get(tp))
-        for tp, target in targets.items()
-    }
+    waited = 0.0
+    while True:
+        topics, moving, statuses = read_statuses(admin, targets)
+        unsettled = [tp for tp, (status, _) in statuses.items()
+                     if status is not PartitionStatus.COMPLETE and tp not in moving]
+        if not unsettled or waited >= settle_seconds:
+            break
+        sleep(SETTLE_POLL_SECONDS)
+        waited += SETTLE_POLL_SECONDS
     if not all(s is PartitionStatus.COMPLETE for s, _ in statuses.values()):
         return VerifyResult(statuses, None)
     cleanup = clear_throttles(admin, moving)
@@ -382,6 +403,23 @@ def verify_reassignment(admin: ClusterAdmin, targets: Assignment) -> VerifyResul
     elected = tuple(tp for tp in elect if tp not in errors)
     return VerifyResult(statuses, CleanupResult(cleanup.throttles_removed, cleanup.throttles_kept,
                                                 elected, errors))
+
+
+def read_statuses(admin: ClusterAdmin, targets: Assignment) -> tuple[
+        dict[str, TopicInfo], dict[TopicPartition, ReassignmentInProgress],
+        dict[TopicPartition, tuple[PartitionStatus, str]]]:
+    """Topics, moves in flight and each target partition's status.
+
+    Reassignments first (the controller), metadata after (a broker, maybe
+    behind): a move the controller still lists is in progress whatever the
+    metadata shows, and one it no longer lists had ended before the
+    metadata was read.
+    """
+    moving = admin.list_partition_reassignments()
+    topics = admin.list_topics()
+    statuses = {tp: partition_status(target, find_partition(topics, tp), moving.get(tp))
+                for tp, target in targets.items()}
+    return topics, moving, statuses
 
 
 @dataclass(frozen=True)
@@ -470,6 +508,8 @@ class _Run:
         self.done: set[TopicPartition] = set()
         self.in_flight: set[TopicPartition] = set()
         self.failed: dict[TopicPartition, str] = {}
+        # Not moving, not at target: since when (in waited seconds). See SETTLE_SECONDS.
+        self.settling: dict[TopicPartition, float] = {}
         self.batches = 0
         self.cleanup: CleanupResult | None = None
         self.waited = 0.0
@@ -479,9 +519,6 @@ class _Run:
         rate = self.settings.throttle_bytes_per_sec
         return rate if rate and rate > 0 else None
 
-    def refresh(self) -> None:
-        self.topics = self.admin.list_topics()
-        self.moving = self.admin.list_partition_reassignments()
 
     def prepare(self, *, force: bool, additional: bool) -> None:
         require_reassignment_apis(self.admin)
@@ -549,14 +586,17 @@ class _Run:
     def wait(self) -> None:
         """Poll until every partition in flight completed or failed."""
         while True:
-            self.refresh()
-            for tp in sorted(self.in_flight):
-                status, detail = partition_status(
-                    self.targets[tp], find_partition(self.topics, tp), self.moving.get(tp))
+            self.topics, self.moving, statuses = read_statuses(
+                self.admin, {tp: self.targets[tp] for tp in self.in_flight})
+            for tp, (status, detail) in sorted(statuses.items()):
                 if status is PartitionStatus.COMPLETE:
                     self.done.add(tp)
                 elif status is PartitionStatus.FAILED:
-                    self.failed[tp] = detail
+                    since = self.settling.setdefault(tp, self.waited)
+                    if self.waited - since >= SETTLE_SECONDS:
+                        self.failed[tp] = detail
+                else:
+                    self.settling.pop(tp, None)
             self.in_flight -= self.done | set(self.failed)
             self.report_progress()
             if not self.in_flight:
@@ -594,7 +634,7 @@ class _Run:
                 f"{len(self.failed)} partition(s) did not reach their target; kafkaform's "
                 "throttles stay until `kafkaform reassign verify` finds every partition complete")
             return
-        result = verify_reassignment(self.admin, self.targets)
+        result = verify_reassignment(self.admin, self.targets, sleep=self.sleep)
         if not result.complete:
             self.failed.update({tp: d for tp, (s, d) in result.statuses.items()
                                 if s is not PartitionStatus.COMPLETE})
