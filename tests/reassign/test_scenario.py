@@ -266,3 +266,37 @@ def test_throttles_of_an_apply_interrupted_for_good_go_with_the_next_apply(
     assert throttle_configs(cluster) == FOREIGN and read_ledger(cluster).is_empty
     third = CliRunner().invoke(app, ["apply", desired.path, "--auto-approve"])
     assert "Nothing to apply: the cluster already matches the environment." in third.output
+
+
+def test_a_rerun_goes_on_when_a_move_it_waits_for_ends_between_plan_and_lock(
+        desired, cluster, monkeypatch):
+    """The re-run of an interrupted apply plans the moves in flight as waits; one
+    of them ends before the lock is taken (on Kafka: seconds of planning while
+    copies run). That is not a change the plan did not expect: the re-run must
+    go on with the rest, not refuse the plan as stale."""
+    monkeypatch.setattr(apply_cli, "connect", lambda *args: cluster)
+    monkeypatch.setattr(apply_cli, "sleep", Clock(cluster, interrupt_after=1))
+    first = CliRunner().invoke(app, ["apply", desired.path, "--auto-approve"])
+    assert first.exit_code == 130, first.output
+    in_flight = set(cluster.list_partition_reassignments())
+    assert in_flight
+
+    planned = apply_cli.plan_live
+
+    def plan_then_a_move_ends(*args):
+        the_plan = planned(*args)
+        before = set(cluster.list_partition_reassignments())
+        while set(cluster.list_partition_reassignments()) == before:
+            cluster.tick()
+        return the_plan
+
+    monkeypatch.setattr(apply_cli, "plan_live", plan_then_a_move_ends)
+    monkeypatch.setattr(apply_cli, "sleep", Clock(cluster))
+    spy = SubmissionSpy(cluster)
+    second = CliRunner().invoke(app, ["apply", desired.path, "--auto-approve"])
+
+    assert second.exit_code == 0, second.output
+    assert "ended while waiting for the lock" in second.output
+    assert not in_flight & {tp for tp, _ in spy.submitted}
+    assert throttle_configs(cluster) == FOREIGN and read_ledger(cluster).is_empty
+    assert plan(desired, observe(cluster)).is_empty

@@ -40,6 +40,7 @@ from kafkaform.progress import Reporter, make_reporter
 from kafkaform.reassign import ReassignmentOptions
 from kafkaform.units import normalize_config_value, parse_duration_ms
 from kafkaform.waiting import idle
+from kafkaform.wording import listed
 
 
 class Exit(KafkaformError):
@@ -102,20 +103,65 @@ def show_plan(plan: Plan) -> None:
     sys.stdout.flush()
 
 
-def ensure_unchanged(plan: Plan, admin: ClusterAdmin) -> None:
-    """Refuse a plan whose cluster state has changed since it was computed."""
+def ensure_unchanged(plan: Plan, admin: ClusterAdmin,
+                     reporter: Reporter | None = None) -> None:
+    """Refuse a plan whose cluster state has changed since it was computed.
+
+    One change is expected, not refused: moves the plan waits for (moves in
+    flight, from an interrupted run) that ended meanwhile, at their targets.
+    Resuming an interrupted apply on a real cluster, copies keep finishing
+    while the plan is made, shown and the lock taken (seen on Kafka 4.4:
+    "reassignment ... was removed; re-run plan", and again on the re-run).
+    The plan stays right: those partitions are at their target, and the
+    executor skips partitions that are.
+    """
     from kafkaform.cluster.readonly import ReadOnlyAdmin
     from kafkaform.fingerprint import fingerprint_diff, observed_summary, summary_fingerprint
     from kafkaform.observe import observe
 
-    now = observed_summary(observe(ReadOnlyAdmin(admin)))
+    observed = observe(ReadOnlyAdmin(admin))
+    now = observed_summary(observed)
     if summary_fingerprint(now) == plan.observed_fingerprint:
+        return
+    ended = waits_that_ended(plan, observed, now)
+    if ended:
+        if reporter is not None:
+            reporter.info(f"{len(ended)} move(s) the plan waits for ended while waiting for "
+                          f"the lock: {listed(ended)}")
         return
     changes = fingerprint_diff(plan.observed_summary, now) if plan.observed_summary else []
     what = "; ".join(changes) or "its fingerprint differs (the plan file has no summary)"
     raise ApplyRefused(
         f"the cluster changed since this plan was made: {what}; re-run plan (nothing was applied)"
     )
+
+
+def waits_that_ended(plan: Plan, observed, now: dict) -> list[str]:
+    """The plan's in-flight moves that have ended at their targets since, when
+    nothing else changed (the summary then equals the plan's); else []."""
+    from kafkaform.actions import Phase, Reassign
+    from kafkaform.fingerprint import before_moves_ended, summary_fingerprint
+
+    old = plan.observed_summary
+    if not old:
+        return []
+    waits = {(a.topic, m.partition): m for a in plan.phase(Phase.REASSIGN)
+             if isinstance(a, Reassign) for m in a.moves if m.in_flight}
+    names = {f"{topic}-{p}": (topic, p) for topic, p in waits}
+    gone = set(old.get("reassigning", {})) - set(now.get("reassigning", {}))
+    if not gone or not gone <= set(names):
+        return []
+    ended: dict[tuple[str, int], list[int]] = {}
+    for name in sorted(gone):
+        topic, partition = names[name]
+        info = observed.topics.get(topic)
+        current = next((p for p in info.partitions if p.partition == partition), None) \
+            if info is not None else None
+        if current is None or tuple(current.replicas) != tuple(waits[(topic, partition)].after):
+            return []
+        ended[(topic, partition)] = old["reassigning"][name]
+    then = before_moves_ended(now, observed, ended)
+    return sorted(gone) if summary_fingerprint(then) == plan.observed_fingerprint else []
 
 
 def check_saved_plan(plan: Plan, desired: DesiredState, plan_file: Path) -> None:
@@ -165,7 +211,7 @@ def execute(
         warn=reporter.warning,
     ):
         # The cluster may have moved while the plan was reviewed or waited for the lock.
-        ensure_unchanged(plan, admin)
+        ensure_unchanged(plan, admin, reporter)
         return apply_plan(
             plan, admin, reporter=reporter, desired=desired, reassignment=reassignment
         )
