@@ -527,8 +527,8 @@ def moving_to_rf_3(kafka_cluster, live_admin, topic_prefix: str, folder: Path, m
 
 def test_an_apply_killed_mid_move_continues_on_rerun_without_resubmitting(
         kafka_cluster, live_admin, oracle, topic_prefix, tmp_path):
-    env, topic, before, targets = moving_to_rf_3(
-        kafka_cluster, live_admin, topic_prefix, tmp_path / "kill", 24, "512KiB")
+    env, topic, before, targets = moving_to_rf_3(  # 6 MB a partition: 24 s at the throttle
+        kafka_cluster, live_admin, topic_prefix, tmp_path / "kill", 18, "256KiB")
     added = sorted((p, b) for p in targets for b in targets[p] if b not in before[p])
 
     with DiskWatch(kafka_cluster, topic, added) as disk:
@@ -553,9 +553,11 @@ def test_an_apply_killed_mid_move_continues_on_rerun_without_resubmitting(
 
         second = kafkaform("apply", env, "--auto-approve", "--poll-interval", "1")
     output = succeeded(second)
-    assert output.count("(in progress: waited for, not restarted)") == 3, output
-    assert ("reassignment of 3 partitions: 0 already at target, 3 in progress from an "
-            "earlier run, 0 to move") in output
+    # Moves that end while the re-run plans are at their target when it runs.
+    waited = re.search(r"reassignment of 3 partitions: (\d) already at target, (\d) in "
+                       r"progress from an earlier run, 0 to move", output)
+    assert waited and int(waited[2]) >= 1, output
+    assert output.count("(in progress: waited for, not restarted)") >= int(waited[2])
     # Never restarted: the new replicas' bytes on disk only grew, across the kill and
     # the re-run, and the controller's metadata log holds one reassignment per partition.
     assert disk.samples and not disk.shrank()
@@ -608,7 +610,7 @@ def test_an_apply_terminated_mid_move_unlocks_and_the_next_removes_its_throttles
 def test_ctrl_c_leaves_the_moves_running_and_cancel_rolls_them_back(
         kafka_cluster, live_admin, oracle, topic_prefix, tmp_path):
     env, topic, before, targets = moving_to_rf_3(
-        kafka_cluster, live_admin, topic_prefix, tmp_path / "cancel", 24, "512KiB")
+        kafka_cluster, live_admin, topic_prefix, tmp_path / "cancel", 18, "256KiB")
     file = tmp_path / "reassignment.json"
     succeeded(kafkaform("reassign", "generate", env, "--out", file))
     added = sorted((p, b) for p in targets for b in targets[p] if b not in before[p])
