@@ -4,10 +4,10 @@ kafkaform runs as its users run it: the CLI in a subprocess, in the
 background where a test watches it or kills it. Every check asks someone
 else: the official commands from the same jars (`kafka-topics --describe`,
 `kafka-configs --describe`, `kafka-reassign-partitions --list/--verify`,
-`kafka-log-dirs`, `kafka-dump-log` on the controller's metadata log,
-`kafka-console-consumer`), the plain confluent-kafka AdminClient where a test
-polls while replicas move, and the brokers' data directories for the bytes
-a copy has written so far.
+`kafka-log-dirs`, `kafka-dump-log` on the controller's metadata log), the
+plain confluent-kafka AdminClient where a test polls while replicas move and
+a plain consumer for kafkaform's ledger topic, and the brokers' data
+directories for the bytes a copy has written so far.
 
 Data first (tens of MB, incompressible), then small throttles (0.5-1 MiB/s),
 so that copies take seconds to tens of seconds and can be watched, timed and
@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from confluent_kafka import Producer
+from confluent_kafka import Consumer, Producer
+from confluent_kafka import TopicPartition as KafkaTopicPartition
 from confluent_kafka.admin import (
     AdminClient,
     AlterConfigOpType,
@@ -251,12 +252,25 @@ class Oracle:
                 if p["partition"].rsplit("-", 1)[0] == topic and not p["isFuture"]}
 
     def ledger(self) -> dict:
-        """The last record of kafkaform's ledger topic, read by the console consumer."""
-        # No consumer group (a group's join can outlast a short timeout on 2 cores).
-        out = self.tool("kafka-console-consumer", "--topic", LEDGER, "--partition", "0",
-                        "--offset", "earliest", "--timeout-ms", "5000")
-        records = [line for line in out.splitlines() if line.startswith("{")]
-        return json.loads(records[-1]) if records else {}
+        """The last record of kafkaform's ledger topic, read with a plain consumer
+        (no group; up to the end offset the broker reports)."""
+        consumer = Consumer({"bootstrap.servers": self.cluster.bootstrap,
+                             "group.id": "oracle", "enable.auto.commit": False})
+        try:
+            low, high = consumer.get_watermark_offsets(KafkaTopicPartition(LEDGER, 0),
+                                                       timeout=15)
+            consumer.assign([KafkaTopicPartition(LEDGER, 0, low)])
+            last, deadline = None, time.monotonic() + 30
+            while high > low and time.monotonic() < deadline:
+                message = consumer.poll(1)
+                if message is None or message.error():
+                    continue
+                last = message.value()
+                if message.offset() + 1 >= high:
+                    break
+            return json.loads(last) if last else {}
+        finally:
+            consumer.close()
 
     def reassignment_records(self, topic: str) -> list[dict]:
         """PartitionChangeRecords that start a move (`addingReplicas`) for `topic`, from
