@@ -85,6 +85,7 @@ TOOLS: dict[str, tuple[str, ...]] = {
         "org.apache.kafka.tools.consumer.ConsoleConsumer",
         "kafka.tools.ConsoleConsumer",
     ),
+    "kafka-dump-log": ("org.apache.kafka.tools.DumpLogSegments", "kafka.tools.DumpLogSegments"),
     "kafka-storage": ("kafka.tools.StorageTool",),
     "kafka-server": ("kafka.Kafka",),
 }

@@ -102,6 +102,26 @@ def desired_hash(desired: DesiredState) -> str:
     return "sha256:" + hashlib.sha256(_canonical_json(canonical)).hexdigest()
 
 
+def before_moves_ended(summary: Summary, observed: ObservedState,
+                       ended: dict[tuple[str, int], list[int]]) -> Summary:
+    """`summary` (of `observed`) as it read while the moves `ended` still ran.
+
+    `ended` maps (topic, partition) to the partition's replicas during its
+    move, as the earlier summary's "reassigning" recorded them (Kafka reports
+    the same list in Metadata and in ListPartitionReassignments).
+    """
+    then = {**summary, "reassigning": dict(summary.get("reassigning", {})),
+            "topics": dict(summary.get("topics", {}))}
+    for topic in sorted({t for t, _ in ended}):
+        info = observed.topics[topic]
+        lists = [tuple(ended.get((topic, p.partition), p.replicas)) for p in info.partitions]
+        then["topics"][topic] = {**then["topics"][topic], "replicas": _short_hash(str(lists))}
+    for (topic, partition), replicas in ended.items():
+        then["reassigning"][f"{topic}-{partition}"] = list(replicas)
+    then["reassigning"] = dict(sorted(then["reassigning"].items()))
+    return then
+
+
 def fingerprint_diff(old: Summary, new: Summary) -> list[str]:
     """What changed between two summaries, one readable line per change, sorted."""
     lines: list[str] = []
