@@ -60,6 +60,15 @@ from kafkaform.render.summary import human_bytes
 from kafkaform.wording import listed
 
 REQUIRED_APIS = (Api.ALTER_PARTITION_REASSIGNMENTS, Api.LIST_PARTITION_REASSIGNMENTS)
+# How long a partition may look finished-elsewhere ("no move in progress, but
+# replicas are ...") before it counts as failed. Kafka's reads lag its writes:
+# ListPartitionReassignments is answered by the active controller, Metadata by
+# a broker from its replay of the metadata log (KRaft's MetadataCache), which
+# trails the controller. A move that just ended, or a leader reorder (the
+# controller applies it at once, no copy), is gone from the listing while the
+# broker still shows the old replicas (seen on Apache Kafka 4.4). The same
+# 10 s as apply's verification (RetryPolicy.settle_seconds).
+READS_SETTLE_SECONDS = 10.0
 
 
 # --- results -----------------------------------------------------------------
@@ -393,6 +402,8 @@ class _Run:
         self.done: set[TopicPartition] = set()
         self.in_flight: set[TopicPartition] = set()
         self.failed: dict[TopicPartition, str] = {}
+        # Partitions that looked failed, and when (self.waited) they first did.
+        self.suspect: dict[TopicPartition, float] = {}
         self.batches = 0
         self.cleanup: CleanupResult | None = None
         self.waited = 0.0
@@ -478,8 +489,11 @@ class _Run:
                     self.targets[tp], find_partition(self.topics, tp), self.moving.get(tp))
                 if status is PartitionStatus.COMPLETE:
                     self.done.add(tp)
-                elif status is PartitionStatus.FAILED:
-                    self.failed[tp] = detail
+                elif status is not PartitionStatus.FAILED:
+                    self.suspect.pop(tp, None)
+                elif self.waited - self.suspect.setdefault(tp, self.waited) \
+                        >= READS_SETTLE_SECONDS:
+                    self.failed[tp] = detail  # not a lagging read: it stayed so
             self.in_flight -= self.done | set(self.failed)
             self.report_progress()
             if not self.in_flight:
@@ -518,6 +532,13 @@ class _Run:
                 "throttles stay until `kafkaform reassign verify` finds every partition complete")
             return
         result = verify_reassignment(self.admin, self.targets)
+        settled = 0.0
+        while not result.complete and settled < READS_SETTLE_SECONDS:
+            # Every partition was seen complete: a read that says otherwise
+            # may come from a broker that has not caught up yet.
+            self.sleep(self.poll_seconds)
+            settled += self.poll_seconds
+            result = verify_reassignment(self.admin, self.targets)
         if not result.complete:
             self.failed.update({tp: d for tp, (s, d) in result.statuses.items()
                                 if s is not PartitionStatus.COMPLETE})
