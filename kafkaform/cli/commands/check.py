@@ -1,4 +1,4 @@
-"""`kafkaform check ENV`: is the cluster healthy? A table, exit 0 healthy / 1 not.
+"""`kafkaform check ENV`: is the cluster healthy? A table (or JSON), exit 0 healthy / 1 not.
 
 Also home of the steps the read-only cluster commands (check, import,
 snapshot) share: load the environment, then observe its cluster (live or
@@ -7,9 +7,12 @@ from a snapshot) through a read-only admin.
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Sequence
+from enum import StrEnum
 from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
@@ -96,9 +99,46 @@ def print_health(report: HealthReport) -> None:
         print(f"warning: {warning}")
 
 
+def health_to_dict(report: HealthReport) -> dict[str, Any]:
+    """Everything `check` found, every partition listed (the table shows five)."""
+
+    def partitions(found: Sequence[TopicPartition]) -> list[dict[str, Any]]:
+        return [{"topic": tp.topic, "partition": tp.partition} for tp in found]
+
+    return {
+        "cluster_id": report.cluster_id,
+        "healthy": report.healthy,
+        "brokers": report.brokers,
+        "racks": {rack or "": count for rack, count in sorted(
+            report.racks.items(), key=lambda kv: kv[0] or "")},
+        "controller_present": report.controller_present,
+        "partitions": report.partitions,
+        "offline": partitions(report.offline),
+        "under_replicated": partitions(report.under_replicated),
+        "under_min_isr": [
+            {"topic": u.partition.topic, "partition": u.partition.partition, "isr": u.isr,
+             "min_isr": u.min_isr}
+            for u in report.under_min_isr
+        ],
+        "reassigning": partitions(report.reassigning),
+        "problems": report.problems,
+        "warnings": report.warnings,
+    }
+
+
+class CheckFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
 @app.command()
 def check(
     env: EnvArg,
+    output_format: Annotated[
+        CheckFormat,
+        typer.Option("--format", help="text: a table (at most five partitions per line); "
+                     "json: every finding, every partition listed."),
+    ] = CheckFormat.TEXT,
     bootstrap_server: BootstrapOpt = None,
     command_config: CommandConfigOpt = None,
     snapshot: SnapshotOpt = None,
@@ -110,5 +150,8 @@ def check(
         desired, bootstrap=bootstrap_server, command_config=command_config, snapshot=snapshot
     )
     report = assess(observed)
-    print_health(report)
+    if output_format is CheckFormat.JSON:
+        print(json.dumps(health_to_dict(report), indent=2, sort_keys=True))
+    else:
+        print_health(report)
     raise typer.Exit(EXIT_OK if report.healthy else EXIT_ERROR)
