@@ -85,6 +85,14 @@ Assignment = list[list[int]]
 Brokers = dict[int, str | None]
 # A topic's moves in flight, by partition number.
 Moving = dict[int, ReassignmentInProgress]
+# Cluster-wide dynamic broker configs Kafka does not let anyone remove. With
+# eligible leader replicas (KIP-966; on by default for clusters created by
+# Kafka 4.1 and later) the controller adds the cluster-level
+# min.insync.replicas itself (the active controller's static value) and
+# refuses its deletion with INVALID_CONFIG "Cluster-level min.insync.replicas
+# cannot be removed while ELR is enabled" (ConfigurationControlManager; seen on
+# Kafka 4.4). Being one resource, the whole cluster-wide change would fail.
+_KAFKA_KEEPS_CLUSTER_WIDE = frozenset({"min.insync.replicas"})
 
 @dataclass(frozen=True)
 class Targets:
@@ -284,6 +292,13 @@ class _Planner:
                     and not is_throttle_key(key)
                     and not entry.read_only
                 ):
+                    if key in _KAFKA_KEEPS_CLUSTER_WIDE:
+                        self._warn(None, f"cluster.brokerConfigs.{key}",
+                                   f"set cluster-wide ({entry.value}) but not in the files: not "
+                                   "removed, because Kafka refuses to while eligible leader "
+                                   "replicas are enabled (the default from Kafka 4.1) and sets "
+                                   "it itself; declare the value you want")
+                        continue
                     catalog = BROKER_CONFIGS.get(key)
                     changes.append(
                         ConfigChange(key, entry.value, None, catalog.default if catalog else None)

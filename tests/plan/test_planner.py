@@ -413,6 +413,19 @@ def test_broker_configs_set_what_differs_and_delete_only_when_opted_in(delete):
     assert list(changes) == expected
 
 
+def test_the_cluster_wide_min_insync_replicas_kafka_keeps_is_never_deleted():
+    """Kafka 4.1+ (eligible leader replicas) adds it itself and refuses its removal."""
+    cluster = observed(broker_configs={
+        "min.insync.replicas": entry("1", ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG),
+        "log.retention.ms": entry("1000", ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG),
+    })
+    result = plan(desired(scope=ManagedScope(delete_broker_configs=True)), cluster)
+    assert only(result, SetBrokerConfigs).changes == (
+        ConfigChange("log.retention.ms", "1000", None, None),)
+    (warning,) = [w for w in result.warnings if "min.insync.replicas" in w.path]
+    assert "not removed, because Kafka refuses to" in warning.message
+
+
 # --- refusals and targets ----------------------------------------------------
 def test_another_cluster_is_refused():
     state = desired(cluster=ClusterConnection(cluster_id="prod-cluster"))
