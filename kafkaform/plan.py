@@ -69,10 +69,12 @@ from kafkaform.fingerprint import (
 )
 from kafkaform.kafka_configs import BROKER_CONFIGS, TOPIC_CONFIGS
 from kafkaform.model import (
+    THROTTLE_LEDGER_TOPIC,
     AclBinding,
     DesiredState,
     PlacementStrategy,
     TopicSpec,
+    is_internal_topic,
 )
 from kafkaform.placement import RackLayout
 from kafkaform.placement.kafka_default import assign_replicas
@@ -228,6 +230,7 @@ class _Planner:
         for name, target in sorted(targets.items()):
             self._reassign(self.desired.topics[name], target, reasons[name],
                            in_flight.get(name, {}))
+        self._decommission_ledger(in_flight)
         self._warn_decommission_leftovers()
         self._delete_topics()
         self._acls()
@@ -563,20 +566,64 @@ class _Planner:
                 by_topic.setdefault(tp.topic, {})[tp.partition] = move
         return by_topic
 
+    def _decommission_ledger(self, in_flight: dict[str, Moving]) -> None:
+        """kafkaform's throttle ledger leaves the decommissioned brokers too.
+
+        Kafka placed it when kafkaform first throttled a move, often onto a
+        broker that joined for that very rebalance; left there, stopping the
+        broker would leave it under-replicated (seen on Apache Kafka 4.4).
+        """
+        info = self.observed.topics.get(THROTTLE_LEDGER_TOPIC)
+        if info is None or self.targets is not None or THROTTLE_LEDGER_TOPIC in in_flight:
+            return
+        current = info.assignment
+        leaving = self.leaving & {b for r in current for b in r}
+        if not leaving:
+            return
+        try:
+            target = placement.decommission(current, leaving, self.observed.racks,
+                                            load=self._load)
+        except ValueError as error:
+            self._refuse(None, "decommission", f"{THROTTLE_LEDGER_TOPIC}: {error}")
+            return
+        moves = tuple(PartitionMove(p, tuple(before), tuple(after))
+                      for p, (before, after) in enumerate(zip(current, target, strict=True))
+                      if list(before) != list(after))
+        self.actions.append(Reassign(
+            THROTTLE_LEDGER_TOPIC, moves,
+            reason=f"kafkaform's throttle ledger; decommission broker"
+                   f"{'s' if len(leaving) > 1 else ''} {', '.join(map(str, sorted(leaving)))}",
+            throttle_bytes_per_sec=self.desired.reassignment.throttle_bytes_per_sec,
+        ))
+
     def _warn_decommission_leftovers(self) -> None:
         leaving = self.leaving
         if not leaving:
             return
+        brokers = ", ".join(map(str, sorted(leaving)))
         left = sorted(
             name for name, info in self.observed.user_topics().items()
             if not self._selects_topic(name) or name not in self.desired.topics
             if leaving & {b for r in info.assignment for b in r}
         )
         if left:
-            shown = ", ".join(left[:5]) + (f" and {len(left) - 5} more" if len(left) > 5 else "")
             self._warn(None, "decommission",
                        f"{len(left)} topics not declared in the files keep replicas on broker(s) "
-                       f"{', '.join(map(str, sorted(leaving)))}: {shown}")
+                       f"{brokers}: {_first(left)}")
+        # Kafka's and other tools' internal topics (__consumer_offsets,
+        # __transaction_state, _schemas ...) are never planned; stopping the
+        # broker would leave them under-replicated, so say so.
+        internal = sorted(
+            name for name, info in self.observed.topics.items()
+            if (info.internal or is_internal_topic(name)) and name != THROTTLE_LEDGER_TOPIC
+            if leaving & {b for r in info.assignment for b in r}
+        )
+        if internal:
+            self._warn(None, "decommission",
+                       f"{len(internal)} internal topics keep replicas on broker(s) {brokers}, "
+                       f"and kafkaform never moves them: {_first(internal)}; move them before "
+                       "stopping the broker (kafkaform reassign generate --topics-to-move "
+                       "... --broker-list ..., then reassign execute)")
 
     # --- deletes ------------------------------------------------------------
     def _delete_topics(self) -> None:
@@ -646,6 +693,12 @@ def _settled(partitions: tuple[PartitionInfo, ...], moving: Moving) -> tuple[Par
         replace(p, replicas=in_flight_target(moving[p.partition])) if p.partition in moving else p
         for p in partitions
     )
+
+
+def _first(names: list[str], shown: int = 5) -> str:
+    """The first few names, then how many more."""
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
 
 
 def _ids(brokers: Iterable[int]) -> str:

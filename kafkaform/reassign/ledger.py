@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from kafkaform.cluster.port import ClusterAdmin, NewTopic
 from kafkaform.errors import KafkaformError
+from kafkaform.model import THROTTLE_LEDGER_TOPIC
 from kafkaform.reassign.throttles import ThrottleLedger
 
-LEDGER_TOPIC = "__kafkaform_throttles"
+LEDGER_TOPIC = THROTTLE_LEDGER_TOPIC
 LEDGER_KEY = "throttles"
 
 

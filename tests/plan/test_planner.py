@@ -310,6 +310,24 @@ def test_decommission_moves_every_managed_replica_off_the_broker():
     assert "other" in result.warnings[-1].message  # unmanaged topic stays on broker 4
 
 
+@needs_placement
+def test_decommission_moves_kafkaforms_ledger_and_names_internal_topics_left_behind():
+    """Kafka places the throttle ledger where it likes, often on the broker that
+    just joined; left there, stopping that broker under-replicates it."""
+    cluster = observed({"orders": spread(4, brokers=4), "__kafkaform_throttles": [[4, 1, 2]],
+                        "__consumer_offsets": [[1, 4, 3], [2, 3, 1]]}, brokers=4)
+    state = desired(spec(partitions=4), decommission=(4,))
+    result = plan(state, cluster)
+    ledger = [a for a in result.actions
+              if isinstance(a, Reassign) and a.topic == "__kafkaform_throttles"]
+    assert [(m.before, m.after[1:]) for m in ledger[0].moves] == [((4, 1, 2), (1, 2))]
+    assert 4 not in ledger[0].moves[0].after and "throttle ledger" in ledger[0].reason
+    (warning,) = [w for w in result.warnings if "internal topics" in w.message]
+    assert "1 internal topics keep replicas on broker(s) 4" in warning.message
+    assert "__consumer_offsets" in warning.message and "__kafkaform" not in warning.message
+    assert plan(desired(spec(partitions=4)), cluster).is_empty  # no decommission, no move
+
+
 def test_a_move_in_flight_to_where_the_files_want_it_is_planned_as_in_flight():
     # partition 0 is moving from [1, 2] to [1, 2, 3] (adding 3)
     cluster = observed({"orders": spread(3)}, reassigning={TopicPartition("orders", 0): (1, 2, 3)})
