@@ -196,6 +196,8 @@ class _Planner:
     racked: bool = field(init=False)
     # Replicas per broker across all topics, as planned so far (see `_place`).
     _load: Counter[int] | None = None
+    # Topic config → the value topics without an override have (see _revert_default).
+    _inherited: dict[str, str] | None = None
 
     def __post_init__(self) -> None:
         self.leaving = frozenset(self.desired.decommission)
@@ -373,14 +375,27 @@ class _Planner:
             ))
 
     def _revert_default(self, key: str) -> str | None:
-        """The value a topic override falls back to: the cluster default, else Kafka's."""
+        """The value a topic override falls back to, for the plan's reader.
+
+        In the order Kafka resolves it once the override is gone (apply sets
+        broker configs first): the cluster-wide default the files set, the one
+        the cluster has, then what topics without an override of the key
+        inherit (a static `server.properties` value, possibly through another
+        synonym such as `log.retention.hours`, or this Kafka's own default),
+        and only then the catalog's default.
+        """
         catalog = TOPIC_CONFIGS.get(key)
-        if catalog is None:
-            return None
-        broker_entry = self.observed.broker_configs.get(catalog.broker_synonym or "")
+        synonym = catalog.broker_synonym if catalog else None
+        if synonym and synonym in self.desired.broker_configs:
+            return self.desired.broker_configs[synonym]
+        broker_entry = self.observed.broker_configs.get(synonym or "")
         if broker_entry is not None and broker_entry.value is not None:
             return broker_entry.value
-        return catalog.default
+        if self._inherited is None:
+            self._inherited = _inherited_values(self.observed)
+        if key in self._inherited:
+            return self._inherited[key]
+        return catalog.default if catalog else None
 
     def _add_partitions(self, spec: TopicSpec, moving: Moving) -> None:
         info = self.observed.topics[spec.name]
@@ -666,6 +681,24 @@ class _Planner:
 # --- small pure helpers -----------------------------------------------------
 def _unplannable(entry: ConfigEntry | None) -> bool:
     return entry is not None and (entry.read_only or entry.sensitive)
+
+
+# Sources of a value a topic inherits from every broker alike. A per-broker
+# dynamic config (DYNAMIC_BROKER_CONFIG) differs by the broker that answered.
+_CLUSTER_WIDE_SOURCES = (ConfigSource.STATIC_BROKER_CONFIG, ConfigSource.DEFAULT_CONFIG)
+
+
+def _inherited_values(observed: ObservedState) -> dict[str, str]:
+    """Each topic config's value on topics that do not override it, as the
+    broker reports it: static broker configs win over Kafka's defaults."""
+    found: dict[str, tuple[int, str]] = {}
+    for entries in observed.topic_configs.values():
+        for key, entry in entries.items():
+            if entry.source in _CLUSTER_WIDE_SOURCES and entry.value is not None:
+                rank = _CLUSTER_WIDE_SOURCES.index(entry.source)
+                if key not in found or rank < found[key][0]:
+                    found[key] = (rank, entry.value)
+    return {key: value for key, (_, value) in found.items()}
 
 
 def _same_value(key: str, observed: str | None, desired: str) -> bool:

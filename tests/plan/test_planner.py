@@ -207,6 +207,30 @@ def test_revert_shows_the_cluster_wide_default_it_falls_back_to():
     assert change == ConfigChange("retention.ms", "1000", None, "259200000")
 
 
+def test_revert_shows_what_topics_without_the_override_inherit():
+    """A static server.properties value (message.max.bytes=2097152, or
+    log.retention.hours=72 for retention.ms) is what Kafka falls back to, not
+    the catalog's default (seen on Kafka 4.4 with static broker configs)."""
+    others = {"max.message.bytes": entry("2097152", ConfigSource.STATIC_BROKER_CONFIG),
+              "retention.ms": entry("259200000", ConfigSource.STATIC_BROKER_CONFIG),
+              "segment.ms": default("604800000")}
+    cluster = observed(
+        {"orders": spread(3), "other": spread(3)},
+        {"orders": {key: override("1000") for key in others}, "other": others},
+    )
+    result = plan(desired(spec(), spec("other")), cluster)
+    assert only(result, AlterTopicConfigs).changes == (
+        ConfigChange("max.message.bytes", "1000", None, "2097152"),
+        ConfigChange("retention.ms", "1000", None, "259200000"),
+        ConfigChange("segment.ms", "1000", None, "604800000"),
+    )
+    # a cluster-wide default the same plan sets comes first
+    result = plan(desired(spec(), spec("other"), broker_configs={"log.retention.ms": "5"}),
+                  cluster)
+    changes = {c.key: c.default for c in only(result, AlterTopicConfigs).changes}
+    assert changes["retention.ms"] == "5"
+
+
 def test_read_only_config_that_differs_is_a_warning():
     result = plan(desired(spec(configs={"retention.ms": "1000"})),
                   observed({"orders": spread(3)}, {"orders": {
