@@ -55,10 +55,12 @@ from kafkaform.core.capabilities import missing_capabilities
 from kafkaform.core.fingerprint import desired_hash, observed_summary, summary_fingerprint
 from kafkaform.core.kafka_configs import BROKER_CONFIGS, TOPIC_CONFIGS
 from kafkaform.core.model import (
+    THROTTLE_LEDGER_TOPIC,
     AclBinding,
     DesiredState,
     PlacementStrategy,
     TopicSpec,
+    is_internal_topic,
 )
 from kafkaform.core.observed import (
     ConfigEntry,
@@ -81,6 +83,14 @@ Assignment = list[list[int]]
 Brokers = dict[int, str | None]
 # A topic's moves in flight, by partition number.
 Moving = dict[int, ReassignmentInProgress]
+# Cluster-wide dynamic broker configs Kafka does not let anyone remove. With
+# eligible leader replicas (KIP-966; on by default for clusters created by
+# Kafka 4.1 and later) the controller adds the cluster-level
+# min.insync.replicas itself (the active controller's static value) and
+# refuses its deletion with INVALID_CONFIG "Cluster-level min.insync.replicas
+# cannot be removed while ELR is enabled" (ConfigurationControlManager; seen on
+# Kafka 4.4). Being one resource, the whole cluster-wide change would fail.
+_KAFKA_KEEPS_CLUSTER_WIDE = frozenset({"min.insync.replicas"})
 
 @dataclass(frozen=True)
 class Targets:
@@ -191,6 +201,8 @@ class _Planner:
     layout: placement.RackLayout = field(init=False)
     # At least two racks to spread over: only then does rack-spread place replicas itself.
     racked: bool = field(init=False)
+    # Topic config → the value topics without an override have (see _revert_default).
+    _inherited: dict[str, str] | None = None
 
     def __post_init__(self) -> None:
         self.leaving = frozenset(self.desired.decommission)
@@ -225,6 +237,7 @@ class _Planner:
         for name, target in sorted(targets.items()):
             self._reassign(self.desired.topics[name], target, requests[name].reasons,
                            in_flight.get(name, {}))
+        self._decommission_ledger(in_flight)
         self._warn_decommission_leftovers()
         self._delete_topics()
         self._acls()
@@ -320,6 +333,13 @@ class _Planner:
                     and not is_throttle_key(key)
                     and not entry.read_only
                 ):
+                    if key in _KAFKA_KEEPS_CLUSTER_WIDE:
+                        self._warn(None, f"cluster.brokerConfigs.{key}",
+                                   f"set cluster-wide ({entry.value}) but not in the files: not "
+                                   "removed, because Kafka refuses to while eligible leader "
+                                   "replicas are enabled (the default from Kafka 4.1) and sets "
+                                   "it itself; declare the value you want")
+                        continue
                     catalog = BROKER_CONFIGS.get(key)
                     changes.append(
                         ConfigChange(key, entry.value, None, catalog.default if catalog else None)
@@ -390,14 +410,27 @@ class _Planner:
             ))
 
     def _revert_default(self, key: str) -> str | None:
-        """The value a topic override falls back to: the cluster default, else Kafka's."""
+        """The value a topic override falls back to, for the plan's reader.
+
+        In the order Kafka resolves it once the override is gone (apply sets
+        broker configs first): the cluster-wide default the files set, the one
+        the cluster has, then what topics without an override of the key
+        inherit (a static `server.properties` value, possibly through another
+        synonym such as `log.retention.hours`, or this Kafka's own default),
+        and only then the catalog's default.
+        """
         catalog = TOPIC_CONFIGS.get(key)
-        if catalog is None:
-            return None
-        broker_entry = self.observed.broker_configs.get(catalog.broker_synonym or "")
+        synonym = catalog.broker_synonym if catalog else None
+        if synonym and synonym in self.desired.broker_configs:
+            return self.desired.broker_configs[synonym]
+        broker_entry = self.observed.broker_configs.get(synonym or "")
         if broker_entry is not None and broker_entry.value is not None:
             return broker_entry.value
-        return catalog.default
+        if self._inherited is None:
+            self._inherited = _inherited_values(self.observed)
+        if key in self._inherited:
+            return self._inherited[key]
+        return catalog.default if catalog else None
 
     def _add_partitions(self, spec: TopicSpec, moving: Moving) -> None:
         info = self.observed.topics[spec.name]
@@ -579,20 +612,63 @@ class _Planner:
                 by_topic.setdefault(tp.topic, {})[tp.partition] = move
         return by_topic
 
+    def _decommission_ledger(self, in_flight: dict[str, Moving]) -> None:
+        """kafkaform's throttle ledger leaves the decommissioned brokers too.
+
+        Kafka placed it when kafkaform first throttled a move, often onto a
+        broker that joined for that very rebalance; left there, stopping the
+        broker would leave it under-replicated (seen on Apache Kafka 4.4).
+        """
+        info = self.observed.topics.get(THROTTLE_LEDGER_TOPIC)
+        if info is None or self.targets is not None or THROTTLE_LEDGER_TOPIC in in_flight:
+            return
+        current = info.assignment
+        leaving = self.leaving & {b for r in current for b in r}
+        if not leaving:
+            return
+        try:
+            target = placement.place({THROTTLE_LEDGER_TOPIC: current}, self.brokers,
+                                     leaving=self.leaving)[THROTTLE_LEDGER_TOPIC]
+        except ValueError as error:
+            self._refuse(None, "decommission", f"{THROTTLE_LEDGER_TOPIC}: {error}")
+            return
+        moves = tuple(PartitionMove(p, tuple(before), tuple(after))
+                      for p, (before, after) in enumerate(zip(current, target, strict=True))
+                      if list(before) != list(after))
+        self.actions.append(Reassign(
+            THROTTLE_LEDGER_TOPIC, moves,
+            reason=f"kafkaform's throttle ledger; decommission {named('broker', sorted(leaving))}",
+            throttle_bytes_per_sec=self.desired.reassignment.throttle_bytes_per_sec,
+        ))
+
     def _warn_decommission_leftovers(self) -> None:
         leaving = self.leaving
         if not leaving:
             return
+        brokers = ", ".join(map(str, sorted(leaving)))
         left = sorted(
             name for name, info in self.observed.user_topics().items()
             if not self._selects_topic(name) or name not in self.desired.topics
             if leaving & {b for r in info.assignment for b in r}
         )
         if left:
-            shown = ", ".join(left[:5]) + (f" and {len(left) - 5} more" if len(left) > 5 else "")
             self._warn(None, "decommission",
                        f"{len(left)} topics not declared in the files keep replicas on broker(s) "
-                       f"{', '.join(map(str, sorted(leaving)))}: {shown}")
+                       f"{brokers}: {_first(left)}")
+        # Kafka's and other tools' internal topics (__consumer_offsets,
+        # __transaction_state, _schemas ...) are never planned; stopping the
+        # broker would leave them under-replicated, so say so.
+        internal = sorted(
+            name for name, info in self.observed.topics.items()
+            if (info.internal or is_internal_topic(name)) and name != THROTTLE_LEDGER_TOPIC
+            if leaving & {b for r in info.assignment for b in r}
+        )
+        if internal:
+            self._warn(None, "decommission",
+                       f"{len(internal)} internal topics keep replicas on broker(s) {brokers}, "
+                       f"and kafkaform never moves them: {_first(internal)}; move them before "
+                       "stopping the broker (kafkaform reassign generate --topics-to-move "
+                       "... --broker-list ..., then reassign execute)")
 
     # --- deletes ------------------------------------------------------------
     def _delete_topics(self) -> None:
@@ -637,6 +713,24 @@ def _unplannable(entry: ConfigEntry | None) -> bool:
     return entry is not None and (entry.read_only or entry.sensitive)
 
 
+# Sources of a value a topic inherits from every broker alike. A per-broker
+# dynamic config (DYNAMIC_BROKER_CONFIG) differs by the broker that answered.
+_CLUSTER_WIDE_SOURCES = (ConfigSource.STATIC_BROKER_CONFIG, ConfigSource.DEFAULT_CONFIG)
+
+
+def _inherited_values(observed: ObservedState) -> dict[str, str]:
+    """Each topic config's value on topics that do not override it, as the
+    broker reports it: static broker configs win over Kafka's defaults."""
+    found: dict[str, tuple[int, str]] = {}
+    for entries in observed.topic_configs.values():
+        for key, entry in entries.items():
+            if entry.source in _CLUSTER_WIDE_SOURCES and entry.value is not None:
+                rank = _CLUSTER_WIDE_SOURCES.index(entry.source)
+                if key not in found or rank < found[key][0]:
+                    found[key] = (rank, entry.value)
+    return {key: value for key, (_, value) in found.items()}
+
+
 def _same_value(key: str, observed: str | None, desired: str) -> bool:
     return observed is not None and _canonical(key, observed) == _canonical(key, desired)
 
@@ -662,6 +756,12 @@ def _settled(partitions: tuple[PartitionInfo, ...], moving: Moving) -> tuple[Par
         replace(p, replicas=in_flight_target(moving[p.partition])) if p.partition in moving else p
         for p in partitions
     )
+
+
+def _first(names: list[str], shown: int = 5) -> str:
+    """The first few names, then how many more."""
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
 
 
 def _ids(brokers: Iterable[int]) -> str:

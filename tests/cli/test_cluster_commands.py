@@ -45,6 +45,28 @@ def test_check_exits_0_on_a_healthy_cluster_and_1_otherwise(tmp_path):
     assert "FAIL" in lines["below"]
 
 
+def test_check_json_lists_every_partition_the_table_shortens(tmp_path):
+    import json
+
+    cluster = MemoryCluster(3, racks=["a", "b", "c"])
+    cluster.add_topic("orders", [[1, 2, 3]] * 7)
+    cluster.add_topic("single", [[3], [1]])
+    cluster.stop_broker(3)
+    args = ["check", str(environment(tmp_path)), "--snapshot",
+            str(snapshot_of(cluster, tmp_path))]
+
+    table = CliRunner().invoke(app, args)
+    found = CliRunner().invoke(app, [*args, "--format", "json"])
+
+    assert table.exit_code == found.exit_code == 1
+    assert "7 of 9: orders-0, orders-1, orders-2, orders-3, orders-4 ..." in table.output
+    report = json.loads(found.output)
+    assert report["healthy"] is False
+    assert report["under_replicated"] == [{"topic": "orders", "partition": p} for p in range(7)]
+    assert report["offline"] == [{"topic": "single", "partition": 0}]
+    assert report["partitions"] == 9 and report["brokers"] == 2
+
+
 def test_import_from_a_snapshot_writes_topics_with_a_schema_comment(tmp_path):
     cluster = MemoryCluster(3)
     cluster.add_topic("orders", [[1, 2, 3], [2, 3, 1]], {"retention.ms": "86400000"})

@@ -199,6 +199,30 @@ def test_revert_shows_the_cluster_wide_default_it_falls_back_to():
     assert change == ConfigChange("retention.ms", "1000", None, "259200000")
 
 
+def test_revert_shows_what_topics_without_the_override_inherit():
+    """A static server.properties value (message.max.bytes=2097152, or
+    log.retention.hours=72 for retention.ms) is what Kafka falls back to, not
+    the catalog's default (seen on Kafka 4.4 with static broker configs)."""
+    others = {"max.message.bytes": entry("2097152", ConfigSource.STATIC_BROKER_CONFIG),
+              "retention.ms": entry("259200000", ConfigSource.STATIC_BROKER_CONFIG),
+              "segment.ms": default("604800000")}
+    cluster = observed(
+        {"orders": spread(3), "other": spread(3)},
+        {"orders": {key: override("1000") for key in others}, "other": others},
+    )
+    result = plan(desired(spec(), spec("other")), cluster)
+    assert only(result, AlterTopicConfigs).changes == (
+        ConfigChange("max.message.bytes", "1000", None, "2097152"),
+        ConfigChange("retention.ms", "1000", None, "259200000"),
+        ConfigChange("segment.ms", "1000", None, "604800000"),
+    )
+    # a cluster-wide default the same plan sets comes first
+    result = plan(desired(spec(), spec("other"), broker_configs={"log.retention.ms": "5"}),
+                  cluster)
+    changes = {c.key: c.default for c in only(result, AlterTopicConfigs).changes}
+    assert changes["retention.ms"] == "5"
+
+
 def test_read_only_config_that_differs_is_a_warning():
     result = plan(desired(spec(configs={"retention.ms": "1000"})),
                   observed({"orders": spread(3)}, {"orders": {
@@ -297,6 +321,23 @@ def test_decommission_moves_every_managed_replica_off_the_broker():
     assert all(4 not in m.after for m in action.moves)
     assert "decommission broker 4" in action.reason
     assert "other" in result.warnings[-1].message  # unmanaged topic stays on broker 4
+
+
+def test_decommission_moves_kafkaforms_ledger_and_names_internal_topics_left_behind():
+    """Kafka places the throttle ledger where it likes, often on the broker that
+    just joined; left there, stopping that broker under-replicates it."""
+    cluster = observed({"orders": spread(4, brokers=4), "__kafkaform_throttles": [[4, 1, 2]],
+                        "__consumer_offsets": [[1, 4, 3], [2, 3, 1]]}, brokers=4)
+    state = desired(spec(partitions=4), decommission=(4,))
+    result = plan(state, cluster)
+    ledger = [a for a in result.actions
+              if isinstance(a, Reassign) and a.topic == "__kafkaform_throttles"]
+    assert [(m.before, m.after[1:]) for m in ledger[0].moves] == [((4, 1, 2), (1, 2))]
+    assert 4 not in ledger[0].moves[0].after and "throttle ledger" in ledger[0].reason
+    (warning,) = [w for w in result.warnings if "internal topics" in w.message]
+    assert "1 internal topics keep replicas on broker(s) 4" in warning.message
+    assert "__consumer_offsets" in warning.message and "__kafkaform" not in warning.message
+    assert plan(desired(spec(partitions=4)), cluster).is_empty  # no decommission, no move
 
 
 def test_a_move_in_flight_to_where_the_files_want_it_is_planned_as_in_flight():
@@ -399,6 +440,19 @@ def test_broker_configs_set_what_differs_and_delete_only_when_opted_in(delete):
     if delete:
         expected.append(ConfigChange("log.retention.ms", "1000", None, None))
     assert list(changes) == expected
+
+
+def test_the_cluster_wide_min_insync_replicas_kafka_keeps_is_never_deleted():
+    """Kafka 4.1+ (eligible leader replicas) adds it itself and refuses its removal."""
+    cluster = observed(broker_configs={
+        "min.insync.replicas": entry("1", ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG),
+        "log.retention.ms": entry("1000", ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG),
+    })
+    result = plan(desired(scope=ManagedScope(delete_broker_configs=True)), cluster)
+    assert only(result, SetBrokerConfigs).changes == (
+        ConfigChange("log.retention.ms", "1000", None, None),)
+    (warning,) = [w for w in result.warnings if "min.insync.replicas" in w.path]
+    assert "not removed, because Kafka refuses to" in warning.message
 
 
 # --- refusals and targets ----------------------------------------------------

@@ -1,6 +1,9 @@
-"""`kafkaform check ENV`: is the cluster healthy? A table, exit 0 healthy / 1 not."""
+"""`kafkaform check ENV`: is the cluster healthy? A table (or JSON), exit 0 healthy / 1 not."""
 
 from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
 
 import typer
 
@@ -17,14 +20,24 @@ from kafkaform.cli.common import (
     runtime,
 )
 from kafkaform.core.health import assess
-from kafkaform.render.health import print_health
+from kafkaform.render.health import health_json, print_health
 from kafkaform.run.session import observe_cluster
+
+
+class CheckFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
 
 
 @app.command()
 def check(
     ctx: typer.Context,
     env: EnvArg,
+    output_format: Annotated[
+        CheckFormat,
+        typer.Option("--format", help="text: a table (at most five partitions per line); "
+                     "json: every finding, every partition listed."),
+    ] = CheckFormat.TEXT,
     bootstrap_server: BootstrapOpt = None,
     command_config: CommandConfigOpt = None,
     snapshot: SnapshotOpt = None,
@@ -36,5 +49,8 @@ def check(
         runtime(ctx), desired, connection(bootstrap_server, command_config, snapshot)
     )
     report = assess(observed)
-    print_health(report)
+    if output_format is CheckFormat.JSON:
+        print(health_json(report))
+    else:
+        print_health(report)
     raise typer.Exit(EXIT_OK if report.healthy else EXIT_ERROR)

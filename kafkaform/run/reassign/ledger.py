@@ -10,11 +10,12 @@ plan ever manages or deletes it.
 from __future__ import annotations
 
 from kafkaform.cluster.port import ClusterAdmin
+from kafkaform.core.model import THROTTLE_LEDGER_TOPIC
 from kafkaform.core.reassign.throttles import ThrottleLedger
 from kafkaform.core.requests import NewTopic
 from kafkaform.errors import ClusterError, KafkaformError
 
-LEDGER_TOPIC = "__kafkaform_throttles"
+LEDGER_TOPIC = THROTTLE_LEDGER_TOPIC
 LEDGER_KEY = "throttles"
 
 

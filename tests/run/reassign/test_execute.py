@@ -220,6 +220,50 @@ def test_a_move_cancelled_by_someone_else_fails_and_keeps_our_throttles(orders):
     assert throttle_configs(orders)  # verify cleans up once everything is complete
 
 
+class MetadataLags:
+    """Answers Metadata from before the last reassignment for a few reads, as a
+    KRaft broker does until it has replayed the metadata log; reassignments are
+    listed by the controller, which is never behind (seen on Kafka 4.4)."""
+
+    def __init__(self, inner: MemoryCluster, stale_reads: int) -> None:
+        self.inner = inner
+        self.stale_reads = stale_reads
+        self.before = None
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def alter_partition_reassignments(self, targets):
+        self.before = self.inner.list_topics()
+        self.left = self.stale_reads
+        return self.inner.alter_partition_reassignments(targets)
+
+    def list_topics(self):
+        if self.before is not None and self.left > 0:
+            self.left -= 1
+            return self.before
+        return self.inner.list_topics()
+
+
+def test_a_leader_reorder_is_not_failed_by_a_metadata_read_that_lags(orders):
+    reorder = Reassign("orders", (PartitionMove(0, (1, 2), (2, 1)),))
+    lagging = MetadataLags(orders, stale_reads=2)
+
+    report, _ = run(lagging, [reorder], clock=Clock(orders))
+
+    assert report.ok, report.failed
+    assert assignment(orders)[0] == [2, 1]
+
+
+def test_a_partition_that_stays_off_target_fails_after_the_settle_time(orders):
+    reorder = Reassign("orders", (PartitionMove(0, (1, 2), (2, 1)),))
+    lagging = MetadataLags(orders, stale_reads=1000)
+
+    report, _ = run(lagging, [reorder], clock=Clock(orders))
+
+    assert "replicas are 1,2 rather than 2,1" in report.failed[TopicPartition("orders", 0)]
+
+
 def test_bytes_are_reported_when_log_dir_sizes_are_known(orders):
     for p in range(6):
         orders.set_partition_size(TopicPartition("orders", p), 1024 * 1024)
