@@ -702,7 +702,7 @@ def acls_listed(cluster, principal: str) -> set[tuple[str, str, str, str, str, s
 @pytest.fixture
 def cluster_defaults_restored(kafka_cluster):
     """The shared cluster's cluster-wide dynamic broker configs, put back afterwards."""
-    from kafkaform.cluster.port import ConfigOp, ConfigOpType
+    from kafkaform.core.requests import ConfigOp, ConfigOpType
 
     admin = KafkaClusterAdmin(kafka_cluster.bootstrap, timeout_seconds=15)
 
