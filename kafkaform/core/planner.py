@@ -34,6 +34,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from typing import ClassVar
 
 from kafkaform.core import placement
 from kafkaform.core.actions import (
@@ -93,6 +94,7 @@ class Targets:
     topics: frozenset[str] = frozenset()
     principals: frozenset[str] = frozenset()
     broker_configs: bool = False
+    BROKER_CONFIGS: ClassVar[str] = "broker-configs"
 
     @classmethod
     def parse(cls, specs: Iterable[str]) -> Targets:
@@ -105,7 +107,7 @@ class Targets:
                 topics.add(name)
             elif kind == "acl" and name:
                 principals.add(name)
-            elif spec == "broker-configs":
+            elif spec == cls.BROKER_CONFIGS:
                 broker_configs = True
             else:
                 raise KafkaformError(

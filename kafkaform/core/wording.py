@@ -7,8 +7,9 @@ the reassignment reports all word them through here.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
+from difflib import get_close_matches
 
 from kafkaform.core.actions import ConfigChange
 from kafkaform.core.units import humanize_config_value
@@ -29,6 +30,14 @@ def listed(items: Sequence[object], limit: int = 5) -> str:
     shown = ", ".join(map(str, items[:limit]))
     more = len(items) - limit
     return f"{shown} and {more} more" if more > 0 else shown
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    """"did you mean 'staging'?" for the closest candidates (at most three), or ""."""
+    close = get_close_matches(word, sorted(set(candidates)), n=3, cutoff=0.6)
+    if not close:
+        return ""
+    return "did you mean " + " or ".join(repr(c) for c in close) + "?"
 
 
 def human_bytes(n: float) -> str:

@@ -8,6 +8,7 @@ Colour only on a terminal (rich); otherwise plain text, byte for byte what
 
 from __future__ import annotations
 
+import os
 from typing import TextIO
 
 from kafkaform.core.actions import (
@@ -43,6 +44,12 @@ _STYLES = {
     "!": "yellow",
     "✗": "bold red",
 }
+
+
+def wants_colour(stream: TextIO) -> bool:
+    """Colour only on a terminal, and never with NO_COLOR set (https://no-color.org;
+    `kafkaform --no-color` sets it)."""
+    return stream.isatty() and not os.environ.get("NO_COLOR")
 
 
 def render_text(plan: Plan) -> str:

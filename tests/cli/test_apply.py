@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from kafkaform.cli import app
-from kafkaform.cli.common import Exit, confirm, load_desired
+from kafkaform.cli.common import EXIT_USAGE, Exit, confirm, load_desired
 from kafkaform.cluster.memory import MemoryCluster
 from kafkaform.core.requests import ConfigOp, ConfigOpType
 from kafkaform.errors import ClusterError
@@ -202,7 +202,7 @@ def test_invalid_environment_exits_3(tmp_path, cluster, run):
 def test_bad_duration_is_a_usage_error(tmp_path, cluster, run):
     result = run("apply", str(write_env(tmp_path / "env")), "--lock-timeout", "soon")
 
-    assert result.exit_code == 2
+    assert result.exit_code == EXIT_USAGE
     assert "--lock-timeout" in result.output
 
 

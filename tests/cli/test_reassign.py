@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from kafkaform.cli import app
+from kafkaform.cli.common import EXIT_USAGE
 from kafkaform.cluster.memory import MemoryCluster
 from kafkaform.core.observed import Api, TopicPartition
 from kafkaform.core.reassign.throttles import LEADER_REPLICAS
@@ -81,7 +82,7 @@ def test_generate_without_moves_writes_nothing(live, tmp_path):
 
 def test_generate_needs_env_or_topics(live):
     result = invoke("generate", "--broker-list", "1,2", runtime=on(live))
-    assert result.exit_code == 1
+    assert result.exit_code == EXIT_USAGE
     assert "give either ENV or --topics-to-move" in result.output
 
 

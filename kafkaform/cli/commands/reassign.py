@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from kafkaform.cli.app import app
+from kafkaform.cli.app import KafkaformGroup, app
 from kafkaform.cli.common import (
     EXIT_CHANGES,
     EXIT_ERROR,
@@ -23,6 +23,7 @@ from kafkaform.cli.common import (
     CommandConfigOpt,
     Exit,
     SnapshotOpt,
+    UsageError,
     connection,
     exit_codes,
     load_desired,
@@ -57,6 +58,7 @@ reassign_app = typer.Typer(
     help="Move partition replicas with kafka-reassign-partitions.sh's JSON: "
          "generate, execute (throttled, batched), verify, cancel.",
     no_args_is_help=True,
+    cls=KafkaformGroup,
 )
 app.add_typer(reassign_app, name="reassign")
 
@@ -103,9 +105,9 @@ def generate(
     """
     with exit_codes():
         if (env is None) == (topics_to_move is None):
-            raise Exit(EXIT_ERROR, "give either ENV or --topics-to-move FILE --broker-list IDS")
+            raise UsageError("give either ENV or --topics-to-move FILE --broker-list IDS")
         if (topics_to_move is None) != (broker_list is None):
-            raise Exit(EXIT_ERROR, "--topics-to-move and --broker-list go together")
+            raise UsageError("--topics-to-move and --broker-list go together")
         where = connection(bootstrap, command_config, snapshot)
         if env is not None:
             actions = _planned_moves(runtime(ctx), env, where)
