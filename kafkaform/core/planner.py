@@ -71,12 +71,12 @@ from kafkaform.core.observed import (
 )
 from kafkaform.core.placement import RackLayout
 from kafkaform.core.placement.kafka_default import assign_replicas
-from kafkaform.core.policies import check_cluster_policies
+from kafkaform.core.policies import KAFKA_DEFAULT_MIN_INSYNC, check_cluster_policies
 from kafkaform.core.problems import Problem, Severity
 from kafkaform.core.reassign.batches import in_flight_origin, in_flight_target
 from kafkaform.core.reassign.throttles import is_throttle_key
 from kafkaform.core.units import normalize_config_value
-from kafkaform.core.wording import named
+from kafkaform.core.wording import listed, named, plural
 from kafkaform.errors import KafkaformError
 
 Assignment = list[list[int]]
@@ -222,6 +222,7 @@ class _Planner:
         self._warn_decommission_leftovers()
         self._delete_topics()
         self._acls()
+        self._order_min_insync()
 
     # --- selection ----------------------------------------------------------
     def _selects_topic(self, name: str) -> bool:
@@ -538,6 +539,67 @@ class _Planner:
                 throttle_bytes_per_sec=self.desired.reassignment.throttle_bytes_per_sec,
             ))
 
+    # --- safe order ------------------------------------------------------------
+    def _order_min_insync(self) -> None:
+        """min.insync.replicas moves with the replication factor, never ahead of it.
+
+        Raised together with the RF, a topic's min.insync.replicas waits until the
+        topic's replicas have moved: raised first, the topic would sit at its old RF
+        with the new min.insync.replicas for the whole copy (RF 2 with 2: one broker
+        down stops acks=all writes; docs/reassignment.md: "RF 3 first, then the
+        config"). Lowered together with the RF, it is lowered first (the config
+        phase precedes the moves), and the reason says so. The cluster-wide default
+        waits as well when topics that inherit it reach their new RF in this plan.
+        """
+        rising = {a.topic: _replication_factor(a) for a in self.actions
+                  if isinstance(a, Reassign) and _changes_rf(a) > 0}
+        falling = {a.topic: _replication_factor(a) for a in self.actions
+                   if isinstance(a, Reassign) and _changes_rf(a) < 0}
+        ordered: list[Action] = []
+        for action in self.actions:
+            if isinstance(action, AlterTopicConfigs) and action.topic in rising:
+                ordered += _after_moves(action, f"replication factor {rising[action.topic]}")
+            elif isinstance(action, AlterTopicConfigs) and action.topic in falling and any(
+                c.key == MIN_INSYNC and not _raises_min_insync(c) for c in action.changes
+            ):
+                ordered.append(replace(action, reason=(
+                    f"{action.reason}; lowered before the replicas move: the replication "
+                    f"factor falls to {falling[action.topic]} next")))
+            elif isinstance(action, SetBrokerConfigs):
+                inheriting = sorted(n for n in rising if self._inherits_min_insync(n))
+                needs = "the new replication factor of " + listed(
+                    [f"topic {n}" for n in inheriting])
+                ordered += _after_moves(action, needs) if inheriting else [action]
+                self._warn_low_rf_topics(action, rising)
+            else:
+                ordered.append(action)
+        self.actions = ordered
+
+    def _inherits_min_insync(self, name: str) -> bool:
+        """Whether the topic takes min.insync.replicas from the cluster once applied."""
+        spec = self.desired.topics.get(name)
+        if spec is not None and self._selects_topic(name):
+            return MIN_INSYNC not in spec.configs
+        entry = self.observed.topic_configs.get(name, {}).get(MIN_INSYNC)
+        return entry is None or entry.source is not ConfigSource.DYNAMIC_TOPIC_CONFIG
+
+    def _warn_low_rf_topics(self, action: SetBrokerConfigs, rising: dict[str, int]) -> None:
+        """Topics this plan leaves below a raised cluster-wide min.insync.replicas."""
+        raised = [c for c in action.changes if c.key == MIN_INSYNC and _raises_min_insync(c)]
+        if not raised or raised[0].after is None:
+            return
+        value = int(raised[0].after)
+        low = sorted(
+            name for name, info in self.observed.user_topics().items()
+            if rising.get(name, info.replication_factor) < value
+            and self._inherits_min_insync(name)
+        )
+        if low:
+            self._warn(None, f"cluster.brokerConfigs.{MIN_INSYNC}",
+                       f"{plural(len(low), 'topic')} inherit min.insync.replicas {value} at a "
+                       f"lower replication factor: acks=all writes to them will fail: "
+                       + listed(low))
+
     def _moves_in_flight(self) -> dict[str, Moving]:
         by_topic: dict[str, Moving] = {}
         for tp, move in self.observed.reassignments.items():
@@ -628,6 +690,39 @@ def _settled(partitions: tuple[PartitionInfo, ...], moving: Moving) -> tuple[Par
         replace(p, replicas=in_flight_target(moving[p.partition])) if p.partition in moving else p
         for p in partitions
     )
+
+
+MIN_INSYNC = "min.insync.replicas"
+
+
+def _replication_factor(action: Reassign) -> int:
+    return max(len(m.after) for m in action.moves)
+
+
+def _changes_rf(action: Reassign) -> int:
+    """> 0 when the moves raise the replication factor, < 0 when they lower it."""
+    return max((len(m.after) - len(m.before) for m in action.moves), key=abs, default=0)
+
+
+def _raises_min_insync(change: ConfigChange) -> bool:
+    """A min.insync.replicas change to a higher value (unset counts as Kafka's 1)."""
+    after = change.after if change.after is not None else change.default
+    return (change.key == MIN_INSYNC and after is not None
+            and int(after) > int(change.before or KAFKA_DEFAULT_MIN_INSYNC))
+
+
+def _after_moves(action: AlterTopicConfigs | SetBrokerConfigs, needs: str) -> list[Action]:
+    """The action split in two: its min.insync.replicas raise moved after the
+    replica moves (with a reason naming what it waits for), the rest as it was."""
+    raised = tuple(c for c in action.changes if _raises_min_insync(c))
+    if not raised:
+        return [action]
+    rest = tuple(c for c in action.changes if c not in raised)
+    value = raised[0].after if raised[0].after is not None else raised[0].default
+    waiting = replace(action, changes=raised, after_moves=True, reason=(
+        f"after the replicas move: min.insync.replicas {value} needs {needs} first "
+        "(raised before, one broker down would stop acks=all writes during the copy)"))
+    return [replace(action, changes=rest), waiting] if rest else [waiting]
 
 
 def _ids(brokers: Iterable[int]) -> str:

@@ -97,7 +97,8 @@ def _change(group: ResourceGroup) -> str:
         elif isinstance(action, SetBrokerConfigs | AlterTopicConfigs):
             keys = ", ".join(c.key for c in action.changes[:3])
             more = f" +{len(action.changes) - 3}" if len(action.changes) > 3 else ""
-            parts.append(f"configs: {keys}{more}")
+            when = " after the moves" if action.after_moves else ""
+            parts.append(f"configs{when}: {keys}{more}")
         elif isinstance(action, AddPartitions):
             parts.append(f"partitions {action.before} → {action.after}")
         elif isinstance(action, Reassign):

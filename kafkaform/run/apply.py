@@ -1,10 +1,11 @@
 """Apply a plan: ordered, batched, retried and verified writes through the port.
 
 `apply_plan` walks the plan phase by phase (`Phase` order: broker configs,
-create topics, topic configs, add partitions, reassignments, create ACLs,
-delete ACLs, delete topics). Each phase is one batched port call for all its
-items (plus retries of the items that failed with a retriable error), so a
-plan with 500 topics is still a handful of requests.
+create topics, topic configs, add partitions, reassignments, the config
+raises that wait for the moves, create ACLs, delete ACLs, delete topics).
+Each phase is one batched port call for all its items (plus retries of the
+items that failed with a retriable error), so a plan with 500 topics is still
+a handful of requests.
 
 Before any write it refuses the whole plan when the plan has errors, was made
 for another cluster, or needs an admin API the cluster does not advertise:
@@ -13,8 +14,10 @@ nothing is half-applied because of something knowable up front.
 When an item fails, what still runs (the rule `docs/apply.md` documents):
 1. Actions on one topic form a chain. Once one fails or is not attempted, the
    topic's later actions are not attempted: configs, partitions and
-   reassignments of a topic whose creation failed, and ACLs on exactly that
-   topic name (LITERAL bindings).
+   reassignments of a topic whose creation failed, a min.insync.replicas
+   raise waiting for a reassignment that did not finish, and ACLs on exactly
+   that topic name (LITERAL bindings). A cluster-wide raise that waits for the
+   moves waits for all of them.
 2. Removals wait for additions. If any topic creation or ACL creation failed
    or was not attempted, no ACL and no topic is deleted: a removal is often the
    second half of a replacement (new binding replaces old, new topic replaces
@@ -83,6 +86,8 @@ _PHASE_TITLES = {
     Phase.TOPIC_CONFIGS: "topic configs",
     Phase.ADD_PARTITIONS: "add partitions",
     Phase.REASSIGN: "reassign partitions",
+    Phase.TOPIC_CONFIGS_AFTER_MOVES: "topic configs after the moves",
+    Phase.BROKER_CONFIGS_AFTER_MOVES: "broker configs after the moves",
     Phase.CREATE_ACLS: "create ACLs",
     Phase.DELETE_ACLS: "delete ACLs",
     Phase.DELETE_TOPICS: "delete topics",
@@ -247,6 +252,7 @@ class _Executor:
         self.results: dict[Action, ActionResult] = {}
         self.blocked_topics: dict[str, str] = {}
         self.failed_additions = 0
+        self.unfinished_moves = 0
 
     # -- bookkeeping
     def settle(self, action: Action, status: Status, detail: str = "") -> None:
@@ -259,6 +265,8 @@ class _Executor:
             self.blocked_topics[topic] = describe_action(action)
         if isinstance(action, CreateTopic | CreateAcl):
             self.failed_additions += 1
+        if isinstance(action, Reassign):
+            self.unfinished_moves += 1
 
     def why_not(self, action: Action) -> str | None:
         """The dependency rule: why this action must not be attempted, if so."""
@@ -267,6 +275,9 @@ class _Executor:
                 f"held back: {self.failed_additions} topic/ACL creation(s) did not succeed, "
                 "and removals wait for additions"
             )
+        if isinstance(action, SetBrokerConfigs) and action.after_moves and self.unfinished_moves:
+            return (f"held back: {self.unfinished_moves} reassignment(s) did not finish, and "
+                    "this raise waits for the replication factors they bring")
         topic = _topic_of(action)
         if topic is not None and topic in self.blocked_topics:
             return f"depends on '{self.blocked_topics[topic]}', which did not succeed"
@@ -388,7 +399,7 @@ def _batch_for(phase: Phase, actions: list[Action], admin: ClusterAdmin) -> _Bat
     title = _PHASE_TITLES[phase]
     by_topic = _grouped(actions, lambda a: a.topic) if phase in _TOPIC_PHASES else {}
     match phase:
-        case Phase.BROKER_CONFIGS:
+        case Phase.BROKER_CONFIGS | Phase.BROKER_CONFIGS_AFTER_MOVES:
             ops = [op for a in actions for op in _ops(a.changes)]
             return _Batch(
                 title,
@@ -402,7 +413,7 @@ def _batch_for(phase: Phase, actions: list[Action], admin: ClusterAdmin) -> _Bat
                 lambda keys: admin.create_topics([_new_topic(by_topic[k][0]) for k in keys]),
                 lambda errors: _topics_already_created(admin, by_topic, errors),
             )
-        case Phase.TOPIC_CONFIGS:
+        case Phase.TOPIC_CONFIGS | Phase.TOPIC_CONFIGS_AFTER_MOVES:
             return _Batch(
                 title,
                 by_topic,
@@ -439,6 +450,7 @@ def _batch_for(phase: Phase, actions: list[Action], admin: ClusterAdmin) -> _Bat
 _TOPIC_PHASES = (
     Phase.CREATE_TOPICS,
     Phase.TOPIC_CONFIGS,
+    Phase.TOPIC_CONFIGS_AFTER_MOVES,
     Phase.ADD_PARTITIONS,
     Phase.DELETE_TOPICS,
 )

@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from kafkaform.cli import app
+from kafkaform.cli.common import EXIT_USAGE
 from kafkaform.errors import KafkaformError
 from kafkaform.files.changed import affected_environments, find_changed
 
@@ -116,7 +117,8 @@ def test_bad_ref_is_one_line_error(repo):
 
 def test_since_or_all_required(repo):
     result = runner.invoke(app, ["changed"])
-    assert isinstance(result.exception, KafkaformError)
+    assert result.exit_code == EXIT_USAGE
+    assert "give exactly one of --since REF or --all" in result.output
 
 
 def test_pure_core_needs_file_directly_in_a_read_folder():

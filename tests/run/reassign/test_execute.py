@@ -8,8 +8,9 @@ import pytest
 
 from kafkaform.cluster.memory import MemoryCluster
 from kafkaform.core.actions import PartitionMove, Reassign
-from kafkaform.core.model import ReassignmentSettings
+from kafkaform.core.model import DesiredState, ReassignmentSettings, TopicSpec
 from kafkaform.core.observed import Api, ConfigSource, TopicPartition
+from kafkaform.core.planner import plan
 from kafkaform.core.reassign.batches import PartitionStatus
 from kafkaform.core.reassign.jsonfile import targets_of
 from kafkaform.core.reassign.throttles import (
@@ -19,8 +20,10 @@ from kafkaform.core.reassign.throttles import (
     LEADER_REPLICAS,
     parse_entries,
 )
-from kafkaform.errors import KafkaformError
-from kafkaform.run.events import RecordingReporter
+from kafkaform.errors import ClusterError, KafkaformError
+from kafkaform.run.apply import RetryPolicy, apply_plan
+from kafkaform.run.events import RecordingReporter, Status
+from kafkaform.run.observe import observe
 from kafkaform.run.reassign import (
     ReassignmentOptions,
     cancel_reassignment,
@@ -297,3 +300,47 @@ def test_a_broker_down_at_cleanup_keeps_its_rate_recorded_for_later(cluster):
     result = verify_reassignment(cluster, targets_of([move]))
     assert result.cleanup.throttles_removed and read_ledger(cluster).is_empty
     assert throttle_configs(cluster) == {}
+
+
+# --- safe order: min.insync.replicas waits for the replication factor --------------
+def test_min_insync_raise_is_applied_only_once_the_moves_are_done(cluster):
+    """Whenever min.insync.replicas 2 is written, the topic is already at RF 3."""
+    cluster.add_topic("orders", [[1, 2], [2, 3], [3, 4]], {"min.insync.replicas": "1"})
+    desired = DesiredState("t", topics={"orders": TopicSpec(
+        "orders", 3, 3, {"min.insync.replicas": "2"})})
+    seen: list[tuple[str, int, bool]] = []
+    original = cluster.alter_topic_configs
+
+    def watched(changes):
+        topic = cluster.list_topics()["orders"]
+        moving = any(tp.topic == "orders" for tp in cluster.list_partition_reassignments())
+        seen.extend((op.value, topic.replication_factor, moving)
+                    for op in changes.get("orders", []) if op.name == "min.insync.replicas")
+        return original(changes)
+
+    cluster.alter_topic_configs = watched  # type: ignore[method-assign]
+    the_plan = plan(desired, observe(cluster))
+    report = apply_plan(the_plan, cluster, reporter=RecordingReporter(), desired=desired,
+                        retry=RetryPolicy(sleep=Clock(cluster)),
+                        reassignment=ReassignmentOptions(sleep=Clock(cluster)))
+
+    assert report.ok, report.summary_rows()
+    assert seen == [("2", 3, False)]
+
+
+def test_a_raise_waiting_for_a_failed_move_is_not_attempted(cluster):
+    cluster.add_topic("orders", [[1, 2], [2, 3], [3, 4]], {"min.insync.replicas": "1"})
+    desired = DesiredState("t", topics={"orders": TopicSpec(
+        "orders", 3, 3, {"min.insync.replicas": "2"})})
+    the_plan = plan(desired, observe(cluster))
+    cluster.fail_next("alter_partition_reassignments",
+                      ClusterError("POLICY_VIOLATION", "no moves today"))
+
+    report = apply_plan(the_plan, cluster, reporter=RecordingReporter(), desired=desired,
+                        retry=RetryPolicy(sleep=Clock(cluster)),
+                        reassignment=ReassignmentOptions(sleep=Clock(cluster)))
+
+    statuses = [(type(r.action).__name__, r.status) for r in report.results]
+    assert statuses == [("Reassign", Status.FAILED), ("AlterTopicConfigs", Status.NOT_ATTEMPTED)]
+    configs = cluster.describe_topic_configs(["orders"])["orders"]
+    assert configs["min.insync.replicas"].value == "1"
