@@ -121,6 +121,15 @@ def resolve_environment(arg: str) -> Path:
                          + _known_environments(arg))
 
 
+def new_environment_folder(arg: str) -> Path:
+    """Where an environment that may not exist yet lives: the folder, when the argument
+    names one or is a path; otherwise a name under ./environments/."""
+    path = Path(arg)
+    if path.is_dir() or len(path.parts) > 1:
+        return path
+    return ENVIRONMENTS_DIR / arg
+
+
 def _known_environments(arg: str) -> str:
     """What there is instead: the closest names, and every environment here."""
     names = environment_names()

@@ -63,4 +63,4 @@ def test_import_from_a_snapshot_writes_topics_with_a_schema_comment(tmp_path):
 
     again = CliRunner().invoke(app, args)
     assert again.exit_code != 0
-    assert "exists" in str(again.exception)
+    assert "exists" in again.output

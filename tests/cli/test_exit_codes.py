@@ -43,7 +43,7 @@ def invoke(*args: str):
 
 
 def test_every_command_is_found():
-    assert {("plan",), ("apply",), ("reassign", "verify"), ("import",)} <= set(COMMANDS)
+    assert {("plan",), ("apply",), ("reassign", "verify"), ("import",), ("init",)} <= set(COMMANDS)
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
