@@ -386,6 +386,7 @@ def run_apply(
     connection: Connection | None = None,
     locking: LockOptions | None = None,
     reassignment: ReassignmentOptions | None = None,
+    targets: Targets | None = None,
 ) -> ApplyReport | None:
     """The whole apply, shown as it goes; None when there was nothing to do."""
     desired = load_desired(env_path)
@@ -397,6 +398,7 @@ def run_apply(
         plan_file=plan_file,
         locking=locking or LockOptions(),
         reassignment=reassignment,
+        targets=targets,
     )
     if report is None:
         say("Nothing to apply: the cluster already matches the environment.")

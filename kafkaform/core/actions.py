@@ -308,6 +308,9 @@ class Plan:
     # (`kafkaform.core.fingerprint.observed_summary`), so a refused saved plan can
     # say what changed on the cluster.
     observed_summary: dict[str, Any] | None = field(default=None, compare=False, repr=False)
+    # `--target` resources ("topic/orders", "acl/User:app", "broker-configs") when
+    # the plan covers only those: the rest of the environment was not planned.
+    targets: tuple[str, ...] = ()
 
     @property
     def is_empty(self) -> bool:

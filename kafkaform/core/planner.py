@@ -76,7 +76,7 @@ from kafkaform.core.problems import Problem, Severity
 from kafkaform.core.reassign.batches import in_flight_origin, in_flight_target
 from kafkaform.core.reassign.throttles import is_throttle_key
 from kafkaform.core.units import normalize_config_value
-from kafkaform.core.wording import listed, named, plural
+from kafkaform.core.wording import did_you_mean, listed, named, plural
 from kafkaform.errors import KafkaformError
 
 Assignment = list[list[int]]
@@ -115,6 +115,12 @@ class Targets:
                 )
         return cls(frozenset(topics), frozenset(principals), broker_configs)
 
+    def specs(self) -> tuple[str, ...]:
+        """As written on the command line, sorted: what a targeted plan records."""
+        return (*(f"topic/{name}" for name in sorted(self.topics)),
+                *(f"acl/{principal}" for principal in sorted(self.principals)),
+                *((self.BROKER_CONFIGS,) if self.broker_configs else ()))
+
 
 def plan(desired: DesiredState, observed: ObservedState, targets: Targets | None = None) -> Plan:
     """Everything that must change for the cluster to match `desired`, in apply order."""
@@ -129,6 +135,7 @@ def plan(desired: DesiredState, observed: ObservedState, targets: Targets | None
         actions=sort_actions(planner.actions),
         warnings=_sorted(planner.warnings),
         observed_summary=summary,
+        targets=targets.specs() if targets else (),
     )
     # Refuse now what apply would refuse before its first write.
     unsupported = missing_capabilities(
@@ -194,6 +201,7 @@ class _Planner:
 
     def run(self) -> None:
         self._check_cluster_id()
+        self._check_targets()
         self._add_problems(check_cluster_policies(self.desired, self.observed))
         if self._selects_broker_configs():
             self._broker_configs()
@@ -225,6 +233,25 @@ class _Planner:
         self._order_min_insync()
 
     # --- selection ----------------------------------------------------------
+    def _check_targets(self) -> None:
+        """A target that names nothing is a mistake (a typo would plan "No changes")."""
+        if self.targets is None:
+            return
+        topics = {name for name in [*self.desired.topics, *self.observed.user_topics()]
+                  if self.desired.scope.topics.manages(name)}
+        principals = {b.principal for b in [*self.desired.acls, *(self.observed.acls or ())]
+                      if self.desired.scope.acls.manages(b)}
+        for kind, names, known in (("topic", self.targets.topics, topics),
+                                   ("acl", self.targets.principals, principals)):
+            for name in sorted(names - known):
+                where = ("no topic the environment manages, in the files or on the cluster"
+                         if kind == "topic" else
+                         "no principal with ACL bindings the environment manages, in the files "
+                         "or on the cluster")
+                hint = did_you_mean(f"{kind}/{name}", [f"{kind}/{n}" for n in known])
+                self._refuse(None, "--target", f"{kind}/{name} matches {where}"
+                             + (f"; {hint}" if hint else ""))
+
     def _selects_topic(self, name: str) -> bool:
         if not self.desired.scope.topics.manages(name):
             return False

@@ -33,11 +33,9 @@ def listed(items: Sequence[object], limit: int = 5) -> str:
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:
-    """"did you mean 'staging'?" for the closest candidates (at most three), or ""."""
-    close = get_close_matches(word, sorted(set(candidates)), n=3, cutoff=0.6)
-    if not close:
-        return ""
-    return "did you mean " + " or ".join(repr(c) for c in close) + "?"
+    """"did you mean 'staging'?" for the closest candidate, or ""."""
+    close = get_close_matches(word, sorted(set(candidates)), n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}?" if close else ""
 
 
 def human_bytes(n: float) -> str:

@@ -67,13 +67,25 @@ def print_plan(plan: Plan, out: TextIO, color: bool) -> None:
     console = Console(file=out, highlight=False, soft_wrap=True, force_terminal=True)
     for line in plan_lines(plan):
         symbol = line.lstrip()[:1]
-        style = "bold" if line.startswith(("Plan:", "No changes")) else _STYLES.get(symbol, "")
+        style = ("bold" if line.startswith(("Plan:", "No changes", TARGETED))
+                 else _STYLES.get(symbol, ""))
         console.print(Text(line, style=style))
+
+
+TARGETED = "Targeted plan"
+
+
+def targeted_line(plan: Plan) -> str:
+    """What a targeted plan covers, said before anything else in every format."""
+    return (f"{TARGETED} (--target): only {', '.join(plan.targets)}; the rest of the "
+            "environment is not planned and would not be applied.")
 
 
 def plan_lines(plan: Plan) -> list[str]:
     cluster = plan.cluster_id or "unknown"
     lines = [f"kafkaform plan for environment {plan.environment} on cluster {cluster}", ""]
+    if plan.targets:
+        lines += [targeted_line(plan), ""]
     for group in group_by_resource(plan.actions):
         lines += group_lines(group)
         lines.append("")

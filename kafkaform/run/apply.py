@@ -125,6 +125,8 @@ class ApplyReport:
     results: list[ActionResult] = field(default_factory=list)
     not_converged: list[str] = field(default_factory=list)
     stopped: str | None = None
+    # A targeted plan's resources: only these were applied and verified.
+    targets: tuple[str, ...] = ()
 
     def with_status(self, status: Status) -> list[ActionResult]:
         return [r for r in self.results if r.status is status]
@@ -547,6 +549,9 @@ def verify(
 ) -> None:
     """Re-observe and re-plan; record whatever did not converge in the report.
 
+    A targeted apply re-plans its targets only: the rest of the environment
+    was not part of the plan, so what is left there is not a failure of it.
+
     Kafka's reads lag its writes: a KRaft broker answers from its own replay
     of the metadata log, which can trail the controller that acknowledged the
     write (seen on Apache Kafka 4.4: a topic's configs missing from
@@ -555,12 +560,14 @@ def verify(
     `retry.settle_seconds`, before it counts as not converged.
     """
     from kafkaform.cluster.readonly import ReadOnlyAdmin
+    from kafkaform.core.planner import Targets
     from kafkaform.core.planner import plan as make_plan
     from kafkaform.run.observe import observe
 
+    targets = Targets.parse(report.targets) if report.targets else None
     waited, attempt = 0.0, 0
     while True:
-        replanned = make_plan(desired, observe(ReadOnlyAdmin(admin)))
+        replanned = make_plan(desired, observe(ReadOnlyAdmin(admin)), targets)
         report.not_converged = unconverged(report, replanned)
         if not report.not_converged or waited >= retry.settle_seconds:
             return
@@ -597,7 +604,7 @@ def apply_plan(
         desired.reassignment if desired else ReassignmentSettings(),
         reassignment or ReassignmentOptions(),
     )
-    report = ApplyReport()
+    report = ApplyReport(targets=plan.targets)
     try:
         for phase in Phase:
             actions = plan.phase(phase)

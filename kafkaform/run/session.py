@@ -175,9 +175,9 @@ def observe_and_plan(
         return result
 
 
-def plan_live(desired: DesiredState, admin: ClusterAdmin) -> Plan:
+def plan_live(desired: DesiredState, admin: ClusterAdmin, targets: Targets | None = None) -> Plan:
     """Observe through a read-only view and plan: no write can happen here."""
-    return observe_and_plan(desired, ReadOnlyAdmin(admin))
+    return observe_and_plan(desired, ReadOnlyAdmin(admin), targets)
 
 
 def plan_environment(
@@ -267,16 +267,18 @@ def apply_environment(
     plan_file: Path | None = None,
     locking: LockOptions = LockOptions(),
     reassignment: ReassignmentOptions | None = None,
+    targets: Targets | None = None,
 ) -> ApplyReport | None:
     """`kafkaform apply`: plan live (or take a saved plan), `show` it, and apply it
     under the lock; None when there was nothing to do.
 
     `approve` is asked before a live plan is applied and raises to stop; a
     saved plan was reviewed when it was made. A plan with errors is refused.
+    `targets` limit a live plan (a saved plan carries its own).
     """
     with connected(runtime, desired, connection, read_only=False, guard=True) as admin:
         if plan_file is None:
-            the_plan = plan_live(desired, admin)
+            the_plan = plan_live(desired, admin, targets)
         else:
             the_plan = saved_plan(plan_file, desired)
         show(the_plan)

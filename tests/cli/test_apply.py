@@ -68,7 +68,7 @@ def test_auto_approve_applies_everything_and_a_second_apply_has_nothing_to_do(
     first = run("apply", str(env), "--auto-approve")
 
     assert first.exit_code == 0, first.output
-    assert "Apply complete: 2 action(s) done" in first.output
+    assert "Apply complete: 2 actions done" in first.output
     assert set(cluster.list_topics()) == {"orders.created", "users.profiles"}
     assert lock.LOCK_TOPIC not in cluster.list_topics()  # released
 
@@ -181,7 +181,7 @@ def test_failed_apply_exits_1_with_a_truthful_summary_and_rerun_converges(
     rerun = run("apply", str(env), "--auto-approve")
 
     assert rerun.exit_code == 0, rerun.output
-    assert "Apply complete: 1 action(s) done" in rerun.output
+    assert "Apply complete: 1 action done" in rerun.output
 
 
 def test_invalid_environment_exits_3(tmp_path, cluster, run):
