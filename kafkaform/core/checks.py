@@ -16,6 +16,7 @@ from kafkaform.core.kafka_rules import topic_name_problem
 from kafkaform.core.model import DesiredState, Source, TopicOrigin, TopicSpec, is_internal_topic
 from kafkaform.core.policies import effective_min_insync
 from kafkaform.core.problems import Problem, Severity
+from kafkaform.core.wording import plural
 
 
 def check_semantics(
@@ -116,8 +117,8 @@ def _static_placement(topic: TopicSpec, where: Source | None, label: str) -> Ite
                       f"partition {partition} lists a broker twice: {list(replicas)}")
         if len(replicas) != topic.replication_factor:
             yield _at(where, f"{path}[{partition}]",
-                      f"partition {partition} has {len(replicas)} replicas, the replication "
-                      f"factor is {topic.replication_factor}")
+                      f"partition {partition} has {plural(len(replicas), 'replica')}, the "
+                      f"replication factor is {topic.replication_factor}")
 
 
 def _name_collisions(desired: DesiredState,

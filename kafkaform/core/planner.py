@@ -327,7 +327,7 @@ class _Planner:
         if spec.replication_factor > len(brokers):
             self._refuse(spec, "replicationFactor",
                          f"replication factor {spec.replication_factor} is more than the "
-                         f"{len(brokers)} live brokers")
+                         f"{plural(len(brokers), 'live broker')}")
             return
         assignment = self._new_topic_assignment(spec, brokers)
         self.actions.append(CreateTopic(
@@ -396,7 +396,7 @@ class _Planner:
         current = len(info.partitions)
         if spec.partitions < current:
             self._refuse(spec, "partitions",
-                         f"topic {spec.name} has {current} partitions, the files ask for "
+                         f"topic {spec.name} has {plural(current, 'partition')}, the files ask for "
                          f"{spec.partitions}: partitions can only grow (kafkaform never "
                          "recreates a topic)")
             return
@@ -418,7 +418,7 @@ class _Planner:
             before=current,
             after=spec.partitions,
             assignment=self._new_partitions_assignment(spec, info.assignment),
-            reason=f"{_where(spec)} asks for {spec.partitions} partitions"
+            reason=f"{_where(spec)} asks for {plural(spec.partitions, 'partition')}"
                    + self._broker_places(spec),
             sizing=_sizing(spec),
         ))
@@ -462,7 +462,7 @@ class _Planner:
         if spec.replication_factor > len(brokers):
             self._refuse(spec, "replicationFactor",
                          f"replication factor {spec.replication_factor} is more than the "
-                         f"{len(brokers)} live brokers")
+                         f"{plural(len(brokers), 'live broker')}")
             return None
         if spec.placement is PlacementStrategy.STATIC and spec.assignment is not None:
             if not moving and all(
@@ -496,7 +496,8 @@ class _Planner:
             crowded = sum(self.layout.excess(p.replicas) > 0 for p in partitions)
             if crowded:
                 steps.append((
-                    f"rack-spread: {crowded} partitions have too many replicas on one rack",
+                    f"rack-spread: {plural(crowded, 'partition')} with too many replicas on one "
+                    "rack",
                     lambda a, load: placement.spread_racks(a, brokers, load=load),
                 ))
         if not steps:
@@ -646,8 +647,8 @@ class _Planner:
         if left:
             shown = ", ".join(left[:5]) + (f" and {len(left) - 5} more" if len(left) > 5 else "")
             self._warn(None, "decommission",
-                       f"{len(left)} topics not declared in the files keep replicas on broker(s) "
-                       f"{', '.join(map(str, sorted(leaving)))}: {shown}")
+                       f"{plural(len(left), 'topic')} not declared in the files keep replicas on "
+                       f"{named('broker', sorted(leaving))}: {shown}")
 
     # --- deletes ------------------------------------------------------------
     def _delete_topics(self) -> None:

@@ -251,7 +251,8 @@ def _partitions_per_broker(desired: DesiredState, observed: ObservedState) -> It
         yield from _violation(
             desired, "maxPartitionsPerBroker", None, "policies.maxPartitionsPerBroker",
             f"about {average} partition replicas per broker once the files are applied "
-            f"({total} replicas on {len(brokers)} brokers); the limit is {limit}",
+            f"({plural(total, 'replica')} on {plural(len(brokers), 'broker')}); the limit is "
+            f"{limit}",
         )
 
 

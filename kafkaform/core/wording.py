@@ -15,9 +15,10 @@ from kafkaform.core.actions import ConfigChange
 from kafkaform.core.units import humanize_config_value
 
 
-def plural(count: int, noun: str) -> str:
-    """"1 replica move", "24 replica moves"."""
-    return f"{count} {noun}{'' if count == 1 else 's'}"
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """"1 replica move", "24 replica moves"; `many` where adding an s is wrong
+    ("batches", "replica copies")."""
+    return f"{count} {noun if count == 1 else many or noun + 's'}"
 
 
 def named(noun: str, items: Sequence[object]) -> str:

@@ -96,9 +96,9 @@ def _change(group: ResourceGroup) -> str:
     parts = []
     for action in group.actions:
         if isinstance(action, CreateTopic):
-            parts.append(f"create: {action.partitions} partitions, "
+            parts.append(f"create: {plural(action.partitions, 'partition')}, "
                          f"replication factor {action.replication_factor}, "
-                         f"{len(action.configs)} configs")
+                         f"{plural(len(action.configs), 'config')}")
         elif isinstance(action, SetBrokerConfigs | AlterTopicConfigs):
             keys = ", ".join(c.key for c in action.changes[:3])
             more = f" +{len(action.changes) - 3}" if len(action.changes) > 3 else ""
@@ -116,7 +116,7 @@ def _change(group: ResourceGroup) -> str:
                          f"{plural(action.replica_moves, 'replica')} to copy"
                          + (f" ({', '.join(notes)})" if notes else ""))
         elif isinstance(action, DeleteTopic):
-            parts.append(f"delete ({action.partitions} partitions)")
+            parts.append(f"delete ({plural(action.partitions, 'partition')})")
     acl_adds = sum(isinstance(a, CreateAcl) for a in group.actions)
     acl_deletes = sum(isinstance(a, DeleteAcl) for a in group.actions)
     if acl_adds:

@@ -135,7 +135,7 @@ def group_body(group: ResourceGroup) -> list[str]:
 def _header_note(group: ResourceGroup) -> str:
     deletes = [a for a in group.actions if isinstance(a, DeleteTopic)]
     if deletes:
-        return f" ({deletes[0].partitions} partitions)"
+        return f" ({plural(deletes[0].partitions, 'partition')})"
     moves = ReplicaMoves.of(group.actions)
     if moves is None or not moves.replica_moves:
         return ""

@@ -198,7 +198,7 @@ def check_before_writing(
     """Every refusal that can be known before the first write."""
     if plan.errors:
         raise ApplyRefused(
-            f"the plan has {len(plan.errors)} error(s) and cannot be applied: "
+            f"the plan has {plural(len(plan.errors), 'error')} and cannot be applied: "
             + "; ".join(p.render() for p in plan.errors)
         )
     cluster = admin.describe_cluster()
@@ -274,12 +274,12 @@ class _Executor:
         """The dependency rule: why this action must not be attempted, if so."""
         if isinstance(action, DeleteAcl | DeleteTopic) and self.failed_additions:
             return (
-                f"held back: {self.failed_additions} topic/ACL creation(s) did not succeed, "
-                "and removals wait for additions"
+                f"held back: {plural(self.failed_additions, 'topic/ACL creation')} did not "
+                "succeed, and removals wait for additions"
             )
         if isinstance(action, SetBrokerConfigs) and action.after_moves and self.unfinished_moves:
-            return (f"held back: {self.unfinished_moves} reassignment(s) did not finish, and "
-                    "this raise waits for the replication factors they bring")
+            return (f"held back: {plural(self.unfinished_moves, 'reassignment')} did not "
+                    "finish, and this raise waits for the replication factors they bring")
         topic = _topic_of(action)
         if topic is not None and topic in self.blocked_topics:
             return f"depends on '{self.blocked_topics[topic]}', which did not succeed"
@@ -346,7 +346,7 @@ class _Executor:
             delay = self.retry.delay(attempt)
             codes = sorted({errors[k].code for k in pending})
             self.reporter.warning(
-                f"{batch.title}: retrying {len(pending)} item(s) in {delay:g}s "
+                f"{batch.title}: retrying {plural(len(pending), 'item')} in {delay:g}s "
                 f"after {', '.join(codes)} (retry {attempt} of {self.retry.attempts - 1})"
             )
             self.retry.sleep(delay)

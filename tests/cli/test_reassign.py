@@ -59,7 +59,7 @@ def test_generate_topics_onto_brokers_from_a_snapshot_then_execute_and_verify(
     result = invoke("execute", out, "--throttle", "10MiB", "--batch-size", "2",
                     runtime=on(cluster))
     assert result.exit_code == 0, result.output
-    assert "Moved 3 partition(s) in 2 batch(es)" in result.output
+    assert "Moved 3 partitions in 2 batches" in result.output
     assert all(6 not in r for r in cluster.list_topics()["orders"].assignment)
 
     result = invoke("verify", out, runtime=on(cluster))
@@ -131,7 +131,7 @@ def test_verify_in_progress_exits_2_and_cancel_reverts(live, tmp_path):
 
     result = invoke("cancel", file, runtime=on(live))
     assert result.exit_code == 0, result.output
-    assert "Cancelled 1 move(s) in flight: orders-0" in result.output
+    assert "Cancelled 1 move in flight: orders-0" in result.output
     assert live.list_partition_reassignments() == {}
     assert sorted(live.list_topics()["orders"].assignment[0]) == [1, 2, 3]
     # a throttle kafkaform did not record stays

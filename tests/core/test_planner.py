@@ -140,6 +140,8 @@ def test_replication_factor_above_live_brokers_is_refused():
     assert result.is_empty
     assert "replication factor 4 is more than the 3 live brokers" in result.errors[0].message
     assert result.errors[0].file == "topics.yaml"
+    one = plan(desired(spec(rf=3)), observed(brokers=1))
+    assert "replication factor 3 is more than the 1 live broker" in one.errors[0].message
 
 
 # --- topic configs -----------------------------------------------------------

@@ -42,6 +42,7 @@ from kafkaform.core.reassign.jsonfile import (
     parse_topics_to_move,
     targets_of,
 )
+from kafkaform.core.wording import plural
 from kafkaform.render.progress import make_reporter
 from kafkaform.run.reassign import ReassignmentOptions, ReassignmentReport
 from kafkaform.run.session import (
@@ -135,8 +136,8 @@ def _write_generated(actions: list[Reassign], out: Path | None, rollback: Path |
         say("No partition needs to move: nothing written.")
         return
     copies = sum(a.replica_moves for a in actions)
-    summary = (f"{len(targets)} partition(s) of {len(actions)} topic(s) move, "
-               f"{copies} replica copy(ies)")
+    summary = (f"{plural(len(targets), 'partition')} of {plural(len(actions), 'topic')} move, "
+               f"{plural(copies, 'replica copy', 'replica copies')}")
     if out is None:
         sys.stdout.write(dump_reassignment(targets))
         print(summary, file=sys.stderr)
@@ -182,12 +183,14 @@ def execute(
             origin=file, reporter=make_reporter(), reassignment=reassignment)
         _print_report(report)
         if not report.ok:
-            raise Exit(EXIT_ERROR, f"{len(report.failed)} partition(s) did not reach their "
+            raise Exit(EXIT_ERROR, f"{plural(len(report.failed), 'partition')} did not reach "
+                                   "their "
                                    f"target; see above, then `kafkaform reassign verify {file}`")
 
 
 def _print_report(report: ReassignmentReport) -> None:
-    say(f"Moved {len(report.moved)} partition(s) in {report.batches} batch(es); "
+    say(f"Moved {plural(len(report.moved), 'partition')} in "
+        f"{plural(report.batches, 'batch', 'batches')}; "
         f"{len(report.already_at_target)} were already at their target.")
     for tp, reason in report.failed.items():
         say(f"  failed: {tp}: {reason}")
@@ -221,8 +224,8 @@ def verify(
             else:
                 say("Removed the replication throttles kafkaform set (if any).")
             if result.cleanup.leaders_elected:
-                say(f"Elected the preferred leader of {len(result.cleanup.leaders_elected)} "
-                    "partition(s).")
+                say("Elected the preferred leader of "
+                    f"{plural(len(result.cleanup.leaders_elected), 'partition')}.")
             for tp, error in sorted(result.cleanup.election_errors.items()):
                 say(f"  preferred leader election for {tp} failed: {error}")
             return
@@ -251,7 +254,7 @@ def cancel(
             runtime(ctx), _environment(env), connection(bootstrap, command_config), targets,
             origin=file)
         if result.cancelled:
-            say(f"Cancelled {len(result.cancelled)} move(s) in flight: "
+            say(f"Cancelled {plural(len(result.cancelled), 'move')} in flight: "
                 + ", ".join(map(str, result.cancelled)))
         else:
             say("None of the file's partitions is being moved.")

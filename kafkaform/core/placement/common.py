@@ -12,6 +12,8 @@ import heapq
 from collections import Counter
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 
+from kafkaform.core.wording import plural
+
 Brokers = dict[int, str | None]
 Count = Callable[[int], int]
 Transfer = Callable[[int, int], bool]
@@ -74,7 +76,8 @@ def require_rf(rf: int, brokers: Mapping[int, str | None]) -> None:
     if rf < 1:
         raise ValueError(f"replication factor must be at least 1, got {rf}")
     if rf > len(brokers):
-        raise ValueError(f"replication factor {rf} is larger than the {len(brokers)} brokers")
+        raise ValueError(f"replication factor {rf} is larger than the "
+                         f"{plural(len(brokers), 'broker')}")
 
 
 def replica_counts(assignment: Iterable[Sequence[int]], known: Iterable[int]) -> Counter[int]:

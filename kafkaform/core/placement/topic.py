@@ -24,6 +24,7 @@ from kafkaform.core.placement.common import (
     require_rf,
     starting_load,
 )
+from kafkaform.core.wording import named
 
 
 def across_topics(
@@ -248,7 +249,8 @@ def static_assignment(
         unknown = sorted(set(replicas) - set(brokers))
         if unknown:
             raise ValueError(
-                f"partition {index}: unknown broker(s) {unknown}; brokers are {sorted(brokers)}"
+                f"partition {index}: unknown {named('broker', unknown)}; brokers are "
+                f"{sorted(brokers)}"
             )
         if len(set(replicas)) != len(replicas):
             raise ValueError(f"partition {index}: a broker appears twice in {list(replicas)}")
