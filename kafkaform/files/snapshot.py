@@ -259,6 +259,10 @@ def cluster_from_snapshot(data: dict[str, Any], origin: str = "snapshot") -> Mem
             cluster.set_broker_config(int(broker), name, _text(value))
     for name, topic in data.get("topics", {}).items():
         _load_topic(cluster, name, topic, f"{origin}: {_json_path('topics', name)}")
+    # A broker in replica lists but not in `brokers` is down (docs/snapshots.md): as
+    # Kafka fences it, it leaves the ISRs, and partitions it alone led go offline.
+    for broker in cluster.stopped_brokers():
+        cluster.stop_broker(broker)
     for index, item in enumerate(data.get("reassignments", [])):
         _load_reassignment(cluster, item, f"{origin}: $.reassignments[{index}]")
     _load_acls(cluster, data.get("acls") or [], origin)
