@@ -16,7 +16,7 @@ from kafkaform.core.kafka_rules import topic_name_problem
 from kafkaform.core.model import DesiredState, Source, TopicOrigin, TopicSpec, is_internal_topic
 from kafkaform.core.policies import effective_min_insync
 from kafkaform.core.problems import Problem, Severity
-from kafkaform.core.wording import plural
+from kafkaform.core.wording import did_you_mean, plural
 
 
 def check_semantics(
@@ -73,7 +73,9 @@ def _config_names(topic: TopicSpec, origin: TopicOrigin, label: str) -> Iterator
         where = origin.where.get(f"configs.{key}", topic.source)
         config = TOPIC_CONFIGS.get(key)
         if config is None:
-            yield _at(where, f"{label}.configs.{key}", "unknown topic config")
+            hint = did_you_mean(key, TOPIC_CONFIGS)
+            yield _at(where, f"{label}.configs.{key}",
+                      "unknown topic config" + (f"; {hint}" if hint else ""))
         elif config.removed:
             yield _at(where, f"{label}.configs.{key}",
                       f"unknown to Kafka {config.removed} and later; {config.deprecated}",
