@@ -29,15 +29,12 @@ from kafkaform.core.summary import PlanSummary
 from kafkaform.errors import KafkaformError
 from kafkaform.files.schemas import load_schema
 
-SCHEMA_ID = "https://kafkaform.dev/schemas/plan.schema.json"
-
 
 def plan_to_dict(plan: Plan) -> dict[str, Any]:
     counts = PlanSummary.of(plan)
     targeted = {"targets": list(plan.targets)} if plan.targets else {}
     return {
         **targeted,
-        "$schema": SCHEMA_ID,
         "version": PLAN_FORMAT_VERSION,
         "environment": plan.environment,
         "cluster_id": plan.cluster_id,

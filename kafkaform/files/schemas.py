@@ -2,6 +2,9 @@
 
 The schemas live in the top-level `schemas/` folder of the source tree, where
 editors find them through the `# yaml-language-server: $schema=` comments.
+They carry no `$id`: a reference to another schema (`topics.schema.json#/$defs/
+configs`) resolves next to the file that holds it, wherever that is (a clone,
+an installed package, a `kafkaform schema --out` folder), with no network.
 The package reaches them through `kafkaform/_schemas`, a link to that folder
 in a clone or editable install and a copy of it in a built wheel.
 `KAFKAFORM_SCHEMAS` overrides the folder.
@@ -32,7 +35,6 @@ SCHEMA_FILES = {
     "Topics": "topics.schema.json",
     "Acls": "acls.schema.json",
 }
-SCHEMA_BASE_URL = "https://kafkaform.dev/schemas/"
 
 
 def schemas_dir() -> Path:

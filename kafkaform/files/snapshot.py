@@ -41,7 +41,6 @@ from kafkaform.files.schemas import load_schema
 
 SNAPSHOT_VERSION = 1
 SCHEMA_FILE = "snapshot.schema.json"
-SCHEMA_ID = "https://kafkaform.dev/schemas/snapshot.schema.json"
 _OVERRIDE = ConfigSource.DYNAMIC_TOPIC_CONFIG
 # A value from one broker's own config; a per-broker dynamic one (on the broker
 # that answered) is kept as a static one, the closest cluster-wide fact.
@@ -52,7 +51,6 @@ _BROKER_SIDE = (ConfigSource.STATIC_BROKER_CONFIG, ConfigSource.DYNAMIC_BROKER_C
 def snapshot_to_dict(observed: ObservedState) -> dict[str, Any]:
     cluster = observed.cluster
     data: dict[str, Any] = {
-        "$schema": SCHEMA_ID,
         "version": SNAPSHOT_VERSION,
         "cluster": {
             "id": cluster.cluster_id,
