@@ -1,8 +1,7 @@
 """kafkaform installed from its wheel (not editable), run from a folder that is no checkout.
 
 The wheel is built from a copy of the source tree, offline, and installed into
-a virtualenv of its own; the dependencies come from the test virtualenv's
-site-packages (a path entry only: its editable kafkaform is not activated).
+a virtualenv of its own (`tests.support.installed`).
 `kafkaform demo` and `kafkaform local-broker` must work there: the example
 environment ships in the package.
 """
@@ -10,48 +9,34 @@ environment ships in the package.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
-import sys
-import sysconfig
 from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.live
+from tests.support.installed import OFFLINE_PIP, ROOT, source_copy, virtualenv
 
-ROOT = Path(__file__).parents[2]
-SOURCE_PARTS = ("pyproject.toml", "README.md", "kafkaform", "schemas", "environments")
+pytestmark = pytest.mark.live
 
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory) -> Path:
     """The bin folder of a virtualenv holding kafkaform's wheel."""
     root = tmp_path_factory.mktemp("installed")
-    source = root / "source"
-    source.mkdir()
-    for part in SOURCE_PARTS:
-        origin = ROOT / part
-        if origin.is_dir():  # symlinks kept: kafkaform/_schemas, kafkaform/_environments
-            shutil.copytree(origin, source / part, symlinks=True,
-                            ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(origin, source / part)
-    build = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index",
-         "-w", str(root / "dist"), str(source)], capture_output=True, text=True, check=False)
+    source = source_copy(root / "source")
+    bin_dir = virtualenv(root / "venv")
+    environ = {**os.environ, **OFFLINE_PIP}
+    build = subprocess.run([str(bin_dir / "python"), "-m", "pip", "wheel", "--no-deps", "-w",
+                            str(root / "dist"), str(source)],
+                           capture_output=True, text=True, check=False, env=environ)
     assert build.returncode == 0, build.stdout + build.stderr
     [wheel] = (root / "dist").glob("kafkaform-*.whl")
-    venv = root / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-    [site] = (venv / "lib").glob("python*/site-packages")
-    (site / "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    install = subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install",
-         "--no-deps", "--no-index", str(wheel)], capture_output=True, text=True, check=False)
+    install = subprocess.run([str(bin_dir / "python"), "-m", "pip", "install", "--no-deps",
+                              str(wheel)], capture_output=True, text=True, check=False,
+                             env=environ)
     assert install.returncode == 0, install.stdout + install.stderr
-    return venv / "bin"
+    return bin_dir
 
 
 @pytest.fixture
