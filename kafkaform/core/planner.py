@@ -241,16 +241,15 @@ class _Planner:
                   if self.desired.scope.topics.manages(name)}
         principals = {b.principal for b in [*self.desired.acls, *(self.observed.acls or ())]
                       if self.desired.scope.acls.manages(b)}
-        for kind, names, known in (("topic", self.targets.topics, topics),
-                                   ("acl", self.targets.principals, principals)):
+        for kind, what, names, known in (
+            ("topic", "no topic", self.targets.topics, topics),
+            ("acl", "no principal with ACL bindings", self.targets.principals, principals),
+        ):
             for name in sorted(names - known):
-                where = ("no topic the environment manages, in the files or on the cluster"
-                         if kind == "topic" else
-                         "no principal with ACL bindings the environment manages, in the files "
-                         "or on the cluster")
                 hint = did_you_mean(f"{kind}/{name}", [f"{kind}/{n}" for n in known])
-                self._refuse(None, "--target", f"{kind}/{name} matches {where}"
-                             + (f"; {hint}" if hint else ""))
+                self._refuse(None, "--target",
+                             f"{kind}/{name} matches {what} the environment manages, in the "
+                             "files or on the cluster" + (f"; {hint}" if hint else ""))
 
     def _selects_topic(self, name: str) -> bool:
         if not self.desired.scope.topics.manages(name):

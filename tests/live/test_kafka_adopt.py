@@ -100,7 +100,8 @@ def test_import_adopts_a_hand_made_cluster_validate_and_plan_exit_0(
         "min.insync.replicas": 2, "retention.bytes": "1GiB"}
     acls = (folder / "acls.yaml").read_text()
     assert "User:alice" in acls and f"{topic_prefix}orders" in acls
-    print(imported.stdout, validated.stdout, planned.stdout, sep="\n")
+    print(imported.stdout, (folder / "environment.yaml").read_text(), validated.stdout,
+          planned.stdout, sep="\n")
 
 
 def test_import_over_sasl_with_a_command_config(kafka_cluster, hand_made, topic_prefix,
