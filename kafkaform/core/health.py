@@ -84,7 +84,8 @@ class HealthReport:
     def warnings(self) -> list[str]:
         """Worth knowing, not failing: e.g. racks set on some brokers only."""
         if None in self.racks and len(self.racks) > 1:
-            return [f"{self.racks[None]} broker(s) have no broker.rack while others do"]
+            return [f"{plural(self.racks[None], 'broker')} without broker.rack while others "
+                    "have one"]
         return []
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
-from typing import Any
 
 from kafkaform.core.health import HealthReport
 from kafkaform.core.observed import TopicPartition
@@ -36,6 +35,31 @@ def health_rows(report: HealthReport) -> list[tuple[str, bool, str]]:
     ]
 
 
+def render_health_json(report: HealthReport) -> str:
+    """`check --format json`: every signal, the lists behind them, and the verdict."""
+    def partitions(found: Sequence[TopicPartition]) -> list[dict[str, object]]:
+        return [{"topic": tp.topic, "partition": tp.partition} for tp in found]
+
+    return json.dumps({
+        "cluster_id": report.cluster_id,
+        "healthy": report.healthy,
+        "brokers": report.brokers,
+        "racks": {rack or "": count for rack, count in sorted(
+            report.racks.items(), key=lambda kv: kv[0] or "")},
+        "controller_present": report.controller_present,
+        "partitions": report.partitions,
+        "offline": partitions(report.offline),
+        "under_replicated": partitions(report.under_replicated),
+        "under_min_isr": [{"topic": u.partition.topic, "partition": u.partition.partition,
+                           "isr": u.isr, "min_isr": u.min_isr} for u in report.under_min_isr],
+        "reassigning": partitions(report.reassigning),
+        "checks": [{"check": check, "ok": passed, "detail": detail}
+                   for check, passed, detail in health_rows(report)],
+        "problems": report.problems,
+        "warnings": report.warnings,
+    }, indent=2) + "\n"
+
+
 def print_health(report: HealthReport) -> None:
     rows = health_rows(report)
     title = f"Cluster {report.cluster_id}: {'healthy' if report.healthy else 'NOT healthy'}"
@@ -56,35 +80,3 @@ def print_health(report: HealthReport) -> None:
             print(f"{check:<{width}}  {'ok' if passed else 'FAIL':<4}  {detail}")
     for warning in report.warnings:
         print(f"warning: {warning}")
-
-
-def health_to_dict(report: HealthReport) -> dict[str, Any]:
-    """Everything `check` found, every partition listed (the table shows five)."""
-
-    def partitions(found: Sequence[TopicPartition]) -> list[dict[str, Any]]:
-        return [{"topic": tp.topic, "partition": tp.partition} for tp in found]
-
-    return {
-        "cluster_id": report.cluster_id,
-        "healthy": report.healthy,
-        "brokers": report.brokers,
-        "racks": {rack or "": count for rack, count in sorted(
-            report.racks.items(), key=lambda kv: kv[0] or "")},
-        "controller_present": report.controller_present,
-        "partitions": report.partitions,
-        "offline": partitions(report.offline),
-        "under_replicated": partitions(report.under_replicated),
-        "under_min_isr": [
-            {"topic": u.partition.topic, "partition": u.partition.partition, "isr": u.isr,
-             "min_isr": u.min_isr}
-            for u in report.under_min_isr
-        ],
-        "reassigning": partitions(report.reassigning),
-        "problems": report.problems,
-        "warnings": report.warnings,
-    }
-
-
-def health_json(report: HealthReport) -> str:
-    """`check --format json`: every finding, every partition listed."""
-    return json.dumps(health_to_dict(report), indent=2, sort_keys=True)

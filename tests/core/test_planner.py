@@ -140,6 +140,8 @@ def test_replication_factor_above_live_brokers_is_refused():
     assert result.is_empty
     assert "replication factor 4 is more than the 3 live brokers" in result.errors[0].message
     assert result.errors[0].file == "topics.yaml"
+    one = plan(desired(spec(rf=3)), observed(brokers=1))
+    assert "replication factor 3 is more than the 1 live broker" in one.errors[0].message
 
 
 # --- topic configs -----------------------------------------------------------
@@ -334,8 +336,8 @@ def test_decommission_moves_kafkaforms_ledger_and_names_internal_topics_left_beh
               if isinstance(a, Reassign) and a.topic == "__kafkaform_throttles"]
     assert [(m.before, m.after[1:]) for m in ledger[0].moves] == [((4, 1, 2), (1, 2))]
     assert 4 not in ledger[0].moves[0].after and "throttle ledger" in ledger[0].reason
-    (warning,) = [w for w in result.warnings if "internal topics" in w.message]
-    assert "1 internal topics keep replicas on broker(s) 4" in warning.message
+    (warning,) = [w for w in result.warnings if "internal topic" in w.message]
+    assert "replicas of 1 internal topic stay on broker 4" in warning.message
     assert "__consumer_offsets" in warning.message and "__kafkaform" not in warning.message
     assert plan(desired(spec(partitions=4)), cluster).is_empty  # no decommission, no move
 
@@ -536,8 +538,8 @@ def test_mixed_rack_information_is_refused_for_rack_spread_naming_the_brokers():
     topic = spec(partitions=1, placement=PlacementStrategy.RACK_SPREAD)
     result = plan(desired(topic), cluster)
     assert [e.message for e in result.errors] == [
-        "rack-spread needs every broker's rack, but broker(s) [3, 5] have no broker.rack "
-        "while [1, 2, 4] have one; set broker.rack, or allowMissingRacks: true to count each "
+        "rack-spread needs every broker's rack, but brokers 3, 5 have no broker.rack "
+        "while brokers 1, 2, 4 have one; set broker.rack, or allowMissingRacks: true to count each "
         "as a rack of its own"]
     assert not plan(desired(topic, allow_missing_racks=True), cluster).errors
     assert not plan(desired(spec(partitions=1)), cluster).errors  # default placement
@@ -547,7 +549,7 @@ def test_decommissioning_a_broker_the_cluster_does_not_have_is_refused():
     cluster = observed({"orders": spread(3)})
     result = plan(desired(spec(partitions=3), decommission=(99,)), cluster)
     assert [e.message for e in result.errors] == [
-        "broker(s) [99] are not in the cluster and hold no replicas (brokers: [1, 2, 3])"]
+        "broker 99 is not in the cluster and holds no replicas (brokers: [1, 2, 3])"]
 
 
 def test_decommissioning_a_dead_broker_that_still_holds_replicas_is_accepted():
@@ -560,5 +562,5 @@ def test_an_impossible_decommission_says_which_brokers_remain_and_which_leave():
     cluster = observed({"orders": spread(4, brokers=4)}, brokers=4)
     result = plan(desired(spec(partitions=4), decommission=(3, 4)), cluster)
     assert result.errors[0].message == (
-        "replication factor 3 needs 3 brokers, but 2 would remain ([1, 2]) once broker(s) "
-        "[3, 4] leave (decommission)")
+        "replication factor 3 needs 3 brokers, but 2 would remain ([1, 2]) once brokers "
+        "3, 4 leave (decommission)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from enum import StrEnum
 from typing import Annotated
 
@@ -20,11 +21,11 @@ from kafkaform.cli.common import (
     runtime,
 )
 from kafkaform.core.health import assess
-from kafkaform.render.health import health_json, print_health
+from kafkaform.render.health import print_health, render_health_json
 from kafkaform.run.session import observe_cluster
 
 
-class CheckFormat(StrEnum):
+class HealthFormat(StrEnum):
     TEXT = "text"
     JSON = "json"
 
@@ -33,24 +34,26 @@ class CheckFormat(StrEnum):
 def check(
     ctx: typer.Context,
     env: EnvArg,
-    output_format: Annotated[
-        CheckFormat,
-        typer.Option("--format", help="text: a table (at most five partitions per line); "
-                     "json: every finding, every partition listed."),
-    ] = CheckFormat.TEXT,
     bootstrap_server: BootstrapOpt = None,
     command_config: CommandConfigOpt = None,
     snapshot: SnapshotOpt = None,
+    output_format: Annotated[
+        HealthFormat, typer.Option("--format", help="text: a table; json: every signal and "
+                                   "the partitions behind it, for monitoring scripts.")
+    ] = HealthFormat.TEXT,
 ) -> None:
     """Cluster health: brokers and racks, controller, offline, under-replicated and
-    under-min-ISR partitions, reassignments in progress. Exit 0 healthy, 1 not."""
+    under-min-ISR partitions, reassignments in progress. Exit 0 healthy, 1 not.
+
+    From a snapshot, a broker named in replica lists but missing from its
+    `brokers` is down."""
     desired = load_desired(env)
     observed = observe_cluster(
         runtime(ctx), desired, connection(bootstrap_server, command_config, snapshot)
     )
     report = assess(observed)
-    if output_format is CheckFormat.JSON:
-        print(health_json(report))
+    if output_format is HealthFormat.JSON:
+        sys.stdout.write(render_health_json(report))
     else:
         print_health(report)
     raise typer.Exit(EXIT_OK if report.healthy else EXIT_ERROR)
