@@ -335,9 +335,11 @@ class _Planner:
         if unknown:
             self._refuse(None, "decommission",
                          f"{named('broker', unknown)} "
-                         + ("is not in the cluster and holds" if len(unknown) == 1
-                            else "are not in the cluster and hold")
-                         + f" no replicas (brokers: {_ids(self.observed.broker_ids)})")
+                         + ("is not in the cluster and holds no" if len(unknown) == 1
+                            else "are not in the cluster and hold no")
+                         + f" replicas (brokers: {_ids(self.observed.broker_ids)}): a typo, "
+                         "or a broker already decommissioned and retired; then remove it "
+                         "from decommission")
 
     def _check_cluster_id(self) -> None:
         expected = self.desired.cluster.cluster_id

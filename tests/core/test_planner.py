@@ -561,7 +561,8 @@ def test_decommissioning_a_broker_the_cluster_does_not_have_is_refused():
     cluster = observed({"orders": spread(3)})
     result = plan(desired(spec(partitions=3), decommission=(99,)), cluster)
     assert [e.message for e in result.errors] == [
-        "broker 99 is not in the cluster and holds no replicas (brokers: [1, 2, 3])"]
+        "broker 99 is not in the cluster and holds no replicas (brokers: [1, 2, 3]): a typo, "
+        "or a broker already decommissioned and retired; then remove it from decommission"]
 
 
 def test_decommissioning_a_dead_broker_that_still_holds_replicas_is_accepted():
