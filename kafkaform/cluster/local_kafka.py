@@ -319,8 +319,15 @@ def _die_with_parent() -> None:
 
 
 def new_cluster_id() -> str:
-    """A Kafka cluster id: a random UUID in Kafka's URL-safe base64 form."""
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode("ascii").rstrip("=")
+    """A Kafka cluster id: a random UUID in Kafka's URL-safe base64 form.
+
+    Never one starting with '-': `kafka-storage format --cluster-id -x...`
+    reads it as an option ("--cluster-id: expected one argument"), which is
+    why Kafka's own Uuid.randomUuid() draws again for such ids."""
+    while True:
+        drawn = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode("ascii").rstrip("=")
+        if not drawn.startswith("-"):
+            return drawn
 
 
 _LOG4J2 = """status = error

@@ -89,3 +89,12 @@ def test_a_port_taken_between_picking_and_binding_is_retried_on_fresh_ports(jars
                                     "--list").returncode == 0
     finally:
         squatter.close()
+
+
+def test_a_cluster_id_never_starts_with_a_dash(monkeypatch):
+    # kafka-storage format reads "--cluster-id -x..." as a missing argument.
+    import uuid
+
+    draws = iter([uuid.UUID(bytes=b"\xfb" + bytes(15)), uuid.UUID(bytes=bytes(16))])
+    monkeypatch.setattr(local_kafka.uuid, "uuid4", lambda: next(draws))
+    assert local_kafka.new_cluster_id() == "AAAAAAAAAAAAAAAAAAAAAA"
