@@ -1,9 +1,11 @@
-"""Import: the observed cluster as desired-state topics and ACL bindings.
+"""Import: the observed cluster as desired-state topics, ACL bindings, client
+quotas and SCRAM users.
 
-Pure: `import_topics` and `import_acls` turn an ObservedState into the model
-that `kafkaform.files.yamlwrite` writes as YAML. Only a topic's own overrides are
-imported (not broker or Kafka defaults), so the files say what is special
-about each topic, and planning them against the same cluster is a no-op.
+Pure: `import_topics`, `import_acls`, `import_quotas` and `import_users` turn
+an ObservedState into the model that `kafkaform.files.yamlwrite` writes as
+YAML. Only a topic's own overrides are imported (not broker or Kafka
+defaults), so the files say what is special about each topic, and planning
+them against the same cluster is a no-op.
 
 (Tansu, the local test broker, labels every config it lists DEFAULT_CONFIG;
 the Kafka adapter relabels those as the overrides they are, so nothing here
@@ -16,7 +18,14 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from kafkaform.core.model import AclBinding, TopicSpec, is_internal_topic
+from kafkaform.core.model import (
+    AclBinding,
+    NameScope,
+    QuotaSpec,
+    TopicSpec,
+    UserSpec,
+    is_internal_topic,
+)
 from kafkaform.core.observed import ConfigEntry, ConfigSource, ObservedState, TopicInfo
 from kafkaform.core.reassign.throttles import is_throttle_key
 from kafkaform.errors import KafkaformError
@@ -85,8 +94,38 @@ def topic_overrides(entries: Mapping[str, ConfigEntry]) -> dict[str, str]:
     }
 
 
-
-
 def import_acls(observed: ObservedState) -> list[AclBinding]:
     """Every binding, sorted; none when the cluster cannot list ACLs."""
     return sorted(observed.acls or ())
+
+
+# No prefixes: every quota entity, every user.
+EVERYTHING = NameScope()
+
+
+def import_quotas(observed: ObservedState, scope: NameScope = EVERYTHING) -> list[QuotaSpec]:
+    """The client quotas of the entities in `scope` (the environment's
+    manage.quotas), sorted by user, then client id."""
+    return [
+        QuotaSpec(entity, dict(sorted(values.items())))
+        for entity, values in sorted((observed.quotas or {}).items(),
+                                     key=lambda item: item[0].sort_key)
+        if scope.manages(entity.names)
+    ]
+
+
+def import_users(observed: ObservedState, scope: NameScope = EVERYTHING) -> list[UserSpec]:
+    """The SCRAM users in `scope` (manage.users), sorted by name, with their
+    credentials and, where kafkaform set the password, where it set it from
+    (its users ledger); a user kafkaform never set a password for has none."""
+    users = []
+    for name, credentials in sorted((observed.users or {}).items()):
+        if not scope.manages((name,)):
+            continue
+        record = observed.password_records.get(name)
+        users.append(UserSpec(
+            name, dict(sorted(credentials.items())),
+            password=record.reference if record else None,
+            password_version=record.version if record else None,
+        ))
+    return users

@@ -29,6 +29,8 @@ SCHEMA_FILES = {
     "Environment": "environment.schema.json",
     "Topics": "topics.schema.json",
     "Acls": "acls.schema.json",
+    "Quotas": "quotas.schema.json",
+    "Users": "users.schema.json",
 }
 SCHEMA_BASE_URL = "https://kafkaform.dev/schemas/"
 

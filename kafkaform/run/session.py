@@ -31,7 +31,13 @@ from kafkaform.core.fingerprint import (
     observed_summary,
     summary_fingerprint,
 )
-from kafkaform.core.importer import TopicFilter, import_acls, import_topics
+from kafkaform.core.importer import (
+    TopicFilter,
+    import_acls,
+    import_quotas,
+    import_topics,
+    import_users,
+)
 from kafkaform.core.model import DesiredState, ReassignmentSettings
 from kafkaform.core.observed import Api, ObservedState, TopicPartition
 from kafkaform.core.planner import Targets, plan, with_sizes
@@ -39,7 +45,13 @@ from kafkaform.core.reassign.generate import onto_brokers
 from kafkaform.core.reassign.jsonfile import Assignment, actions_for
 from kafkaform.errors import ClusterError
 from kafkaform.files.planfile import load_plan
-from kafkaform.files.yamlwrite import acls_document, topics_document, with_schema_comment
+from kafkaform.files.yamlwrite import (
+    acls_document,
+    quotas_document,
+    topics_document,
+    users_document,
+    with_schema_comment,
+)
 from kafkaform.run import lock
 from kafkaform.run.apply import (
     ApplyRefused,
@@ -293,12 +305,18 @@ def force_unlock(
 
 @dataclass(frozen=True)
 class Imported:
-    """The cluster's topics and ACL bindings as the YAML documents to write."""
+    """The cluster's topics, ACL bindings, client quotas and SCRAM users as the
+    YAML documents to write."""
 
     topics: int
     topics_yaml: str
     acls: int | None  # None: the cluster does not let ACLs be listed
     acls_yaml: str | None  # None: no bindings (or none listed)
+    # None: the cluster does not let them be listed; the YAML None also when none.
+    quotas: int | None = None
+    quotas_yaml: str | None = None
+    users: int | None = None
+    users_yaml: str | None = None
 
 
 def import_environment(
@@ -308,19 +326,35 @@ def import_environment(
     out_dir: Path,
     which: TopicFilter,
 ) -> Imported:
-    """`kafkaform import`: the cluster's topics and ACLs as YAML, for files in `out_dir`."""
+    """`kafkaform import`: the cluster's topics and ACLs as YAML, for files in `out_dir`;
+    its client quotas and SCRAM users too, those in the environment's managed scope."""
     observed = observe_cluster(runtime, desired, connection)
     topics = import_topics(observed, which)
     # Every override is written, even one equal to Kafka's default: leaving it out
     # would make the next plan revert it.
     document = topics_document(topics, omit_kafka_defaults=False)
     topics_yaml = with_schema_comment(document, "topics.schema.json", out_dir)
+    quotas = users = None
+    quotas_yaml = users_yaml = None
+    if observed.quotas is not None:
+        found = import_quotas(observed, desired.scope.quotas)
+        quotas = len(found)
+        if found:
+            quotas_yaml = with_schema_comment(quotas_document(found), "quotas.schema.json",
+                                              out_dir)
+    if observed.users is not None:
+        named = import_users(observed, desired.scope.users)
+        users = len(named)
+        if named:
+            users_yaml = with_schema_comment(users_document(named), "users.schema.json", out_dir)
+    extra = {"quotas": quotas, "quotas_yaml": quotas_yaml, "users": users,
+             "users_yaml": users_yaml}
     if observed.acls is None:
-        return Imported(len(topics), topics_yaml, None, None)
+        return Imported(len(topics), topics_yaml, None, None, **extra)
     bindings = import_acls(observed)
     acls_yaml = with_schema_comment(
         acls_document(bindings), "acls.schema.json", out_dir) if bindings else None
-    return Imported(len(topics), topics_yaml, len(bindings), acls_yaml)
+    return Imported(len(topics), topics_yaml, len(bindings), acls_yaml, **extra)
 
 
 # --- moving replicas -------------------------------------------------------------

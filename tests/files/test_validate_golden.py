@@ -28,4 +28,4 @@ def test_validate_output(case, monkeypatch):
 
 
 def test_every_case_is_covered():
-    assert len(CASES) == 6
+    assert len(CASES) == 7

@@ -1,7 +1,9 @@
 """`kafkaform import ENV`: write the environment's cluster as YAML files.
 
 Topics (with only their own config overrides) go to `topics.yaml`, ACL
-bindings to `acls.yaml`, each with the `$schema` comment editors use. Planning
+bindings to `acls.yaml`, client quotas to `quotas.yaml` and SCRAM users to
+`users.yaml` (those two within the environment's `manage.quotas` /
+`manage.users` scope), each with the `$schema` comment editors use. Planning
 the imported files against the same cluster shows no changes.
 """
 
@@ -51,7 +53,7 @@ def import_(
     command_config: CommandConfigOpt = None,
     snapshot: SnapshotOpt = None,
 ) -> None:
-    """Write the cluster's topics and ACLs as YAML (Topics and Acls documents)."""
+    """Write the cluster's topics, ACLs, client quotas and SCRAM users as YAML."""
     which = TopicFilter(include=include, exclude=exclude, internal=internal)
     desired = load_desired(env)
     out_dir = out or resolve_environment(env)
@@ -62,6 +64,15 @@ def import_(
     topics_file = out_dir / "topics.yaml"
     write_new(topics_file, imported.topics_yaml, force)
     typer.echo(f"imported {imported.topics} topic(s) to {topics_file}")
+    for what, count, text, name in (
+        ("client quota entit(ies)", imported.quotas, imported.quotas_yaml, "quotas.yaml"),
+        ("SCRAM user(s)", imported.users, imported.users_yaml, "users.yaml"),
+    ):
+        if count is None:
+            typer.echo(f"{name} not written: the cluster does not let them be listed")
+        elif text is not None:
+            write_new(out_dir / name, text, force)
+            typer.echo(f"imported {count} {what} to {out_dir / name}")
     if imported.acls is None:
         typer.echo("ACLs not imported: the cluster does not let them be listed")
         return

@@ -14,6 +14,9 @@ from pathlib import Path
 from kafkaform.files.documents import Document, Path_
 from kafkaform.files.load.reading import Loading, normalized
 
+# The document kinds an included folder contributes (`include[].kinds` limits them).
+LAYERED_KINDS = frozenset({"Topics", "Acls", "Quotas", "Users"})
+
 
 @dataclass
 class Layer:
@@ -40,8 +43,8 @@ def layers(loading: Loading, env_folder: Path, env_docs: list[Document]) -> list
     """The included folders (depth first, in the order listed), then the environment's."""
     found: list[Layer] = []
     seen: set[Path] = {env_folder.resolve()}
-    _add_includes(loading, env_docs, frozenset({"Topics", "Acls"}), [env_folder], seen, found)
-    found.append(Layer(env_folder, frozenset({"Topics", "Acls"}), env_docs))
+    _add_includes(loading, env_docs, LAYERED_KINDS, [env_folder], seen, found)
+    found.append(Layer(env_folder, LAYERED_KINDS, env_docs))
     return found
 
 

@@ -1,18 +1,15 @@
-"""Where kafkaform remembers the throttles it set: a compacted topic.
+"""Where kafkaform remembers the throttles it set: the ledger `__kafkaform_throttles`.
 
-The ledger must outlive the process (Ctrl-C, crash, CI timeout) and be seen
-by whoever cleans up next, from any machine, so it lives on the cluster
-itself: topic `__kafkaform_throttles`, key `throttles`, the latest record
-wins. The topic is internal by kafkaform's naming rule (`__` prefix), so no
-plan ever manages or deletes it.
+Whoever cleans up next (another apply, `reassign verify`, from any machine)
+must know which throttles kafkaform set, so they are kept on the cluster
+(`kafkaform.run.ledger`), under the key `throttles`.
 """
 
 from __future__ import annotations
 
 from kafkaform.cluster.port import ClusterAdmin
 from kafkaform.core.reassign.throttles import ThrottleLedger
-from kafkaform.core.requests import NewTopic
-from kafkaform.errors import KafkaformError
+from kafkaform.run.ledger import read_latest, write_latest
 
 LEDGER_TOPIC = "__kafkaform_throttles"
 LEDGER_KEY = "throttles"
@@ -20,21 +17,10 @@ LEDGER_KEY = "throttles"
 
 def read_ledger(admin: ClusterAdmin) -> ThrottleLedger:
     """The throttles kafkaform set and has not removed (empty if none)."""
-    if LEDGER_TOPIC not in admin.list_topics():
-        return ThrottleLedger()
-    latest = None
-    for key, value in admin.read_records(LEDGER_TOPIC):
-        if key == LEDGER_KEY:
-            latest = value
+    latest = read_latest(admin, LEDGER_TOPIC, LEDGER_KEY)
     return ThrottleLedger.from_json(latest) if latest else ThrottleLedger()
 
 
 def write_ledger(admin: ClusterAdmin, ledger: ThrottleLedger) -> None:
     """Persist the ledger, creating its topic on first use."""
-    if LEDGER_TOPIC not in admin.list_topics():
-        brokers = len(admin.describe_cluster().brokers)
-        topic = NewTopic(LEDGER_TOPIC, 1, min(3, max(brokers, 1)), {"cleanup.policy": "compact"})
-        error = admin.create_topics([topic]).get(LEDGER_TOPIC)
-        if error is not None and error.code != "TOPIC_ALREADY_EXISTS":
-            raise KafkaformError(f"cannot create the throttle ledger topic {LEDGER_TOPIC}: {error}")
-    admin.write_record(LEDGER_TOPIC, LEDGER_KEY, ledger.to_json())
+    write_latest(admin, LEDGER_TOPIC, LEDGER_KEY, ledger.to_json(), "throttle ledger")
