@@ -208,6 +208,13 @@ def test_a_tenant_authenticates_is_throttled_to_its_quota_and_loses_both_once_re
                                                     "SCRAM-SHA-512"))
         replanned = kafkaform("plan", str(env), "--detailed-exitcode")
         assert replanned.returncode == 0, replanned.stdout + replanned.stderr
+        # Nor on the brokers: their logs, the metadata log, kafkaform's users ledger.
+        kept = [path for path in Path(kafka_cluster.workdir).rglob("*") if path.is_file() and (
+            path.name.endswith(".log") and ("__cluster_metadata" in str(path)
+                                           or "__kafkaform_users" in str(path))
+            or path.name == "server.log")]
+        assert any("__kafkaform_users" in str(path) for path in kept)
+        assert not [path for path in kept if MARKER.encode() in path.read_bytes()]
     finally:
         remove_everything(kafka_cluster, [user], topic_prefix)
 
