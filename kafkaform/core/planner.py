@@ -30,7 +30,7 @@ The rules (DESIGN.md, "Rules the planner keeps"):
 - SCRAM users compare mechanisms and iterations (passwords cannot be read
   back); a password is set again when `passwordVersion` or the password's
   reference differs from what kafkaform recorded setting (its users ledger),
-  or when there is no record of it (docs/users.md).
+  or when there is no record of it (docs/quotas-and-users.md).
 """
 
 from __future__ import annotations
@@ -734,7 +734,7 @@ def _rotation(spec: UserSpec, record: PasswordRecord | None) -> str | None:
         return None
     new = spec.password.describe()
     if record is None:
-        return f"kafkaform has no record of setting this password: set it from {new}"
+        return f"no record that kafkaform set this password: set it from {new}"
     if record.reference != spec.password:
         return f"the password now comes from {new} (was {record.reference.describe()})"
     if record.version != spec.password_version:

@@ -6,7 +6,7 @@ apply sets a user's password it records, per user, the reference it read it
 from (`${VAR}` or a file path) and the files' `passwordVersion`: never the
 password, nor anything derived from it. The planner sets a password again
 when the files name another reference or version, or when there is no
-record (docs/users.md); import writes the recorded reference back, so
+record (docs/quotas-and-users.md); import writes the recorded reference back, so
 imported files plan empty.
 
 One record (key `passwords`) holds every user's entry; applies are

@@ -170,7 +170,7 @@ def test_a_matching_user_with_a_matching_record_is_no_change():
 
 
 @pytest.mark.parametrize(("record", "why"), [
-    (None, "kafkaform has no record of setting this password: set it from ${ORDERS_PASSWORD}"),
+    (None, "no record that kafkaform set this password: set it from ${ORDERS_PASSWORD}"),
     (PasswordRecord(PW, 2), "passwordVersion 2 → 3: set it again"),
     (PasswordRecord(SecretRef(file="old.pw"), 3),
      "the password now comes from ${ORDERS_PASSWORD} (was file old.pw)"),
