@@ -85,6 +85,7 @@ TOOLS: dict[str, tuple[str, ...]] = {
         "org.apache.kafka.tools.consumer.ConsoleConsumer",
         "kafka.tools.ConsoleConsumer",
     ),
+    "kafka-dump-log": ("org.apache.kafka.tools.DumpLogSegments", "kafka.tools.DumpLogSegments"),
     "kafka-storage": ("kafka.tools.StorageTool",),
     "kafka-server": ("kafka.Kafka",),
 }
@@ -444,7 +445,8 @@ class LocalKafka:
                 self._launch(java, node)
             self.wait_until_ready(len(self.nodes))
         except BaseException:
-            self.stop()
+            # The error names a log in the workdir: keep it to be read.
+            self.stop(keep_logs=True)
             raise
         return self
 
@@ -476,8 +478,9 @@ class LocalKafka:
             self._launch(java_executable(), node)
         self.wait_until_ready(sum(1 for n in self.nodes.values() if n.running))
 
-    def stop(self) -> None:
-        """Stop every node this launcher started (SIGTERM, then SIGKILL after 15 s)."""
+    def stop(self, *, keep_logs: bool = False) -> None:
+        """Stop every node this launcher started (SIGTERM, then SIGKILL after 15 s)
+        and delete the temporary workdir, unless `keep_logs` (a failed start)."""
         for node in self.nodes.values():
             if node.running:
                 assert node.process is not None
@@ -491,7 +494,7 @@ class LocalKafka:
             except subprocess.TimeoutExpired:
                 node.process.kill()
                 node.process.wait(timeout=30)
-        if self._workdir_given is None and self.workdir != Path():
+        if self._workdir_given is None and self.workdir != Path() and not keep_logs:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
     def __enter__(self) -> LocalKafka:

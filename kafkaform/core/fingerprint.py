@@ -124,6 +124,8 @@ def desired_hash(desired: DesiredState) -> str:
         "reassignment": dataclasses.asdict(desired.reassignment),
         "decommission": sorted(desired.decommission),
         "rebalance": desired.rebalance,
+        # Only when set, so that hashes of environments without it stay as they were.
+        **({"allow_missing_racks": True} if desired.allow_missing_racks else {}),
     }
     # Only when declared: files without them keep the hash they had before.
     if desired.quotas:
@@ -136,6 +138,26 @@ def desired_hash(desired: DesiredState) -> str:
             for _, u in sorted(desired.users.items())
         ]
     return "sha256:" + hashlib.sha256(_canonical_json(canonical)).hexdigest()
+
+
+def before_moves_ended(summary: Summary, observed: ObservedState,
+                       ended: dict[tuple[str, int], list[int]]) -> Summary:
+    """`summary` (of `observed`) as it read while the moves `ended` still ran.
+
+    `ended` maps (topic, partition) to the partition's replicas during its
+    move, as the earlier summary's "reassigning" recorded them (Kafka reports
+    the same list in Metadata and in ListPartitionReassignments).
+    """
+    then = {**summary, "reassigning": dict(summary.get("reassigning", {})),
+            "topics": dict(summary.get("topics", {}))}
+    for topic in sorted({t for t, _ in ended}):
+        info = observed.topics[topic]
+        lists = [tuple(ended.get((topic, p.partition), p.replicas)) for p in info.partitions]
+        then["topics"][topic] = {**then["topics"][topic], "replicas": _short_hash(str(lists))}
+    for (topic, partition), replicas in ended.items():
+        then["reassigning"][f"{topic}-{partition}"] = list(replicas)
+    then["reassigning"] = dict(sorted(then["reassigning"].items()))
+    return then
 
 
 def fingerprint_diff(old: Summary, new: Summary) -> list[str]:

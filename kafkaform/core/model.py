@@ -335,6 +335,9 @@ class DesiredState:
     decommission: tuple[int, ...] = ()
     # Even out replicas and leaders across brokers (environment-level trigger).
     rebalance: bool = False
+    # Rack-spread with some brokers lacking broker.rack: count each such broker
+    # as a rack of its own instead of refusing (Kafka refuses).
+    allow_missing_racks: bool = False
     # Folder the environment was loaded from, for messages.
     path: str | None = None
 

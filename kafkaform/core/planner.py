@@ -84,7 +84,6 @@ from kafkaform.core.observed import (
     ReassignmentInProgress,
     does_not_support,
 )
-from kafkaform.core.placement import RackLayout
 from kafkaform.core.placement.kafka_default import assign_replicas
 from kafkaform.core.policies import check_cluster_policies
 from kafkaform.core.problems import Problem, Severity
@@ -187,6 +186,17 @@ def _sorted(problems: list[Problem]) -> tuple[Problem, ...]:
 
 
 @dataclass
+class _Request:
+    """A topic's replicas to plan: where they are (moves in flight ended),
+    why they change, and the target when it is given (static placement, or
+    only moves in flight to wait for) rather than placed."""
+
+    current: Assignment
+    reasons: list[str]
+    target: Assignment | None = None
+
+
+@dataclass
 class _Planner:
     desired: DesiredState
     observed: ObservedState
@@ -197,16 +207,14 @@ class _Planner:
     # Replicas may live on: the cluster's brokers minus those being decommissioned.
     brokers: Brokers = field(init=False)
     leaving: frozenset[int] = field(init=False)
-    layout: RackLayout = field(init=False)
+    layout: placement.RackLayout = field(init=False)
     # At least two racks to spread over: only then does rack-spread place replicas itself.
     racked: bool = field(init=False)
-    # Replicas per broker across all topics, as planned so far (see `_place`).
-    _load: Counter[int] | None = None
 
     def __post_init__(self) -> None:
         self.leaving = frozenset(self.desired.decommission)
         self.brokers = {b: r for b, r in self.observed.racks.items() if b not in self.leaving}
-        self.layout = RackLayout(self.brokers)
+        self.layout = placement.RackLayout(self.brokers)
         self.racked = len({r for r in self.brokers.values() if r is not None}) >= 2
 
     def run(self) -> None:
@@ -214,10 +222,11 @@ class _Planner:
         self._add_problems(check_cluster_policies(self.desired, self.observed))
         if self._selects_broker_configs():
             self._broker_configs()
+        self._check_racks()
+        self._check_decommission()
         in_flight = self._moves_in_flight()
         existing = self.observed.topics
-        targets: dict[str, Assignment] = {}
-        reasons: dict[str, list[str]] = {}
+        requests: dict[str, _Request] = {}
         for name in sorted(self.desired.topics):
             spec = self.desired.topics[name]
             if not self._selects_topic(name):
@@ -228,13 +237,12 @@ class _Planner:
             self._topic_configs(spec)
             moving = in_flight.get(name, {})
             self._add_partitions(spec, moving)
-            planned = self._replica_target(spec, moving)
-            if planned is not None:
-                targets[name], reasons[name] = planned
-        if self.desired.rebalance:
-            self._rebalance(targets)
+            request = self._replica_request(spec, moving)
+            if request is not None:
+                requests[name] = request
+        targets = self._place(requests, in_flight)
         for name, target in sorted(targets.items()):
-            self._reassign(self.desired.topics[name], target, reasons[name],
+            self._reassign(self.desired.topics[name], target, requests[name].reasons,
                            in_flight.get(name, {}))
         self._warn_decommission_leftovers()
         self._delete_topics()
@@ -284,6 +292,37 @@ class _Planner:
     def _refuse(self, spec: TopicSpec | None, key: str, message: str) -> None:
         self._problem(spec, key, message, Severity.ERROR)
 
+    def _check_racks(self) -> None:
+        """Rack-spread with some brokers lacking a rack is refused, as Kafka's
+        rack-aware assignment refuses it, unless the environment says to
+        count each such broker as a rack of its own."""
+        racked, bare = placement.rack_information(self.brokers)
+        if not (racked and bare) or self.desired.allow_missing_racks:
+            return
+        if any(self._selects_topic(name) and spec.placement is PlacementStrategy.RACK_SPREAD
+               for name, spec in self.desired.topics.items()):
+            self._refuse(None, "placement",
+                         f"rack-spread needs every broker's rack, but broker(s) {_ids(bare)} "
+                         f"have no broker.rack while {_ids(racked)} have one; set broker.rack, "
+                         "or allowMissingRacks: true to count each as a rack of its own")
+
+    def _check_decommission(self) -> None:
+        """Every broker to decommission exists, or still holds replicas
+        (a broker that is gone but not yet emptied)."""
+        if not self.leaving:
+            return
+        if not self.observed.cluster.brokers:
+            self._warn(None, "decommission", "the cluster reports no brokers: cannot check "
+                       f"broker(s) {_ids(sorted(self.leaving))}")
+            return
+        holding = {b for info in self.observed.topics.values()
+                   for p in info.partitions for b in p.replicas}
+        unknown = sorted(self.leaving - set(self.observed.racks) - holding)
+        if unknown:
+            self._refuse(None, "decommission",
+                         f"broker(s) {_ids(unknown)} are not in the cluster and hold no "
+                         f"replicas (brokers: {_ids(self.observed.broker_ids)})")
+
     def _check_cluster_id(self) -> None:
         expected = self.desired.cluster.cluster_id
         actual = self.observed.cluster.cluster_id
@@ -326,9 +365,7 @@ class _Planner:
     def _create_topic(self, spec: TopicSpec) -> None:
         brokers = self.brokers
         if spec.replication_factor > len(brokers):
-            self._refuse(spec, "replicationFactor",
-                         f"replication factor {spec.replication_factor} is more than the "
-                         f"{len(brokers)} live brokers")
+            self._refuse(spec, "replicationFactor", self._too_few_brokers(spec))
             return
         assignment = self._new_topic_assignment(spec, brokers)
         self.actions.append(CreateTopic(
@@ -353,7 +390,8 @@ class _Planner:
             start = zlib.crc32(spec.name.encode()) % len(brokers)
             racks = brokers if None not in brokers.values() else dict.fromkeys(brokers)
             born = assign_replicas(spec.partitions, spec.replication_factor, racks, start)
-            return _frozen(placement.spread_racks(born, brokers))
+            return _frozen(placement.place({spec.name: born}, brokers,
+                                           spread={spec.name})[spec.name])
         return None
 
     def _topic_configs(self, spec: TopicSpec) -> None:
@@ -430,9 +468,7 @@ class _Planner:
         if spec.placement is PlacementStrategy.STATIC and spec.assignment is not None:
             return spec.assignment[len(current):]
         if spec.placement is PlacementStrategy.RACK_SPREAD and self.racked:
-            return _frozen(placement.extend_partitions(
-                current, spec.partitions, self.brokers, spread=True
-            ))
+            return _frozen(placement.extend_partitions(current, spec.partitions, self.brokers))
         return None
 
     def _broker_places(self, spec: TopicSpec) -> str:
@@ -450,20 +486,17 @@ class _Planner:
         return "compact" in (policy or "").split(",")
 
     # --- replicas -----------------------------------------------------------
-    def _replica_target(self, spec: TopicSpec,
-                        moving: Moving) -> tuple[Assignment, list[str]] | None:
-        """Where the existing partitions' replicas should be and why.
+    def _replica_request(self, spec: TopicSpec, moving: Moving) -> _Request | None:
+        """What the existing partitions' replicas need, and why.
 
         Partitions in `moving` count as where their moves end. None when
         nothing can move them: refused, or no rule asks for a move and none is
         in flight (the common case, checked without copying the assignment).
         """
         partitions = _settled(self.observed.topics[spec.name].partitions, moving)
-        brokers = self.brokers
-        if spec.replication_factor > len(brokers):
-            self._refuse(spec, "replicationFactor",
-                         f"replication factor {spec.replication_factor} is more than the "
-                         f"{len(brokers)} live brokers")
+        current = [list(p.replicas) for p in partitions] if partitions else []
+        if spec.replication_factor > len(self.brokers):
+            self._refuse(spec, "replicationFactor", self._too_few_brokers(spec))
             return None
         if spec.placement is PlacementStrategy.STATIC and spec.assignment is not None:
             if not moving and all(
@@ -471,68 +504,71 @@ class _Planner:
             ):
                 return None
             target = [list(r) for r in spec.assignment[: len(partitions)]]
-            unknown = sorted({b for r in target for b in r} - set(brokers))
+            unknown = sorted({b for r in target for b in r} - set(self.brokers))
             if unknown:
                 self._refuse(spec, "placement",
                              f"static placement uses brokers {unknown} that are not live "
                              "(or are being decommissioned)")
                 return None
-            return target, [f"static placement at {_where(spec)}"]
-        steps = []
-        leaving = self.leaving and self.leaving & {b for p in partitions for b in p.replicas}
+            return _Request(current, [f"static placement at {_where(spec)}"], target)
+        reasons = []
+        leaving = self.leaving & {b for p in partitions for b in p.replicas}
         if leaving:
-            steps.append((
-                f"decommission {named('broker', sorted(leaving))}",
-                lambda a, load: placement.decommission(a, leaving, self.observed.racks,
-                                                       load=load),
-            ))
+            reasons.append(f"decommission {named('broker', sorted(leaving))}")
         rf = sorted({len(p.replicas) for p in partitions})
         if rf != [spec.replication_factor]:
-            steps.append((
-                f"replication factor {'/'.join(map(str, rf))} → {spec.replication_factor}",
-                lambda a, load: placement.set_replication_factor(
-                    a, spec.replication_factor, brokers, load=load),
-            ))
+            reasons.append(f"replication factor {'/'.join(map(str, rf))} → "
+                           f"{spec.replication_factor}")
         if spec.placement is PlacementStrategy.RACK_SPREAD:
-            crowded = sum(self.layout.excess(p.replicas) > 0 for p in partitions)
-            if crowded:
-                steps.append((
-                    f"rack-spread: {crowded} partitions have too many replicas on one rack",
-                    lambda a, load: placement.spread_racks(a, brokers, load=load),
-                ))
-        if not steps:
-            if self.desired.rebalance or moving:
-                return [list(p.replicas) for p in partitions], []
-            return None
-        current = [list(p.replicas) for p in partitions]
-        return self._place(current, [change for _, change in steps]), [why for why, _ in steps]
+            short = sum(self.layout.missing(p.replicas) > 0 for p in partitions)
+            if short:
+                reasons.append(f"rack-spread: {short} partitions span fewer than "
+                               "min(replicas, racks) racks")
+        if reasons or self.desired.rebalance:
+            return _Request(current, reasons)
+        if moving:
+            return _Request(current, [], current)
+        return None
 
-    def _place(self, current: Assignment, changes) -> Assignment:
-        """Chain placement changes, each seeing the other topics' replicas as load.
+    def _too_few_brokers(self, spec: TopicSpec) -> str:
+        rf = spec.replication_factor
+        if not self.leaving:
+            return f"replication factor {rf} is more than the {len(self.brokers)} live brokers"
+        return (f"replication factor {rf} needs {rf} brokers, but {len(self.brokers)} would "
+                f"remain ({_ids(sorted(self.brokers))}) once broker(s) "
+                f"{_ids(sorted(self.leaving))} leave (decommission)")
 
-        The running load makes many topics' choices add up to a balanced
-        cluster (as `placement.across_topics`), at the cost of one count of
-        all replicas, taken only when some topic needs to move.
-        """
-        if self._load is None:
-            # Replicas being removed by moves in flight are as good as gone.
-            self._load = Counter(b for info in self.observed.topics.values()
-                                 for p in info.partitions for b in p.replicas) - Counter(
-                b for move in self.observed.reassignments.values() for b in move.removing)
-        own = Counter(b for r in current for b in r)
-        others = self._load - own
-        target = current
-        for change in changes:
-            target = change(target, others)
-        self._load = others + Counter(b for r in target for b in r)
-        return target
-
-    def _rebalance(self, targets: dict[str, Assignment]) -> None:
-        movable = {
-            name: target for name, target in targets.items()
-            if self.desired.topics[name].placement is not PlacementStrategy.STATIC
-        }
-        targets.update(placement.rebalance(movable, self.brokers))
+    def _place(self, requests: dict[str, _Request],
+               in_flight: dict[str, Moving]) -> dict[str, Assignment]:
+        """Targets for every topic in `requests`: static ones as written, the
+        rest from one placement problem, with the replicas and leaders of
+        every other topic (as they will be once moves in flight end) as
+        load the cluster-wide balance counts."""
+        targets = {name: r.target for name, r in requests.items() if r.target is not None}
+        solve = {name: r.current for name, r in requests.items() if r.target is None}
+        if not solve:
+            return targets
+        load: Counter[int] = Counter()
+        leaders: Counter[int] = Counter()
+        for name, info in self.observed.topics.items():
+            if name in solve:
+                continue
+            parts = targets.get(name) or [
+                list(p.replicas)
+                for p in _settled(info.partitions, in_flight.get(name, {}))
+            ]
+            load.update(b for r in parts for b in r if b in self.brokers)
+            leaders.update(r[0] for r in parts if r and r[0] in self.brokers)
+        specs = self.desired.topics
+        targets.update(placement.place(
+            solve, self.brokers,
+            replication={name: specs[name].replication_factor for name in solve},
+            spread={name for name in solve
+                    if specs[name].placement is PlacementStrategy.RACK_SPREAD},
+            leaving=self.leaving, rebalance=self.desired.rebalance,
+            load=load, leaders=leaders,
+        ))
+        return targets
 
     def _reassign(self, spec: TopicSpec, target: Assignment, reasons: list[str],
                   moving: Moving) -> None:

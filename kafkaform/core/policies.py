@@ -26,6 +26,7 @@ from kafkaform.core.model import (
     TopicSpec,
 )
 from kafkaform.core.observed import ObservedState
+from kafkaform.core.placement import RackLayout
 from kafkaform.core.problems import Problem, Severity
 
 # Kafka's own defaults, used when neither the topic nor brokerConfigs set them.
@@ -239,6 +240,7 @@ def _rack_spread(desired: DesiredState, observed: ObservedState) -> Iterator[Pro
             "the brokers report fewer than two racks (broker.rack): replicas cannot span racks",
         )
         return
+    layout = RackLayout(racks)
     for name, topic in sorted(desired.topics.items()):
         if topic.placement is PlacementStrategy.RACK_SPREAD:
             continue  # the planner moves these replicas itself
@@ -249,12 +251,10 @@ def _rack_spread(desired: DesiredState, observed: ObservedState) -> Iterator[Pro
         else:
             continue  # Kafka's own create-time placement is rack-aware
         for partition, replicas in lists:
-            spanned = {racks.get(b) for b in replicas} - {None}
-            wanted = min(len(replicas), len(distinct))
-            if len(spanned) < wanted:
+            if layout.missing(replicas):
                 yield from _violation(
                     desired, "rackSpread", topic.source, f"topics[{name}].placement",
-                    f"partition {partition} spans {len(spanned)} of {len(distinct)} racks; "
-                    "use placement: rack-spread",
+                    f"partition {partition} spans {layout.spans(replicas)} of {layout.count} "
+                    "racks; use placement: rack-spread",
                 )
                 break

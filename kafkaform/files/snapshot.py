@@ -345,7 +345,7 @@ def _load_topic(cluster: MemoryCluster, name: str, topic: dict[str, Any], where:
         assignment.append(replicas)
         leaders.append(leader)
         isrs.append(isr)
-        if item.get("sizeBytes"):
+        if "sizeBytes" in item:
             sizes[i] = item["sizeBytes"]
     overrides = {}
     for config, value in topic.get("configs", {}).items():
@@ -357,7 +357,7 @@ def _load_topic(cluster: MemoryCluster, name: str, topic: dict[str, Any], where:
     cluster.add_topic(
         name, assignment, overrides, leaders=leaders, isrs=isrs, internal=topic.get("internal")
     )
-    for i, size in sizes.items():  # unset sizes are 0 already
+    for i, size in sizes.items():  # a partition without one reports no size
         cluster.set_partition_size(TopicPartition(name, i), size)
 
 

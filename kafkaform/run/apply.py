@@ -89,7 +89,12 @@ from kafkaform.core.wording import config_change_line, plural, quota_change
 from kafkaform.errors import ClusterError, KafkaformError
 from kafkaform.run.events import Reporter, Status, SummaryRow
 from kafkaform.run.process import idle
-from kafkaform.run.reassign import ReassignmentOptions, execute_reassignments
+from kafkaform.run.reassign import (
+    ReassignmentOptions,
+    clear_leftover_throttles,
+    execute_reassignments,
+)
+from kafkaform.run.reassign.execute import describe_ledger
 from kafkaform.run.secrets import read_password
 from kafkaform.run.users_ledger import LEDGER_TOPIC, record_passwords
 
@@ -423,6 +428,30 @@ class _Executor:
             error = outcome.get(action, _NO_RESULT)
             self.settle(action, *(_failed(error) if error else (Status.DONE, "")))
 
+    def clear_leftover_throttles(self) -> None:
+        """Remove kafkaform's throttles that an interrupted reassignment left.
+
+        A plan that moves replicas does this at its end anyway; without one,
+        nothing else would (`reassign.clear_leftover_throttles`). Not an
+        action: the plan cannot see the ledger, and failing here changes
+        nothing the plan promised, so it is a warning.
+        """
+        try:
+            cleared = clear_leftover_throttles(self.admin)
+        except KafkaformError as error:
+            self.reporter.warning(
+                f"kafkaform's throttles left by an interrupted reassignment stay: {error}")
+            return
+        if cleared is None:
+            return
+        ledger, cleanup = cleared
+        if cleanup.throttles_kept:
+            self.reporter.info(f"kafkaform's throttles left by an interrupted reassignment "
+                               f"kept: {cleanup.throttles_kept}")
+        else:
+            self.reporter.info("removed kafkaform's replication throttles left by an "
+                               f"interrupted reassignment on {describe_ledger(ledger)}")
+
     def run_batch(self, batch: _Batch) -> None:
         errors = self.send_with_retries(batch)
         accepted = batch.already_done(
@@ -731,6 +760,8 @@ def apply_plan(
         for action in plan.actions:
             if action not in executor.results:
                 executor.settle(action, Status.NOT_ATTEMPTED, "apply stopped: " + str(stop))
+    if report.stopped is None and not plan.phase(Phase.REASSIGN):
+        executor.clear_leftover_throttles()
     report.results = [executor.results[a] for a in plan.actions]
     if desired is not None and report.stopped is None:
         reporter.info("verifying: re-observing the cluster and planning again")

@@ -26,6 +26,7 @@ from kafkaform.cluster.port import ClusterAdmin
 from kafkaform.cluster.readonly import ReadOnlyAdmin
 from kafkaform.core.actions import Phase, Plan, Reassign
 from kafkaform.core.fingerprint import (
+    before_moves_ended,
     desired_hash,
     fingerprint_diff,
     observed_summary,
@@ -43,6 +44,7 @@ from kafkaform.core.observed import Api, ObservedState, TopicPartition
 from kafkaform.core.planner import Targets, plan, with_sizes
 from kafkaform.core.reassign.generate import onto_brokers
 from kafkaform.core.reassign.jsonfile import Assignment, actions_for
+from kafkaform.core.wording import listed
 from kafkaform.errors import ClusterError
 from kafkaform.files.planfile import load_plan
 from kafkaform.files.yamlwrite import (
@@ -74,7 +76,11 @@ from kafkaform.run.reassign import (
     execute_reassignments,
     verify_reassignment,
 )
-from kafkaform.run.reassign.execute import require_reassignment_apis
+from kafkaform.run.reassign.execute import (
+    describe_ledger,
+    recorded_throttles,
+    require_reassignment_apis,
+)
 
 
 class AdminFactory(Protocol):
@@ -214,16 +220,57 @@ def saved_plan(plan_file: Path, desired: DesiredState) -> Plan:
     return saved
 
 
-def ensure_unchanged(plan: Plan, admin: ClusterAdmin) -> None:
-    """Refuse a plan whose cluster state has changed since it was computed."""
-    now = observed_summary(observe(ReadOnlyAdmin(admin)))
+def ensure_unchanged(plan: Plan, admin: ClusterAdmin, reporter: Reporter | None = None) -> None:
+    """Refuse a plan whose cluster state has changed since it was computed.
+
+    One change is expected, not refused: moves the plan waits for (moves in
+    flight, from an interrupted run) that ended meanwhile, at their targets.
+    Resuming an interrupted apply on a real cluster, copies keep finishing
+    while the plan is made, shown and the lock taken (seen on Kafka 4.4:
+    "reassignment ... was removed; re-run plan", and again on the re-run).
+    The plan stays right: those partitions are at their target, and the
+    executor skips partitions that are.
+    """
+    observed = observe(ReadOnlyAdmin(admin))
+    now = observed_summary(observed)
     if summary_fingerprint(now) == plan.observed_fingerprint:
+        return
+    ended = waits_that_ended(plan, observed, now)
+    if ended:
+        if reporter is not None:
+            reporter.info(f"{len(ended)} move(s) the plan waits for ended while waiting for "
+                          f"the lock: {listed(ended)}")
         return
     changes = fingerprint_diff(plan.observed_summary, now) if plan.observed_summary else []
     what = "; ".join(changes) or "its fingerprint differs (the plan file has no summary)"
     raise ApplyRefused(
         f"the cluster changed since this plan was made: {what}; re-run plan (nothing was applied)"
     )
+
+
+def waits_that_ended(plan: Plan, observed: ObservedState, now: dict) -> list[str]:
+    """The plan's in-flight moves that have ended at their targets since, when
+    nothing else changed (the summary then equals the plan's); else []."""
+    old = plan.observed_summary
+    if not old:
+        return []
+    waits = {(a.topic, m.partition): m for a in plan.phase(Phase.REASSIGN)
+             if isinstance(a, Reassign) for m in a.moves if m.in_flight}
+    names = {f"{topic}-{p}": (topic, p) for topic, p in waits}
+    gone = set(old.get("reassigning", {})) - set(now.get("reassigning", {}))
+    if not gone or not gone <= set(names):
+        return []
+    ended: dict[tuple[str, int], list[int]] = {}
+    for name in sorted(gone):
+        topic, partition = names[name]
+        info = observed.topics.get(topic)
+        current = next((p for p in info.partitions if p.partition == partition), None) \
+            if info is not None else None
+        if current is None or tuple(current.replicas) != tuple(waits[(topic, partition)].after):
+            return []
+        ended[(topic, partition)] = old["reassigning"][name]
+    then = before_moves_ended(now, observed, ended)
+    return sorted(gone) if summary_fingerprint(then) == plan.observed_fingerprint else []
 
 
 def apply_under_lock(
@@ -246,7 +293,7 @@ def apply_under_lock(
         sleep=runtime.sleep,
     ):
         # The cluster may have moved while the plan was reviewed or waited for the lock.
-        ensure_unchanged(plan, admin)
+        ensure_unchanged(plan, admin, reporter)
         return apply_plan(
             plan,
             admin,
@@ -284,7 +331,14 @@ def apply_environment(
         if the_plan.errors:
             raise ApplyRefused("the plan has errors and cannot be applied: nothing was applied")
         if the_plan.is_empty:
-            return None
+            # An interrupted reassignment whose moves ended since: its
+            # throttles are the one thing left to do (apply_plan removes them).
+            leftover = recorded_throttles(admin)
+            if leftover is None:
+                return None
+            reporter.info("Nothing to apply but kafkaform's replication throttles left by an "
+                          f"interrupted reassignment on {describe_ledger(leftover)}: apply "
+                          "removes them.")
         if plan_file is None:
             approve()
         return apply_under_lock(

@@ -26,14 +26,16 @@ from kafkaform.core.observed import (
     users_ledger_records,
 )
 from kafkaform.errors import KafkaformError
-from kafkaform.run.ledger import read_latest, write_latest
+from kafkaform.run.ledger import Ledger, read_latest, write_latest
 
 LEDGER_TOPIC = USERS_LEDGER_TOPIC
+USERS_LEDGER = Ledger(LEDGER_TOPIC, USERS_LEDGER_KEY, "users ledger",
+                      "kafkaform records there what it set SCRAM passwords from")
 
 
 def read_password_records(admin: ClusterAdmin) -> dict[str, PasswordRecord]:
     """Every user's record (empty when the ledger does not exist yet)."""
-    latest = read_latest(admin, LEDGER_TOPIC, USERS_LEDGER_KEY)
+    latest = read_latest(admin, USERS_LEDGER)
     if latest is None:
         return {}
     try:
@@ -53,5 +55,4 @@ def record_passwords(
         records.pop(name, None)
     if records == before:
         return
-    write_latest(admin, LEDGER_TOPIC, USERS_LEDGER_KEY, users_ledger_json(records),
-                 "users ledger")
+    write_latest(admin, USERS_LEDGER, users_ledger_json(records))

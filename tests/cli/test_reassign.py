@@ -70,13 +70,16 @@ def test_generate_topics_onto_brokers_from_a_snapshot_then_execute_and_verify(
     assert cluster.list_topics()["orders"].assignment == BEFORE
 
 
-def test_generate_without_moves_writes_nothing(live, tmp_path):
+def test_generate_without_moves_still_writes_the_file_with_no_partitions(live, tmp_path):
+    # An old file left in place would make `generate && execute` run old moves.
     topics = tmp_path / "topics.json"
     topics.write_text(json.dumps({"topics": [{"topic": "orders"}]}))
+    out = tmp_path / "r.json"
+    out.write_text("old moves")
     result = invoke("generate", "--topics-to-move", topics, "--broker-list", "1,2,3,4,5,6",
-                    "--out", tmp_path / "r.json", runtime=on(live))
-    assert result.exit_code == 0 and "nothing written" in result.output
-    assert not (tmp_path / "r.json").exists()
+                    "--out", out, runtime=on(live))
+    assert result.exit_code == 0 and "No partition needs to move: wrote" in result.output
+    assert json.loads(out.read_text()) == {"version": 1, "partitions": []}
 
 
 def test_generate_needs_env_or_topics(live):

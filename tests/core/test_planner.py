@@ -448,3 +448,63 @@ def test_acls_for_principals_outside_the_scope_are_not_planned():
                           scope=scope), observed())
     assert only(result, CreateAcl).binding.principal == "User:app"
     assert "outside manage.acls.principals" in result.warnings[0].message
+
+
+# --- placement: one problem per plan (issue 12) ------------------------------
+def leader_counts(action, brokers):
+    counts = dict.fromkeys(brokers, 0)
+    for move in action.moves:
+        counts[move.after[0]] += 1
+    return counts
+
+
+def test_leaders_are_balanced_after_an_rf_change_without_rebalance():
+    # RF 2 -> 3 with every leader on broker 1: the plan reorders replicas so
+    # leaders are even, which copies nothing (before: only with rebalance: true).
+    cluster = observed({"orders": [[1, 2], [1, 3], [1, 2], [1, 3], [1, 2], [1, 3]]})
+    action = only(plan(desired(spec(partitions=6, rf=3)), cluster), Reassign)
+    assert action.replica_moves == 6
+    assert leader_counts(action, [1, 2, 3]) == {1: 2, 2: 2, 3: 2}
+
+
+def test_rf_above_the_rack_count_moves_nothing_when_partitions_span_every_rack():
+    # RF 4 on 2 racks: 3+1 already spans min(4, 2) = 2 racks.
+    racks = ["a", "a", "a", "b", "b", "b"]
+    cluster = observed({"orders": [[1, 2, 3, 4], [4, 5, 6, 1]]}, brokers=6, racks=racks)
+    result = plan(desired(spec(partitions=2, rf=4, placement=PlacementStrategy.RACK_SPREAD)),
+                  cluster)
+    assert result.is_empty and not result.errors
+
+
+def test_mixed_rack_information_is_refused_for_rack_spread_naming_the_brokers():
+    racks = ["a", "b", None, "a", None]
+    cluster = observed({"orders": [[1, 2, 3]]}, brokers=5, racks=racks)
+    topic = spec(partitions=1, placement=PlacementStrategy.RACK_SPREAD)
+    result = plan(desired(topic), cluster)
+    assert [e.message for e in result.errors] == [
+        "rack-spread needs every broker's rack, but broker(s) [3, 5] have no broker.rack "
+        "while [1, 2, 4] have one; set broker.rack, or allowMissingRacks: true to count each "
+        "as a rack of its own"]
+    assert not plan(desired(topic, allow_missing_racks=True), cluster).errors
+    assert not plan(desired(spec(partitions=1)), cluster).errors  # default placement
+
+
+def test_decommissioning_a_broker_the_cluster_does_not_have_is_refused():
+    cluster = observed({"orders": spread(3)})
+    result = plan(desired(spec(partitions=3), decommission=(99,)), cluster)
+    assert [e.message for e in result.errors] == [
+        "broker(s) [99] are not in the cluster and hold no replicas (brokers: [1, 2, 3])"]
+
+
+def test_decommissioning_a_dead_broker_that_still_holds_replicas_is_accepted():
+    cluster = observed({"orders": [[1, 4], [2, 4], [3, 1]]})  # broker 4 is gone
+    action = only(plan(desired(spec(partitions=3, rf=2), decommission=(4,)), cluster), Reassign)
+    assert all(4 not in m.after for m in action.moves)
+
+
+def test_an_impossible_decommission_says_which_brokers_remain_and_which_leave():
+    cluster = observed({"orders": spread(4, brokers=4)}, brokers=4)
+    result = plan(desired(spec(partitions=4), decommission=(3, 4)), cluster)
+    assert result.errors[0].message == (
+        "replication factor 3 needs 3 brokers, but 2 would remain ([1, 2]) once broker(s) "
+        "[3, 4] leave (decommission)")

@@ -60,3 +60,13 @@ def test_rack_spread_without_racks_and_levels():
     off = _desired([], require_rack_spread=True, levels={"rackSpread": PolicyLevel.OFF})
     assert check_cluster_policies(off, observed) == []
     assert check_cluster_policies(_desired([], require_rack_spread=False), observed) == []
+
+
+def test_rack_spread_means_min_of_replicas_and_racks_as_the_planner_places():
+    # RF 4 on 2 racks: a 3+1 split spans both racks, which is spread (the
+    # planner copies nothing for it either); 4+0 is not.
+    observed = _observed(["a", "a", "a", "a", "b"],
+                         [_topic_info("t", [[1, 2, 3, 5]]), _topic_info("u", [[1, 2, 3, 4]])])
+    topics = [TopicSpec("t", 1, 4), TopicSpec("u", 1, 4)]
+    (problem,) = check_cluster_policies(_desired(topics, require_rack_spread=True), observed)
+    assert "topics[u]" in problem.path and "partition 0 spans 1 of 2 racks" in problem.message

@@ -129,12 +129,11 @@ def _planned_moves(runtime: Runtime, env: str, where: Connection) -> list[Reassi
 
 def _write_generated(actions: list[Reassign], out: Path | None, rollback: Path | None) -> None:
     targets = targets_of(actions)
-    if not targets:
-        say("No partition needs to move: nothing written.")
-        return
     copies = sum(a.replica_moves for a in actions)
+    # With nothing to move, --out still gets a file (an empty list): an old
+    # file left in place would make `generate && execute` run old moves again.
     summary = (f"{len(targets)} partition(s) of {len(actions)} topic(s) move, "
-               f"{copies} replica copy(ies)")
+               f"{copies} replica copy(ies)") if targets else "No partition needs to move"
     if out is None:
         sys.stdout.write(dump_reassignment(targets))
         print(summary, file=sys.stderr)

@@ -3,10 +3,10 @@
 `kafka-reassign-partitions.sh --generate --topics-to-move-json-file F
 --broker-list 1,2,3` computes a fresh rack-aware round-robin assignment of
 the topics over the listed brokers, ignoring where replicas are now, so it
-moves almost everything. Here the same request means: move every replica off
-the brokers not in the list (decommission), then even out replicas and
-leaders among the listed brokers (rebalance), each step moving as few
-replicas as possible (kafkaform.core.placement).
+moves almost everything. Here the same request is one placement problem
+(kafkaform.core.placement.place): every replica off the brokers not in the list,
+replicas and leaders evened out among the listed brokers, with the fewest
+copies that reach that balance.
 """
 
 from __future__ import annotations
@@ -44,11 +44,7 @@ def onto_brokers(
             f"{widest} of the topics to move"
         )
     outside = {b for parts in current.values() for r in parts for b in r} - set(allowed)
-    staged = placement.across_topics(
-        current, lambda parts, load: placement.decommission(
-            parts, outside & {b for r in parts for b in r}, allowed, load=load)
-    ) if outside else current
-    targets = placement.rebalance(staged, allowed)
+    targets = placement.place(current, allowed, leaving=outside, rebalance=True)
     return [
         Reassign(name, moves, reason=f"onto brokers {','.join(map(str, broker_list))}")
         for name in names

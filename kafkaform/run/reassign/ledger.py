@@ -9,18 +9,20 @@ from __future__ import annotations
 
 from kafkaform.cluster.port import ClusterAdmin
 from kafkaform.core.reassign.throttles import ThrottleLedger
-from kafkaform.run.ledger import read_latest, write_latest
+from kafkaform.run.ledger import Ledger, read_latest, write_latest
 
 LEDGER_TOPIC = "__kafkaform_throttles"
 LEDGER_KEY = "throttles"
+THROTTLE_LEDGER = Ledger(LEDGER_TOPIC, LEDGER_KEY, "throttle ledger",
+                         "kafkaform records there the throttles it sets, before setting them")
 
 
 def read_ledger(admin: ClusterAdmin) -> ThrottleLedger:
     """The throttles kafkaform set and has not removed (empty if none)."""
-    latest = read_latest(admin, LEDGER_TOPIC, LEDGER_KEY)
+    latest = read_latest(admin, THROTTLE_LEDGER)
     return ThrottleLedger.from_json(latest) if latest else ThrottleLedger()
 
 
 def write_ledger(admin: ClusterAdmin, ledger: ThrottleLedger) -> None:
     """Persist the ledger, creating its topic on first use."""
-    write_latest(admin, LEDGER_TOPIC, LEDGER_KEY, ledger.to_json(), "throttle ledger")
+    write_latest(admin, THROTTLE_LEDGER, ledger.to_json())
