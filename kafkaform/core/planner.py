@@ -662,7 +662,6 @@ class _Planner:
                         binding, reason="not in the files, and manage.acls.delete is on"
                     ))
 
-
     # --- client quotas ------------------------------------------------------
     def _quotas(self) -> None:
         wanted = {e: q for e, q in self.desired.quotas.items() if self._selects_quota(e)}

@@ -13,6 +13,7 @@ from kafkaform.cluster.memory import MemoryCluster
 from kafkaform.core.model import ScramMechanism
 from kafkaform.errors import ClusterError
 from kafkaform.run.session import Runtime
+from tests.support.imported import body, body_of
 
 SHA256, SHA512 = ScramMechanism.SCRAM_SHA_256, ScramMechanism.SCRAM_SHA_512
 # What no output and no written file may ever contain.
@@ -152,15 +153,6 @@ def test_yaml_apply_import_gives_the_same_yaml_and_an_empty_plan(tmp_path, clust
     replanned = run("plan", str(imported), "--detailed-exitcode")
     assert replanned.exit_code == 0, replanned.output
 
-
-def body(path: Path) -> str:
-    return body_of(path.read_text())
-
-
-def body_of(text: str) -> str:
-    first, rest = text.split("\n", 1)
-    assert first.startswith("# yaml-language-server: $schema=")
-    return rest
 
 
 def test_plan_shows_quotas_and_users_with_their_symbols(tmp_path, cluster, run):

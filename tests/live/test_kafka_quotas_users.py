@@ -24,6 +24,7 @@ from confluent_kafka import KafkaError, KafkaException, Producer
 from confluent_kafka import admin as rd
 
 from tests.live.helpers import eventually
+from tests.support.imported import body, body_of
 
 pytestmark = pytest.mark.live  # the kafka_cluster tests run on Kafka, the last on Tansu
 
@@ -338,14 +339,3 @@ def test_a_broker_without_the_apis_is_refused_naming_them(
                      r"quota cannot be planned", result.stdout + result.stderr)
     assert re.search(r"does not support DescribeUserScramCredentials \(needs Kafka ≥ 2\.7\)",
                      result.stdout + result.stderr)
-
-
-def body(path: Path) -> str:
-    return body_of(path.read_text())
-
-
-def body_of(text: str) -> str:
-    """Without the first line: the editor's $schema path, relative to the folder."""
-    first, rest = text.split("\n", 1)
-    assert first.startswith("# yaml-language-server: $schema=")
-    return rest

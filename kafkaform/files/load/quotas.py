@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 
 from kafkaform.core.kafka_rules import BYTE_RATE_QUOTAS, QUOTA_KEYS, quota_value_problem
 from kafkaform.core.model import QuotaEntity, QuotaSpec, Source
-from kafkaform.core.problems import Problem, Severity
+from kafkaform.core.problems import Problem
 from kafkaform.core.units import parse_size_bytes
-from kafkaform.files.load.layers import Layer, items
+from kafkaform.files.documents import Document, Path_
+from kafkaform.files.load.layers import Layer, overlaid
 from kafkaform.files.load.reading import Loading
 
 
@@ -25,34 +26,24 @@ class _Merged:
     where: dict[str, Source] = field(default_factory=dict)
 
 
-def build_quotas(loading: Loading, layers: list[Layer]) -> dict[QuotaEntity, QuotaSpec]:
+def build_quotas(loading: Loading, stack: list[Layer]) -> dict[QuotaEntity, QuotaSpec]:
     merged: dict[QuotaEntity, _Merged] = {}
-    for layer in layers:
-        seen_here: dict[QuotaEntity, Source] = {}
-        for doc in layer.documents_of("Quotas"):
-            for path, entry in items(doc, "quotas"):
-                if "user" not in entry and "clientId" not in entry:
-                    loading.report(doc, path, "a quota entry names a `user`, a `clientId` or both")
-                    continue
-                entity = QuotaEntity(entry.get("user"), entry.get("clientId"))
-                here = loading.source(doc, path)
-                if entity in seen_here:
-                    loading.report(doc, path, f"duplicate quota entry for {entity.describe()} "
-                                              f"(also at {seen_here[entity]})")
-                    continue
-                seen_here[entity] = here
-                if entry.get("remove"):
-                    if merged.pop(entity, None) is None:
-                        loading.report(doc, (*path, "remove"),
-                                       f"`remove: true` but no included folder sets quotas for "
-                                       f"{entity.describe()}", Severity.WARNING)
-                    continue
-                into = merged.setdefault(entity, _Merged(here))
-                into.source = here
-                for key in QUOTA_KEYS:
-                    if key in entry:
-                        into.raw[key] = entry[key]
-                        into.where[key] = loading.source(doc, (*path, key))
+
+    def identify(doc: Document, path: Path_, entry: dict) -> tuple[QuotaEntity, Path_] | None:
+        if "user" not in entry and "clientId" not in entry:
+            loading.report(doc, path, "a quota entry names a `user`, a `clientId` or both")
+            return None
+        return QuotaEntity(entry.get("user"), entry.get("clientId")), path
+
+    for entity, doc, path, entry in overlaid(loading, stack, "Quotas", "quotas", merged,
+                                             identify, lambda e: f"quotas for {e.describe()}"):
+        here = loading.source(doc, path)
+        into = merged.setdefault(entity, _Merged(here))
+        into.source = here
+        for key in QUOTA_KEYS:
+            if key in entry:
+                into.raw[key] = entry[key]
+                into.where[key] = loading.source(doc, (*path, key))
     return {entity: spec for entity, spec in (
         (entity, _build(loading, entity, found)) for entity, found in merged.items()
     ) if spec is not None}

@@ -16,9 +16,9 @@ from pathlib import Path
 
 from kafkaform.core.kafka_rules import SCRAM_MIN_ITERATIONS, scram_iterations_problem
 from kafkaform.core.model import ScramMechanism, SecretRef, Source, UserSpec
-from kafkaform.core.problems import Problem, Severity
+from kafkaform.core.problems import Problem
 from kafkaform.files.documents import Document, Path_
-from kafkaform.files.load.layers import Layer, items
+from kafkaform.files.load.layers import Layer, overlaid
 from kafkaform.files.load.reading import Loading, normalized
 
 USER_FIELDS = ("mechanisms", "iterations", "password", "passwordFile", "passwordVersion")
@@ -42,37 +42,27 @@ class _Merged:
     fields: dict[str, _Field] = field(default_factory=dict)
 
 
-def build_users(loading: Loading, layers: list[Layer]) -> dict[str, UserSpec]:
+def build_users(loading: Loading, stack: list[Layer]) -> dict[str, UserSpec]:
     merged: dict[str, _Merged] = {}
-    for layer in layers:
-        seen_here: dict[str, Source] = {}
-        for doc in layer.documents_of("Users"):
-            for path, entry in items(doc, "users"):
-                name = entry["name"]
-                here = loading.source(doc, (*path, "name"))
-                if name in seen_here:
-                    loading.report(doc, (*path, "name"),
-                                   f"duplicate user {name!r} (also defined at {seen_here[name]})")
-                    continue
-                seen_here[name] = here
-                if entry.get("remove"):
-                    if merged.pop(name, None) is None:
-                        loading.report(doc, (*path, "remove"),
-                                       f"`remove: true` but no included folder defines user "
-                                       f"{name!r}", Severity.WARNING)
-                    continue
-                if all(key in entry for key in _PASSWORD_KEYS):
-                    loading.report(doc, (*path, "passwordFile"),
-                                   "give `password: ${VAR}` or `passwordFile`, not both")
-                    continue
-                into = merged.setdefault(name, _Merged(here))
-                into.source = here
-                if any(key in entry for key in _PASSWORD_KEYS):
-                    for key in _PASSWORD_KEYS:
-                        into.fields.pop(key, None)
-                for key in USER_FIELDS:
-                    if key in entry:
-                        into.fields[key] = _Field(entry[key], doc, (*path, key))
+
+    def identify(doc: Document, path: Path_, entry: dict) -> tuple[str, Path_]:
+        return entry["name"], (*path, "name")
+
+    for name, doc, path, entry in overlaid(loading, stack, "Users", "users", merged, identify,
+                                           lambda n: f"user {n!r}"):
+        if all(key in entry for key in _PASSWORD_KEYS):
+            loading.report(doc, (*path, "passwordFile"),
+                           "give `password: ${VAR}` or `passwordFile`, not both")
+            continue
+        here = loading.source(doc, (*path, "name"))
+        into = merged.setdefault(name, _Merged(here))
+        into.source = here
+        if any(key in entry for key in _PASSWORD_KEYS):
+            for key in _PASSWORD_KEYS:
+                into.fields.pop(key, None)
+        for key in USER_FIELDS:
+            if key in entry:
+                into.fields[key] = _Field(entry[key], doc, (*path, key))
     users = {}
     for name, found in sorted(merged.items()):
         spec = _build(loading, name, found)
