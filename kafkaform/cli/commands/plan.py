@@ -65,8 +65,9 @@ def plan_command(
     target: Annotated[
         list[str] | None,
         typer.Option("--target",
-                     help="Plan only this resource: topic/NAME, acl/PRINCIPAL or broker-configs "
-                          "(repeatable)."),
+                     help="Plan only this resource: topic/NAME, acl/PRINCIPAL, broker-configs, "
+                          "user/NAME (a SCRAM user) or quota/NAME (the client quotas naming a "
+                          "user or client id) (repeatable)."),
     ] = None,
 ) -> None:
     """Show what apply would change on the cluster, and change nothing."""
