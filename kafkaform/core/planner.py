@@ -723,12 +723,15 @@ class _Planner:
                                  else f"iterations {c.before} → {c.after}")
             for c in changes]
         rotation = _rotation(spec, record) if current else None
-        if rotation:  # every mechanism gets the password again
+        if rotation:
+            reasons.append(rotation)
+        if changes or rotation:
+            # Every mechanism gets the password, so all of them carry the one
+            # the files name (and the record says), never two different ones.
             changed = {c.mechanism for c in changes}
             changes = sorted(changes + [CredentialChange(m, i, i) for m, i in
                                         spec.credentials.items() if m not in changed],
                              key=lambda c: c.mechanism)
-            reasons.append(rotation)
         if changes and spec.password is None:
             source = spec.source
             self._add_problems([Problem(

@@ -163,6 +163,18 @@ def test_mechanisms_and_iterations_are_compared_and_the_extra_mechanism_removed(
     assert PlanSummary.of(result).change == 1  # one user, changed
 
 
+def test_a_changed_mechanism_sets_the_password_on_every_mechanism():
+    """So the mechanisms never carry two different passwords (the secret behind
+    the reference may have changed since it was last set)."""
+    state = cluster(users={"orders": {SHA256: 4096, SHA512: 4096}},
+                    records={"orders": PasswordRecord(PW)})
+    result = plan(desired(user(credentials={SHA256: 4096, SHA512: 8192})), state)
+    action = only(result, SetUserCredentials)
+    assert action.changes == (CredentialChange(SHA256, 4096, 4096),
+                              CredentialChange(SHA512, 4096, 8192))
+    assert action.reason == "SCRAM-SHA-512 iterations 4096 → 8192"
+
+
 def test_a_matching_user_with_a_matching_record_is_no_change():
     state = cluster(users={"orders": {SHA512: 4096}},
                     records={"orders": PasswordRecord(PW, 3)})
