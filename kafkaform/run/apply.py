@@ -400,11 +400,12 @@ class _Executor:
         """Remember what the passwords just set came from (and forget deleted
         users) in the users ledger; if that fails, the next plan sets them again."""
         done = [a for a in actions if self.results[a].status is Status.DONE]
-        set_from = {
-            a.user: PasswordRecord(spec.password, spec.password_version)
-            for a in done if isinstance(a, SetUserCredentials)
-            for spec in [self.desired.users[a.user]] if self.desired and spec.password
-        }
+        set_from = {}
+        for action in done:
+            spec = (self.desired.users.get(action.user)
+                    if self.desired and isinstance(action, SetUserCredentials) else None)
+            if spec is not None and spec.password is not None:
+                set_from[action.user] = PasswordRecord(spec.password, spec.password_version)
         forgotten = [a.user for a in done if isinstance(a, DeleteUserCredentials) and a.whole_user]
         if not (set_from or forgotten):
             return

@@ -27,6 +27,7 @@ from kafkaform.core.model import (
 )
 from kafkaform.core.observed import PasswordRecord
 from kafkaform.core.planner import plan
+from kafkaform.core.requests import ScramDeletion
 from kafkaform.errors import ClusterError
 from kafkaform.run.apply import ApplyRefused, apply_plan
 from kafkaform.run.events import RecordingReporter, Status
@@ -189,3 +190,16 @@ def test_quota_changes_go_in_one_request_and_converge():
 
     assert report.ok and cluster.calls["alter_client_quotas"] == 1
     assert cluster.describe_client_quotas() == {q.entity: q.values for q in quotas}
+
+
+def test_a_credential_already_gone_counts_as_deleted():
+    cluster = MemoryCluster(3)
+    cluster.set_scram_credential("old", SHA256, 4096, "x")
+    the_plan = plan(desired(delete_users=True), observe(cluster))
+    cluster.alter_scram_credentials([ScramDeletion("old", SHA256)])  # someone else was quicker
+
+    report = apply_plan(the_plan, cluster, reporter=RecordingReporter(),
+                        desired=desired(delete_users=True), retry=no_wait())
+
+    assert report.ok
+    assert [(r.status, r.detail) for r in report.results] == [(Status.DONE, "already deleted")]
