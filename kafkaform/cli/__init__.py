@@ -18,7 +18,7 @@ from kafkaform.errors import KafkaformError
 from kafkaform.run.process import tune_garbage_collection
 
 COMMAND_MODULES = (
-    "validate", "plan", "apply", "check", "importing", "snapshot", "reassign",
+    "validate", "plan", "apply", "check", "init", "importing", "snapshot", "reassign",
     "fmt", "diff", "changed", "schema", "demo", "local_broker", "version",
 )
 for _module in COMMAND_MODULES:

@@ -434,21 +434,37 @@ class LocalKafka:
             users = (SUPER_USER, *PLAIN_USERS)
             self.passwords = {user: secrets.token_urlsafe(12) for user in users}
             self._write_client_configs()
-            for index in range(self.initial_brokers):
-                self._new_node(controller=index < self.controllers)
-            self._quorum = ",".join(
-                f"{node.id}@127.0.0.1:{node.controller_port}"
-                for node in self.nodes.values() if node.controller
-            )
-            self._format(java, list(self.nodes.values()))
-            for node in self.nodes.values():
-                self._launch(java, node)
-            self.wait_until_ready(len(self.nodes))
+            for attempt in range(1, _PORT_ATTEMPTS + 1):
+                try:
+                    self._start_nodes(java)
+                    break
+                except PortTaken:
+                    # Free ports are picked, then released for the JVMs to
+                    # bind: another process may take one in between. Start
+                    # over on fresh ports.
+                    if attempt == _PORT_ATTEMPTS:
+                        raise
+                    self.stop(keep_logs=True)
+                    for node in self.nodes.values():
+                        shutil.rmtree(node.folder, ignore_errors=True)
+                    self.nodes.clear()
         except BaseException:
             # The error names a log in the workdir: keep it to be read.
             self.stop(keep_logs=True)
             raise
         return self
+
+    def _start_nodes(self, java: str) -> None:
+        for index in range(self.initial_brokers):
+            self._new_node(controller=index < self.controllers)
+        self._quorum = ",".join(
+            f"{node.id}@127.0.0.1:{node.controller_port}"
+            for node in self.nodes.values() if node.controller
+        )
+        self._format(java, list(self.nodes.values()))
+        for node in self.nodes.values():
+            self._launch(java, node)
+        self.wait_until_ready(len(self.nodes))
 
     def add_broker(self, rack: str | None = None) -> int:
         """Start one more broker-only node and wait until the cluster lists it."""
@@ -672,10 +688,10 @@ class LocalKafka:
             for node in self.nodes.values():
                 if node.process is not None and node.process.poll() is not None \
                         and node.process.returncode not in (0, -signal.SIGTERM, -signal.SIGKILL):
-                    raise KafkaformError(
-                        f"Kafka node {node.id} exited with code {node.process.returncode} "
-                        f"while starting: {_last_error(node.log_path, node.folder / 'console.log')}"
-                    )
+                    why = _last_error(node.log_path, node.folder / "console.log")
+                    error = PortTaken if _PORT_TAKEN in _log_text(node) else KafkaformError
+                    raise error(f"Kafka node {node.id} exited with code "
+                                f"{node.process.returncode} while starting: {why}")
             try:
                 admin = KafkaClusterAdmin(self.bootstrap, timeout_seconds=5)
                 try:
@@ -724,6 +740,21 @@ class LocalKafka:
             f"ssl.keystore.location={self.certificates.client_keystore}\n",
             encoding="utf-8",
         )
+
+
+class PortTaken(KafkaformError):
+    """A node could not bind one of its loopback ports."""
+
+
+_PORT_TAKEN = "Address already in use"
+_PORT_ATTEMPTS = 3
+
+
+def _log_text(node: Node) -> str:
+    return "".join(
+        path.read_text(encoding="utf-8", errors="replace")
+        for path in (node.log_path, node.folder / "console.log") if path.is_file()
+    )
 
 
 def _last_error(*logs: Path) -> str:

@@ -20,13 +20,18 @@ from dataclasses import dataclass
 
 from kafkaform.core.model import (
     AclBinding,
+    AclScope,
+    DesiredState,
+    ManagedScope,
     NameScope,
     QuotaSpec,
+    TopicScope,
     TopicSpec,
     UserSpec,
     is_internal_topic,
 )
 from kafkaform.core.observed import ConfigEntry, ConfigSource, ObservedState, TopicInfo
+from kafkaform.core.policies import Relaxation, relaxations
 from kafkaform.core.reassign.throttles import is_throttle_key
 from kafkaform.errors import KafkaformError
 
@@ -46,6 +51,13 @@ class TopicFilter:
                     re.compile(pattern)
                 except re.error as error:
                     raise KafkaformError(f"{option} {pattern!r}: invalid regex: {error}") from None
+
+    def pattern(self) -> str | None:
+        """One regex (for `manage.topics.patterns`) whole names match exactly when
+        they are selected; None when every topic is."""
+        if self.exclude is None:
+            return self.include
+        return f"(?!(?:{self.exclude})\\Z)(?:{self.include or '.*'})"
 
     def selects(self, topic: TopicInfo) -> bool:
         if (topic.internal or is_internal_topic(topic.name)) and not self.internal:
@@ -129,3 +141,40 @@ def import_users(observed: ObservedState, scope: NameScope = EVERYTHING) -> list
             password_version=record.version if record else None,
         ))
     return users
+
+@dataclass(frozen=True)
+class Adoption:
+    """An existing cluster as a new environment (`kafkaform import NEW_ENV`): its
+    topics, ACLs, client quotas and SCRAM users, a managed scope covering
+    exactly those, and the policies relaxed to what the cluster satisfies, so
+    the environment validates and plans no change as it is."""
+
+    desired: DesiredState
+    cluster_id: str
+    topics: list[TopicSpec]
+    # None: the cluster does not let them be listed (Tansu has no quota APIs).
+    acls: list[AclBinding] | None
+    quotas: list[QuotaSpec] | None
+    users: list[UserSpec] | None
+    relaxed: list[Relaxation]
+
+
+def adopt(observed: ObservedState, name: str, which: TopicFilter = TopicFilter()) -> Adoption:
+    if which.internal:
+        raise KafkaformError("internal topics are never managed, so a new environment "
+                             "cannot adopt them: leave out --internal")
+    topics = import_topics(observed, which)
+    acls = None if observed.acls is None else import_acls(observed)
+    quotas = None if observed.quotas is None else import_quotas(observed)
+    users = None if observed.users is None else import_users(observed)
+    pattern = which.pattern()
+    desired = DesiredState(
+        name,
+        topics={t.name: t for t in topics},
+        acls=frozenset(acls or ()),
+        quotas={q.entity: q for q in quotas or ()},
+        users={u.name: u for u in users or ()},
+        scope=ManagedScope(TopicScope(patterns=(pattern,) if pattern else ()), AclScope()),
+    )
+    return Adoption(desired, observed.cluster.cluster_id, topics, acls, quotas, users,
+                    relaxations(desired, observed))

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from enum import Enum
 
-from kafkaform.core.kafka_configs import BROKER_CONFIGS, ConfigDef
+from kafkaform.core.kafka_configs import BROKER_CONFIGS, QUOTA_KEYS, ConfigDef
 from kafkaform.core.model import (
     CLUSTER_RESOURCE_NAME,
     AclBinding,
@@ -169,18 +169,6 @@ CONSUME_GROUP_OPS = (AclOperation.READ,)
 
 
 # --- client quotas ---------------------------------------------------------------
-
-# QuotaConfigs.userConfigs()/clientConfigs(): the keys a user, client-id or
-# user+client-id quota takes, with their ConfigDef types. (IP entities take
-# connection_creation_rate only; kafkaform leaves them alone.)
-QUOTA_KEYS: dict[str, str] = {
-    "producer_byte_rate": "long",
-    "consumer_byte_rate": "long",
-    "request_percentage": "double",
-    "controller_mutation_rate": "double",
-}
-# The LONG keys are rates in bytes per second (files may write them as sizes: 10MiB).
-BYTE_RATE_QUOTAS = frozenset(key for key, kind in QUOTA_KEYS.items() if kind == "long")
 
 
 class QuotaFault(Enum):

@@ -1,4 +1,5 @@
-"""TopicSpecs, ACL bindings, quotas and users -> YAML in the file format (for `kafkaform import`).
+"""TopicSpecs, ACL bindings, quotas, users and new environments -> YAML in the
+file format (for `kafkaform import` and `kafkaform init`).
 
 The output loads back (load.py) to exactly the same topics, bindings, quotas
 and users: config and quota values are written in human units only when the
@@ -10,27 +11,28 @@ iterations) is left out.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import yaml
 
-from kafkaform.core.kafka_configs import TOPIC_CONFIGS
+from kafkaform.core.kafka_configs import BYTE_RATE_QUOTAS, QUOTA_KEYS, TOPIC_CONFIGS
 from kafkaform.core.kafka_rules import (
-    BYTE_RATE_QUOTAS,
     CONSUME_GROUP_OPS,
     CONSUME_TOPIC_OPS,
     PRODUCE_TOPIC_OPS,
     PRODUCE_TXN_OPS,
-    QUOTA_KEYS,
 )
 from kafkaform.core.model import (
     CLUSTER_RESOURCE_NAME,
     AclBinding,
     AclOperation,
     AclPermission,
+    DesiredState,
     PatternType,
     PlacementStrategy,
     QuotaSpec,
@@ -38,9 +40,11 @@ from kafkaform.core.model import (
     TopicSpec,
     UserSpec,
 )
+from kafkaform.core.policies import Relaxation
 from kafkaform.core.units import humanize_config_value, humanize_size_bytes
 from kafkaform.errors import KafkaformError
 from kafkaform.files.load.acls import RESOURCE_TYPES, operation_name
+from kafkaform.files.load.environment import POLICY_FIELDS
 from kafkaform.files.load.users import DEFAULT_ITERATIONS, DEFAULT_MECHANISMS
 from kafkaform.files.schemas import schemas_dir
 
@@ -257,6 +261,62 @@ def _user_entry(user: UserSpec) -> dict:
     if user.password_version is not None:
         entry["passwordVersion"] = user.password_version
     return entry
+
+def environment_document(
+    desired: DesiredState,
+    *,
+    notes: Sequence[str] = (),
+    relaxed: Sequence[Relaxation] = (),
+    topic_defaults: bool = False,
+) -> str:
+    """A `kind: Environment` document for a new environment (`kafkaform init`, and
+    `kafkaform import` of a cluster), commented where a reader needs to know why.
+
+    Written by hand rather than dumped, for the comments: each relaxed policy
+    says what the HA default requires and why the cluster does not meet it.
+    The layout is `kafkaform fmt`'s.
+    """
+    cluster = desired.cluster
+    lines = [f"# {note}" for note in notes]
+    lines += ["kind: Environment", f"name: {yaml_scalar(desired.environment)}", "cluster:",
+              f"  bootstrap: {yaml_scalar(cluster.bootstrap or '${KAFKA_BOOTSTRAP}')}"]
+    if cluster.cluster_id:
+        lines.append(f"  clusterId: {yaml_scalar(cluster.cluster_id)}"
+                     "   # no other cluster is touched")
+    if topic_defaults:
+        lines += ["defaults:",
+                  "  topic: {partitions: 3, replicationFactor: 3, "
+                  "configs: {min.insync.replicas: 2}}"]
+    if relaxed:
+        lines.append("policies:")
+        by_key = {r.policy: r for r in relaxed}
+        for key in POLICY_FIELDS:  # the schema's order, as fmt writes it
+            if key in by_key:
+                r = by_key[key]
+                lines.append(f"  # relaxed to what the cluster satisfies; the HA default "
+                             f"is {yaml_scalar(r.default)}")
+                lines.append(f"  # ({r.because})")
+                lines.append(f"  {key}: {yaml_scalar(r.value)}")
+    topics = desired.scope.topics
+    patterns = f"patterns: [{', '.join(map(yaml_scalar, topics.patterns))}], " \
+        if topics.patterns else ""
+    what = "the topics matching the pattern" if topics.patterns else \
+        "every topic but internal ones"
+    lines += ["manage:",
+              f"  topics: {{{patterns}delete: false}}   # {what}; none is ever deleted",
+              "  acls: {delete: false}   # every principal's bindings; none is ever deleted",
+              "  quotas: {delete: false}   # every client quota entity; none is ever removed",
+              "  users: {delete: false}   # every SCRAM user; none is ever deleted"]
+    return SCHEMA_COMMENT.format(name="environment") + "\n".join(lines) + "\n"
+
+
+def yaml_scalar(value: object) -> str:
+    """A YAML scalar: JSON's double-quoted form for strings that need it (YAML reads it)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str) and not re.fullmatch(r"[A-Za-z][A-Za-z0-9._-]*", value):
+        return json.dumps(value)
+    return str(value)
 
 
 def with_schema_comment(document: str, schema_file: str, out_dir: Path) -> str:

@@ -16,7 +16,7 @@ from kafkaform.errors import KafkaformError
 
 def read_password(reference: SecretRef, environ: Mapping[str, str]) -> str:
     """The password behind `reference`: an environment variable's value, or a
-    file's content without its trailing line break(s)."""
+    file's content without the line breaks that end it."""
     if reference.variable is not None:
         value = environ.get(reference.variable)
         if not value:

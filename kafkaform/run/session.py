@@ -33,22 +33,33 @@ from kafkaform.core.fingerprint import (
     summary_fingerprint,
 )
 from kafkaform.core.importer import (
+    Adoption,
     TopicFilter,
+    adopt,
     import_acls,
     import_quotas,
     import_topics,
     import_users,
 )
-from kafkaform.core.model import DesiredState, ReassignmentSettings
+from kafkaform.core.model import (
+    AclBinding,
+    ClusterConnection,
+    DesiredState,
+    QuotaSpec,
+    ReassignmentSettings,
+    TopicSpec,
+    UserSpec,
+)
 from kafkaform.core.observed import Api, ObservedState, TopicPartition
 from kafkaform.core.planner import Targets, plan, with_sizes
 from kafkaform.core.reassign.generate import onto_brokers
 from kafkaform.core.reassign.jsonfile import Assignment, actions_for
-from kafkaform.core.wording import listed
+from kafkaform.core.wording import listed, plural
 from kafkaform.errors import ClusterError
 from kafkaform.files.planfile import load_plan
 from kafkaform.files.yamlwrite import (
     acls_document,
+    environment_document,
     quotas_document,
     topics_document,
     users_document,
@@ -182,9 +193,9 @@ def observe_and_plan(
         return result
 
 
-def plan_live(desired: DesiredState, admin: ClusterAdmin) -> Plan:
+def plan_live(desired: DesiredState, admin: ClusterAdmin, targets: Targets | None = None) -> Plan:
     """Observe through a read-only view and plan: no write can happen here."""
-    return observe_and_plan(desired, ReadOnlyAdmin(admin))
+    return observe_and_plan(desired, ReadOnlyAdmin(admin), targets)
 
 
 def plan_environment(
@@ -238,8 +249,8 @@ def ensure_unchanged(plan: Plan, admin: ClusterAdmin, reporter: Reporter | None 
     ended = waits_that_ended(plan, observed, now)
     if ended:
         if reporter is not None:
-            reporter.info(f"{len(ended)} move(s) the plan waits for ended while waiting for "
-                          f"the lock: {listed(ended)}")
+            reporter.info(f"{plural(len(ended), 'move')} the plan waits for ended while "
+                          f"waiting for the lock: {listed(ended)}")
         return
     changes = fingerprint_diff(plan.observed_summary, now) if plan.observed_summary else []
     what = "; ".join(changes) or "its fingerprint differs (the plan file has no summary)"
@@ -315,16 +326,18 @@ def apply_environment(
     plan_file: Path | None = None,
     locking: LockOptions = LockOptions(),
     reassignment: ReassignmentOptions | None = None,
+    targets: Targets | None = None,
 ) -> ApplyReport | None:
     """`kafkaform apply`: plan live (or take a saved plan), `show` it, and apply it
     under the lock; None when there was nothing to do.
 
     `approve` is asked before a live plan is applied and raises to stop; a
     saved plan was reviewed when it was made. A plan with errors is refused.
+    `targets` limit a live plan (a saved plan carries its own).
     """
     with connected(runtime, desired, connection, read_only=False, guard=True) as admin:
         if plan_file is None:
-            the_plan = plan_live(desired, admin)
+            the_plan = plan_live(desired, admin, targets)
         else:
             the_plan = saved_plan(plan_file, desired)
         show(the_plan)
@@ -383,32 +396,67 @@ def import_environment(
     """`kafkaform import`: the cluster's topics and ACLs as YAML, for files in `out_dir`;
     its client quotas and SCRAM users too, those in the environment's managed scope."""
     observed = observe_cluster(runtime, desired, connection)
-    topics = import_topics(observed, which)
+    return _documents(
+        import_topics(observed, which),
+        None if observed.acls is None else import_acls(observed),
+        None if observed.quotas is None else import_quotas(observed, desired.scope.quotas),
+        None if observed.users is None else import_users(observed, desired.scope.users),
+        out_dir)
+
+
+def _documents(topics: list[TopicSpec], bindings: list[AclBinding] | None,
+               quotas: list[QuotaSpec] | None, users: list[UserSpec] | None,
+               out_dir: Path) -> Imported:
+    """The YAML documents; a list is None when the cluster does not let it be listed,
+    and an empty one writes no file (nothing to declare)."""
     # Every override is written, even one equal to Kafka's default: leaving it out
     # would make the next plan revert it.
     document = topics_document(topics, omit_kafka_defaults=False)
-    topics_yaml = with_schema_comment(document, "topics.schema.json", out_dir)
-    quotas = users = None
-    quotas_yaml = users_yaml = None
-    if observed.quotas is not None:
-        found = import_quotas(observed, desired.scope.quotas)
-        quotas = len(found)
-        if found:
-            quotas_yaml = with_schema_comment(quotas_document(found), "quotas.schema.json",
-                                              out_dir)
-    if observed.users is not None:
-        named = import_users(observed, desired.scope.users)
-        users = len(named)
-        if named:
-            users_yaml = with_schema_comment(users_document(named), "users.schema.json", out_dir)
-    extra = {"quotas": quotas, "quotas_yaml": quotas_yaml, "users": users,
-             "users_yaml": users_yaml}
-    if observed.acls is None:
-        return Imported(len(topics), topics_yaml, None, None, **extra)
-    bindings = import_acls(observed)
-    acls_yaml = with_schema_comment(
-        acls_document(bindings), "acls.schema.json", out_dir) if bindings else None
-    return Imported(len(topics), topics_yaml, len(bindings), acls_yaml, **extra)
+    return Imported(
+        len(topics), with_schema_comment(document, "topics.schema.json", out_dir),
+        None if bindings is None else len(bindings),
+        with_schema_comment(acls_document(bindings), "acls.schema.json", out_dir)
+        if bindings else None,
+        None if quotas is None else len(quotas),
+        with_schema_comment(quotas_document(quotas), "quotas.schema.json", out_dir)
+        if quotas else None,
+        None if users is None else len(users),
+        with_schema_comment(users_document(users), "users.schema.json", out_dir)
+        if users else None,
+    )
+
+
+@dataclass(frozen=True)
+class Adopted:
+    """A cluster as a new environment: its Environment document and its files."""
+
+    adoption: Adoption
+    environment_yaml: str
+    imported: Imported
+
+
+def adopt_cluster(
+    runtime: Runtime, name: str, connection: Connection, out_dir: Path, which: TopicFilter
+) -> Adopted:
+    """`kafkaform import NEW_ENV --bootstrap-server B`: the cluster as a new environment
+    that validates and plans no change as it is (`kafkaform.core.importer.adopt`)."""
+    observed = observe_cluster(runtime, None, connection)
+    adoption = adopt(observed, name, which)
+    # From a snapshot there is no address to keep: ${KAFKA_BOOTSTRAP} stands in.
+    desired = replace(adoption.desired, cluster=ClusterConnection(
+        bootstrap=connection.bootstrap, cluster_id=adoption.cluster_id))
+    notes = [f"Adopted from cluster {adoption.cluster_id} by `kafkaform import`: the files",
+             "beside this one are what the cluster holds, so `kafkaform plan` finds",
+             "nothing to do until they change."]
+    if connection.command_config is not None:
+        notes += [f"Connect as the import did: --command-config {connection.command_config}",
+                  "(or cluster.client, with secrets as ${VAR}s: docs/security.md)."]
+    environment_yaml = with_schema_comment(
+        environment_document(desired, notes=notes, relaxed=adoption.relaxed),
+        "environment.schema.json", out_dir)
+    return Adopted(adoption, environment_yaml,
+                   _documents(adoption.topics, adoption.acls, adoption.quotas,
+                              adoption.users, out_dir))
 
 
 # --- moving replicas -------------------------------------------------------------

@@ -143,7 +143,7 @@ def test_yaml_apply_import_gives_the_same_yaml_and_an_empty_plan(tmp_path, clust
     result = run("import", str(env), "--out", str(imported))
 
     assert result.exit_code == 0, result.output
-    assert "imported 3 client quota entit(ies)" in result.output
+    assert "imported 3 client quota entities" in result.output
     # Identical but for the first line, the editor's $schema path, relative to the folder.
     assert body(imported / "quotas.yaml") == body_of(QUOTAS)
     assert body(imported / "users.yaml") == body_of(USERS.format(version=1))

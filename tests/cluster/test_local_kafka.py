@@ -61,3 +61,31 @@ def test_releases_older_than_the_launcher_supports_are_refused():
 def test_each_official_tool_has_its_main_class_in_the_jars(jars):
     for tool in local_kafka.TOOLS:
         assert main_class(jars, tool)
+
+
+def test_a_port_taken_between_picking_and_binding_is_retried_on_fresh_ports(jars, monkeypatch):
+    """Ports are picked free, then released for the JVM to bind: another
+    process may take one in between ("Address already in use")."""
+    import socket
+
+    squatter = socket.socket()
+    squatter.bind(("127.0.0.1", 0))
+    squatter.listen()
+    taken = squatter.getsockname()[1]
+    pick = local_kafka._free_ports
+    calls = []
+
+    def first_pick_taken(count):
+        calls.append(count)
+        ports = pick(count)
+        return [taken, *ports[1:]] if len(calls) == 1 else ports
+
+    monkeypatch.setattr(local_kafka, "_free_ports", first_pick_taken)
+    try:
+        with LocalKafka(brokers=1, controllers=1) as cluster:
+            assert len(calls) == 2
+            assert str(taken) not in cluster.bootstrap
+            assert cluster.run_tool("kafka-topics", "--bootstrap-server", cluster.bootstrap,
+                                    "--list").returncode == 0
+    finally:
+        squatter.close()

@@ -243,3 +243,20 @@ def test_apply_needs_the_alter_apis_and_the_plan_says_so_up_front():
                                         state).errors]
     assert any("AlterClientQuotas" in m and "1 client-quota action" in m for m in messages)
     assert any("AlterUserScramCredentials" in m and "1 set-user action" in m for m in messages)
+
+
+def test_user_and_quota_targets_are_kept_in_the_plan_as_written():
+    targets = Targets.parse(["quota/orders", "user/b", "topic/t"])
+    assert Targets.parse(targets.specs()) == targets
+    assert targets.specs() == ("topic/t", "user/b", "quota/orders")
+
+
+def test_a_user_or_quota_target_that_names_nothing_managed_is_an_error():
+    files = desired(user("orders"), quota(producer_byte_rate=1))
+    result = plan(files, cluster(), Targets.parse(["user/ordres", "quota/xyz"]))
+    assert [e.message for e in result.errors] == [
+        "quota/xyz matches no client quota entity the environment manages, in the files "
+        "or on the cluster",
+        "user/ordres matches no SCRAM user the environment manages, in the files or on the "
+        "cluster; did you mean 'user/orders'?",
+    ]

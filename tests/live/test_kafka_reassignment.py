@@ -641,7 +641,7 @@ def test_ctrl_c_leaves_the_moves_running_and_cancel_rolls_them_back(
     cancelled = kafkaform("reassign", "cancel", file, "--bootstrap-server",
                           kafka_cluster.bootstrap)
 
-    assert "Cancelled 3 move(s) in flight" in succeeded(cancelled)
+    assert "Cancelled 3 moves in flight" in succeeded(cancelled)
     described, moving, topic_configs, broker_configs, topics = in_parallel(
         lambda: oracle.describe(topic), oracle.moving, oracle.topic_throttles,
         oracle.broker_throttles,

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from kafkaform.core.kafka_rules import BYTE_RATE_QUOTAS, QUOTA_KEYS, quota_value_problem
+from kafkaform.core.kafka_configs import BYTE_RATE_QUOTAS, QUOTA_KEYS
+from kafkaform.core.kafka_rules import quota_value_problem
 from kafkaform.core.model import QuotaEntity, QuotaSpec, Source
 from kafkaform.core.problems import Problem
 from kafkaform.core.units import parse_size_bytes

@@ -52,7 +52,7 @@ from kafkaform.core.reassign.throttles import (
     undo_throttles,
 )
 from kafkaform.core.requests import ConfigOp
-from kafkaform.core.wording import human_bytes, listed
+from kafkaform.core.wording import human_bytes, listed, named, plural
 from kafkaform.errors import ClusterError, KafkaformError
 from kafkaform.run.events import Reporter
 from kafkaform.run.observe import observe
@@ -180,7 +180,8 @@ def _check_targets(targets: Assignment, topics: Mapping[str, TopicInfo],
             raise KafkaformError(f"partition {tp} does not exist on the cluster")
         unknown = sorted(set(replicas) - broker_ids)
         if unknown:
-            raise KafkaformError(f"partition {tp}: unknown broker id(s) {unknown}")
+            raise KafkaformError(f"partition {tp}: unknown {named('broker id', unknown)}; the "
+                                 f"cluster's brokers are {', '.join(map(str, sorted(broker_ids)))}")
 
 
 def _gate(
@@ -211,7 +212,7 @@ def _gate(
         named = listed(unhealthy)
         if not force:
             raise KafkaformError(
-                f"{len(unhealthy)} partition(s) are under-replicated or offline ({named}): "
+                f"under-replicated or offline: {plural(len(unhealthy), 'partition')} ({named}): "
                 "moving data now risks losing it; fix them first, or pass --force"
             )
         reporter.warning(f"--force: moving replicas although {named}")
@@ -275,7 +276,7 @@ def clear_throttles(admin: ClusterAdmin,
     write_ledger(admin, ThrottleLedger(brokers=down))
     if down:
         return CleanupResult(throttles_kept=(
-            f"broker(s) {', '.join(map(str, sorted(down)))} are down: their throttle rates "
+            f"down: {named('broker', sorted(down))}; their throttle rates "
             "stay recorded and are removed by the next verify"))
     return CleanupResult(throttles_removed=True)
 
@@ -299,9 +300,10 @@ def describe_ledger(ledger: ThrottleLedger) -> str:
     """'topics a, b and brokers 1, 2' for a message."""
     parts = []
     if ledger.topics:
-        parts.append(f"topic(s) {listed(sorted(ledger.topics))}")
+        noun = "topic" if len(ledger.topics) == 1 else "topics"
+        parts.append(f"{noun} {listed(sorted(ledger.topics))}")
     if ledger.brokers:
-        parts.append(f"broker(s) {', '.join(map(str, sorted(ledger.brokers)))}")
+        parts.append(named("broker", sorted(ledger.brokers)))
     return " and ".join(parts)
 
 
@@ -540,7 +542,8 @@ class _Run:
                 self.origins[tp] = tuple(info.replicas)
         self.done.update(self.already)
         self.reporter.info(
-            f"reassignment of {len(self.targets)} partitions: {len(self.already)} already at "
+            f"reassignment of {plural(len(self.targets), 'partition')}: "
+            f"{len(self.already)} already at "
             f"target, {len(self.resumed)} in progress from an earlier run, "
             f"{len(self.to_submit)} to move"
             + (f", throttled at {human_bytes(self.throttle)}/s" if self.throttle
@@ -599,7 +602,8 @@ class _Run:
                 return
             if self.timeout_seconds is not None and self.waited >= self.timeout_seconds:
                 raise KafkaformError(
-                    f"timed out after {self.waited:g}s with {len(self.in_flight)} partition(s) "
+                    f"timed out after {self.waited:g}s with "
+                    f"{plural(len(self.in_flight), 'partition')} "
                     "still moving; the moves continue on the cluster: run the same command "
                     "again to continue, or `kafkaform reassign cancel`")
             self.sleep(self.poll_seconds)
@@ -627,7 +631,7 @@ class _Run:
     def finish(self) -> None:
         if self.failed:
             self.reporter.warning(
-                f"{len(self.failed)} partition(s) did not reach their target; kafkaform's "
+                f"{plural(len(self.failed), 'partition')} did not reach their target; kafkaform's "
                 "throttles stay until `kafkaform reassign verify` finds every partition complete")
             return
         result = verify_reassignment(self.admin, self.targets, sleep=self.sleep)
@@ -643,7 +647,8 @@ class _Run:
             self.reporter.info("kafkaform's replication throttles removed")
         if self.cleanup.leaders_elected:
             self.reporter.info(
-                f"preferred leader elected for {len(self.cleanup.leaders_elected)} partition(s)")
+                "preferred leader elected for "
+                f"{plural(len(self.cleanup.leaders_elected), 'partition')}")
         for tp, error in sorted(self.cleanup.election_errors.items()):
             self.reporter.warning(f"preferred leader election for {tp} failed: {error}")
 
@@ -653,7 +658,8 @@ class _Run:
             failed = [f"{tp}: {self.failed[tp]}" for m in action.moves
                       if (tp := TopicPartition(action.topic, m.partition)) in self.failed]
             outcomes[action] = KafkaformError(
-                f"{len(failed)} partition(s) did not reach their target: " + "; ".join(failed)
+                f"{plural(len(failed), 'partition')} did not reach their target: "
+                + "; ".join(failed)
             ) if failed else None
         return ReassignmentReport(
             outcomes,

@@ -8,10 +8,11 @@ must know which throttles kafkaform set, so they are kept on the cluster
 from __future__ import annotations
 
 from kafkaform.cluster.port import ClusterAdmin
+from kafkaform.core.model import THROTTLE_LEDGER_TOPIC
 from kafkaform.core.reassign.throttles import ThrottleLedger
 from kafkaform.run.ledger import Ledger, read_latest, write_latest
 
-LEDGER_TOPIC = "__kafkaform_throttles"
+LEDGER_TOPIC = THROTTLE_LEDGER_TOPIC
 LEDGER_KEY = "throttles"
 THROTTLE_LEDGER = Ledger(LEDGER_TOPIC, LEDGER_KEY, "throttle ledger",
                          "kafkaform records there the throttles it sets, before setting them")

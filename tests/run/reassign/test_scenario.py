@@ -205,7 +205,7 @@ def test_generate_env_writes_the_plans_moves_and_execute_runs_them(
     result = CliRunner().invoke(app, ["reassign", "generate", desired.path, "--snapshot",
                                       str(snapshot), "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert "6 partition(s) of 1 topic(s) move, 6 replica copy(ies)" in result.output
+    assert "6 partitions of 1 topic move, 6 replica copies" in result.output
     VALIDATOR.validate(json.loads(out.read_text()))
 
     result = CliRunner().invoke(app, ["reassign", "execute", str(out), "--env", desired.path],
@@ -228,7 +228,7 @@ def test_apply_takes_the_moving_replicas_options_of_reassign_execute(desired, cl
         "apply", desired.path, "--auto-approve", "--batch-size", "1", "--throttle", "5MiB",
         "--poll-interval", "1", "--timeout", "2s"], obj=runtime)
     assert first.exit_code == 1, first.output
-    assert "timed out after 2s with 1 partition(s) still moving" in first.output
+    assert "timed out after 2s with 1 partition still moving" in first.output
     assert spy.calls == [1, 1, 1] and rates and all(r == {str(5 * 1024 * 1024)} for r in rates)
     assert "  1/6 partitions done, 0 moving, 5 waiting" in first.output  # progress lines
 
