@@ -94,7 +94,8 @@ def run(cluster):
     return invoke
 
 
-def test_no_secret_in_any_output_or_written_file(tmp_path, cluster, run):
+def test_no_secret_in_any_output_or_written_file(tmp_path, cluster, run, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # where `import NEW_ENV` writes the environment it adopts
     env = write_env(tmp_path / "environments" / "prod")
     other = write_env(tmp_path / "environments" / "staging", version=2)
     saved = tmp_path / "plan.json"
@@ -102,6 +103,8 @@ def test_no_secret_in_any_output_or_written_file(tmp_path, cluster, run):
     assert run("validate", str(env)).exit_code == 0
     for output_format in ("text", "json", "markdown"):
         assert run("plan", str(env), "--format", output_format).exit_code == 0
+    assert run("plan", str(env), "--detailed-exitcode").exit_code == 2
+    assert run("plan", str(env), "--target", "user/svc-orders").exit_code == 0
     assert run("plan", str(env), "--out", str(saved)).exit_code == 0
     applied = run("apply", str(env), str(saved))
     assert applied.exit_code == 0, applied.output
@@ -119,7 +122,11 @@ def test_no_secret_in_any_output_or_written_file(tmp_path, cluster, run):
     assert run("snapshot", str(env), "--out", str(tmp_path / "snapshot.json")).exit_code == 0
     for output_format in ("text", "json", "markdown"):
         assert run("diff", str(env), str(other), "--format", output_format).exit_code == 0
-    assert run("check", str(env)).exit_code in (0, 1)
+    for output_format in ("text", "json"):
+        assert run("check", str(env), "--format", output_format).exit_code in (0, 1)
+    adopted = run("import", "adopted", "--bootstrap-server", "127.0.0.1:9092")
+    assert adopted.exit_code == 0, adopted.output
+    assert (tmp_path / "environments" / "adopted" / "users.yaml").is_file()
 
     secrets = (MARKER, FILE_MARKER)
     for output in run.outputs:
