@@ -141,6 +141,9 @@ def test_a_cluster_that_meets_the_defaults_relaxes_nothing(here):
     imported, validated, planned = adopted_then_planned(cluster)
     assert (imported.exit_code, validated.exit_code, planned.exit_code) == (0, 0, 0)
     assert "none relaxed" in imported.output
+    assert ("no client quota entities on the cluster (within the managed scope): "
+            "quotas.yaml not written") in imported.output
+    assert not (here / "environments" / "legacy" / "users.yaml").exists()
     assert "policies" not in yaml.safe_load(
         (here / "environments" / "legacy" / "environment.yaml").read_text())
 

@@ -132,7 +132,9 @@ def _write(imported: Imported, out_dir: Path, force: bool) -> None:
     ):
         if count is None:
             say(f"{name} not written: the cluster does not let them be listed")
-        elif text is not None:
+        elif text is None:
+            say(f"no {what[1]} on the cluster (within the managed scope): {name} not written")
+        else:
             write_new(out_dir / name, text, force)
             say(f"imported {plural(count, *what)} to {out_dir / name}")
     if imported.acls is None:
