@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from kafkaform.core.model import DEFAULT_ENTITY, QuotaEntity, ScramMechanism, SecretRef
 from kafkaform.files.documents import read_documents
 from kafkaform.files.load import load_environment
@@ -142,3 +144,21 @@ def test_an_include_may_leave_out_quotas_and_users(write):
     write("env/environment.yaml", ENVIRONMENT + "include: [{path: ../base, kinds: [Users]}]\n")
     desired = loaded(write("env/x", "").parent)
     assert desired.quotas == {} and list(desired.users) == ["a"]
+
+
+@pytest.mark.parametrize("written, why", [
+    ("${SVC_PASSWORD:-s3cret}", "a password reference takes no default"),
+    ("${SVC_PASSWORD-s3cret}", "a password reference takes no default"),
+    ("${SVC_PASSWORD}s3cret", "a literal password is not allowed in a file"),
+    ("${SVC_PASSWORD", "a literal password is not allowed in a file"),
+])
+def test_only_a_reference_with_a_default_is_called_one(write, written, why):
+    write("env/environment.yaml", ENVIRONMENT)
+    write("env/users.yaml", f"""
+        kind: Users
+        users:
+          - {{name: svc, password: '{written}'}}
+        """)
+    result = load_environment(write("env/x", "").parent, {})
+    assert [p.message.startswith(why) for p in result.problems] == [True]
+    assert "s3cret" not in "".join(p.render() for p in result.problems)

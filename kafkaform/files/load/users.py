@@ -26,6 +26,8 @@ DEFAULT_MECHANISMS = (ScramMechanism.SCRAM_SHA_512.value,)
 # Kafka's minimum, and what `kafka-configs --add-config 'SCRAM-SHA-512=[password=...]'` uses.
 DEFAULT_ITERATIONS = SCRAM_MIN_ITERATIONS
 _REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# `${VAR:-fallback}` / `${VAR-fallback}`, as the shell and docker compose write a default.
+_WITH_DEFAULT = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*:?-[^}]*\}")
 _PASSWORD_KEYS = ("password", "passwordFile")
 
 
@@ -116,7 +118,7 @@ def _password(found: _Merged, report) -> SecretRef | None:
     reference = _REFERENCE.fullmatch(written)
     if reference is None:
         why = ("a password reference takes no default (`${VAR:-...}`): a default would be a "
-               "password written in the file" if written.startswith("${") else
+               "password written in the file" if _WITH_DEFAULT.fullmatch(written) else
                "a literal password is not allowed in a file")
         report("password", f"{why}; write `password: ${{VAR}}` (an environment variable apply "
                            "reads) or use `passwordFile: PATH`")
