@@ -106,9 +106,15 @@ def topic_overrides(entries: Mapping[str, ConfigEntry]) -> dict[str, str]:
     }
 
 
-def import_acls(observed: ObservedState) -> list[AclBinding]:
-    """Every binding, sorted; none when the cluster cannot list ACLs."""
-    return sorted(observed.acls or ())
+# No principals listed: every binding.
+EVERY_PRINCIPAL = AclScope()
+
+
+def import_acls(observed: ObservedState, scope: AclScope = EVERY_PRINCIPAL) -> list[AclBinding]:
+    """The bindings of the principals in `scope` (the environment's manage.acls),
+    sorted; none when the cluster cannot list ACLs. Another principal's binding
+    in the files would make the environment invalid ("outside the managed scope")."""
+    return sorted(b for b in observed.acls or () if scope.manages(b))
 
 
 # No prefixes: every quota entity, every user.

@@ -398,7 +398,7 @@ def import_environment(
     observed = observe_cluster(runtime, desired, connection)
     return _documents(
         import_topics(observed, which),
-        None if observed.acls is None else import_acls(observed),
+        None if observed.acls is None else import_acls(observed, desired.scope.acls),
         None if observed.quotas is None else import_quotas(observed, desired.scope.quotas),
         None if observed.users is None else import_users(observed, desired.scope.users),
         out_dir)

@@ -2,8 +2,9 @@
 
 Topics (with only their own config overrides) go to `topics.yaml`, ACL
 bindings to `acls.yaml`, client quotas to `quotas.yaml` and SCRAM users to
-`users.yaml` (those two within the environment's `manage.quotas` /
-`manage.users` scope), each with the `$schema` comment editors use. Planning
+`users.yaml` (those three within the environment's `manage.acls` /
+`manage.quotas` / `manage.users` scope), each with the `$schema` comment
+editors use. Planning
 the imported files against the same cluster shows no changes.
 
 When ENV does not exist yet (no folder, or a folder without an Environment
