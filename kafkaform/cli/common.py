@@ -212,14 +212,18 @@ def complete_target(ctx: typer.Context, incomplete: str) -> list[str]:
     candidates = [f"topic/{name}" for name in sorted(desired.topics)]
     candidates += sorted({f"acl/{binding.principal}" for binding in desired.acls})
     candidates.append(Targets.BROKER_CONFIGS)
+    candidates += [f"user/{name}" for name in sorted(desired.users)]
+    candidates += sorted({f"quota/{name}" for entity in desired.quotas for name in entity.names})
     return [c for c in candidates if c.startswith(incomplete)]
 
 
 TargetOpt = Annotated[
     list[str] | None,
     typer.Option("--target", metavar="RESOURCE", autocompletion=complete_target,
-                 help="Only this resource: topic/NAME, acl/PRINCIPAL or broker-configs "
-                      "(repeatable); the rest of the environment is left as it is."),
+                 help="Only this resource: topic/NAME, acl/PRINCIPAL, broker-configs, "
+                      "user/NAME (a SCRAM user) or quota/NAME (the client quotas naming a "
+                      "user or client id) (repeatable); the rest of the environment is left "
+                      "as it is."),
 ]
 
 

@@ -2,7 +2,7 @@
 
 confluent-kafka's AdminClient does almost everything; kafka-python does what
 librdkafka cannot or gets wrong (`kafka_protocol.py`: ApiVersions,
-reassignments, log dirs, broker configs, reading ACLs).
+reassignments, log dirs, broker configs, reading ACLs, client quotas).
 
 Capability detection: `capabilities()` is the set of admin APIs the bootstrap
 broker advertises in ApiVersions, and every method checks it before sending
@@ -10,7 +10,11 @@ broker advertises in ApiVersions, and every method checks it before sending
 CreateAcls counts only when DeleteAcls is advertised too. Apache Kafka added
 both in 0.11 together, so a broker advertising CreateAcls alone implements
 ACLs only partly; Tansu is such a broker and its CreateAcls reply makes
-librdkafka abort.
+librdkafka abort. And another: the SCRAM APIs count only when the client-quota
+APIs are advertised too. Apache Kafka added DescribeClientQuotas in 2.6
+(KIP-546), a release before the SCRAM APIs (2.7, KIP-554), so every Kafka
+with SCRAM credentials has them; Tansu advertises the SCRAM APIs without
+them, accepts AlterUserScramCredentials and then describes no user at all.
 
 Config sources: a broker that lists only the configs set on a topic (Tansu)
 but labels them DEFAULT_CONFIG has them relabelled DYNAMIC_TOPIC_CONFIG, so
@@ -52,7 +56,9 @@ from kafkaform.core.model import (
     AclOperation,
     AclPermission,
     PatternType,
+    QuotaEntity,
     ResourceType,
+    ScramMechanism,
     is_internal_topic,
 )
 from kafkaform.core.observed import (
@@ -68,7 +74,15 @@ from kafkaform.core.observed import (
     TopicPartition,
     does_not_support,
 )
-from kafkaform.core.requests import ConfigOp, ConfigOpType, NewPartitions, NewTopic
+from kafkaform.core.requests import (
+    ConfigOp,
+    ConfigOpType,
+    NewPartitions,
+    NewTopic,
+    ScramAlteration,
+    ScramUpsertion,
+    scram_rounds,
+)
 from kafkaform.errors import ClusterError, ClusterUnreachable, KafkaformError, UnsupportedApi
 
 K = TypeVar("K")
@@ -98,6 +112,8 @@ def capabilities_from_api_names(names: Iterable[str]) -> frozenset[Api]:
     advertised = {Api(name) for name in names if name in known}
     if Api.DELETE_ACLS not in advertised:
         advertised.discard(Api.CREATE_ACLS)
+    if Api.DESCRIBE_CLIENT_QUOTAS not in advertised:
+        advertised -= {Api.DESCRIBE_USER_SCRAM_CREDENTIALS, Api.ALTER_USER_SCRAM_CREDENTIALS}
     return frozenset(advertised)
 
 
@@ -505,6 +521,25 @@ class KafkaClusterAdmin(AdminContext):
         brokers = [b.id for b in self.describe_cluster().brokers]
         return self._legacy().describe_log_dirs(brokers)
 
+    @_names_acl("reading client quotas", "DESCRIBE_CONFIGS on the cluster")
+    def describe_client_quotas(self) -> dict[QuotaEntity, dict[str, float]]:
+        self._require(Api.DESCRIBE_CLIENT_QUOTAS)
+        return self._legacy().describe_client_quotas()
+
+    @_names_acl("reading SCRAM users", "DESCRIBE on the cluster")
+    def describe_scram_credentials(self) -> dict[str, dict[ScramMechanism, int]]:
+        self._require(Api.DESCRIBE_USER_SCRAM_CREDENTIALS)
+        described = self._call(lambda: {"users": self._admin.describe_user_scram_credentials(
+            request_timeout=self.timeout)})["users"]
+        if isinstance(described, BaseException):
+            raise self._per_item({"users": described})["users"]  # type: ignore[misc]
+        return {
+            user: {_SCRAM_FROM_RD[info.mechanism]: info.iterations
+                   for info in description.scram_credential_infos
+                   if info.mechanism in _SCRAM_FROM_RD}
+            for user, description in sorted(described.items())
+        }
+
     # --- writing --------------------------------------------------------------
     @_names_acl("creating a topic", "CREATE on the topic or on the cluster")
     def create_topics(self, topics: Sequence[NewTopic]) -> dict[str, ClusterError | None]:
@@ -625,6 +660,35 @@ class KafkaClusterAdmin(AdminContext):
         self._require(Api.ALTER_PARTITION_REASSIGNMENTS)
         return self._legacy().alter_partition_reassignments(targets)
 
+    @_names_acl("altering client quotas", "ALTER_CONFIGS on the cluster")
+    def alter_client_quotas(
+        self, changes: Mapping[QuotaEntity, Mapping[str, float | None]]
+    ) -> dict[QuotaEntity, ClusterError | None]:
+        if not changes:
+            return {}
+        self._require(Api.ALTER_CLIENT_QUOTAS)
+        return self._legacy().alter_client_quotas(changes)
+
+    @_names_acl("altering SCRAM users", "ALTER on the cluster")
+    def alter_scram_credentials(
+        self, alterations: Sequence[ScramAlteration]
+    ) -> dict[tuple[str, ScramMechanism], ClusterError | None]:
+        """librdkafka salts and hashes each password (the password never leaves
+        the process; the request carries the salted password)."""
+        if not alterations:
+            return {}
+        self._require(Api.ALTER_USER_SCRAM_CREDENTIALS)
+        results: dict[tuple[str, ScramMechanism], ClusterError | None] = {}
+        for request in scram_rounds(alterations):
+            rd_alterations = [_rdkafka_scram_alteration(a) for a in request]
+            by_user = self._per_item(self._call(functools.partial(
+                self._admin.alter_user_scram_credentials, rd_alterations,
+                request_timeout=self.timeout)))
+            for alteration in request:
+                results[(alteration.user, alteration.mechanism)] = by_user.get(
+                    alteration.user, ClusterError("UNKNOWN_SERVER_ERROR", "no result for user"))
+        return results
+
     @_names_acl("electing leaders", "ALTER on the cluster")
     def elect_preferred_leaders(
         self, partitions: Sequence[TopicPartition]
@@ -743,6 +807,22 @@ def _rdkafka_new_topic(topic: NewTopic) -> rd.NewTopic:
     return rd.NewTopic(
         topic.name, topic.partitions, topic.replication_factor, config=dict(topic.configs)
     )
+
+
+_SCRAM_TO_RD = {
+    ScramMechanism.SCRAM_SHA_256: rd.ScramMechanism.SCRAM_SHA_256,
+    ScramMechanism.SCRAM_SHA_512: rd.ScramMechanism.SCRAM_SHA_512,
+}
+_SCRAM_FROM_RD = {rd_mechanism: ours for ours, rd_mechanism in _SCRAM_TO_RD.items()}
+
+
+def _rdkafka_scram_alteration(alteration: ScramAlteration) -> Any:
+    mechanism = _SCRAM_TO_RD[alteration.mechanism]
+    if isinstance(alteration, ScramUpsertion):
+        return rd.UserScramCredentialUpsertion(
+            alteration.user, rd.ScramCredentialInfo(mechanism, alteration.iterations),
+            alteration.password.encode())
+    return rd.UserScramCredentialDeletion(alteration.user, mechanism)
 
 
 def _rdkafka_config_op(op: ConfigOp) -> rd.ConfigEntry:

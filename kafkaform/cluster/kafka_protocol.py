@@ -7,7 +7,9 @@
   (SECURITY_DISABLED, CLUSTER_AUTHORIZATION_FAILED would read as "no ACLs");
 - broker configs: librdkafka refuses the cluster-wide default resource (the
   BROKER resource named ""), and so does kafka-python's public API, so broker
-  configs are raw DescribeConfigs / IncrementalAlterConfigs requests.
+  configs are raw DescribeConfigs / IncrementalAlterConfigs requests;
+- client quotas: neither client has a call for them, so they are raw
+  DescribeClientQuotas / AlterClientQuotas requests.
 
 `KafkaClusterAdmin` (kafka.py) checks capabilities and reachability, then
 delegates here. Every kafka-python error ends as a `ClusterError` named
@@ -24,7 +26,9 @@ from typing import Any
 import kafka.errors as kafka_errors
 from kafka.admin import KafkaAdminClient
 from kafka.protocol.admin import (
+    AlterClientQuotasRequest,
     DescribeAclsRequest,
+    DescribeClientQuotasRequest,
     DescribeConfigsRequest,
     DescribeLogDirsRequest,
     IncrementalAlterConfigsRequest,
@@ -33,7 +37,15 @@ from kafka.protocol.admin import (
 from kafka.protocol.api_key import ApiKey
 from kafka.structs import TopicPartition as KpTopicPartition
 
-from kafkaform.core.model import AclBinding, AclOperation, AclPermission, PatternType, ResourceType
+from kafkaform.core.model import (
+    DEFAULT_ENTITY,
+    AclBinding,
+    AclOperation,
+    AclPermission,
+    PatternType,
+    QuotaEntity,
+    ResourceType,
+)
 from kafkaform.core.observed import (
     ConfigEntry,
     ConfigSource,
@@ -232,6 +244,43 @@ def bindings_from_describe_acls(response: Any) -> frozenset[AclBinding]:
     return frozenset(bindings)
 
 
+# ClientQuotaEntity's entity types; a null name is the type's default entity.
+_USER, _CLIENT_ID = "user", "client-id"
+
+
+def quota_entity(parts: Sequence[Any]) -> QuotaEntity | None:
+    """The QuotaEntity of a response's entity data; None for what kafkaform does
+    not manage: IP entities, and a user or client id literally named
+    `<default>` (Kafka 4 keeps it apart from the default, which kafkaform
+    writes that way)."""
+    names: dict[str, str | None] = {}
+    for part in parts:
+        if part.entity_type not in (_USER, _CLIENT_ID) or part.entity_name == DEFAULT_ENTITY:
+            return None
+        names[part.entity_type] = DEFAULT_ENTITY if part.entity_name is None else part.entity_name
+    if not names:
+        return None
+    return QuotaEntity(names.get(_USER), names.get(_CLIENT_ID))
+
+
+def _entity_data(entity: QuotaEntity) -> list[tuple[str, str | None]]:
+    return [(kind, None if name == DEFAULT_ENTITY else name)
+            for kind, name in ((_USER, entity.user), (_CLIENT_ID, entity.client_id))
+            if name is not None]
+
+
+def quotas_from_describe(response: Any) -> dict[QuotaEntity, dict[str, float]]:
+    """The user and client-id quotas of a DescribeClientQuotas response."""
+    if response.error_code:
+        raise cluster_error_from_code(response.error_code, response.error_message)
+    quotas = {}
+    for entry in response.entries or ():
+        entity = quota_entity(entry.entity)
+        if entity is not None:
+            quotas[entity] = {value.key: float(value.value) for value in entry.values}
+    return quotas
+
+
 def partition_sizes(broker: int, response: Any) -> list[LogDirPartitionSize]:
     """The sizes in one broker's DescribeLogDirs response; a replica still
     being copied to another directory of the broker (future) is not counted
@@ -382,6 +431,39 @@ class ProtocolClient:
                     if reply.error_code
                     else None
                 )
+        return results
+
+    # --- client quotas --------------------------------------------------------
+    def describe_client_quotas(self) -> dict[QuotaEntity, dict[str, float]]:
+        """No filter components, not strict: every entity (any broker answers)."""
+        return quotas_from_describe(self._send(DescribeClientQuotasRequest(
+            components=[], strict=False)))
+
+    def alter_client_quotas(
+        self, changes: Mapping[QuotaEntity, Mapping[str, float | None]]
+    ) -> dict[QuotaEntity, ClusterError | None]:
+        entry = AlterClientQuotasRequest.EntryData
+        request = AlterClientQuotasRequest(
+            entries=[
+                entry(
+                    entity=[entry.EntityData(entity_type=kind, entity_name=name)
+                            for kind, name in _entity_data(entity)],
+                    ops=[entry.OpData(key=key, value=0.0 if value is None else float(value),
+                                      remove=value is None)
+                         for key, value in values.items()],
+                )
+                for entity, values in changes.items()
+            ],
+            validate_only=False,
+        )
+        response = self._send(request)
+        results: dict[QuotaEntity, ClusterError | None] = dict.fromkeys(
+            changes, ClusterError("UNKNOWN_SERVER_ERROR", "no result for this entity"))
+        for reply in response.entries:
+            entity = quota_entity(reply.entity)
+            if entity in results:
+                results[entity] = (cluster_error_from_code(reply.error_code, reply.error_message)
+                                   if reply.error_code else None)
         return results
 
     # --- ACLs -------------------------------------------------------------------

@@ -4,7 +4,8 @@ The test double for everything a local broker cannot show (racks, broker
 failures, reassignments that take time) and the engine behind `--snapshot`.
 Behaviour follows the KRaft controller (apache/kafka metadata module:
 ReplicationControlManager, PartitionReassignmentReplicas/Revert,
-ConfigurationControlManager) unless a comment says otherwise.
+ConfigurationControlManager, ClientQuotaControlManager, ScramControlManager)
+unless a comment says otherwise.
 
 Time does not pass by itself: reassignments progress only through `tick()`,
 so tests decide exactly when replicas catch up.
@@ -13,6 +14,9 @@ so tests decide exactly when replicas catch up.
 from __future__ import annotations
 
 import functools
+import hashlib
+import hmac
+import os
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -23,11 +27,13 @@ from kafkaform.cluster.acl_filter import AclFilter
 from kafkaform.cluster.memory_configs import ClusterConfigs
 from kafkaform.cluster.port import AdminContext
 from kafkaform.core.kafka_rules import (
+    check_client_quota,
     check_new_acl,
+    check_scram_upsertion,
     check_topic_name,
     cluster_error,
 )
-from kafkaform.core.model import AclBinding
+from kafkaform.core.model import AclBinding, QuotaEntity, ScramMechanism
 from kafkaform.core.observed import (
     Api,
     BrokerInfo,
@@ -41,7 +47,15 @@ from kafkaform.core.observed import (
     does_not_support,
 )
 from kafkaform.core.placement.kafka_default import assign_replicas
-from kafkaform.core.requests import ConfigOp, ConfigOpType, NewPartitions, NewTopic
+from kafkaform.core.requests import (
+    ConfigOp,
+    ConfigOpType,
+    NewPartitions,
+    NewTopic,
+    ScramAlteration,
+    ScramUpsertion,
+    scram_rounds,
+)
 from kafkaform.errors import ClusterError, UnsupportedApi
 
 Key = TypeVar("Key")
@@ -67,6 +81,23 @@ class _Topic:
     configs: dict[str, str] = field(default_factory=dict)
     internal: bool = False
     records: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Credential:
+    """What Kafka keeps of a SCRAM password: salt, iterations and the salted
+    password (RFC 5802's Hi(), i.e. PBKDF2-HMAC), from which it derives its keys."""
+
+    iterations: int
+    salt: bytes
+    salted_password: bytes = field(repr=False)
+
+
+_SCRAM_HASHES = {ScramMechanism.SCRAM_SHA_256: "sha256", ScramMechanism.SCRAM_SHA_512: "sha512"}
+
+
+def _salted(mechanism: ScramMechanism, password: str, salt: bytes, iterations: int) -> bytes:
+    return hashlib.pbkdf2_hmac(_SCRAM_HASHES[mechanism], password.encode(), salt, iterations)
 
 
 def _port_call(api: Api | None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -124,6 +155,8 @@ class MemoryCluster(AdminContext):
         self.replicas_per_tick = replicas_per_tick
         self._topics: dict[str, _Topic] = {}
         self._acls: set[AclBinding] = set()
+        self._quotas: dict[QuotaEntity, dict[str, float]] = {}
+        self._scram: dict[str, dict[ScramMechanism, _Credential]] = {}
         self._failures: list[tuple[str, object, ClusterError]] = []
         self.calls: Counter[str] = Counter()
 
@@ -175,6 +208,29 @@ class MemoryCluster(AdminContext):
         for binding in bindings:
             check_new_acl(binding)
             self._acls.add(binding)
+
+    def set_quota(self, entity: QuotaEntity, values: Mapping[str, float]) -> None:
+        """Set an entity's quotas without a port call; ClusterError if Kafka would refuse."""
+        check_client_quota(entity, dict(values))
+        self._quotas.setdefault(entity, {}).update(values)
+
+    def set_scram_credential(self, user: str, mechanism: ScramMechanism, iterations: int,
+                             password: str | None = None) -> None:
+        """Give a user a SCRAM credential without a port call (a snapshot's users
+        have no known password: then none authenticates)."""
+        check_scram_upsertion(user, iterations)
+        salt = os.urandom(16)
+        salted = (os.urandom(64) if password is None
+                  else _salted(mechanism, password, salt, iterations))
+        self._scram.setdefault(user, {})[mechanism] = _Credential(iterations, salt, salted)
+
+    def authenticates(self, user: str, mechanism: ScramMechanism, password: str) -> bool:
+        """Whether a SCRAM login as `user` with `password` would succeed."""
+        credential = self._scram.get(user, {}).get(mechanism)
+        if credential is None:
+            return False
+        tried = _salted(mechanism, password, credential.salt, credential.iterations)
+        return hmac.compare_digest(tried, credential.salted_password)
 
     def set_partition_size(self, tp: TopicPartition, size_bytes: int) -> None:
         self._partition(tp).size_bytes = size_bytes
@@ -339,6 +395,15 @@ class MemoryCluster(AdminContext):
             if b in self._live
         ]
 
+    @_port_call(Api.DESCRIBE_CLIENT_QUOTAS)
+    def describe_client_quotas(self) -> dict[QuotaEntity, dict[str, float]]:
+        return {entity: dict(values) for entity, values in self._quotas.items()}
+
+    @_port_call(Api.DESCRIBE_USER_SCRAM_CREDENTIALS)
+    def describe_scram_credentials(self) -> dict[str, dict[ScramMechanism, int]]:
+        return {user: {m: c.iterations for m, c in credentials.items()}
+                for user, credentials in sorted(self._scram.items())}
+
     @_port_call(None)
     def read_records(self, topic: str) -> list[tuple[str, str]]:
         return list(self._writable_topic(topic).records)
@@ -422,6 +487,63 @@ class MemoryCluster(AdminContext):
         self, targets: Mapping[TopicPartition, Sequence[int] | None]
     ) -> dict[TopicPartition, ClusterError | None]:
         return self._each("alter_partition_reassignments", targets, self._reassign)
+
+    @_port_call(Api.ALTER_CLIENT_QUOTAS)
+    def alter_client_quotas(
+        self, changes: Mapping[QuotaEntity, Mapping[str, float | None]]
+    ) -> dict[QuotaEntity, ClusterError | None]:
+        """An entity whose every key is removed disappears, as in Kafka."""
+
+        def alter(entity: QuotaEntity, values: Mapping[str, float | None]) -> None:
+            check_client_quota(entity, dict(values))
+            current = self._quotas.setdefault(entity, {})
+            for key, value in values.items():
+                if value is None:
+                    current.pop(key, None)
+                else:
+                    current[key] = float(value)
+            if not current:
+                del self._quotas[entity]
+
+        return self._each("alter_client_quotas", changes, alter)
+
+    @_port_call(Api.ALTER_USER_SCRAM_CREDENTIALS)
+    def alter_scram_credentials(
+        self, alterations: Sequence[ScramAlteration]
+    ) -> dict[tuple[str, ScramMechanism], ClusterError | None]:
+        """One request per round, as the Kafka adapter sends them."""
+        results: dict[tuple[str, ScramMechanism], ClusterError | None] = {}
+        for request in scram_rounds(alterations):
+            results.update(self._alter_scram_request(request))
+        return results
+
+    def _alter_scram_request(
+        self, request: Sequence[ScramAlteration]
+    ) -> dict[tuple[str, ScramMechanism], ClusterError | None]:
+        """ScramControlManager.alterCredentials for one request: a user altered
+        twice fails as a whole (DUPLICATE_RESOURCE)."""
+        counts = Counter(a.user for a in request)
+
+        def alter(key: tuple[str, ScramMechanism], alteration: ScramAlteration) -> None:
+            user, mechanism = key
+            if counts[user] > 1:
+                raise cluster_error("DUPLICATE_RESOURCE",
+                                    "A user credential cannot be altered twice in the same request")
+            if isinstance(alteration, ScramUpsertion):
+                self.set_scram_credential(user, mechanism, alteration.iterations,
+                                          alteration.password)
+                return
+            if not user:
+                raise cluster_error("UNACCEPTABLE_CREDENTIAL", "Username must not be empty")
+            if mechanism not in self._scram.get(user, {}):
+                raise cluster_error("RESOURCE_NOT_FOUND",
+                                    "Attempt to delete a user credential that does not exist")
+            del self._scram[user][mechanism]
+            if not self._scram[user]:
+                del self._scram[user]
+
+        return self._each("alter_scram_credentials",
+                          {(a.user, a.mechanism): a for a in request}, alter)
 
     @_port_call(Api.ELECT_LEADERS)
     def elect_preferred_leaders(

@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Protocol, Self, runtime_checkable
 
-from kafkaform.core.model import AclBinding
+from kafkaform.core.model import AclBinding, QuotaEntity, ScramMechanism
 from kafkaform.core.observed import (
     Api,
     ClusterInfo,
@@ -33,7 +33,7 @@ from kafkaform.core.observed import (
     TopicInfo,
     TopicPartition,
 )
-from kafkaform.core.requests import ConfigOp, NewPartitions, NewTopic
+from kafkaform.core.requests import ConfigOp, NewPartitions, NewTopic, ScramAlteration
 from kafkaform.errors import ClusterError
 
 
@@ -74,6 +74,15 @@ class ClusterAdmin(Protocol):
         """Partition sizes on each broker, for estimating bytes to move."""
         ...
 
+    def describe_client_quotas(self) -> dict[QuotaEntity, dict[str, float]]:
+        """Every user and client-id quota (defaults as `<default>`), in one call.
+        IP quotas and entities literally named `<default>` are left out."""
+        ...
+
+    def describe_scram_credentials(self) -> dict[str, dict[ScramMechanism, int]]:
+        """Every SCRAM user: its mechanisms and their iterations (never a secret)."""
+        ...
+
     # --- writing -----------------------------------------------------------
     def create_topics(self, topics: Sequence[NewTopic]) -> dict[str, ClusterError | None]: ...
 
@@ -109,6 +118,20 @@ class ClusterAdmin(Protocol):
         self, targets: Mapping[TopicPartition, Sequence[int] | None]
     ) -> dict[TopicPartition, ClusterError | None]:
         """Start moves to the given replica lists; None cancels a move."""
+        ...
+
+    def alter_client_quotas(
+        self, changes: Mapping[QuotaEntity, Mapping[str, float | None]]
+    ) -> dict[QuotaEntity, ClusterError | None]:
+        """Set quota keys of many entities in one request; None removes a key."""
+        ...
+
+    def alter_scram_credentials(
+        self, alterations: Sequence[ScramAlteration]
+    ) -> dict[tuple[str, ScramMechanism], ClusterError | None]:
+        """Upsert and delete SCRAM credentials, by (user, mechanism). Kafka takes
+        one alteration per user per request, so a user's second mechanism goes
+        in a second request (`kafkaform.core.requests.scram_rounds`)."""
         ...
 
     def elect_preferred_leaders(

@@ -23,6 +23,8 @@ READ_METHODS = frozenset(
         "describe_acls",
         "list_partition_reassignments",
         "describe_log_dirs",
+        "describe_client_quotas",
+        "describe_scram_credentials",
         "read_records",
         "close",
     }

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import IntEnum
 from typing import Any, ClassVar
 
@@ -21,7 +21,9 @@ from kafkaform.core.model import (
     AclOperation,
     AclPermission,
     PatternType,
+    QuotaEntity,
     ResourceType,
+    ScramMechanism,
 )
 from kafkaform.core.observed import Api
 from kafkaform.core.problems import Problem, Severity
@@ -30,21 +32,26 @@ from kafkaform.core.problems import Problem, Severity
 class Phase(IntEnum):
     """Apply order (DESIGN.md): each phase finishes before the next starts.
 
-    The two `*_AFTER_MOVES` phases hold the config changes that are only safe
-    once replicas have moved: a `min.insync.replicas` raised together with the
+    SCRAM users are set before the ACLs that name them are created, and their
+    credentials removed after the ACLs that name them are deleted. The two
+    `*_AFTER_MOVES` phases hold the config changes that are only safe once
+    replicas have moved: a `min.insync.replicas` raised together with the
     replication factor (`kafkaform.core.planner`, "safe order").
     """
 
     BROKER_CONFIGS = 1
-    CREATE_TOPICS = 2
-    TOPIC_CONFIGS = 3
-    ADD_PARTITIONS = 4
-    REASSIGN = 5
-    TOPIC_CONFIGS_AFTER_MOVES = 6
-    BROKER_CONFIGS_AFTER_MOVES = 7
-    CREATE_ACLS = 8
-    DELETE_ACLS = 9
-    DELETE_TOPICS = 10
+    CLIENT_QUOTAS = 2
+    SET_USERS = 3
+    CREATE_TOPICS = 4
+    TOPIC_CONFIGS = 5
+    ADD_PARTITIONS = 6
+    REASSIGN = 7
+    TOPIC_CONFIGS_AFTER_MOVES = 8
+    BROKER_CONFIGS_AFTER_MOVES = 9
+    CREATE_ACLS = 10
+    DELETE_ACLS = 11
+    DELETE_USERS = 12
+    DELETE_TOPICS = 13
 
 
 @dataclass(frozen=True)
@@ -246,14 +253,95 @@ class DeleteTopic:
     noun: ClassVar[str] = "delete-topic"
 
 
+@dataclass(frozen=True)
+class QuotaChange:
+    """One quota key of an entity: `before` None adds it, `after` None removes it."""
+
+    key: str
+    before: float | None
+    after: float | None
+
+
+@dataclass(frozen=True)
+class SetClientQuota:
+    """Add, change or remove an entity's client quotas (one AlterClientQuotas entry)."""
+
+    entity: QuotaEntity
+    changes: tuple[QuotaChange, ...]
+    # The entity has no quota yet / loses its last one.
+    new_entity: bool = False
+    removes_entity: bool = False
+    reason: str = ""
+    phase: ClassVar[Phase] = Phase.CLIENT_QUOTAS
+    kind: ClassVar[str] = "set_client_quota"
+    # The admin APIs it runs on, and its name in "N create-topic actions cannot run".
+    needs: ClassVar[tuple[Api, ...]] = (Api.ALTER_CLIENT_QUOTAS,)
+    noun: ClassVar[str] = "client-quota"
+
+    @property
+    def symbol(self) -> str:
+        """`+` a new entity, `-` every quota of the entity removed, `~` a change."""
+        return "+" if self.new_entity else "-" if self.removes_entity else "~"
+
+
+@dataclass(frozen=True)
+class CredentialChange:
+    """One SCRAM mechanism of a user: iterations on the cluster (`before`, None:
+    no credential) and as planned (`after`, None: remove it). Equal iterations
+    mean the credential is set again: a new password, or a new salt."""
+
+    mechanism: ScramMechanism
+    before: int | None
+    after: int | None
+
+
+@dataclass(frozen=True)
+class SetUserCredentials:
+    """Create a SCRAM user, or add, re-salt or re-password its credentials.
+
+    `password` names where the password comes from (`${VAR}`, `file PATH`):
+    never the password. Apply reads it from the environment's files.
+    """
+
+    user: str
+    changes: tuple[CredentialChange, ...]
+    password: str
+    new_user: bool = False
+    reason: str = ""
+    phase: ClassVar[Phase] = Phase.SET_USERS
+    kind: ClassVar[str] = "set_user_credentials"
+    # The admin APIs it runs on, and its name in "N create-topic actions cannot run".
+    needs: ClassVar[tuple[Api, ...]] = (Api.ALTER_USER_SCRAM_CREDENTIALS,)
+    noun: ClassVar[str] = "set-user"
+
+
+@dataclass(frozen=True)
+class DeleteUserCredentials:
+    """Remove SCRAM credentials of a user: all of them (`whole_user`) or the
+    mechanisms the files no longer list."""
+
+    user: str
+    changes: tuple[CredentialChange, ...]
+    whole_user: bool = False
+    reason: str = ""
+    phase: ClassVar[Phase] = Phase.DELETE_USERS
+    kind: ClassVar[str] = "delete_user_credentials"
+    # The admin APIs it runs on, and its name in "N create-topic actions cannot run".
+    needs: ClassVar[tuple[Api, ...]] = (Api.ALTER_USER_SCRAM_CREDENTIALS,)
+    noun: ClassVar[str] = "delete-user"
+
+
 Action = (
     SetBrokerConfigs
+    | SetClientQuota
+    | SetUserCredentials
     | CreateTopic
     | AlterTopicConfigs
     | AddPartitions
     | Reassign
     | CreateAcl
     | DeleteAcl
+    | DeleteUserCredentials
     | DeleteTopic
 )
 
@@ -261,14 +349,23 @@ ACTION_TYPES: dict[str, type] = {
     cls.kind: cls
     for cls in (
         SetBrokerConfigs,
+        SetClientQuota,
+        SetUserCredentials,
         CreateTopic,
         AlterTopicConfigs,
         AddPartitions,
         Reassign,
         CreateAcl,
         DeleteAcl,
+        DeleteUserCredentials,
         DeleteTopic,
     )
+}
+# What each action type's `changes` hold (ConfigChange for the others).
+_CHANGE_TYPES: dict[type, type] = {
+    SetClientQuota: QuotaChange,
+    SetUserCredentials: CredentialChange,
+    DeleteUserCredentials: CredentialChange,
 }
 
 
@@ -284,6 +381,10 @@ def _resource_key(action: Action) -> str:
             (b.principal, b.resource_type, b.resource_name, b.pattern_type, b.operation,
              b.permission, b.host)
         )
+    if isinstance(action, SetClientQuota):
+        return "\0".join(action.entity.sort_key)
+    if isinstance(action, SetUserCredentials | DeleteUserCredentials):
+        return action.user
     return getattr(action, "topic", "")
 
 
@@ -340,8 +441,15 @@ def action_from_dict(data: dict[str, Any]) -> Action:
     cls = ACTION_TYPES[data.pop("type")]
     if cls in (CreateAcl, DeleteAcl):
         data["binding"] = binding_from_dict(data["binding"])
+    if "entity" in data:
+        data["entity"] = QuotaEntity(**data["entity"])
     if "changes" in data:
-        data["changes"] = tuple(ConfigChange(**c) for c in data["changes"])
+        change = _CHANGE_TYPES.get(cls, ConfigChange)
+        data["changes"] = tuple(change(**c) for c in data["changes"])
+        if change is CredentialChange:
+            data["changes"] = tuple(
+                replace(c, mechanism=ScramMechanism(c.mechanism)) for c in data["changes"]
+            )
     if "moves" in data:
         data["moves"] = tuple(
             PartitionMove(m["partition"], tuple(m["before"]), tuple(m["after"]),

@@ -13,7 +13,14 @@ from collections.abc import Iterator, Mapping
 
 from kafkaform.core.kafka_configs import TOPIC_CONFIGS
 from kafkaform.core.kafka_rules import topic_name_problem
-from kafkaform.core.model import DesiredState, Source, TopicOrigin, TopicSpec, is_internal_topic
+from kafkaform.core.model import (
+    DEFAULT_ENTITY,
+    DesiredState,
+    Source,
+    TopicOrigin,
+    TopicSpec,
+    is_internal_topic,
+)
 from kafkaform.core.policies import effective_min_insync
 from kafkaform.core.problems import Problem, Severity
 from kafkaform.core.wording import did_you_mean, plural
@@ -29,6 +36,8 @@ def check_semantics(
         origin = topic_origins.get(name, TopicOrigin())
         problems.extend(_topic_problems(desired, topic, origin))
     problems.extend(_acl_scope(desired))
+    problems.extend(_quota_and_user_scope(desired))
+    problems.extend(_default_quotas_throttle_kafkaform(desired))
     return problems
 
 
@@ -148,3 +157,45 @@ def _acl_scope(desired: DesiredState) -> Iterator[Problem]:
             yield _at(where, f"principals[{binding.principal}]",
                       "outside the managed scope (manage.acls.principals): the planner "
                       "would ignore its bindings")
+
+
+def _quota_and_user_scope(desired: DesiredState) -> Iterator[Problem]:
+    scope = desired.scope
+    for quota in desired.quotas.values():
+        if not scope.quotas.manages(quota.entity.names):
+            yield _at(quota.source, f"quotas[{quota.entity.describe()}]",
+                      "outside the managed scope (manage.quotas.prefixes): the planner would "
+                      "ignore it")
+    for user in desired.users.values():
+        if not scope.users.manages((user.name,)):
+            yield _at(user.source, f"users[{user.name}].name",
+                      "outside the managed scope (manage.users.prefixes): the planner would "
+                      "ignore it")
+
+
+# Quotas that slow down admin requests: every request's time, and the rate of
+# topic and partition creations and deletions (KIP-599).
+_ADMIN_QUOTAS = ("request_percentage", "controller_mutation_rate")
+
+
+def _default_quotas_throttle_kafkaform(desired: DesiredState) -> Iterator[Problem]:
+    """A `<default>` user or client-id quota applies to every client without a
+    more specific quota, kafkaform's own admin connection included (on a
+    PLAINTEXT listener it is User:ANONYMOUS, and its client id is kafkaform's
+    or librdkafka's default): apply would be throttled by it."""
+    own_user = desired.cluster.client.get("sasl.username")
+    if own_user and any(q.entity.user == own_user for q in desired.quotas.values()):
+        return  # kafkaform's user has a quota of its own, which wins over the default
+    unless = (f"its user, User:{own_user}, has a quota of its own" if own_user
+              else "kafkaform connects as a user with a quota of its own")
+    for quota in desired.quotas.values():
+        entity = quota.entity
+        if DEFAULT_ENTITY not in (entity.user, entity.client_id) or entity.names:
+            continue
+        throttling = [key for key in _ADMIN_QUOTAS if key in quota.values]
+        if throttling:
+            yield _at(quota.source, f"quotas[{entity.describe()}]",
+                      f"a {DEFAULT_ENTITY} quota with {' and '.join(throttling)} also throttles "
+                      f"kafkaform's own admin requests (apply may slow down or time out), "
+                      f"unless {unless}",
+                      Severity.WARNING)

@@ -2,7 +2,9 @@
 
 Pure: two `DesiredState`s in, an `EnvironmentDiff` out. Read it as "what
 would change going from A to B": topics only in B are additions, topics only
-in A removals, then field, config, ACL and broker-config differences. Config
+in A removals, then field, config, ACL, broker-config, client-quota and SCRAM
+user differences (a user's password only by its reference: the files hold
+no password). Config
 values are Kafka's normalised strings, so `7d` and `604800000` are equal.
 
 Shown by `kafkaform.render.envdiff`: text and Markdown reuse the plan
@@ -23,13 +25,25 @@ from kafkaform.core.actions import (
     ConfigChange,
     CreateAcl,
     CreateTopic,
+    CredentialChange,
     DeleteAcl,
     DeleteTopic,
+    DeleteUserCredentials,
     Plan,
+    QuotaChange,
     SetBrokerConfigs,
+    SetClientQuota,
+    SetUserCredentials,
     sort_actions,
 )
-from kafkaform.core.model import AclBinding, DesiredState, PlacementStrategy, TopicSpec
+from kafkaform.core.model import (
+    AclBinding,
+    DesiredState,
+    PlacementStrategy,
+    QuotaEntity,
+    TopicSpec,
+    UserSpec,
+)
 from kafkaform.core.units import humanize_config_value
 from kafkaform.core.wording import plural
 
@@ -47,6 +61,37 @@ class TopicDifference:
 
 
 @dataclass(frozen=True)
+class QuotaDifference:
+    entity: QuotaEntity
+    changes: tuple[QuotaChange, ...]  # before: A's value, after: B's
+    only_in_b: bool = False
+    only_in_a: bool = False
+
+
+@dataclass(frozen=True)
+class UserDifference:
+    """A SCRAM user as A and B declare it (None: not declared there)."""
+
+    name: str
+    a: UserSpec | None
+    b: UserSpec | None
+
+    @property
+    def credentials(self) -> tuple[CredentialChange, ...]:
+        a = self.a.credentials if self.a else {}
+        b = self.b.credentials if self.b else {}
+        return tuple(CredentialChange(m, a.get(m), b.get(m))
+                     for m in sorted(set(a) | set(b)) if a.get(m) != b.get(m))
+
+
+def _password(user: UserSpec | None) -> str | None:
+    if user is None or user.password is None:
+        return None
+    version = f" (passwordVersion {user.password_version})" if user.password_version else ""
+    return user.password.describe() + version
+
+
+@dataclass(frozen=True)
 class EnvironmentDiff:
     a: str
     b: str
@@ -56,11 +101,14 @@ class EnvironmentDiff:
     acls_only_a: tuple[AclBinding, ...]
     acls_only_b: tuple[AclBinding, ...]
     broker_configs: tuple[ConfigChange, ...]
+    quotas: tuple[QuotaDifference, ...] = ()
+    users: tuple[UserDifference, ...] = ()
 
     @property
     def is_empty(self) -> bool:
         return not (self.topics_only_a or self.topics_only_b or self.topics_changed
-                    or self.acls_only_a or self.acls_only_b or self.broker_configs)
+                    or self.acls_only_a or self.acls_only_b or self.broker_configs
+                    or self.quotas or self.users)
 
     def summary_line(self) -> str:
         if self.is_empty:
@@ -74,6 +122,10 @@ class EnvironmentDiff:
                  f"{plural(len(self.topics_changed), 'topic')} set differently"]
         if self.broker_configs:
             parts.append(f"{plural(len(self.broker_configs), 'broker config')} set differently")
+        if self.quotas:
+            parts.append(f"{plural(len(self.quotas), 'client quota')} set differently")
+        if self.users:
+            parts.append(f"{plural(len(self.users), 'SCRAM user')} declared differently")
         return f"Diff: {', '.join(parts)}."
 
     def as_plan(self) -> Plan:
@@ -98,8 +150,38 @@ class EnvironmentDiff:
                                                  topic.fields + _humane(topic.configs)))
         actions += [CreateAcl(b, reason=f"only in {self.b}") for b in self.acls_only_b]
         actions += [DeleteAcl(b, reason=f"only in {self.a}") for b in self.acls_only_a]
+        actions += [SetClientQuota(q.entity, q.changes, new_entity=q.only_in_b,
+                                   removes_entity=q.only_in_a) for q in self.quotas]
+        for user in self.users:
+            actions += self._user_actions(user)
         return Plan(environment=f"{self.a} → {self.b}", cluster_id=None,
                     observed_fingerprint="", desired_hash="", actions=sort_actions(actions))
+
+    def _user_actions(self, user: UserDifference) -> list[Action]:
+        """The user as plan actions: declared only in B (created), only in A
+        (deleted), or differently (mechanisms, iterations, password reference)."""
+        if user.b is None:
+            return [DeleteUserCredentials(user.name, user.credentials, whole_user=True,
+                                          reason=f"only in {self.a}")]
+        changes = user.credentials
+        actions: list[Action] = []
+        added = tuple(c for c in changes if c.after is not None)
+        password = _password(user.b) or "(none)"
+        if user.a is None:
+            return [SetUserCredentials(user.name, added, password, new_user=True,
+                                       reason=f"only in {self.b}")]
+        moved = _password(user.a) != _password(user.b)
+        if moved:  # every mechanism of B gets the password from B's reference
+            kept = tuple(CredentialChange(m, i, i) for m, i in sorted(user.b.credentials.items())
+                         if m not in {c.mechanism for c in added})
+            added = tuple(sorted(added + kept, key=lambda c: c.mechanism))
+        if added:
+            why = f"password {_password(user.a) or '(none)'} → {password}" if moved else ""
+            actions.append(SetUserCredentials(user.name, added, password, reason=why))
+        removed = tuple(c for c in changes if c.after is None)
+        if removed:
+            actions.append(DeleteUserCredentials(user.name, removed))
+        return actions
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -121,6 +203,19 @@ class EnvironmentDiff:
                 "only_b": [_binding_dict(b) for b in self.acls_only_b],
             },
             "broker_configs": [_change_dict(c) for c in self.broker_configs],
+            "quotas": [
+                {"user": q.entity.user, "client_id": q.entity.client_id,
+                 "changes": [{"key": c.key, "a": c.before, "b": c.after} for c in q.changes]}
+                for q in self.quotas
+            ],
+            "users": [
+                {"name": u.name,
+                 "credentials": [{"mechanism": str(c.mechanism), "a": c.before, "b": c.after}
+                                 for c in u.credentials],
+                 "password": {"a": _password(u.a), "b": _password(u.b)},
+                 "only": "a" if u.b is None else "b" if u.a is None else None}
+                for u in self.users
+            ],
         }
 
 
@@ -140,7 +235,31 @@ def diff_environments(a: DesiredState, b: DesiredState) -> EnvironmentDiff:
         acls_only_a=tuple(sorted(a.acls - b.acls)),
         acls_only_b=tuple(sorted(b.acls - a.acls)),
         broker_configs=map_changes(a.broker_configs, b.broker_configs),
+        quotas=_quota_differences(a, b),
+        users=tuple(
+            UserDifference(name, a.users.get(name), b.users.get(name))
+            for name in sorted(set(a.users) | set(b.users))
+            if _user_fields(a.users.get(name)) != _user_fields(b.users.get(name))
+        ),
     )
+
+
+def _quota_differences(a: DesiredState, b: DesiredState) -> tuple[QuotaDifference, ...]:
+    differences = []
+    for entity in sorted(set(a.quotas) | set(b.quotas), key=lambda e: e.sort_key):
+        values_a = a.quotas[entity].values if entity in a.quotas else {}
+        values_b = b.quotas[entity].values if entity in b.quotas else {}
+        changes = tuple(QuotaChange(k, values_a.get(k), values_b.get(k))
+                        for k in sorted(set(values_a) | set(values_b))
+                        if values_a.get(k) != values_b.get(k))
+        if changes:
+            differences.append(QuotaDifference(entity, changes, entity not in a.quotas,
+                                               entity not in b.quotas))
+    return tuple(differences)
+
+
+def _user_fields(user: UserSpec | None) -> tuple | None:
+    return None if user is None else (user.credentials, _password(user))
 
 
 def map_changes(a: Mapping[str, str], b: Mapping[str, str]) -> tuple[ConfigChange, ...]:

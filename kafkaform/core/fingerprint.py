@@ -16,12 +16,16 @@ changes by itself while the cluster is healthy:
   that differ from Kafka's default;
 - the cluster-wide and per-broker dynamic broker configs;
 - every ACL binding (or None when the cluster cannot list ACLs);
-- the partitions being reassigned, with their replica sets.
+- the partitions being reassigned, with their replica sets;
+- every client quota (user and client-id entities) with its values, every
+  SCRAM user with its mechanisms and iterations, and what kafkaform recorded
+  setting each user's password from (None where they cannot be read).
 
 Left out on purpose: leaders and ISRs (they move constantly and no action
 depends on them), replication throttles (reassignments set and clear them),
 config values inherited from a broker (the broker configs already cover them)
-and sensitive values (never read back).
+and sensitive values (never read back). Passwords are never read, so never
+part of it; a password reference (`${VAR}`) is not a secret.
 
 Inherited values must stay out whatever source the broker names: they depend
 on which broker answers. Apache Kafka reports a topic's retention.ms derived
@@ -54,7 +58,7 @@ _UNKNOWN = object()
 
 def observed_summary(observed: ObservedState) -> Summary:
     """The compact canonical form of everything a plan depends on (JSON-ready)."""
-    return {
+    summary = {
         "cluster_id": observed.cluster.cluster_id,
         "brokers": {str(b.id): b.rack for b in sorted(observed.cluster.brokers, key=_id)},
         "broker_configs": _config_values(observed.broker_configs),
@@ -77,6 +81,30 @@ def observed_summary(observed: ObservedState) -> Summary:
             if r.adding or r.removing
         },
     }
+    summary.update(_quotas_and_users(observed))
+    return summary
+
+
+def _quotas_and_users(observed: ObservedState) -> Summary:
+    """Only what there is: a cluster without quotas, users or password records
+    keeps the fingerprint it had before kafkaform managed them."""
+    extra: Summary = {}
+    if observed.quotas:
+        extra["quotas"] = {
+            entity.describe(): dict(sorted(values.items()))
+            for entity, values in sorted(observed.quotas.items(), key=lambda q: q[0].sort_key)
+        }
+    if observed.users:
+        extra["users"] = {
+            name: {str(m): i for m, i in sorted(credentials.items())}
+            for name, credentials in sorted(observed.users.items())
+        }
+    if observed.password_records:
+        extra["passwords"] = {
+            name: [record.reference.describe(), record.version]
+            for name, record in sorted(observed.password_records.items())
+        }
+    return extra
 
 
 def summary_fingerprint(summary: Summary) -> str:
@@ -104,6 +132,16 @@ def desired_hash(desired: DesiredState) -> str:
         # Only when set, so that hashes of environments without it stay as they were.
         **({"allow_missing_racks": True} if desired.allow_missing_racks else {}),
     }
+    # Only when declared: files without them keep the hash they had before.
+    if desired.quotas:
+        canonical["quotas"] = sorted((q.entity.describe(), sorted(q.values.items()))
+                                     for q in desired.quotas.values())
+    if desired.users:
+        canonical["users"] = [
+            (u.name, sorted((str(m), i) for m, i in u.credentials.items()),
+             u.password and u.password.describe(), u.password_version)
+            for _, u in sorted(desired.users.items())
+        ]
     return "sha256:" + hashlib.sha256(_canonical_json(canonical)).hexdigest()
 
 
@@ -147,6 +185,13 @@ def fingerprint_diff(old: Summary, new: Summary) -> list[str]:
     lines += _dict_changes("reassignment", old.get("reassigning", {}),
                            new.get("reassigning", {}),
                            lambda p, a, z: f"partition {p} reassignment {a} → {z}")
+    lines += _dict_changes("client quota", old.get("quotas") or {}, new.get("quotas") or {},
+                           lambda e, a, z: f"client quota {e} changed: {a} → {z}")
+    lines += _dict_changes("SCRAM user", old.get("users") or {}, new.get("users") or {},
+                           lambda u, a, z: f"SCRAM user {u} credentials changed: {a} → {z}")
+    lines += _dict_changes("password record of user", old.get("passwords", {}),
+                           new.get("passwords", {}),
+                           lambda u, a, z: f"password record of user {u} changed: {a} → {z}")
     return lines
 
 

@@ -1,9 +1,11 @@
-"""Import: the observed cluster as desired-state topics and ACL bindings.
+"""Import: the observed cluster as desired-state topics, ACL bindings, client
+quotas and SCRAM users.
 
-Pure: `import_topics` and `import_acls` turn an ObservedState into the model
-that `kafkaform.files.yamlwrite` writes as YAML. Only a topic's own overrides are
-imported (not broker or Kafka defaults), so the files say what is special
-about each topic, and planning them against the same cluster is a no-op.
+Pure: `import_topics`, `import_acls`, `import_quotas` and `import_users` turn
+an ObservedState into the model that `kafkaform.files.yamlwrite` writes as
+YAML. Only a topic's own overrides are imported (not broker or Kafka
+defaults), so the files say what is special about each topic, and planning
+them against the same cluster is a no-op.
 
 (Tansu, the local test broker, labels every config it lists DEFAULT_CONFIG;
 the Kafka adapter relabels those as the overrides they are, so nothing here
@@ -21,8 +23,11 @@ from kafkaform.core.model import (
     AclScope,
     DesiredState,
     ManagedScope,
+    NameScope,
+    QuotaSpec,
     TopicScope,
     TopicSpec,
+    UserSpec,
     is_internal_topic,
 )
 from kafkaform.core.observed import ConfigEntry, ConfigSource, ObservedState, TopicInfo
@@ -101,23 +106,62 @@ def topic_overrides(entries: Mapping[str, ConfigEntry]) -> dict[str, str]:
     }
 
 
+# No principals listed: every binding.
+EVERY_PRINCIPAL = AclScope()
 
-def import_acls(observed: ObservedState) -> list[AclBinding]:
-    """Every binding, sorted; none when the cluster cannot list ACLs."""
-    return sorted(observed.acls or ())
 
+def import_acls(observed: ObservedState, scope: AclScope = EVERY_PRINCIPAL) -> list[AclBinding]:
+    """The bindings of the principals in `scope` (the environment's manage.acls),
+    sorted; none when the cluster cannot list ACLs. Another principal's binding
+    in the files would make the environment invalid ("outside the managed scope")."""
+    return sorted(b for b in observed.acls or () if scope.manages(b))
+
+
+# No prefixes: every quota entity, every user.
+EVERYTHING = NameScope()
+
+
+def import_quotas(observed: ObservedState, scope: NameScope = EVERYTHING) -> list[QuotaSpec]:
+    """The client quotas of the entities in `scope` (the environment's
+    manage.quotas), sorted by user, then client id."""
+    return [
+        QuotaSpec(entity, dict(sorted(values.items())))
+        for entity, values in sorted((observed.quotas or {}).items(),
+                                     key=lambda item: item[0].sort_key)
+        if scope.manages(entity.names)
+    ]
+
+
+def import_users(observed: ObservedState, scope: NameScope = EVERYTHING) -> list[UserSpec]:
+    """The SCRAM users in `scope` (manage.users), sorted by name, with their
+    credentials and, where kafkaform set the password, where it set it from
+    (its users ledger); a user kafkaform never set a password for has none."""
+    users = []
+    for name, credentials in sorted((observed.users or {}).items()):
+        if not scope.manages((name,)):
+            continue
+        record = observed.password_records.get(name)
+        users.append(UserSpec(
+            name, dict(sorted(credentials.items())),
+            password=record.reference if record else None,
+            password_version=record.version if record else None,
+        ))
+    return users
 
 @dataclass(frozen=True)
 class Adoption:
     """An existing cluster as a new environment (`kafkaform import NEW_ENV`): its
-    topics and ACLs, a managed scope covering exactly those, and the policies
-    relaxed to what the cluster satisfies, so the environment validates and
-    plans no change as it is."""
+    topics, ACLs, client quotas and SCRAM users, a managed scope covering
+    exactly those, and the policies relaxed to what the cluster satisfies, so
+    the environment validates and plans no change as it is."""
 
     desired: DesiredState
     cluster_id: str
     topics: list[TopicSpec]
-    acls: list[AclBinding] | None  # None: the cluster does not let ACLs be listed
+    # None: the cluster does not let them be listed (Tansu has no quota APIs).
+    acls: list[AclBinding] | None
+    quotas: list[QuotaSpec] | None
+    users: list[UserSpec] | None
     relaxed: list[Relaxation]
 
 
@@ -127,12 +171,16 @@ def adopt(observed: ObservedState, name: str, which: TopicFilter = TopicFilter()
                              "cannot adopt them: leave out --internal")
     topics = import_topics(observed, which)
     acls = None if observed.acls is None else import_acls(observed)
+    quotas = None if observed.quotas is None else import_quotas(observed)
+    users = None if observed.users is None else import_users(observed)
     pattern = which.pattern()
     desired = DesiredState(
         name,
         topics={t.name: t for t in topics},
         acls=frozenset(acls or ()),
+        quotas={q.entity: q for q in quotas or ()},
+        users={u.name: u for u in users or ()},
         scope=ManagedScope(TopicScope(patterns=(pattern,) if pattern else ()), AclScope()),
     )
-    return Adoption(desired, observed.cluster.cluster_id, topics, acls,
+    return Adoption(desired, observed.cluster.cluster_id, topics, acls, quotas, users,
                     relaxations(desired, observed))

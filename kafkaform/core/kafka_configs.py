@@ -1,4 +1,4 @@
-"""Catalog of Apache Kafka's topic configs and manageable broker configs.
+"""Catalog of Apache Kafka's topic configs, manageable broker configs and client quota keys.
 
 The data lives in `kafkaform/data/kafka_configs.json`, derived from the jars of
 every Kafka line 3.0 .. 4.4 by `tools/config_catalog.py` (`--check` compares):
@@ -140,3 +140,16 @@ def default_in(config: ConfigDef, kafka_version: str) -> str | None:
         if wanted < version_tuple(before):
             return default
     return config.default
+
+
+# QuotaConfigs.userConfigs()/clientConfigs(): the keys a user, client-id or
+# user+client-id quota takes, with their ConfigDef types. (IP entities take
+# connection_creation_rate only; kafkaform leaves them alone.)
+QUOTA_KEYS: dict[str, str] = {
+    "producer_byte_rate": "long",
+    "consumer_byte_rate": "long",
+    "request_percentage": "double",
+    "controller_mutation_rate": "double",
+}
+# The LONG keys are rates in bytes per second (files may write them as sizes: 10MiB).
+BYTE_RATE_QUOTAS = frozenset(key for key, kind in QUOTA_KEYS.items() if kind == "long")

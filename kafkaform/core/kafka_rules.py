@@ -6,7 +6,9 @@ would; `validate` reports the same rules in kafkaform's words before any
 cluster is contacted (`topic_name_problem`). Sources: clients
 `Topic.validate`, `ConfigDef` parsing and validators,
 `ThrottledReplicaListValidator`, metadata `AclControlManager.validateNewAcl`,
-`AclEntry.supportedOperations` and `kafka-acls --producer / --consumer`.
+`AclEntry.supportedOperations` and `kafka-acls --producer / --consumer`,
+metadata `ClientQuotaControlManager` (client quotas) and `ScramControlManager`
+(SCRAM credentials), checked against Apache Kafka 4.4.
 """
 
 from __future__ import annotations
@@ -14,10 +16,16 @@ from __future__ import annotations
 import re
 from enum import Enum
 
-from kafkaform.core.kafka_configs import BROKER_CONFIGS, ConfigDef
-from kafkaform.core.model import CLUSTER_RESOURCE_NAME, AclBinding, AclOperation, ResourceType
+from kafkaform.core.kafka_configs import BROKER_CONFIGS, QUOTA_KEYS, ConfigDef
+from kafkaform.core.model import (
+    CLUSTER_RESOURCE_NAME,
+    AclBinding,
+    AclOperation,
+    QuotaEntity,
+    ResourceType,
+)
 from kafkaform.core.reassign.throttles import THROTTLED_REPLICA_LISTS
-from kafkaform.core.units import normalize_config_value
+from kafkaform.core.units import LONG_MAX, normalize_config_value
 from kafkaform.errors import ClusterError
 
 # Kafka's Topic.validate: legal characters and length.
@@ -158,3 +166,97 @@ PRODUCE_TOPIC_OPS = (AclOperation.WRITE, AclOperation.DESCRIBE, AclOperation.CRE
 PRODUCE_TXN_OPS = (AclOperation.WRITE, AclOperation.DESCRIBE)
 CONSUME_TOPIC_OPS = (AclOperation.READ, AclOperation.DESCRIBE)
 CONSUME_GROUP_OPS = (AclOperation.READ,)
+
+
+# --- client quotas ---------------------------------------------------------------
+
+
+class QuotaFault(Enum):
+    UNKNOWN_KEY = "unknown key"
+    NOT_POSITIVE = "not positive"
+    FRACTIONAL = "fractional"
+    TOO_LARGE = "too large"
+
+
+def quota_value_fault(key: str, value: float) -> QuotaFault | None:
+    """Why ClientQuotaControlManager refuses this value, or None: the one copy of
+    the rule. Kafka 4.4 refuses values <= 0; a LONG key (the byte rates) must
+    be a whole number within a long; request_percentage has no upper bound
+    (it is a share of one thread's time, summed over the broker's threads)."""
+    kind = QUOTA_KEYS.get(key)
+    if kind is None:
+        return QuotaFault.UNKNOWN_KEY
+    if value <= 0:
+        return QuotaFault.NOT_POSITIVE
+    if kind == "long":
+        if not float(value).is_integer():
+            return QuotaFault.FRACTIONAL
+        if value > LONG_MAX:
+            return QuotaFault.TOO_LARGE
+    return None
+
+
+def quota_value_problem(key: str, value: float) -> str | None:
+    """Why Kafka would refuse this quota value, in kafkaform's words, or None."""
+    fault = quota_value_fault(key, value)
+    if fault is QuotaFault.UNKNOWN_KEY:
+        return f"not a client quota key (one of {', '.join(QUOTA_KEYS)})"
+    if fault is QuotaFault.NOT_POSITIVE:
+        return f"a quota must be greater than 0, got {_number(value)} (remove the key instead)"
+    if fault is QuotaFault.FRACTIONAL:
+        return f"{key} must be a whole number of bytes per second, got {_number(value)}"
+    if fault is QuotaFault.TOO_LARGE:
+        return f"{_number(value)} is too large for {key} (at most {LONG_MAX})"
+    return None
+
+
+def check_client_quota(entity: QuotaEntity, values: dict[str, float | None]) -> None:
+    """ClientQuotaControlManager.alterClientQuotaEntity, with the broker's messages;
+    a None value removes the key (removing a key that is not set is fine)."""
+    if entity.user is None and entity.client_id is None:
+        raise cluster_error("INVALID_REQUEST", "Invalid empty client quota entity")
+    for kind, name in (("user", entity.user), ("client-id", entity.client_id)):
+        if name == "":
+            raise cluster_error("INVALID_REQUEST", f"Empty {kind} not supported")
+    for key, value in values.items():
+        # A removal is not validated: Kafka removes the key if it is set.
+        fault = None if value is None else quota_value_fault(key, value)
+        if fault is QuotaFault.UNKNOWN_KEY:
+            raise cluster_error("INVALID_REQUEST", f"Invalid configuration key {key}")
+        if fault is QuotaFault.NOT_POSITIVE:
+            raise cluster_error("INVALID_REQUEST", f"Quota {key} must be greater than 0")
+        if fault is QuotaFault.FRACTIONAL:
+            raise cluster_error("INVALID_REQUEST", f"{key} cannot be a fractional value.")
+        if fault is QuotaFault.TOO_LARGE:
+            raise cluster_error("INVALID_REQUEST",
+                                f"Proposed value for {key} is too large for a LONG.")
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(value)
+
+
+# --- SCRAM credentials -------------------------------------------------------------
+
+# ScramMechanism.minIterations (4096 for both SHA-256 and SHA-512) and
+# ScramControlManager.MAX_ITERATIONS.
+SCRAM_MIN_ITERATIONS = 4096
+SCRAM_MAX_ITERATIONS = 16384
+
+
+def scram_iterations_problem(iterations: int) -> str | None:
+    """Why Kafka would refuse this iteration count, in kafkaform's words, or None."""
+    if not SCRAM_MIN_ITERATIONS <= iterations <= SCRAM_MAX_ITERATIONS:
+        return (f"Kafka takes {SCRAM_MIN_ITERATIONS} to {SCRAM_MAX_ITERATIONS} SCRAM "
+                f"iterations, got {iterations}")
+    return None
+
+
+def check_scram_upsertion(user: str, iterations: int) -> None:
+    """ScramControlManager.validateUpsertion, with the broker's messages."""
+    if not user:
+        raise cluster_error("UNACCEPTABLE_CREDENTIAL", "Username must not be empty")
+    if iterations < SCRAM_MIN_ITERATIONS:
+        raise cluster_error("UNACCEPTABLE_CREDENTIAL", "Too few iterations")
+    if iterations > SCRAM_MAX_ITERATIONS:
+        raise cluster_error("UNACCEPTABLE_CREDENTIAL", "Too many iterations")

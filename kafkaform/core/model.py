@@ -124,6 +124,83 @@ class AclBinding:
         )
 
 
+# Kafka's name for the default entity of a client quota (ConfigEntityName.DEFAULT),
+# as `kafka-configs --entity-default` means it; null on the wire.
+DEFAULT_ENTITY = "<default>"
+
+
+@dataclass(frozen=True)
+class QuotaEntity:
+    """Whom a client quota applies to: a user, a client id, or both.
+
+    A part is None when the entity does not have it, and `DEFAULT_ENTITY`
+    (`<default>`) for Kafka's default of that kind (`--entity-default`), which
+    applies to every user (client id) without a quota of its own.
+    """
+
+    user: str | None = None
+    client_id: str | None = None
+
+    def describe(self) -> str:
+        """`user orders, client-id <default>`: as the files and the plan name it."""
+        parts = [("user", self.user), ("client-id", self.client_id)]
+        return ", ".join(f"{kind} {name}" for kind, name in parts if name is not None)
+
+    @property
+    def sort_key(self) -> tuple[str, str]:
+        return (self.user or "", self.client_id or "")
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The named (not default) parts: what a managed scope matches."""
+        return tuple(n for n in (self.user, self.client_id) if n not in (None, DEFAULT_ENTITY))
+
+
+@dataclass(frozen=True)
+class QuotaSpec:
+    """One entity's client quotas: Kafka's quota keys to their numbers
+    (bytes per second, percent, mutations per second)."""
+
+    entity: QuotaEntity
+    values: dict[str, float]
+    source: Source | None = None
+
+
+class ScramMechanism(StrEnum):
+    SCRAM_SHA_256 = "SCRAM-SHA-256"
+    SCRAM_SHA_512 = "SCRAM-SHA-512"
+
+
+@dataclass(frozen=True)
+class SecretRef:
+    """Where a password comes from, never the password itself: an environment
+    variable (`${VAR}`) or a file. Safe to show, hash and save.
+
+    `file` is the path as written; `path` is where it points (relative to the
+    file that names it), used only to read it.
+    """
+
+    variable: str | None = None
+    file: str | None = None
+    path: str | None = field(default=None, compare=False)
+
+    def describe(self) -> str:
+        return f"${{{self.variable}}}" if self.variable is not None else f"file {self.file}"
+
+
+@dataclass(frozen=True)
+class UserSpec:
+    """A SCRAM user: its credentials (mechanism -> iterations) and where its
+    password comes from (None: kafkaform may not set one)."""
+
+    name: str
+    credentials: dict[ScramMechanism, int]
+    password: SecretRef | None = None
+    # Bumped in the files to have the password set again (rotated).
+    password_version: int | None = None
+    source: Source | None = None
+
+
 @dataclass(frozen=True)
 class ClusterConnection:
     """How to reach the cluster; `client` holds librdkafka properties.
@@ -163,6 +240,8 @@ class Policies:
     # that make no sense for them, and need a key: see policies.py.
     compacted_topics_require_keys: bool = True
     require_rack_spread: bool = False
+    # Every principal the files let produce has a producer_byte_rate quota.
+    require_producer_quota: bool = False
     levels: dict[str, PolicyLevel] = field(default_factory=dict)
 
     def level(self, policy: str) -> PolicyLevel:
@@ -205,11 +284,29 @@ class AclScope:
 
 
 @dataclass(frozen=True)
+class NameScope:
+    """Which quota entities or SCRAM users this environment manages, by name
+    prefix. No prefixes means all of them; with prefixes, a quota entity is
+    managed when one of its named parts starts with one (default entities
+    only without prefixes)."""
+
+    prefixes: tuple[str, ...] = ()
+    delete: bool = False
+
+    def manages(self, names: tuple[str, ...]) -> bool:
+        if not self.prefixes:
+            return True
+        return any(name.startswith(self.prefixes) for name in names)
+
+
+@dataclass(frozen=True)
 class ManagedScope:
     topics: TopicScope = field(default_factory=TopicScope)
     acls: AclScope = field(default_factory=AclScope)
     # Remove cluster-wide dynamic broker configs that are not in the files.
     delete_broker_configs: bool = False
+    quotas: NameScope = field(default_factory=NameScope)
+    users: NameScope = field(default_factory=NameScope)
 
 
 @dataclass(frozen=True)
@@ -229,6 +326,8 @@ class DesiredState:
     topics: dict[str, TopicSpec] = field(default_factory=dict)
     acls: frozenset[AclBinding] = frozenset()
     acl_sources: dict[AclBinding, Source] = field(default_factory=dict)
+    quotas: dict[QuotaEntity, QuotaSpec] = field(default_factory=dict)
+    users: dict[str, UserSpec] = field(default_factory=dict)
     scope: ManagedScope = field(default_factory=ManagedScope)
     policies: Policies = field(default_factory=Policies)
     reassignment: ReassignmentSettings = field(default_factory=ReassignmentSettings)

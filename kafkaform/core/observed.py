@@ -8,11 +8,18 @@ client: Kafka's own names (APIs, config sources) as plain values.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
-from kafkaform.core.model import AclBinding, is_internal_topic
+from kafkaform.core.model import (
+    AclBinding,
+    QuotaEntity,
+    ScramMechanism,
+    SecretRef,
+    is_internal_topic,
+)
 
 
 class Api(StrEnum):
@@ -30,6 +37,10 @@ class Api(StrEnum):
     LIST_PARTITION_REASSIGNMENTS = "ListPartitionReassignments"
     ELECT_LEADERS = "ElectLeaders"
     DESCRIBE_LOG_DIRS = "DescribeLogDirs"
+    DESCRIBE_CLIENT_QUOTAS = "DescribeClientQuotas"
+    ALTER_CLIENT_QUOTAS = "AlterClientQuotas"
+    DESCRIBE_USER_SCRAM_CREDENTIALS = "DescribeUserScramCredentials"
+    ALTER_USER_SCRAM_CREDENTIALS = "AlterUserScramCredentials"
 
 
 # The oldest Apache Kafka release that has each API, for "needs Kafka >= X".
@@ -46,6 +57,10 @@ API_MIN_KAFKA_VERSION: dict[Api, str] = {
     Api.LIST_PARTITION_REASSIGNMENTS: "2.4",
     Api.ELECT_LEADERS: "2.2",
     Api.DESCRIBE_LOG_DIRS: "1.0",
+    Api.DESCRIBE_CLIENT_QUOTAS: "2.6",
+    Api.ALTER_CLIENT_QUOTAS: "2.6",
+    Api.DESCRIBE_USER_SCRAM_CREDENTIALS: "2.7",
+    Api.ALTER_USER_SCRAM_CREDENTIALS: "2.7",
 }
 
 
@@ -158,6 +173,51 @@ class LogDirPartitionSize:
     size_bytes: int
 
 
+@dataclass(frozen=True)
+class PasswordRecord:
+    """What kafkaform last set a user's password from, as its users ledger
+    (`kafkaform.run.users_ledger`) remembers it: the reference and the
+    `passwordVersion`, never the password."""
+
+    reference: SecretRef
+    version: int | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        """`{"variable": "ORDERS_PASSWORD", "passwordVersion": 2}` (or `"file": PATH`)."""
+        data: dict[str, object] = (
+            {"variable": self.reference.variable} if self.reference.variable is not None
+            else {"file": self.reference.file})
+        if self.version is not None:
+            data["passwordVersion"] = self.version
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> PasswordRecord:
+        return cls(SecretRef(variable=data.get("variable"), file=data.get("file")),
+                   data.get("passwordVersion"))
+
+
+# The users ledger: one record under this key in this compacted topic holds
+# every user's PasswordRecord (`kafkaform.run.users_ledger` reads and writes it).
+USERS_LEDGER_TOPIC = "__kafkaform_users"
+USERS_LEDGER_KEY = "passwords"
+_USERS_LEDGER_FORMAT = 1
+
+
+def users_ledger_json(records: dict[str, PasswordRecord]) -> str:
+    return json.dumps({"version": _USERS_LEDGER_FORMAT, "users": {
+        name: record.to_dict() for name, record in sorted(records.items())}}, sort_keys=True)
+
+
+def users_ledger_records(text: str) -> dict[str, PasswordRecord]:
+    """The records of a users ledger value; ValueError when it is not one."""
+    try:
+        users = json.loads(text)["users"]
+        return {name: PasswordRecord.from_dict(entry) for name, entry in users.items()}
+    except (KeyError, TypeError, AttributeError) as error:
+        raise ValueError(f"not a users ledger record: {error}") from None
+
+
 # The resource name of the cluster-wide dynamic broker default config.
 CLUSTER_DEFAULT_BROKER: None = None
 
@@ -167,7 +227,9 @@ class ObservedState:
     """One consistent read of everything kafkaform manages on a cluster.
 
     `acls` is None when the cluster cannot list ACLs (no authorizer, or the API
-    is missing): then ACLs are neither planned nor deleted.
+    is missing): then ACLs are neither planned nor deleted. `quotas` and
+    `users` (SCRAM credentials: mechanism -> iterations) are None when they
+    cannot be read; `unreadable` then says why, by "quotas" / "users".
     """
 
     cluster: ClusterInfo
@@ -179,6 +241,10 @@ class ObservedState:
     per_broker_configs: dict[int, dict[str, ConfigEntry]]
     acls: frozenset[AclBinding] | None
     reassignments: dict[TopicPartition, ReassignmentInProgress]
+    quotas: dict[QuotaEntity, dict[str, float]] | None = None
+    users: dict[str, dict[ScramMechanism, int]] | None = None
+    password_records: dict[str, PasswordRecord] = field(default_factory=dict)
+    unreadable: dict[str, str] = field(default_factory=dict)
 
     def user_topics(self) -> dict[str, TopicInfo]:
         return {n: t for n, t in self.topics.items() if not (t.internal or is_internal_topic(n))}

@@ -24,7 +24,13 @@ The rules (DESIGN.md, "Rules the planner keeps"):
   anywhere else is not ours to override, and its topic's replicas are left
   alone, with a warning, until it finishes;
 - nothing outside `manage:` is planned, internal topics never, and deletes
-  only where the environment opts in.
+  only where the environment opts in;
+- client quotas compare key by key; a declared entity's keys that the files
+  do not list are removed, other entities only with `manage.quotas.delete`;
+- SCRAM users compare mechanisms and iterations (passwords cannot be read
+  back); a password is set again when `passwordVersion` or the password's
+  reference differs from what kafkaform recorded setting (its users ledger),
+  or when there is no record of it (docs/quotas-and-users.md).
 """
 
 from __future__ import annotations
@@ -44,12 +50,17 @@ from kafkaform.core.actions import (
     ConfigChange,
     CreateAcl,
     CreateTopic,
+    CredentialChange,
     DeleteAcl,
     DeleteTopic,
+    DeleteUserCredentials,
     PartitionMove,
     Plan,
+    QuotaChange,
     Reassign,
     SetBrokerConfigs,
+    SetClientQuota,
+    SetUserCredentials,
     sort_actions,
 )
 from kafkaform.core.capabilities import missing_capabilities
@@ -60,17 +71,22 @@ from kafkaform.core.model import (
     AclBinding,
     DesiredState,
     PlacementStrategy,
+    QuotaEntity,
     TopicSpec,
+    UserSpec,
     is_internal_topic,
     is_kafkaform_topic,
 )
 from kafkaform.core.observed import (
+    Api,
     ConfigEntry,
     ConfigSource,
     LogDirPartitionSize,
     ObservedState,
     PartitionInfo,
+    PasswordRecord,
     ReassignmentInProgress,
+    does_not_support,
 )
 from kafkaform.core.placement.kafka_default import assign_replicas
 from kafkaform.core.policies import KAFKA_DEFAULT_MIN_INSYNC, check_cluster_policies
@@ -98,38 +114,43 @@ _KAFKA_KEEPS_CLUSTER_WIDE = frozenset({"min.insync.replicas"})
 class Targets:
     """`--target` selections: only these resources are planned.
 
-    Written as `topic/NAME`, `acl/PRINCIPAL` or `broker-configs`.
+    Written as `topic/NAME`, `acl/PRINCIPAL`, `broker-configs`, `user/NAME`
+    (a SCRAM user) or `quota/NAME` (the quota entities naming that user or
+    client id).
     """
 
     topics: frozenset[str] = frozenset()
     principals: frozenset[str] = frozenset()
     broker_configs: bool = False
+    users: frozenset[str] = frozenset()
+    quotas: frozenset[str] = frozenset()
     BROKER_CONFIGS: ClassVar[str] = "broker-configs"
 
     @classmethod
     def parse(cls, specs: Iterable[str]) -> Targets:
-        topics: set[str] = set()
-        principals: set[str] = set()
+        named: dict[str, set[str]] = {"topic": set(), "acl": set(), "user": set(), "quota": set()}
         broker_configs = False
         for spec in specs:
             kind, _, name = spec.partition("/")
-            if kind == "topic" and name:
-                topics.add(name)
-            elif kind == "acl" and name:
-                principals.add(name)
+            if kind in named and name:
+                named[kind].add(name)
             elif spec == cls.BROKER_CONFIGS:
                 broker_configs = True
             else:
                 raise KafkaformError(
-                    f"--target {spec!r}: expected topic/NAME, acl/PRINCIPAL or broker-configs"
+                    f"--target {spec!r}: expected topic/NAME, acl/PRINCIPAL, broker-configs, "
+                    "user/NAME or quota/NAME"
                 )
-        return cls(frozenset(topics), frozenset(principals), broker_configs)
+        return cls(frozenset(named["topic"]), frozenset(named["acl"]), broker_configs,
+                   frozenset(named["user"]), frozenset(named["quota"]))
 
     def specs(self) -> tuple[str, ...]:
         """As written on the command line, sorted: what a targeted plan records."""
         return (*(f"topic/{name}" for name in sorted(self.topics)),
                 *(f"acl/{principal}" for principal in sorted(self.principals)),
-                *((self.BROKER_CONFIGS,) if self.broker_configs else ()))
+                *((self.BROKER_CONFIGS,) if self.broker_configs else ()),
+                *(f"user/{name}" for name in sorted(self.users)),
+                *(f"quota/{name}" for name in sorted(self.quotas)))
 
 
 def plan(desired: DesiredState, observed: ObservedState, targets: Targets | None = None) -> Plan:
@@ -252,6 +273,8 @@ class _Planner:
         self._warn_decommission_leftovers()
         self._delete_topics()
         self._acls()
+        self._quotas()
+        self._users()
         self._order_min_insync()
 
     # --- selection ----------------------------------------------------------
@@ -263,9 +286,16 @@ class _Planner:
                   if self.desired.scope.topics.manages(name)}
         principals = {b.principal for b in [*self.desired.acls, *(self.observed.acls or ())]
                       if self.desired.scope.acls.manages(b)}
+        users = {name for name in [*self.desired.users, *(self.observed.users or ())]
+                 if self.desired.scope.users.manages((name,))}
+        quota_names = {name for entity in [*self.desired.quotas, *(self.observed.quotas or ())]
+                       if self.desired.scope.quotas.manages(entity.names)
+                       for name in entity.names}
         for kind, what, names, known in (
             ("topic", "no topic", self.targets.topics, topics),
             ("acl", "no principal with ACL bindings", self.targets.principals, principals),
+            ("user", "no SCRAM user", self.targets.users, users),
+            ("quota", "no client quota entity", self.targets.quotas, quota_names),
         ):
             for name in sorted(names - known):
                 hint = did_you_mean(f"{kind}/{name}", [f"{kind}/{n}" for n in known])
@@ -283,6 +313,16 @@ class _Planner:
 
     def _selects_broker_configs(self) -> bool:
         return self.targets is None or self.targets.broker_configs
+
+    def _selects_quota(self, entity: QuotaEntity) -> bool:
+        if not self.desired.scope.quotas.manages(entity.names):
+            return False
+        return self.targets is None or bool(self.targets.quotas & set(entity.names))
+
+    def _selects_user(self, name: str) -> bool:
+        if not self.desired.scope.users.manages((name,)):
+            return False
+        return self.targets is None or name in self.targets.users
 
     # --- problems -----------------------------------------------------------
     def _add_problems(self, problems: Iterable[Problem]) -> None:
@@ -811,8 +851,125 @@ class _Planner:
                         binding, reason="not in the files, and manage.acls.delete is on"
                     ))
 
+    # --- client quotas ------------------------------------------------------
+    def _quotas(self) -> None:
+        wanted = {e: q for e, q in self.desired.quotas.items() if self._selects_quota(e)}
+        observed = self.observed.quotas
+        if observed is None:
+            if wanted:
+                self._unreadable("quotas", Api.DESCRIBE_CLIENT_QUOTAS,
+                                 plural(len(wanted), "client quota"))
+            return
+        for entity, spec in sorted(wanted.items(), key=lambda item: item[0].sort_key):
+            current = observed.get(entity, {})
+            changes = [QuotaChange(key, current.get(key), value)
+                       for key, value in sorted(spec.values.items()) if current.get(key) != value]
+            changes += [QuotaChange(key, value, None)
+                        for key, value in sorted(current.items()) if key not in spec.values]
+            if changes:
+                where = spec.source or "the files"
+                self.actions.append(SetClientQuota(
+                    entity, tuple(changes), new_entity=not current,
+                    reason=(f"quotas differ from {where}" if current
+                            else f"declared at {where}, not on the cluster"),
+                ))
+        if not self.desired.scope.quotas.delete:
+            return
+        for entity, values in sorted(observed.items(), key=lambda item: item[0].sort_key):
+            if entity not in self.desired.quotas and self._selects_quota(entity):
+                self.actions.append(SetClientQuota(
+                    entity, tuple(QuotaChange(k, v, None) for k, v in sorted(values.items())),
+                    removes_entity=True, reason="not in the files, and manage.quotas.delete is on",
+                ))
+
+    # --- SCRAM users --------------------------------------------------------
+    def _users(self) -> None:
+        wanted = {n: u for n, u in self.desired.users.items() if self._selects_user(n)}
+        observed = self.observed.users
+        if observed is None:
+            if wanted:
+                self._unreadable("users", Api.DESCRIBE_USER_SCRAM_CREDENTIALS,
+                                 plural(len(wanted), "SCRAM user"))
+            return
+        for name, spec in sorted(wanted.items()):
+            self._user(spec, observed.get(name, {}), self.observed.password_records.get(name))
+        if not self.desired.scope.users.delete:
+            return
+        for name, credentials in sorted(observed.items()):
+            if name not in self.desired.users and self._selects_user(name):
+                gone = tuple(CredentialChange(m, i, None) for m, i in sorted(credentials.items()))
+                self.actions.append(DeleteUserCredentials(
+                    name, gone, whole_user=True,
+                    reason="not in the files, and manage.users.delete is on",
+                ))
+
+    def _user(self, spec: UserSpec, current: dict, record: PasswordRecord | None) -> None:
+        where = spec.source or "the files"
+        changes = [CredentialChange(m, current.get(m), i)
+                   for m, i in sorted(spec.credentials.items()) if current.get(m) != i]
+        reasons = [f"declared at {where}, not on the cluster"] if not current else [
+            f"{c.mechanism} " + ("not on the cluster" if c.before is None
+                                 else f"iterations {c.before} → {c.after}")
+            for c in changes]
+        rotation = _rotation(spec, record) if current else None
+        if rotation:
+            reasons.append(rotation)
+        if changes or rotation:
+            # Every mechanism gets the password, so all of them carry the one
+            # the files name (and the record says), never two different ones.
+            changed = {c.mechanism for c in changes}
+            changes = sorted(changes + [CredentialChange(m, i, i) for m, i in
+                                        spec.credentials.items() if m not in changed],
+                             key=lambda c: c.mechanism)
+        if changes and spec.password is None:
+            source = spec.source
+            self._add_problems([Problem(
+                source.file if source else None, source.line if source else None,
+                f"users[{spec.name}].password",
+                "; ".join(reasons) + ": that sets the password, and the user has no password "
+                "reference (add `password: ${VAR}` or `passwordFile: PATH`)")])
+        elif changes:
+            assert spec.password is not None
+            self.actions.append(SetUserCredentials(
+                spec.name, tuple(changes), spec.password.describe(), new_user=not current,
+                reason="; ".join(reasons)))
+        removed = [CredentialChange(m, i, None)
+                   for m, i in sorted(current.items()) if m not in spec.credentials]
+        if removed:
+            self.actions.append(DeleteUserCredentials(
+                spec.name, tuple(removed), whole_user=False,
+                reason=f"{', '.join(c.mechanism for c in removed)} not declared at {where}"))
+
+    def _unreadable(self, what: str, api: Api, declared: str) -> None:
+        """Refuse to plan what the cluster cannot show (Tansu: no quota APIs)."""
+        address = self.observed.cluster.address or "the given address"
+        why = (does_not_support(address, [api]) if api not in self.observed.capabilities
+               else f"cannot read the cluster's {what}: "
+                    + self.observed.unreadable.get(what, "not allowed"))
+        self._refuse(None, what, f"{why}: {declared} cannot be planned")
+
 
 # --- small pure helpers -----------------------------------------------------
+def _rotation(spec: UserSpec, record: PasswordRecord | None) -> str | None:
+    """Why an existing user's password is set again, or None.
+
+    Passwords cannot be read back from Kafka; what kafkaform last set them
+    from is in its users ledger. Setting the same secret again is harmless
+    (clients keep working; only the salt changes), so when in doubt it is set.
+    """
+    if spec.password is None:
+        return None
+    new = spec.password.describe()
+    if record is None:
+        return f"no record that kafkaform set this password: set it from {new}"
+    if record.reference != spec.password:
+        return f"the password now comes from {new} (was {record.reference.describe()})"
+    if record.version != spec.password_version:
+        return f"passwordVersion {record.version} → {spec.password_version}: set it again"
+    return None
+
+
+
 def _unplannable(entry: ConfigEntry | None) -> bool:
     return entry is not None and (entry.read_only or entry.sensitive)
 

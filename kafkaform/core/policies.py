@@ -14,10 +14,15 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 
 from kafkaform.core.model import (
+    DEFAULT_ENTITY,
+    AclOperation,
+    AclPermission,
     DesiredState,
     PlacementStrategy,
     Policies,
     PolicyLevel,
+    QuotaEntity,
+    ResourceType,
     Source,
     TopicOrigin,
     TopicSpec,
@@ -75,7 +80,46 @@ def check_policies(
     problems = list(_broker_config_policies(desired, broker_config_sources))
     for name, topic in desired.topics.items():
         problems.extend(_topic_policies(desired, topic, topic_origins.get(name)))
+    problems.extend(_producer_quotas(desired))
     return problems
+
+
+def _producer_quotas(desired: DesiredState) -> Iterator[Problem]:
+    """producerQuota: every user the files let write to a topic has a
+    producer_byte_rate quota that applies to all its clients: its own
+    (`user: X`, or `user: X, clientId: <default>`), or a default one."""
+    if not desired.policies.require_producer_quota:
+        return
+    covered = {q.entity for q in desired.quotas.values() if "producer_byte_rate" in q.values}
+    producers = sorted(
+        (source, binding.principal) for binding, source in desired.acl_sources.items()
+        if binding.resource_type is ResourceType.TOPIC
+        and binding.operation in (AclOperation.WRITE, AclOperation.ALL)
+        and binding.permission is AclPermission.ALLOW
+        and binding.principal.startswith("User:")
+    )
+    reported: set[str] = set()
+    for source, principal in producers:
+        user = principal.removeprefix("User:")
+        if principal in reported or _has_producer_quota(user, covered):
+            continue
+        reported.add(principal)
+        yield from _violation(
+            desired, "producerQuota", source, f"principals[{principal}]",
+            f"{principal} may produce but has no producer_byte_rate quota: add a Quotas "
+            f"entry with user: {user} (or a {DEFAULT_ENTITY} one)",
+        )
+
+
+def _has_producer_quota(user: str, entities: set[QuotaEntity]) -> bool:
+    """Kafka applies a quota to every client of a user when its client-id part is
+    absent or the default; a default user (or client-id) quota applies to all."""
+    all_clients = (None, DEFAULT_ENTITY)
+    return any(
+        entity.user in (user, DEFAULT_ENTITY, None) and entity.client_id in all_clients
+        and entity != QuotaEntity()
+        for entity in entities
+    )
 
 
 def _broker_config_policies(

@@ -6,8 +6,11 @@ carried out by an adapter (`kafkaform.cluster.port.ClusterAdmin`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+
+from kafkaform.core.model import ScramMechanism
 
 
 @dataclass(frozen=True)
@@ -42,3 +45,46 @@ class ConfigOp:
     op: ConfigOpType
     value: str | None = None
 
+
+
+@dataclass(frozen=True)
+class ScramUpsertion:
+    """Set a user's SCRAM credential for one mechanism (a new salt every time).
+
+    `password` is the secret: kept out of `repr`, so no log or traceback shows it.
+    """
+
+    user: str
+    mechanism: ScramMechanism
+    iterations: int
+    password: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class ScramDeletion:
+    """Remove a user's SCRAM credential for one mechanism."""
+
+    user: str
+    mechanism: ScramMechanism
+
+
+ScramAlteration = ScramUpsertion | ScramDeletion
+
+
+def scram_rounds(alterations: Sequence[ScramAlteration]) -> list[list[ScramAlteration]]:
+    """The alterations as successive AlterUserScramCredentials requests.
+
+    Kafka refuses a user altered twice in one request (ScramControlManager:
+    DUPLICATE_RESOURCE "A user credential cannot be altered twice in the same
+    request"), so a user's second mechanism goes into the next request:
+    round N holds every user's N-th alteration.
+    """
+    rounds: list[list[ScramAlteration]] = []
+    seen: dict[str, int] = {}
+    for alteration in alterations:
+        index = seen.get(alteration.user, 0)
+        seen[alteration.user] = index + 1
+        if index == len(rounds):
+            rounds.append([])
+        rounds[index].append(alteration)
+    return rounds

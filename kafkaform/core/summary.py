@@ -17,10 +17,13 @@ from kafkaform.core.actions import (
     CreateTopic,
     DeleteAcl,
     DeleteTopic,
+    DeleteUserCredentials,
     PartitionMove,
     Plan,
     Reassign,
     SetBrokerConfigs,
+    SetClientQuota,
+    SetUserCredentials,
 )
 from kafkaform.core.wording import human_bytes, human_duration, plural
 
@@ -33,6 +36,8 @@ class PlanSummary:
 
     A topic with config changes and new partitions is one change; each ACL
     binding is one resource; the cluster-wide broker configs are one resource.
+    A client quota entity and a SCRAM user are one resource each: created,
+    changed (a mechanism added or removed, a password set again) or destroyed.
     Reassignments count topics, with the replicas to copy in brackets.
     """
 
@@ -49,10 +54,14 @@ class PlanSummary:
             getattr(a, "topic", "") for a in plan.actions
             if isinstance(a, SetBrokerConfigs | AlterTopicConfigs | AddPartitions)
         }
+        by_symbol: dict[str, set[tuple[str, str]]] = {"+": set(), "~": set(), "-": set()}
+        for group in group_by_resource(plan.actions):
+            if group.kind in ("quota", "user"):
+                by_symbol[group.symbol].add((group.kind, group.name))
         return cls(
-            create=kinds[CreateTopic] + kinds[CreateAcl],
-            change=len(changed),
-            destroy=kinds[DeleteTopic] + kinds[DeleteAcl],
+            create=kinds[CreateTopic] + kinds[CreateAcl] + len(by_symbol["+"]),
+            change=len(changed) + len(by_symbol["~"]),
+            destroy=kinds[DeleteTopic] + kinds[DeleteAcl] + len(by_symbol["-"]),
             reassign=kinds[Reassign],
             replica_moves=sum(a.replica_moves for a in plan.actions if isinstance(a, Reassign)),
         )
@@ -71,41 +80,63 @@ class PlanSummary:
 
 @dataclass
 class ResourceGroup:
-    """All actions about one resource: a topic, a principal's ACLs, or the broker configs."""
+    """All actions about one resource: a topic, a principal's ACLs, the broker
+    configs, a client quota entity or a SCRAM user."""
 
-    kind: str  # "broker-configs" | "topic" | "acl"
+    kind: str  # "broker-configs" | "topic" | "acl" | "quota" | "user"
     name: str
     actions: list[Action] = field(default_factory=list)
 
     @property
     def symbol(self) -> str:
         """+ create, - destroy, ± only moves replicas, ~ anything else."""
-        kinds = {type(a) for a in self.actions}
-        if kinds <= {CreateTopic, CreateAcl}:
-            return "+"
-        if kinds <= {DeleteTopic, DeleteAcl}:
-            return "-"
-        if kinds == {Reassign}:
-            return "±"
-        return "~"
+        symbols = {action_symbol(a) for a in self.actions}
+        return symbols.pop() if len(symbols) == 1 else "~"
 
     @property
     def title(self) -> str:
         if self.kind == "broker-configs":
             return "broker configs (cluster-wide dynamic defaults)"
+        if self.kind == "quota":
+            return f"client quota for {self.name}"
+        if self.kind == "user":
+            return f"SCRAM user {self.name}"
         return f"{self.kind} {self.name}"
 
 
+def action_symbol(action: Action) -> str:
+    """What one action does to its resource: + create, - destroy, ± move, ~ change."""
+    if isinstance(action, CreateTopic | CreateAcl):
+        return "+"
+    if isinstance(action, DeleteTopic | DeleteAcl):
+        return "-"
+    if isinstance(action, Reassign):
+        return "±"
+    if isinstance(action, SetClientQuota):
+        return action.symbol
+    if isinstance(action, SetUserCredentials):
+        return "+" if action.new_user else "~"
+    if isinstance(action, DeleteUserCredentials):
+        return "-" if action.whole_user else "~"
+    return "~"
+
+
 def group_by_resource(actions: Iterable[Action]) -> list[ResourceGroup]:
-    """Broker configs first, then topics by name, then ACLs by principal."""
+    """Broker configs first, then client quotas, SCRAM users, topics by name,
+    and ACLs by principal."""
     groups: dict[tuple[int, str], ResourceGroup] = {}
     for action in actions:
         if isinstance(action, SetBrokerConfigs):
             key, kind, name = (0, ""), "broker-configs", ""
+        elif isinstance(action, SetClientQuota):
+            name = action.entity.describe()
+            key, kind = (1, "\0".join(action.entity.sort_key)), "quota"
+        elif isinstance(action, SetUserCredentials | DeleteUserCredentials):
+            key, kind, name = (2, action.user), "user", action.user
         elif isinstance(action, CreateAcl | DeleteAcl):
-            key, kind, name = (2, action.binding.principal), "acl", action.binding.principal
+            key, kind, name = (4, action.binding.principal), "acl", action.binding.principal
         else:
-            key, kind, name = (1, action.topic), "topic", action.topic
+            key, kind, name = (3, action.topic), "topic", action.topic
         groups.setdefault(key, ResourceGroup(kind, name)).actions.append(action)
     return [groups[k] for k in sorted(groups)]
 

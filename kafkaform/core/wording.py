@@ -11,8 +11,9 @@ from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from difflib import get_close_matches
 
-from kafkaform.core.actions import ConfigChange
-from kafkaform.core.units import humanize_config_value
+from kafkaform.core.actions import ConfigChange, QuotaChange
+from kafkaform.core.kafka_configs import BYTE_RATE_QUOTAS
+from kafkaform.core.units import humanize_config_value, humanize_size_bytes
 
 
 def plural(count: int, noun: str, many: str | None = None) -> str:
@@ -94,3 +95,30 @@ def format_age(delta: timedelta) -> str:
     if seconds < 2 * 3600:
         return f"{seconds // 60} min"
     return f"{seconds // 3600}h{(seconds % 3600) // 60:02d}m"
+
+
+def quota_value(key: str, value: float) -> str:
+    """A quota as Kafka stores it, then in the files' units: `10485760 (10MiB/s)`,
+    `25` (request_percentage), `2.5` (controller_mutation_rate)."""
+    number = str(int(value)) if float(value).is_integer() else repr(value)
+    if key in BYTE_RATE_QUOTAS and float(value).is_integer():
+        human = humanize_size_bytes(int(value))
+        if isinstance(human, str):
+            return f"{number} ({human}/s)"
+    return number
+
+
+def quota_change_line(change: QuotaChange) -> str:
+    """`+ key: value`, `~ key: before → after`, `- key: before (removed)`."""
+    symbol = "+" if change.before is None else "-" if change.after is None else "~"
+    return f"{symbol} {quota_change(change)}"
+
+
+def quota_change(change: QuotaChange) -> str:
+    """`key: value`, `key: before → after`, `key: before (removed)`."""
+    if change.before is None:
+        return f"{change.key}: {quota_value(change.key, change.after or 0)}"
+    if change.after is None:
+        return f"{change.key}: {quota_value(change.key, change.before)} (removed)"
+    return (f"{change.key}: {quota_value(change.key, change.before)} → "
+            f"{quota_value(change.key, change.after)}")

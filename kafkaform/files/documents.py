@@ -37,6 +37,13 @@ _VARIABLE = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 Path_ = tuple[str | int, ...]
 
 
+def is_secret_reference(path: Path_) -> bool:
+    """A Users document's `password`: it may only name a secret (`${VAR}`), so it
+    is kept exactly as written, never interpolated: the secret's value must
+    not reach the data, where a schema message or an output could show it."""
+    return len(path) == 3 and path[0] == "users" and path[2] == "password"
+
+
 @dataclass
 class Document:
     """One YAML document: its data, where every key is, what went wrong."""
@@ -148,6 +155,8 @@ class _Builder:
         return merged
 
     def scalar(self, node: yaml.ScalarNode, path: Path_) -> object:
+        if is_secret_reference(path):
+            return node.value
         if node.tag == _STR_TAG and "$" not in node.value:
             return node.value  # the common case, without the constructor's overhead
         constructor = _SCALARS.yaml_constructors.get(node.tag)

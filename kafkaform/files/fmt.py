@@ -9,9 +9,10 @@ scalars exactly as written (`7d` stays `7d`), so only the order changes:
   (kind, name, include, cluster ... as docs/reference.md lists them); keys
   the schema does not name keep their place after those;
 - free-form maps (`configs`, `client`, `brokerConfigs`) are sorted by key;
-- `topics` are sorted by name, `principals` and `bindings` by principal
-  (stable). Neither changes meaning: the same topic twice in one folder is an
-  error, and ACLs are a union.
+- `topics` and `users` are sorted by name, `principals` and `bindings` by
+  principal, `quotas` by user, then client id (stable). None changes meaning:
+  the same topic (user, quota entity) twice in one folder is an error, and
+  ACLs are a union.
 
 Flow collections (`{...}`, `[...]`) are written on one line: ruamel cannot
 keep a hand-wrapped flow collection, and its own wrapping leaves ragged lines.
@@ -31,11 +32,13 @@ from ruamel.yaml.error import YAMLError
 from kafkaform.files.load.reading import YAML_SUFFIXES
 from kafkaform.files.schemas import validators
 
-# Top-level lists sorted by one key of their items (stable).
+# Top-level lists sorted by keys of their items (stable).
 SORTED_LISTS = {
-    ("Topics", "topics"): "name",
-    ("Acls", "principals"): "principal",
-    ("Acls", "bindings"): "principal",
+    ("Topics", "topics"): ("name",),
+    ("Acls", "principals"): ("principal",),
+    ("Acls", "bindings"): ("principal",),
+    ("Quotas", "quotas"): ("user", "clientId"),
+    ("Users", "users"): ("name",),
 }
 # Never reflow: a long flow collection stays on its line.
 LINE_WIDTH = 4096
@@ -103,8 +106,8 @@ def _format_document(document: object) -> None:
     for (list_kind, key), by in SORTED_LISTS.items():
         items = document.get(key)
         if list_kind == kind and isinstance(items, CommentedSeq):
-            _sort_seq(items, lambda item, by=by: str(item.get(by, "")) if isinstance(
-                item, dict) else "")
+            _sort_seq(items, lambda item, by=by: tuple(
+                str(item.get(k, "")) if isinstance(item, dict) else "" for k in by))
     _order(document, schema.schema)
 
 
@@ -158,7 +161,7 @@ def _reorder(node: CommentedMap, keys: list) -> None:
     node.ca.items.update(comments)
 
 
-def _sort_seq(seq: CommentedSeq, key: Callable[[object], str]) -> None:
+def _sort_seq(seq: CommentedSeq, key: Callable[[object], tuple[str, ...]]) -> None:
     order = sorted(range(len(seq)), key=lambda i: key(seq[i]))
     if order == list(range(len(seq))):
         return

@@ -34,6 +34,8 @@ SCHEMA_FILES = {
     "Environment": "environment.schema.json",
     "Topics": "topics.schema.json",
     "Acls": "acls.schema.json",
+    "Quotas": "quotas.schema.json",
+    "Users": "users.schema.json",
 }
 
 

@@ -9,7 +9,9 @@ schemas/snapshot.schema.json).
 Only what is set is written: topic config overrides, dynamic broker configs,
 and cluster-wide facts that make the other topic configs' values and sources
 come back the same (static broker configs, defaults that differ from
-kafkaform's catalog).
+kafkaform's catalog). Client quotas and SCRAM users are written with their
+mechanisms and iterations, and what kafkaform recorded setting each password
+from; no password is ever read, so none can be written.
 """
 
 from __future__ import annotations
@@ -25,16 +27,28 @@ from jsonschema.exceptions import best_match
 
 from kafkaform.cluster.memory import KAFKA_INTERNAL_TOPICS, MemoryCluster
 from kafkaform.core.kafka_configs import TOPIC_CONFIGS
-from kafkaform.core.model import AclBinding, AclOperation, AclPermission, PatternType, ResourceType
+from kafkaform.core.model import (
+    AclBinding,
+    AclOperation,
+    AclPermission,
+    PatternType,
+    QuotaEntity,
+    ResourceType,
+    ScramMechanism,
+)
 from kafkaform.core.observed import (
+    USERS_LEDGER_KEY,
+    USERS_LEDGER_TOPIC,
     Api,
     BrokerInfo,
     ConfigEntry,
     ConfigSource,
     ObservedState,
     PartitionInfo,
+    PasswordRecord,
     TopicInfo,
     TopicPartition,
+    users_ledger_json,
 )
 from kafkaform.errors import ClusterError, KafkaformError
 from kafkaform.files.schemas import load_schema
@@ -88,7 +102,24 @@ def snapshot_to_dict(observed: ObservedState) -> dict[str, Any]:
         }
         for _, r in sorted(observed.reassignments.items())
     ]
+    data["quotas"] = None if observed.quotas is None else [
+        {**_entity_dict(entity), "values": dict(sorted(values.items()))}
+        for entity, values in sorted(observed.quotas.items(), key=lambda q: q[0].sort_key)
+    ]
+    data["users"] = None if observed.users is None else {
+        name: {str(m): i for m, i in sorted(credentials.items())}
+        for name, credentials in sorted(observed.users.items())
+    }
+    if observed.password_records:
+        data["passwordRecords"] = {
+            name: record.to_dict() for name, record in sorted(observed.password_records.items())
+        }
     return data
+
+
+def _entity_dict(entity: QuotaEntity) -> dict[str, str]:
+    return {key: name for key, name in (("user", entity.user), ("clientId", entity.client_id))
+            if name is not None}
 
 
 def write_snapshot(observed: ObservedState, path: Path | str) -> None:
@@ -232,6 +263,12 @@ def cluster_from_snapshot(data: dict[str, Any], origin: str = "snapshot") -> Mem
     KafkaformError naming `origin` and the JSON path."""
     cluster_data = data.get("cluster", {})
     capabilities = data.get("capabilities")
+    capabilities = frozenset(Api) if capabilities is None else frozenset(map(Api, capabilities))
+    # null: the cluster did not let them be read; the planner says so.
+    if data.get("quotas", []) is None:
+        capabilities -= {Api.DESCRIBE_CLIENT_QUOTAS}
+    if data.get("users", {}) is None:
+        capabilities -= {Api.DESCRIBE_USER_SCRAM_CREDENTIALS}
     cluster = MemoryCluster(
         [
             BrokerInfo(b["id"], b.get("host", f"broker-{b['id']}"), b.get("port", 9092), rack)
@@ -239,7 +276,7 @@ def cluster_from_snapshot(data: dict[str, Any], origin: str = "snapshot") -> Mem
             for rack in [b.get("rack")]
         ],
         cluster_id=cluster_data.get("id", "memory-cluster"),
-        capabilities=None if capabilities is None else frozenset(map(Api, capabilities)),
+        capabilities=capabilities,
         static_broker_configs=data.get("staticBrokerConfigs", {}),
         authorizer=data.get("acls", []) is not None,
     )
@@ -264,8 +301,32 @@ def cluster_from_snapshot(data: dict[str, Any], origin: str = "snapshot") -> Mem
     for index, item in enumerate(data.get("reassignments", [])):
         _load_reassignment(cluster, item, f"{origin}: $.reassignments[{index}]")
     _load_acls(cluster, data.get("acls") or [], origin)
+    _load_quotas_and_users(cluster, data, origin)
     cluster.calls.clear()
     return cluster
+
+
+def _load_quotas_and_users(cluster: MemoryCluster, data: dict[str, Any], origin: str) -> None:
+    """Quotas, and users with credentials no password opens (none was read);
+    the password records go to kafkaform's users ledger topic, as on the cluster."""
+    try:
+        for index, item in enumerate(data.get("quotas") or []):
+            where = f"$.quotas[{index}]"
+            cluster.set_quota(QuotaEntity(item.get("user"), item.get("clientId")),
+                              item["values"])
+        for name, credentials in (data.get("users") or {}).items():
+            where = _json_path("users", name)
+            for mechanism, iterations in credentials.items():
+                cluster.set_scram_credential(name, ScramMechanism(mechanism), iterations)
+    except ClusterError as error:
+        raise KafkaformError(f"{origin}: {where}: {error.message}") from None
+    records = {name: PasswordRecord.from_dict(entry)
+               for name, entry in data.get("passwordRecords", {}).items()}
+    if records:
+        if USERS_LEDGER_TOPIC not in cluster.list_topics():
+            first = cluster.describe_cluster().brokers[0].id
+            cluster.add_topic(USERS_LEDGER_TOPIC, [[first]])
+        cluster.write_record(USERS_LEDGER_TOPIC, USERS_LEDGER_KEY, users_ledger_json(records))
 
 
 def _load_topic(cluster: MemoryCluster, name: str, topic: dict[str, Any], where: str) -> None:

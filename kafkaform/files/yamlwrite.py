@@ -1,10 +1,12 @@
-"""TopicSpecs, ACL bindings and new environments -> YAML in the file format
-(for `kafkaform import` and `kafkaform init`).
+"""TopicSpecs, ACL bindings, quotas, users and new environments -> YAML in the
+file format (for `kafkaform import` and `kafkaform init`).
 
-The output loads back (load.py) to exactly the same topics and bindings:
-config values are written in human units only when the conversion is exact,
-and ACLs are folded into `produce`/`consume` roles only where the role
-expands to exactly those bindings; everything else stays a raw binding.
+The output loads back (load.py) to exactly the same topics, bindings, quotas
+and users: config and quota values are written in human units only when the
+conversion is exact, ACLs are folded into `produce`/`consume` roles only
+where the role expands to exactly those bindings (everything else stays a
+raw binding), and what the loader would fill in (default mechanism and
+iterations) is left out.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-from kafkaform.core.kafka_configs import TOPIC_CONFIGS
+from kafkaform.core.kafka_configs import BYTE_RATE_QUOTAS, QUOTA_KEYS, TOPIC_CONFIGS
 from kafkaform.core.kafka_rules import (
     CONSUME_GROUP_OPS,
     CONSUME_TOPIC_OPS,
@@ -33,14 +35,17 @@ from kafkaform.core.model import (
     DesiredState,
     PatternType,
     PlacementStrategy,
+    QuotaSpec,
     ResourceType,
     TopicSpec,
+    UserSpec,
 )
 from kafkaform.core.policies import Relaxation
-from kafkaform.core.units import humanize_config_value
+from kafkaform.core.units import humanize_config_value, humanize_size_bytes
 from kafkaform.errors import KafkaformError
 from kafkaform.files.load.acls import RESOURCE_TYPES, operation_name
 from kafkaform.files.load.environment import POLICY_FIELDS
+from kafkaform.files.load.users import DEFAULT_ITERATIONS, DEFAULT_MECHANISMS
 from kafkaform.files.schemas import schemas_dir
 
 SCHEMA_COMMENT = "# yaml-language-server: $schema=../../schemas/{name}.schema.json\n"
@@ -208,6 +213,55 @@ def _raw_binding(key: tuple, operations: set[AclOperation]) -> dict:
     return binding
 
 
+def quotas_document(quotas: Iterable[QuotaSpec]) -> str:
+    """A `kind: Quotas` document, one entry per entity (byte rates as sizes)."""
+    entries = []
+    for quota in sorted(quotas, key=lambda q: q.entity.sort_key):
+        entry: dict = {}
+        if quota.entity.user is not None:
+            entry["user"] = quota.entity.user
+        if quota.entity.client_id is not None:
+            entry["clientId"] = quota.entity.client_id
+        for key in QUOTA_KEYS:
+            if key in quota.values:
+                entry[key] = _quota_value(key, quota.values[key])
+        entries.append(entry)
+    return _dump({"kind": "Quotas", "quotas": entries}, "quotas")
+
+
+def _quota_value(key: str, value: float) -> object:
+    if not float(value).is_integer():
+        return value
+    number = int(value)
+    return humanize_size_bytes(number) if key in BYTE_RATE_QUOTAS else number
+
+
+def users_document(users: Iterable[UserSpec]) -> str:
+    """A `kind: Users` document; the default mechanism and iterations left out."""
+    return _dump({"kind": "Users", "users": [_user_entry(u) for u in
+                                              sorted(users, key=lambda u: u.name)]}, "users")
+
+
+def _user_entry(user: UserSpec) -> dict:
+    entry: dict = {"name": user.name}
+    mechanisms = [str(m) for m in sorted(user.credentials)]
+    iterations = set(user.credentials.values())
+    if len(iterations) > 1:
+        entry["mechanisms"] = [{"mechanism": str(m), "iterations": i}
+                               for m, i in sorted(user.credentials.items())]
+    else:
+        if tuple(mechanisms) != DEFAULT_MECHANISMS:
+            entry["mechanisms"] = mechanisms
+        if iterations != {DEFAULT_ITERATIONS}:
+            entry["iterations"] = iterations.pop()
+    if user.password is not None and user.password.variable is not None:
+        entry["password"] = user.password.describe()
+    elif user.password is not None:
+        entry["passwordFile"] = user.password.file
+    if user.password_version is not None:
+        entry["passwordVersion"] = user.password_version
+    return entry
+
 def environment_document(
     desired: DesiredState,
     *,
@@ -250,7 +304,9 @@ def environment_document(
         "every topic but internal ones"
     lines += ["manage:",
               f"  topics: {{{patterns}delete: false}}   # {what}; none is ever deleted",
-              "  acls: {delete: false}   # every principal's bindings; none is ever deleted"]
+              "  acls: {delete: false}   # every principal's bindings; none is ever deleted",
+              "  quotas: {delete: false}   # every client quota entity; none is ever removed",
+              "  users: {delete: false}   # every SCRAM user; none is ever deleted"]
     return SCHEMA_COMMENT.format(name="environment") + "\n".join(lines) + "\n"
 
 

@@ -18,9 +18,12 @@ from kafkaform.core.actions import (
     CreateTopic,
     DeleteAcl,
     DeleteTopic,
+    DeleteUserCredentials,
     Plan,
     Reassign,
     SetBrokerConfigs,
+    SetClientQuota,
+    SetUserCredentials,
 )
 from kafkaform.core.problems import Problem
 from kafkaform.core.summary import PlanSummary, ReplicaMoves, ResourceGroup, group_by_resource
@@ -88,7 +91,8 @@ def _table(groups: list[ResourceGroup]) -> list[str]:
 def _title(group: ResourceGroup) -> str:
     if group.kind == "broker-configs":
         return "broker configs"
-    return f"{group.kind} `{_code(group.name)}`"
+    kind = {"quota": "client quota", "user": "SCRAM user"}.get(group.kind, group.kind)
+    return f"{kind} `{_code(group.name)}`"
 
 
 def _change(group: ResourceGroup) -> str:
@@ -117,6 +121,16 @@ def _change(group: ResourceGroup) -> str:
                          + (f" ({', '.join(notes)})" if notes else ""))
         elif isinstance(action, DeleteTopic):
             parts.append(f"delete ({plural(action.partitions, 'partition')})")
+        elif isinstance(action, SetClientQuota):
+            parts.append(", ".join(f"{c.key} {'removed' if c.after is None else 'set'}"
+                                   for c in action.changes))
+        elif isinstance(action, SetUserCredentials):
+            mechanisms = ", ".join(str(c.mechanism) for c in action.changes)
+            parts.append(f"{'create' if action.new_user else 'set'} {mechanisms}, "
+                         f"password from {action.password}")
+        elif isinstance(action, DeleteUserCredentials):
+            mechanisms = ", ".join(str(c.mechanism) for c in action.changes)
+            parts.append("delete the user" if action.whole_user else f"remove {mechanisms}")
     acl_adds = sum(isinstance(a, CreateAcl) for a in group.actions)
     acl_deletes = sum(isinstance(a, DeleteAcl) for a in group.actions)
     if acl_adds:

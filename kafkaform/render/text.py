@@ -17,11 +17,15 @@ from kafkaform.core.actions import (
     AlterTopicConfigs,
     CreateAcl,
     CreateTopic,
+    CredentialChange,
     DeleteAcl,
     DeleteTopic,
+    DeleteUserCredentials,
     Plan,
     Reassign,
     SetBrokerConfigs,
+    SetClientQuota,
+    SetUserCredentials,
 )
 from kafkaform.core.summary import (
     PlanSummary,
@@ -31,7 +35,13 @@ from kafkaform.core.summary import (
     group_by_resource,
     replica_counts,
 )
-from kafkaform.core.wording import config_change_line, config_value, human_bytes, plural
+from kafkaform.core.wording import (
+    config_change_line,
+    config_value,
+    human_bytes,
+    plural,
+    quota_change_line,
+)
 
 INDENT = "    "
 # Line styles: the symbol a line starts with decides its colour.
@@ -160,7 +170,26 @@ def action_lines(action: Action) -> list[str]:
         return [f"+ {action.binding.describe()}"]
     if isinstance(action, DeleteAcl):
         return [f"- {action.binding.describe()}"]
+    if isinstance(action, SetClientQuota):
+        return [quota_change_line(c) for c in action.changes]
+    if isinstance(action, SetUserCredentials):
+        verb = "+ password: from" if action.new_user else "~ password: set from"
+        return [_credential_line(c) for c in action.changes] + [f"{verb} {action.password}"]
+    if isinstance(action, DeleteUserCredentials):
+        return [_credential_line(c) for c in action.changes]
     return []  # DeleteTopic: the header says it all
+
+
+def _credential_line(change: CredentialChange) -> str:
+    """`+ SCRAM-SHA-512: 8192 iterations`, `~ ...: 4096 → 8192 iterations`,
+    `~ ...: set again (4096 iterations)`, `- ...: 4096 iterations`."""
+    if change.before is None:
+        return f"+ {change.mechanism}: {change.after} iterations"
+    if change.after is None:
+        return f"- {change.mechanism}: {change.before} iterations"
+    if change.before == change.after:
+        return f"~ {change.mechanism}: set again ({change.after} iterations)"
+    return f"~ {change.mechanism}: {change.before} → {change.after} iterations"
 
 
 def _partitions(count: int, sizing: str | None) -> str:

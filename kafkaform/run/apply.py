@@ -1,8 +1,9 @@
 """Apply a plan: ordered, batched, retried and verified writes through the port.
 
 `apply_plan` walks the plan phase by phase (`Phase` order: broker configs,
-create topics, topic configs, add partitions, reassignments, the config
-raises that wait for the moves, create ACLs, delete ACLs, delete topics).
+client quotas, set SCRAM users, create topics, topic configs, add partitions,
+reassignments, the config raises that wait for the moves, create ACLs, delete
+ACLs, delete SCRAM users, delete topics).
 Each phase is one batched port call for all its items (plus retries of the
 items that failed with a retriable error), so a plan with 500 topics is still
 a handful of requests.
@@ -18,10 +19,11 @@ When an item fails, what still runs (the rule `docs/apply.md` documents):
    raise waiting for a reassignment that did not finish, and ACLs on exactly
    that topic name (LITERAL bindings). A cluster-wide raise that waits for the
    moves waits for all of them.
-2. Removals wait for additions. If any topic creation or ACL creation failed
-   or was not attempted, no ACL and no topic is deleted: a removal is often the
-   second half of a replacement (new binding replaces old, new topic replaces
-   old) and running it alone would take access or data away.
+2. Removals wait for additions. If any topic, ACL or SCRAM user creation
+   failed or was not attempted, no ACL, no topic and no SCRAM credential is
+   deleted: a removal is often the second half of a replacement (new binding
+   replaces old, new topic replaces old, a user renamed) and running it alone
+   would take access or data away.
 3. Everything else is independent and continues: broker configs, other
    topics, ACLs on other resources.
 4. A failure of the whole connection (not a Kafka error for an item) stops the
@@ -39,6 +41,11 @@ partition count, UNKNOWN_TOPIC_OR_PARTITION when deleting a topic that is gone.
 That, and planning from a fresh observation, make a re-run after a partial
 failure plan and do only what is left.
 
+SCRAM passwords are read (`kafkaform.run.secrets`) before the first write,
+for every user the plan sets, and the apply is refused when one cannot be;
+after the users phase, what each password was set from is recorded in the
+users ledger (`kafkaform.run.users_ledger`).
+
 After the writes, `apply_plan` (given the desired state) re-observes and
 re-plans: anything still planned that is not explained by a failed or skipped
 action is reported as not converged, and the apply fails.
@@ -46,7 +53,8 @@ action is reported as not converged, and the apply fails.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Mapping, Sequence
+import os
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,16 +68,27 @@ from kafkaform.core.actions import (
     CreateTopic,
     DeleteAcl,
     DeleteTopic,
+    DeleteUserCredentials,
     Phase,
     Plan,
     Reassign,
     SetBrokerConfigs,
+    SetClientQuota,
+    SetUserCredentials,
 )
 from kafkaform.core.capabilities import missing_capabilities
 from kafkaform.core.model import DesiredState, PatternType, ReassignmentSettings, ResourceType
-from kafkaform.core.observed import CLUSTER_DEFAULT_BROKER, ClusterInfo
-from kafkaform.core.requests import ConfigOp, ConfigOpType, NewPartitions, NewTopic
-from kafkaform.core.wording import config_change_line, plural
+from kafkaform.core.observed import CLUSTER_DEFAULT_BROKER, ClusterInfo, PasswordRecord
+from kafkaform.core.requests import (
+    ConfigOp,
+    ConfigOpType,
+    NewPartitions,
+    NewTopic,
+    ScramAlteration,
+    ScramDeletion,
+    ScramUpsertion,
+)
+from kafkaform.core.wording import config_change_line, plural, quota_change
 from kafkaform.errors import ClusterError, KafkaformError
 from kafkaform.run.events import Reporter, Status, SummaryRow
 from kafkaform.run.process import idle
@@ -79,6 +98,8 @@ from kafkaform.run.reassign import (
     execute_reassignments,
 )
 from kafkaform.run.reassign.execute import describe_ledger
+from kafkaform.run.secrets import read_password
+from kafkaform.run.users_ledger import LEDGER_TOPIC, record_passwords
 
 
 class ApplyRefused(KafkaformError):
@@ -87,6 +108,9 @@ class ApplyRefused(KafkaformError):
 
 _PHASE_TITLES = {
     Phase.BROKER_CONFIGS: "broker configs",
+    Phase.CLIENT_QUOTAS: "client quotas",
+    Phase.SET_USERS: "set SCRAM users",
+    Phase.DELETE_USERS: "delete SCRAM users",
     Phase.CREATE_TOPICS: "create topics",
     Phase.TOPIC_CONFIGS: "topic configs",
     Phase.ADD_PARTITIONS: "add partitions",
@@ -177,7 +201,22 @@ def describe_action(action: Action) -> str:
             return f"delete ACL {action.binding.describe()}"
         case DeleteTopic():
             return f"delete topic {action.topic} ({plural(action.partitions, 'partition')})"
+        case SetClientQuota():
+            changes = "; ".join(quota_change(c) for c in action.changes)
+            return f"client quota for {action.entity.describe()}: {changes}"
+        case SetUserCredentials():
+            verb = "create" if action.new_user else "update"
+            return (f"{verb} SCRAM user {action.user} ({_mechanisms(action)}, "
+                    f"password from {action.password})")
+        case DeleteUserCredentials():
+            if action.whole_user:
+                return f"delete SCRAM user {action.user}"
+            return f"delete {_mechanisms(action)} of SCRAM user {action.user}"
     raise TypeError(f"unknown action {action!r}")
+
+
+def _mechanisms(action: SetUserCredentials | DeleteUserCredentials) -> str:
+    return ", ".join(str(c.mechanism) for c in action.changes)
 
 
 def _changes(changes: Sequence[ConfigChange]) -> str:
@@ -195,6 +234,33 @@ def ensure_cluster_identity(expected: str | None, cluster: ClusterInfo, what: st
             f"{what} is for cluster id {expected!r} but the cluster{where} has id "
             f"{cluster.cluster_id!r}; refusing to touch it (nothing was applied)"
         )
+
+
+def read_passwords(
+    plan: Plan, desired: DesiredState | None, environ: Mapping[str, str]
+) -> dict[str, str]:
+    """The password of every user the plan sets, read before the first write;
+    ApplyRefused naming each one that cannot be read (never a value)."""
+    setting = [a for a in plan.actions if isinstance(a, SetUserCredentials)]
+    if not setting:
+        return {}
+    if desired is None:
+        raise ApplyRefused("setting SCRAM users needs the environment's files, which name "
+                           "their passwords; nothing was applied")
+    passwords, problems = {}, []
+    for action in setting:
+        spec = desired.users.get(action.user)
+        if spec is None or spec.password is None:
+            problems.append(f"user {action.user}: the files name no password for it")
+            continue
+        try:
+            passwords[action.user] = read_password(spec.password, environ)
+        except KafkaformError as error:
+            problems.append(f"user {action.user}: {error}")
+    if problems:
+        raise ApplyRefused("cannot read the passwords to set: " + "; ".join(problems)
+                           + "; nothing was applied")
+    return passwords
 
 
 def check_before_writing(
@@ -250,8 +316,12 @@ class _Executor:
         retry: RetryPolicy,
         settings: ReassignmentSettings,
         options: ReassignmentOptions,
+        passwords: Mapping[str, str],
+        desired: DesiredState | None,
     ) -> None:
         self.admin = admin
+        self.passwords = passwords
+        self.desired = desired
         self.reporter = reporter
         self.retry = retry
         self.reassignment_settings = settings
@@ -270,16 +340,18 @@ class _Executor:
         topic = _topic_of(action)
         if topic is not None and topic not in self.blocked_topics:
             self.blocked_topics[topic] = describe_action(action)
-        if isinstance(action, CreateTopic | CreateAcl):
+        if isinstance(action, CreateTopic | CreateAcl | SetUserCredentials):
             self.failed_additions += 1
         if isinstance(action, Reassign):
             self.unfinished_moves += 1
 
     def why_not(self, action: Action) -> str | None:
         """The dependency rule: why this action must not be attempted, if so."""
-        if isinstance(action, DeleteAcl | DeleteTopic) and self.failed_additions:
+        if isinstance(action, DeleteAcl | DeleteTopic | DeleteUserCredentials) and (
+            self.failed_additions
+        ):
             return (
-                f"held back: {plural(self.failed_additions, 'topic/ACL creation')} did not "
+                f"held back: {plural(self.failed_additions, 'topic/ACL/user creation')} did not "
                 "succeed, and removals wait for additions"
             )
         if isinstance(action, SetBrokerConfigs) and action.after_moves and self.unfinished_moves:
@@ -305,10 +377,57 @@ class _Executor:
                 return
             if phase is Phase.REASSIGN:
                 self.run_reassignments(runnable)
+            elif phase in (Phase.SET_USERS, Phase.DELETE_USERS):
+                self.run_batch(self.users_batch(phase, runnable))
+                self.record_passwords(runnable)
             else:
                 self.run_batch(_batch_for(phase, runnable, self.admin))
         finally:
             self.reporter.phase_finished()
+
+    def users_batch(self, phase: Phase, actions: list[Action]) -> _Batch:
+        """All users' credential changes, as AlterUserScramCredentials requests
+        (the adapter sends a user's second mechanism in a second request)."""
+        by_user = _grouped(actions, lambda a: a.user)
+
+        def alterations(user: Hashable) -> list[ScramAlteration]:
+            action = by_user[user][0]
+            if isinstance(action, SetUserCredentials):
+                return [ScramUpsertion(action.user, c.mechanism, c.after or 0,
+                                       self.passwords[action.user]) for c in action.changes]
+            return [ScramDeletion(action.user, c.mechanism) for c in action.changes]
+
+        def send(users: list[Hashable]) -> dict[Hashable, ClusterError | None]:
+            results = self.admin.alter_scram_credentials(
+                [a for user in users for a in alterations(user)])
+            return {user: _first_error(results.get((a.user, a.mechanism), _NO_RESULT)
+                                       for a in alterations(user))
+                    for user in users}
+
+        return _Batch(_PHASE_TITLES[phase], by_user, send, lambda errors: dict.fromkeys(
+            [user for user, error in errors.items() if error.code == "RESOURCE_NOT_FOUND"
+             and isinstance(by_user[user][0], DeleteUserCredentials)],
+            "already deleted"))
+
+    def record_passwords(self, actions: list[Action]) -> None:
+        """Remember what the passwords just set came from (and forget deleted
+        users) in the users ledger; if that fails, the next plan sets them again."""
+        done = [a for a in actions if self.results[a].status is Status.DONE]
+        set_from = {}
+        for action in done:
+            spec = (self.desired.users.get(action.user)
+                    if self.desired and isinstance(action, SetUserCredentials) else None)
+            if spec is not None and spec.password is not None:
+                set_from[action.user] = PasswordRecord(spec.password, spec.password_version)
+        forgotten = [a.user for a in done if isinstance(a, DeleteUserCredentials) and a.whole_user]
+        if not (set_from or forgotten):
+            return
+        try:
+            record_passwords(self.admin, set_from, forgotten)
+        except KafkaformError as error:
+            self.reporter.warning(
+                f"could not record the passwords set in {LEDGER_TOPIC} ({error}): the next "
+                "plan sets them again")
 
     def run_reassignments(self, actions: list[Action]) -> None:
         """`kafkaform.run.reassign` moves the replicas and reports progress; the
@@ -393,6 +512,10 @@ class _Executor:
             raise _Stopped(str(error)) from error
 
 
+def _first_error(errors: Iterable[ClusterError | None]) -> ClusterError | None:
+    return next((error for error in errors if error is not None), None)
+
+
 def _failed(error: KafkaformError) -> tuple[Status, str]:
     return Status.FAILED, str(error)
 
@@ -430,6 +553,10 @@ def _batch_for(phase: Phase, actions: list[Action], admin: ClusterAdmin) -> _Bat
     title = _PHASE_TITLES[phase]
     by_topic = _grouped(actions, lambda a: a.topic) if phase in _TOPIC_PHASES else {}
     match phase:
+        case Phase.CLIENT_QUOTAS:
+            by_entity = _grouped(actions, lambda a: a.entity)
+            return _Batch(title, by_entity, lambda keys: admin.alter_client_quotas({
+                k: {c.key: c.after for a in by_entity[k] for c in a.changes} for k in keys}))
         case Phase.BROKER_CONFIGS | Phase.BROKER_CONFIGS_AFTER_MOVES:
             ops = [op for a in actions for op in _ops(a.changes)]
             return _Batch(
@@ -560,6 +687,10 @@ def _action_key(action: Action) -> tuple:
     """What an action is about, to match a re-plan against the applied plan."""
     if isinstance(action, CreateAcl | DeleteAcl):
         return (action.kind, action.binding)
+    if isinstance(action, SetClientQuota):
+        return (action.kind, action.entity)
+    if isinstance(action, SetUserCredentials | DeleteUserCredentials):
+        return (action.kind, action.user)
     return (action.kind, getattr(action, "topic", None))
 
 
@@ -617,21 +748,26 @@ def apply_plan(
     desired: DesiredState | None = None,
     retry: RetryPolicy = RetryPolicy(),
     reassignment: ReassignmentOptions | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> ApplyReport:
     """Execute `plan` through `admin`; verify against `desired` when given.
 
     Reassignments run with the environment's settings (`desired`, else
     Kafka-safe defaults) as `reassignment` overrides them, on its clock.
-    Raises `ApplyRefused` (nothing written) for refusals known up front; every
-    other failure is in the returned report.
+    SCRAM passwords are read from `environ` (default: the process's) and the
+    files `desired` names. Raises `ApplyRefused` (nothing written) for
+    refusals known up front; every other failure is in the returned report.
     """
     check_before_writing(plan, admin, desired)
+    passwords = read_passwords(plan, desired, os.environ if environ is None else environ)
     executor = _Executor(
         admin,
         reporter,
         retry,
         desired.reassignment if desired else ReassignmentSettings(),
         reassignment or ReassignmentOptions(),
+        passwords,
+        desired,
     )
     report = ApplyReport(targets=plan.targets)
     try:

@@ -1,12 +1,16 @@
 """One consistent read of a cluster, in a constant number of port calls.
 
-Seven calls at most, whatever the number of topics: describe cluster,
+Ten calls at most, whatever the number of topics: describe cluster,
 capabilities, list topics, one DescribeConfigs for all topics, one for the
-cluster default plus every broker, ACLs and reassignments when the cluster
-supports them. Planning 10,000 topics must not mean 10,000 round trips.
+cluster default plus every broker, ACLs, reassignments, client quotas and
+SCRAM users when the cluster supports them, and kafkaform's users ledger when
+it exists. Planning 10,000 topics must not mean 10,000 round trips.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
 
 from kafkaform.cluster.port import ClusterAdmin
 from kafkaform.core.model import AclBinding, is_internal_topic
@@ -17,7 +21,10 @@ from kafkaform.core.observed import (
     ConfigSource,
     ObservedState,
 )
-from kafkaform.errors import ClusterError
+from kafkaform.errors import ClusterError, KafkaformError
+from kafkaform.run.users_ledger import LEDGER_TOPIC, read_password_records
+
+T = TypeVar("T")
 
 
 def observe(admin: ClusterAdmin) -> ObservedState:
@@ -43,6 +50,17 @@ def observe(admin: ClusterAdmin) -> ObservedState:
         if Api.LIST_PARTITION_REASSIGNMENTS in capabilities
         else {}
     )
+    unreadable: dict[str, str] = {}
+    quotas = _optional(admin.describe_client_quotas, Api.DESCRIBE_CLIENT_QUOTAS, capabilities,
+                       "quotas", unreadable)
+    users = _optional(admin.describe_scram_credentials, Api.DESCRIBE_USER_SCRAM_CREDENTIALS,
+                      capabilities, "users", unreadable)
+    records = {}
+    if users is not None and LEDGER_TOPIC in topics:
+        try:
+            records = read_password_records(admin)
+        except KafkaformError as error:  # without it, passwords cannot be planned
+            users, unreadable["users"] = None, str(error)
     return ObservedState(
         cluster=cluster,
         capabilities=capabilities,
@@ -59,6 +77,10 @@ def observe(admin: ClusterAdmin) -> ObservedState:
         },
         acls=_acls(admin, capabilities),
         reassignments=reassignments,
+        quotas=quotas,
+        users=users,
+        password_records=records,
+        unreadable=unreadable,
     )
 
 
@@ -76,4 +98,18 @@ def _acls(admin: ClusterAdmin, capabilities: frozenset[Api]) -> frozenset[AclBin
     try:
         return admin.describe_acls()
     except ClusterError:
+        return None
+
+
+def _optional(read: Callable[[], T], api: Api, capabilities: frozenset[Api], what: str,
+              unreadable: dict[str, str]) -> T | None:
+    """Client quotas and SCRAM users: None when the cluster lacks the API or
+    refuses the read (why is kept in `unreadable`); the planner refuses to
+    plan them then, naming the reason, and plans everything else."""
+    if api not in capabilities:
+        return None
+    try:
+        return read()
+    except ClusterError as error:
+        unreadable[what] = str(error)
         return None

@@ -32,13 +32,23 @@ from kafkaform.core.fingerprint import (
     observed_summary,
     summary_fingerprint,
 )
-from kafkaform.core.importer import Adoption, TopicFilter, adopt, import_acls, import_topics
+from kafkaform.core.importer import (
+    Adoption,
+    TopicFilter,
+    adopt,
+    import_acls,
+    import_quotas,
+    import_topics,
+    import_users,
+)
 from kafkaform.core.model import (
     AclBinding,
     ClusterConnection,
     DesiredState,
+    QuotaSpec,
     ReassignmentSettings,
     TopicSpec,
+    UserSpec,
 )
 from kafkaform.core.observed import Api, ObservedState, TopicPartition
 from kafkaform.core.planner import Targets, plan, with_sizes
@@ -50,7 +60,9 @@ from kafkaform.files.planfile import load_plan
 from kafkaform.files.yamlwrite import (
     acls_document,
     environment_document,
+    quotas_document,
     topics_document,
+    users_document,
     with_schema_comment,
 )
 from kafkaform.run import lock
@@ -360,12 +372,18 @@ def force_unlock(
 
 @dataclass(frozen=True)
 class Imported:
-    """The cluster's topics and ACL bindings as the YAML documents to write."""
+    """The cluster's topics, ACL bindings, client quotas and SCRAM users as the
+    YAML documents to write."""
 
     topics: int
     topics_yaml: str
     acls: int | None  # None: the cluster does not let ACLs be listed
     acls_yaml: str | None  # None: no bindings (or none listed)
+    # None: the cluster does not let them be listed; the YAML None also when none.
+    quotas: int | None = None
+    quotas_yaml: str | None = None
+    users: int | None = None
+    users_yaml: str | None = None
 
 
 def import_environment(
@@ -375,23 +393,37 @@ def import_environment(
     out_dir: Path,
     which: TopicFilter,
 ) -> Imported:
-    """`kafkaform import`: the cluster's topics and ACLs as YAML, for files in `out_dir`."""
+    """`kafkaform import`: the cluster's topics and ACLs as YAML, for files in `out_dir`;
+    its client quotas and SCRAM users too, those in the environment's managed scope."""
     observed = observe_cluster(runtime, desired, connection)
-    return _documents(import_topics(observed, which), None if observed.acls is None
-                      else import_acls(observed), out_dir)
+    return _documents(
+        import_topics(observed, which),
+        None if observed.acls is None else import_acls(observed, desired.scope.acls),
+        None if observed.quotas is None else import_quotas(observed, desired.scope.quotas),
+        None if observed.users is None else import_users(observed, desired.scope.users),
+        out_dir)
 
 
 def _documents(topics: list[TopicSpec], bindings: list[AclBinding] | None,
+               quotas: list[QuotaSpec] | None, users: list[UserSpec] | None,
                out_dir: Path) -> Imported:
+    """The YAML documents; a list is None when the cluster does not let it be listed,
+    and an empty one writes no file (nothing to declare)."""
     # Every override is written, even one equal to Kafka's default: leaving it out
     # would make the next plan revert it.
     document = topics_document(topics, omit_kafka_defaults=False)
-    topics_yaml = with_schema_comment(document, "topics.schema.json", out_dir)
-    if bindings is None:
-        return Imported(len(topics), topics_yaml, None, None)
-    acls_yaml = with_schema_comment(
-        acls_document(bindings), "acls.schema.json", out_dir) if bindings else None
-    return Imported(len(topics), topics_yaml, len(bindings), acls_yaml)
+    return Imported(
+        len(topics), with_schema_comment(document, "topics.schema.json", out_dir),
+        None if bindings is None else len(bindings),
+        with_schema_comment(acls_document(bindings), "acls.schema.json", out_dir)
+        if bindings else None,
+        None if quotas is None else len(quotas),
+        with_schema_comment(quotas_document(quotas), "quotas.schema.json", out_dir)
+        if quotas else None,
+        None if users is None else len(users),
+        with_schema_comment(users_document(users), "users.schema.json", out_dir)
+        if users else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -413,9 +445,9 @@ def adopt_cluster(
     # From a snapshot there is no address to keep: ${KAFKA_BOOTSTRAP} stands in.
     desired = replace(adoption.desired, cluster=ClusterConnection(
         bootstrap=connection.bootstrap, cluster_id=adoption.cluster_id))
-    notes = [f"Adopted from cluster {adoption.cluster_id} by `kafkaform import`: the Topics and",
-             "Acls files beside this one are what the cluster holds, so `kafkaform plan`",
-             "finds nothing to do until they change."]
+    notes = [f"Adopted from cluster {adoption.cluster_id} by `kafkaform import`: the files",
+             "beside this one are what the cluster holds, so `kafkaform plan` finds",
+             "nothing to do until they change."]
     if connection.command_config is not None:
         notes += [f"Connect as the import did: --command-config {connection.command_config}",
                   "(or cluster.client, with secrets as ${VAR}s: docs/security.md)."]
@@ -423,7 +455,8 @@ def adopt_cluster(
         environment_document(desired, notes=notes, relaxed=adoption.relaxed),
         "environment.schema.json", out_dir)
     return Adopted(adoption, environment_yaml,
-                   _documents(adoption.topics, adoption.acls, out_dir))
+                   _documents(adoption.topics, adoption.acls, adoption.quotas,
+                              adoption.users, out_dir))
 
 
 # --- moving replicas -------------------------------------------------------------

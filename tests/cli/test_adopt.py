@@ -16,14 +16,23 @@ from typer.testing import CliRunner
 from kafkaform.cli import app
 from kafkaform.cli.common import EXIT_USAGE
 from kafkaform.cluster.memory import MemoryCluster
-from kafkaform.core.model import AclBinding, AclOperation, PatternType, ResourceType
+from kafkaform.core.model import (
+    DEFAULT_ENTITY,
+    AclBinding,
+    AclOperation,
+    PatternType,
+    QuotaEntity,
+    ResourceType,
+    ScramMechanism,
+)
 from kafkaform.run.session import Runtime
 
 BOOTSTRAP = "kafka-1.example:9092"
 
 
 def hand_made() -> MemoryCluster:
-    """What years of kafka-topics.sh leave behind: low RFs, odd configs, ACLs."""
+    """What years of kafka-topics.sh and kafka-configs.sh leave behind: low RFs,
+    odd configs, ACLs, client quotas, SCRAM users."""
     cluster = MemoryCluster.with_racks(3, 3)
     cluster.add_topic("orders", [[1], [2], [3]], {"retention.ms": "86400000"})
     cluster.add_topic("payments", [[1, 2], [2, 3]],
@@ -38,6 +47,9 @@ def hand_made() -> MemoryCluster:
         AclBinding("User:etl", ResourceType.TOPIC, "pay", PatternType.PREFIXED,
                    AclOperation.WRITE),
     ])
+    cluster.alter_client_quotas({QuotaEntity(user="etl"): {"producer_byte_rate": 1048576},
+                                 QuotaEntity(client_id=DEFAULT_ENTITY): {"request_percentage": 50}})
+    cluster.set_scram_credential("etl", ScramMechanism.SCRAM_SHA_512, 8192, "hand-set")
     return cluster
 
 
@@ -69,13 +81,29 @@ def test_a_new_environment_adopts_the_cluster_and_plans_nothing(here):
     assert "No changes." in planned.output
     folder = here / "environments" / "legacy"
     assert sorted(p.name for p in folder.iterdir()) == ["acls.yaml", "environment.yaml",
-                                                        "topics.yaml"]
+                                                        "quotas.yaml", "topics.yaml",
+                                                        "users.yaml"]
     environment = yaml.safe_load((folder / "environment.yaml").read_text())
     assert environment["cluster"] == {"bootstrap": BOOTSTRAP, "clusterId": "memory-cluster"}
-    assert environment["manage"] == {"topics": {"delete": False}, "acls": {"delete": False}}
+    assert environment["manage"] == {"topics": {"delete": False}, "acls": {"delete": False},
+                                     "quotas": {"delete": False}, "users": {"delete": False}}
     assert environment["policies"] == {"minReplicationFactor": 1, "minInsyncReplicas": 1,
                                        "uncleanLeaderElection": "allow", "compaction": False}
     assert run(hand_made(), "fmt", "--check").exit_code == 0
+
+
+def test_client_quotas_and_scram_users_are_adopted_too(here):
+    imported, _, planned = adopted_then_planned(hand_made())
+    folder = here / "environments" / "legacy"
+    quotas = yaml.safe_load((folder / "quotas.yaml").read_text())
+    users = yaml.safe_load((folder / "users.yaml").read_text())
+    assert quotas["quotas"] == [{"clientId": DEFAULT_ENTITY, "request_percentage": 50},
+                                {"user": "etl", "producer_byte_rate": "1MiB"}]
+    # Made by hand: no password reference to write, and none needed while nothing changes.
+    assert users["users"] == [{"name": "etl", "iterations": 8192}]  # SCRAM-SHA-512 by default
+    assert "imported 2 client quota entities" in imported.output
+    assert "imported 1 SCRAM user " in imported.output
+    assert "No changes." in planned.output
 
 
 def test_each_relaxed_policy_is_commented_and_reported(here):
@@ -113,6 +141,9 @@ def test_a_cluster_that_meets_the_defaults_relaxes_nothing(here):
     imported, validated, planned = adopted_then_planned(cluster)
     assert (imported.exit_code, validated.exit_code, planned.exit_code) == (0, 0, 0)
     assert "none relaxed" in imported.output
+    assert ("no client quota entities on the cluster (within the managed scope): "
+            "quotas.yaml not written") in imported.output
+    assert not (here / "environments" / "legacy" / "users.yaml").exists()
     assert "policies" not in yaml.safe_load(
         (here / "environments" / "legacy" / "environment.yaml").read_text())
 

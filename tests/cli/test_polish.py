@@ -97,3 +97,5 @@ def test_completion_offers_the_environments_resources_for_target():
     offered = complete("kafkaform plan prod --target ")
     assert "broker-configs" in offered and "topic/orders.created" in offered
     assert any(word.startswith("acl/User:") for word in offered)
+    assert {"user/fraud-service", "quota/orders-service", "quota/orders-backfill"} <= set(offered)
+    assert complete("kafkaform plan prod --target user/o") == ["user/orders-service"]

@@ -12,9 +12,10 @@ from kafkaform.cluster.kafka import (
     cluster_error_from_rdkafka,
     sources_of_partial_listing,
 )
-from kafkaform.cluster.kafka_protocol import kafka_python_config
+from kafkaform.cluster.kafka_protocol import kafka_python_config, quotas_from_describe
+from kafkaform.core.model import DEFAULT_ENTITY, QuotaEntity
 from kafkaform.core.observed import Api, ConfigEntry, ConfigSource
-from kafkaform.errors import ClusterUnreachable, KafkaformError
+from kafkaform.errors import ClusterError, ClusterUnreachable, KafkaformError
 
 # What Tansu 0.6 advertises (ApiVersions), admin part.
 TANSU_APIS = ["CreateTopics", "DeleteTopics", "DescribeAcls", "CreateAcls", "DescribeConfigs",
@@ -28,6 +29,18 @@ def test_create_acls_counts_only_with_delete_acls():
     assert Api.CREATE_PARTITIONS not in tansu
     kafka = capabilities_from_api_names([*TANSU_APIS, "DeleteAcls", "CreatePartitions"])
     assert {Api.CREATE_ACLS, Api.DELETE_ACLS, Api.CREATE_PARTITIONS} <= kafka
+
+
+def test_scram_apis_count_only_with_the_client_quota_apis():
+    # Tansu 0.6 advertises the SCRAM APIs, accepts an upsert and describes no user.
+    tansu = capabilities_from_api_names(
+        [*TANSU_APIS, "DescribeUserScramCredentials", "AlterUserScramCredentials"])
+    assert not {Api.DESCRIBE_USER_SCRAM_CREDENTIALS, Api.ALTER_USER_SCRAM_CREDENTIALS} & tansu
+    kafka = capabilities_from_api_names(
+        [*TANSU_APIS, "DescribeUserScramCredentials", "AlterUserScramCredentials",
+         "DescribeClientQuotas", "AlterClientQuotas"])
+    assert {Api.DESCRIBE_USER_SCRAM_CREDENTIALS, Api.ALTER_USER_SCRAM_CREDENTIALS,
+            Api.DESCRIBE_CLIENT_QUOTAS, Api.ALTER_CLIENT_QUOTAS} <= kafka
 
 
 def test_errors_carry_kafkas_own_names():
@@ -102,3 +115,38 @@ def test_kafka_python_skips_certificate_verification_when_librdkafka_does():
     with pytest.raises(KafkaformError, match="cannot load the client certificate /no/cert.pem"):
         kafka_python_config({"enable.ssl.certificate.verification": "false",
                              "ssl.certificate.location": "/no/cert.pem"})
+
+
+def _quota_reply(*entries, error_code=0):
+    from kafka.protocol.admin import DescribeClientQuotasResponse as Reply
+
+    entry = Reply.EntryData
+    return Reply(throttle_time_ms=0, error_code=error_code, error_message="no" if error_code
+                 else None, entries=[
+                     entry(entity=[entry.EntityData(entity_type=t, entity_name=n)
+                                   for t, n in parts],
+                           values=[entry.ValueData(key=k, value=v) for k, v in values.items()])
+                     for parts, values in entries])
+
+
+def test_quota_entities_read_as_kafka_4_4_describes_them():
+    """Kafka 4.4 answers a null name for a default entity and keeps a user
+    literally named `<default>` apart from it (seen live); kafkaform writes
+    the default as `<default>`, so that literal name and IP entities are left out."""
+    reply = _quota_reply(
+        ([("user", None)], {"consumer_byte_rate": 2048.0}),
+        ([("client-id", None), ("user", "q1")], {"producer_byte_rate": 6000.0}),
+        ([("user", "q1"), ("client-id", "c1")], {"producer_byte_rate": 4096.0}),
+        ([("user", "<default>")], {"producer_byte_rate": 7000.0}),
+        ([("ip", "127.0.0.2")], {"connection_creation_rate": 10.0}),
+    )
+    assert quotas_from_describe(reply) == {
+        QuotaEntity(DEFAULT_ENTITY): {"consumer_byte_rate": 2048.0},
+        QuotaEntity("q1", DEFAULT_ENTITY): {"producer_byte_rate": 6000.0},
+        QuotaEntity("q1", "c1"): {"producer_byte_rate": 4096.0},
+    }
+
+
+def test_a_refused_quota_description_raises_kafkas_error():
+    with pytest.raises(ClusterError, match="CLUSTER_AUTHORIZATION_FAILED"):
+        quotas_from_describe(_quota_reply(error_code=31))

@@ -4,7 +4,14 @@ import pytest
 
 from kafkaform.cluster.memory import MemoryCluster
 from kafkaform.core.importer import TopicFilter, import_acls, import_topics, topic_overrides
-from kafkaform.core.model import AclBinding, AclOperation, PatternType, ResourceType, TopicSpec
+from kafkaform.core.model import (
+    AclBinding,
+    AclOperation,
+    AclScope,
+    PatternType,
+    ResourceType,
+    TopicSpec,
+)
 from kafkaform.core.observed import ConfigEntry, ConfigSource
 from kafkaform.core.planner import plan
 from kafkaform.errors import KafkaformError
@@ -66,6 +73,14 @@ def test_only_the_topics_own_readable_overrides_are_imported():
 def test_acls_are_imported_sorted_and_absent_when_unlistable():
     assert import_acls(observe(cluster())) == [READ_ORDERS]
     assert import_acls(observe(MemoryCluster(1, authorizer=False))) == []
+
+
+def test_only_the_managed_principals_bindings_are_imported():
+    """Another principal's binding in the files would make the environment invalid
+    ("outside the managed scope"), as quotas and users outside theirs would."""
+    observed = observe(cluster())
+    assert import_acls(observed, AclScope(principals=("User:orders",))) == [READ_ORDERS]
+    assert import_acls(observed, AclScope(principals=("User:billing",))) == []
 
 
 def write_environment(folder: Path, topics: list[TopicSpec], acls: list[AclBinding]) -> Path:

@@ -27,6 +27,8 @@ def meaning(desired: DesiredState) -> DesiredState:
         desired,
         topics={n: dataclasses.replace(t, source=None) for n, t in desired.topics.items()},
         acl_sources={},
+        quotas={e: dataclasses.replace(q, source=None) for e, q in desired.quotas.items()},
+        users={n: dataclasses.replace(u, source=None) for n, u in desired.users.items()},
     )
 
 
@@ -125,6 +127,37 @@ topics:
       max.message.bytes: 1MiB
       retention.ms: 7d          # a week
 """
+
+
+def test_quotas_by_user_then_client_id_and_users_by_name_keys_as_the_schemas_list_them():
+    text = (
+        "kind: Quotas\n"
+        "quotas:\n"
+        "  - {request_percentage: 5, clientId: b, user: svc}  # pair\n"
+        "  - {clientId: a, producer_byte_rate: 1MiB}\n"
+        "  - {producer_byte_rate: 2MiB, user: svc}\n"
+        "---\n"
+        "users:\n"
+        "  - {password: '${B}', name: svc-b}\n"
+        "  - name: svc-a  # first\n"
+        "    passwordFile: a.pw\n"
+        "    mechanisms: [SCRAM-SHA-256]\n"
+        "kind: Users\n"
+    )
+    assert format_text(text) == (
+        "kind: Quotas\n"
+        "quotas:\n"
+        "  - {clientId: a, producer_byte_rate: 1MiB}\n"
+        "  - {user: svc, producer_byte_rate: 2MiB}\n"
+        "  - {user: svc, clientId: b, request_percentage: 5}  # pair\n"
+        "---\n"
+        "kind: Users\n"
+        "users:\n"
+        "  - name: svc-a  # first\n"
+        "    mechanisms: [SCRAM-SHA-256]\n"
+        "    passwordFile: a.pw\n"
+        "  - {name: svc-b, password: '${B}'}\n"
+    )
 
 
 def test_environment_keys_follow_the_schema_and_other_kinds_are_left_alone():

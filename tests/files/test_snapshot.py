@@ -9,8 +9,20 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from kafkaform.cluster.memory import MemoryCluster
-from kafkaform.core.model import AclBinding, AclOperation, PatternType, ResourceType
-from kafkaform.core.observed import Api, ConfigEntry, ConfigSource, TopicPartition
+from kafkaform.core.model import (
+    DEFAULT_ENTITY,
+    AclBinding,
+    AclOperation,
+    DesiredState,
+    PatternType,
+    QuotaEntity,
+    QuotaSpec,
+    ResourceType,
+    ScramMechanism,
+    SecretRef,
+)
+from kafkaform.core.observed import Api, ConfigEntry, ConfigSource, PasswordRecord, TopicPartition
+from kafkaform.core.planner import plan
 from kafkaform.core.requests import ConfigOp, ConfigOpType, NewTopic
 from kafkaform.errors import KafkaformError
 from kafkaform.files.snapshot import (
@@ -22,6 +34,7 @@ from kafkaform.files.snapshot import (
     write_snapshot,
 )
 from kafkaform.run.observe import observe
+from kafkaform.run.users_ledger import record_passwords
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -54,6 +67,12 @@ def busy_cluster():
     moving = cluster.list_topics()["moving"].partitions[0].replicas
     target = [b for b in range(1, 7) if b not in moving][:2]
     cluster.alter_partition_reassignments({TopicPartition("moving", 0): target})
+    cluster.set_quota(QuotaEntity("orders"), {"producer_byte_rate": 1048576.0,
+                                              "request_percentage": 12.5})
+    cluster.set_quota(QuotaEntity(DEFAULT_ENTITY, DEFAULT_ENTITY), {"consumer_byte_rate": 1e9})
+    cluster.set_scram_credential("orders", ScramMechanism.SCRAM_SHA_512, 8192, "secret")
+    cluster.set_scram_credential("hand-made", ScramMechanism.SCRAM_SHA_256, 4096, "secret")
+    record_passwords(cluster, {"orders": PasswordRecord(SecretRef(variable="ORDERS_PW"), 3)})
     cluster.stop_broker(6)
     return cluster
 
@@ -65,6 +84,18 @@ def test_round_trip_gives_the_same_observed_state(tmp_path):
     loaded = load_snapshot(path)
     assert observe(loaded) == observed
     assert loaded.stopped_brokers() == [6]
+    assert observed.password_records["orders"].version == 3
+    assert "secret" not in path.read_text()
+
+
+def test_quotas_and_users_the_cluster_could_not_list_are_refused_from_a_snapshot():
+    data = snapshot_to_dict(observe(busy_cluster()))
+    data.update(quotas=None, users=None)
+    observed = observe(cluster_from_snapshot(data))
+    assert observed.quotas is None and observed.users is None
+    desired = DesiredState("x", quotas={QuotaEntity("a"): QuotaSpec(QuotaEntity("a"), {
+        "producer_byte_rate": 1.0})})
+    assert "does not support DescribeClientQuotas" in plan(desired, observed).errors[0].message
 
 
 def test_the_written_document_is_valid_and_small():

@@ -29,4 +29,4 @@ def test_validate_output(case, monkeypatch):
 
 
 def test_every_case_is_covered():
-    assert len(CASES) == 7
+    assert len(CASES) == 8

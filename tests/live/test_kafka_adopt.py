@@ -100,6 +100,11 @@ def test_import_adopts_a_hand_made_cluster_validate_and_plan_exit_0(
         "min.insync.replicas": 2, "retention.bytes": "1GiB"}
     acls = (folder / "acls.yaml").read_text()
     assert "User:alice" in acls and f"{topic_prefix}orders" in acls
+    # The cluster's SCRAM users (made by its setup, as kafka-configs would) are adopted
+    # too, without a password reference: nothing sets one while nothing changes.
+    users = {u["name"]: u for u in yaml.safe_load((folder / "users.yaml").read_text())["users"]}
+    for name in ("admin", "alice", "bob"):
+        assert users[name].keys() <= {"name", "mechanisms", "iterations"}, users[name]
     print(imported.stdout, (folder / "environment.yaml").read_text(), validated.stdout,
           planned.stdout, sep="\n")
 

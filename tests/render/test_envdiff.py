@@ -114,3 +114,41 @@ def test_cli_invalid_environment_exits_3(examples, tmp_path):
     (tmp_path / "broken.yaml").write_text("kind: Environment\nname: [\n")
     result = runner.invoke(app, ["diff", "dev", str(tmp_path)])
     assert result.exit_code == 3
+
+
+def test_quotas_and_users_differ_by_value_mechanism_and_password_reference():
+    from kafkaform.core.model import QuotaEntity, QuotaSpec, ScramMechanism, SecretRef, UserSpec
+
+    sha512 = ScramMechanism.SCRAM_SHA_512
+    orders = QuotaEntity("orders")
+
+    def users(*specs):
+        return {u.name: u for u in specs}
+
+    a = state("staging", quotas={orders: QuotaSpec(orders, {"producer_byte_rate": 1024.0})},
+              users=users(UserSpec("svc", {sha512: 4096}, SecretRef(variable="A_PW")),
+                          UserSpec("gone", {sha512: 4096})))
+    b = state("prod", quotas={orders: QuotaSpec(orders, {"producer_byte_rate": 2048.0,
+                                                         "request_percentage": 10.0})},
+              users=users(UserSpec("svc", {sha512: 8192}, SecretRef(variable="B_PW"), 2),
+                          UserSpec("new", {sha512: 4096}, SecretRef(file="new.pw"))))
+
+    diff = diff_environments(a, b)
+    lines = render_text(diff).splitlines()
+
+    assert diff.summary_line() == (
+        "Diff: 0 topics and 0 ACL bindings only in prod, 0 topics and 0 ACL bindings only in "
+        "staging, 0 topics set differently, 1 client quota set differently, 3 SCRAM users "
+        "declared differently.")
+    for expected in ("~ client quota for user orders",
+                     "    ~ producer_byte_rate: 1024 (1KiB/s) → 2048 (2KiB/s)",
+                     "    + request_percentage: 10",
+                     "- SCRAM user gone", "+ SCRAM user new", "    + password: from file new.pw",
+                     "~ SCRAM user svc", "    ~ SCRAM-SHA-512: 4096 → 8192 iterations",
+                     "    # password ${A_PW} → ${B_PW} (passwordVersion 2)",
+                     "    ~ password: set from ${B_PW} (passwordVersion 2)"):
+        assert expected in lines, render_text(diff)
+    data = diff.to_dict()
+    assert data["users"][2]["password"] == {"a": "${A_PW}", "b": "${B_PW} (passwordVersion 2)"}
+    assert data["quotas"][0]["changes"][0] == {"key": "producer_byte_rate", "a": 1024.0,
+                                               "b": 2048.0}

@@ -26,6 +26,8 @@ WRITES = (
     "create_acls",
     "delete_acls",
     "delete_topics",
+    "alter_client_quotas",
+    "alter_scram_credentials",
 )
 
 # Retries without waiting; the delays asked for are kept for assertions.

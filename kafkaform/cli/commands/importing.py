@@ -1,7 +1,10 @@
 """`kafkaform import ENV`: write the environment's cluster as YAML files.
 
 Topics (with only their own config overrides) go to `topics.yaml`, ACL
-bindings to `acls.yaml`, each with the `$schema` comment editors use. Planning
+bindings to `acls.yaml`, client quotas to `quotas.yaml` and SCRAM users to
+`users.yaml` (those three within the environment's `manage.acls` /
+`manage.quotas` / `manage.users` scope), each with the `$schema` comment
+editors use. Planning
 the imported files against the same cluster shows no changes.
 
 When ENV does not exist yet (no folder, or a folder without an Environment
@@ -65,7 +68,8 @@ def import_(
     command_config: CommandConfigOpt = None,
     snapshot: SnapshotOpt = None,
 ) -> None:
-    """Write the cluster's topics and ACLs as YAML; a new ENV adopts the whole cluster.
+    """Write the cluster's topics, ACLs, client quotas and SCRAM users as YAML; a new ENV
+    adopts the whole cluster.
 
     For an environment that does not exist yet, `--bootstrap-server` (or
     `--snapshot`) names the cluster, and the environment is created with an
@@ -122,6 +126,18 @@ def _write(imported: Imported, out_dir: Path, force: bool) -> None:
     topics_file = out_dir / "topics.yaml"
     write_new(topics_file, imported.topics_yaml, force)
     say(f"imported {plural(imported.topics, 'topic')} to {topics_file}")
+    for count, what, text, name in (
+        (imported.quotas, ("client quota entity", "client quota entities"),
+         imported.quotas_yaml, "quotas.yaml"),
+        (imported.users, ("SCRAM user", "SCRAM users"), imported.users_yaml, "users.yaml"),
+    ):
+        if count is None:
+            say(f"{name} not written: the cluster does not let them be listed")
+        elif text is None:
+            say(f"no {what[1]} on the cluster (within the managed scope): {name} not written")
+        else:
+            write_new(out_dir / name, text, force)
+            say(f"imported {plural(count, *what)} to {out_dir / name}")
     if imported.acls is None:
         say("ACLs not imported: the cluster does not let them be listed")
         return

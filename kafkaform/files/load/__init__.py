@@ -1,10 +1,11 @@
 """Environment folders -> DesiredState (with file:line for everything).
 
 An environment is a folder with exactly one `Environment` document and any
-number of `Topics` / `Acls` documents, in the folder's `.yaml`/`.yml` files
-(subfolders are not read: they may be other environments or bases). Split by
-kind: `reading` (files, YAML, schemas), `layers` (include), `topics`, `acls`
-and `environment` (the Environment document's sections).
+number of `Topics` / `Acls` / `Quotas` / `Users` documents, in the folder's
+`.yaml`/`.yml` files (subfolders are not read: they may be other environments
+or bases). Split by kind: `reading` (files, YAML, schemas), `layers`
+(include), `topics`, `acls`, `quotas`, `users` and `environment` (the
+Environment document's sections).
 
 Loading reports problems of reading, schema, merging and value normalisation;
 the semantic checks and policies are `kafkaform.core.checks` and
@@ -21,7 +22,7 @@ from pathlib import Path
 from kafkaform.core.model import DesiredState, Source, TopicOrigin
 from kafkaform.core.problems import Problem
 from kafkaform.files.documents import Document
-from kafkaform.files.load import acls, environment, layers, topics
+from kafkaform.files.load import acls, environment, layers, quotas, topics, users
 from kafkaform.files.load.reading import Loading, normalized
 
 
@@ -71,6 +72,8 @@ def load_environment(path: Path, environ: Mapping[str, str] | None = None) -> Lo
         topics=built,
         acls=bindings,
         acl_sources=acl_sources,
+        quotas=quotas.build_quotas(loading, stack),
+        users=users.build_users(loading, stack),
         scope=environment.scope(data),
         policies=environment.policies(loading, env_doc),
         reassignment=environment.reassignment(loading, env_doc),

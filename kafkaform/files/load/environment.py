@@ -10,6 +10,7 @@ from kafkaform.core.model import (
     AclScope,
     ClusterConnection,
     ManagedScope,
+    NameScope,
     Policies,
     PolicyLevel,
     ReassignmentSettings,
@@ -29,6 +30,7 @@ POLICY_FIELDS = {
     "maxPartitionsPerBroker": "max_partitions_per_broker",
     "rackSpread": "require_rack_spread",
     "compaction": "compacted_topics_require_keys",
+    "producerQuota": "require_producer_quota",
 }
 
 
@@ -139,7 +141,14 @@ def scope(data: dict) -> ManagedScope:
         acls=AclScope(principals=tuple(acls.get("principals", ())),
                       delete=acls.get("delete", False)),
         delete_broker_configs=manage.get("brokerConfigs", {}).get("delete", False),
+        quotas=_name_scope(manage.get("quotas", {})),
+        users=_name_scope(manage.get("users", {})),
     )
+
+
+def _name_scope(section: dict) -> NameScope:
+    return NameScope(prefixes=tuple(section.get("prefixes", ())),
+                     delete=section.get("delete", False))
 
 
 def _client_value(value: object) -> str:

@@ -7,12 +7,20 @@ read once; a cycle is an error). Layers apply in order: the included folders
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
+from kafkaform.core.model import Source
+from kafkaform.core.problems import Severity
 from kafkaform.files.documents import Document, Path_
 from kafkaform.files.load.reading import Loading, normalized
+
+K = TypeVar("K", bound=Hashable)
+
+# The document kinds an included folder contributes (`include[].kinds` limits them).
+LAYERED_KINDS = frozenset({"Topics", "Acls", "Quotas", "Users"})
 
 
 @dataclass
@@ -36,12 +44,46 @@ def items(doc: Document, key: str) -> Iterator[tuple[Path_, dict]]:
             yield path, entry
 
 
+def overlaid(
+    loading: Loading, stack: list[Layer], kind: str, key: str, merged: dict[K, Any],
+    identify: Callable[[Document, Path_, dict], tuple[K, Path_] | None],
+    what: Callable[[K], str],
+) -> Iterator[tuple[K, Document, Path_, dict]]:
+    """The overlay walk of entries merged by an identity (a quota entity, a user).
+
+    Layer by layer: an identity twice in one folder is an error naming both
+    places; `remove: true` drops the inherited entry from `merged` (a warning
+    when there is none); every other entry is yielded, to be merged into it.
+    `identify` gives the identity and the path that names it, or None for an
+    entry it has reported as broken.
+    """
+    for layer in stack:
+        seen_here: dict[K, Source] = {}
+        for doc in layer.documents_of(kind):
+            for path, entry in items(doc, key):
+                found = identify(doc, path, entry)
+                if found is None:
+                    continue
+                identity, at = found
+                if identity in seen_here:
+                    loading.report(doc, at, f"duplicate {what(identity)} (also defined at "
+                                            f"{seen_here[identity]})")
+                    continue
+                seen_here[identity] = loading.source(doc, at)
+                if entry.get("remove"):
+                    if merged.pop(identity, None) is None:
+                        loading.report(doc, (*path, "remove"), "`remove: true` but no included "
+                                       f"folder defines {what(identity)}", Severity.WARNING)
+                    continue
+                yield identity, doc, path, entry
+
+
 def layers(loading: Loading, env_folder: Path, env_docs: list[Document]) -> list[Layer]:
     """The included folders (depth first, in the order listed), then the environment's."""
     found: list[Layer] = []
     seen: set[Path] = {env_folder.resolve()}
-    _add_includes(loading, env_docs, frozenset({"Topics", "Acls"}), [env_folder], seen, found)
-    found.append(Layer(env_folder, frozenset({"Topics", "Acls"}), env_docs))
+    _add_includes(loading, env_docs, LAYERED_KINDS, [env_folder], seen, found)
+    found.append(Layer(env_folder, LAYERED_KINDS, env_docs))
     return found
 
 

@@ -21,7 +21,7 @@ YAML_SUFFIXES = (".yaml", ".yml")
 CONNECTION_PATHS = (("cluster", "bootstrap"), ("cluster", "client"))
 
 # Lists whose items are loaded one by one (an invalid item is skipped).
-ITEM_LISTS = ("topics", "principals", "bindings")
+ITEM_LISTS = ("topics", "principals", "bindings", "quotas", "users")
 
 
 class Loading:
