@@ -21,6 +21,7 @@ import typer
 
 from kafkaform.core.actions import Plan
 from kafkaform.core.model import DesiredState
+from kafkaform.core.quoting import one_line
 from kafkaform.core.units import normalize_config_value, parse_duration_ms
 from kafkaform.errors import KafkaformError
 from kafkaform.render.outcome import outcome_line
@@ -61,7 +62,8 @@ def exit_codes() -> Iterator[None]:
 
 
 def print_error(message: str) -> None:
-    print(f"error: {message}", file=sys.stderr)
+    """One line, whatever the message quotes (`kafkaform.core.quoting`)."""
+    print(f"error: {one_line(message)}", file=sys.stderr)
 
 
 def say(message: str = "") -> None:

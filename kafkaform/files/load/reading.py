@@ -77,10 +77,11 @@ class Loading:
                 doc.file, doc.line(path), format_path(doc.data, path), f"{message} (one of {known})"
             ))
             return False
-        unresolved = {path for path, _ in doc.unresolved}
-        # A value still reading `${VAR}` breaks the schema too: report the cause once.
+        reported = {path for path, _ in doc.unresolved} | set(doc.error_paths)
+        # A value still reading `${VAR}` (or one YAML could not read) breaks the
+        # schema too: report the cause once.
         schema = [(path, problem) for path, problem in check_document(doc)
-                  if path not in unresolved]
+                  if path not in reported]
         self.shape_problems.extend(problem for _, problem in schema)
         bad = [path for path, _ in schema] + doc.error_paths + [
             path for path, _ in doc.unresolved if not is_connection_path(path)
