@@ -30,6 +30,15 @@ class ClusterUnreachable(KafkaformError):
     """No broker answered within the timeout."""
 
 
+class InvalidClientConfig(KafkaformError):
+    """The Kafka client refused a client property; `key` when its message names one."""
+
+    def __init__(self, reason: str, key: str | None = None) -> None:
+        self.reason = reason
+        self.key = key
+        super().__init__(f"invalid client configuration: {reason}")
+
+
 class UnsupportedApi(KafkaformError):
     """The cluster does not implement an admin API kafkaform needs."""
 

@@ -29,10 +29,8 @@ def read_text(path: Path, limit: int) -> str:
     except OSError as error:
         raise UnreadableText(1, f"cannot read file: {error.strerror or error}") from None
     if len(data) > limit:
-        size = path.stat().st_size
-        raise UnreadableText(
-            1, f"the file is {human_bytes(size)}, more than the {human_bytes(limit)} kafkaform "
-            "reads (split it)")
+        raise UnreadableText(1, f"the file is larger than {human_bytes(limit)}, the most "
+                                "kafkaform reads from one file (split it)")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:

@@ -56,7 +56,7 @@ CASES = {
     "alias bomb": (billion_laughs, 2, f"more than {MAX_NODES:,} YAML nodes once aliases"),
     "many nodes": (many_flow_nodes, 2, f"more than {MAX_NODES:,} YAML nodes"),
     "deep nesting": (deep_nesting, 2, f"nested more than {MAX_DEPTH} levels deep"),
-    "over the size limit": (oversized, 1, "more than the 10.0 MiB kafkaform reads"),
+    "over the size limit": (oversized, 1, "larger than 10.0 MiB, the most kafkaform reads"),
     "a 9 MB value": (huge_value, 3, "topics[x yx yx y"),
     "a 5,000-digit integer": (huge_integer, 4, "not a valid int: '9999"),
 }
