@@ -2,11 +2,16 @@
 
 The root callback puts the run's `Runtime` (how to connect, how to wait) on
 the typer context: the real one, unless the caller passed one as `obj`
-(`CliRunner().invoke(app, args, obj=Runtime(...))` in the tests).
+(`CliRunner().invoke(app, args, obj=Runtime(...))` in the tests), and the
+options that hold for every command (`--allow-includes-outside-repo`) in the
+context's `meta`, which every command's context shares.
 """
+
+from typing import Annotated
 
 import typer
 
+from kafkaform.cli.common import INCLUDES_OUTSIDE
 from kafkaform.run.session import Runtime
 
 app = typer.Typer(
@@ -19,6 +24,15 @@ app = typer.Typer(
 
 
 @app.callback()
-def _root(ctx: typer.Context) -> None:
+def _root(
+    ctx: typer.Context,
+    includes_outside: Annotated[
+        bool,
+        typer.Option("--allow-includes-outside-repo",
+                     help="Let `include:` read folders outside the repository (or outside the "
+                          "folder above environments/)."),
+    ] = False,
+) -> None:
     """Kafka clusters as code: validate, plan, apply, reassign, import, check."""
     ctx.ensure_object(Runtime)
+    ctx.meta[INCLUDES_OUTSIDE] = includes_outside

@@ -15,9 +15,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+from typer.main import get_current_context  # typer's click: the running command's context
 
 from kafkaform.core.actions import Plan
 from kafkaform.core.model import DesiredState
@@ -30,6 +31,9 @@ from kafkaform.render.text import print_plan
 from kafkaform.run.apply import ApplyReport
 from kafkaform.run.reassign import ReassignmentOptions
 from kafkaform.run.session import Connection, LockOptions, Runtime, apply_environment
+
+if TYPE_CHECKING:
+    from kafkaform.files.validate import ValidationResult
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -99,15 +103,27 @@ def resolve_environment(arg: str) -> Path:
     )
 
 
+# ctx.meta key: `--allow-includes-outside-repo` was given (`kafkaform.cli.app`).
+INCLUDES_OUTSIDE = "kafkaform.includes_outside"
+
+
+def validated(path: Path) -> ValidationResult:
+    """`validate_environment`, with includes kept inside the repository unless the
+    command line (`kafkaform --allow-includes-outside-repo ...`) allowed otherwise."""
+    from kafkaform.files.validate import validate_environment  # jsonschema: only when needed
+
+    context = get_current_context(silent=True)
+    outside = bool(context is not None and context.meta.get(INCLUDES_OUTSIDE))
+    return validate_environment(path, includes_outside=outside)
+
+
 def load_desired(env: str | Path) -> DesiredState:
     """Validate an environment, printing its problems; exit 3 when it is invalid.
 
     Warnings are printed as well: a command that goes on should still show them.
     """
-    from kafkaform.files.validate import validate_environment  # jsonschema: only when needed
-
     path = env if isinstance(env, Path) else resolve_environment(env)
-    result = validate_environment(path)
+    result = validated(path)
     for problem in result.problems:
         print(problem.render(), file=sys.stderr)
     if not result.ok or result.desired is None:

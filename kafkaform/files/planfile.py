@@ -25,11 +25,15 @@ from kafkaform.core.actions import (
     problem_from_dict,
     problem_to_dict,
 )
+from kafkaform.core.quoting import QUOTE_LIMIT, one_line
 from kafkaform.core.summary import PlanSummary
 from kafkaform.errors import KafkaformError
+from kafkaform.files.bounded import UnreadableText, read_text
 from kafkaform.files.schemas import load_schema
 
 SCHEMA_ID = "https://kafkaform.dev/schemas/plan.schema.json"
+# A plan of 30,000 new topics with their configs is about 10 MiB.
+MAX_PLAN_BYTES = 64 * 1024 * 1024
 
 
 def plan_to_dict(plan: Plan) -> dict[str, Any]:
@@ -79,27 +83,36 @@ def save_plan(plan: Plan, path: Path) -> None:
 
 
 def load_plan(path: Path) -> Plan:
+    """A saved plan; one `file:line:` error for anything that is not one.
+
+    A plan file travels between CI jobs as an artifact: it is read within a
+    size limit, and what it says is checked again before anything is applied
+    (`kafkaform.run.session.saved_plan`)."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise KafkaformError(f"{path}: cannot read the plan: {error.strerror}") from None
+        data = json.loads(read_text(path, MAX_PLAN_BYTES))
+    except UnreadableText as error:
+        raise KafkaformError(f"{path}:{error.line}: cannot read the plan: {error}") from None
     except json.JSONDecodeError as error:
         raise KafkaformError(
             f"{path}:{error.lineno}: not a kafkaform plan: invalid JSON ({error.msg})"
         ) from None
+    except RecursionError:
+        raise KafkaformError(f"{path}:1: not a kafkaform plan: nested too deep") from None
     return plan_from_dict(data, str(path))
 
 
 def _validate(data: Any, origin: str) -> None:
     if isinstance(data, dict) and data.get("version") not in (None, PLAN_FORMAT_VERSION):
+        version = one_line(str(data["version"]), QUOTE_LIMIT)
         raise KafkaformError(
-            f"{origin}: plan format version {data['version']} is not supported "
+            f"{origin}: plan format version {version} is not supported "
             f"(this kafkaform reads version {PLAN_FORMAT_VERSION}); re-run plan"
         )
     error = jsonschema.exceptions.best_match(_validator().iter_errors(data))
     if error is not None:
         where = ".".join(str(p) for p in error.absolute_path) or "(top level)"
-        raise KafkaformError(f"{origin}: {where}: {error.message}")
+        raise KafkaformError(f"{origin}: {one_line(where, QUOTE_LIMIT)}: "
+                             f"{one_line(error.message, 2 * QUOTE_LIMIT)}")
 
 
 @cache

@@ -8,11 +8,17 @@ from typing import Annotated
 import typer
 
 from kafkaform.cli.app import app
-from kafkaform.cli.common import ENVIRONMENTS_DIR, EXIT_INVALID, EXIT_OK, resolve_environment
+from kafkaform.cli.common import (
+    ENVIRONMENTS_DIR,
+    EXIT_INVALID,
+    EXIT_OK,
+    resolve_environment,
+    validated,
+)
 from kafkaform.core.model import PartitionSizing
 from kafkaform.core.wording import plural
 from kafkaform.errors import KafkaformError
-from kafkaform.files.validate import ValidationResult, validate_environment
+from kafkaform.files.validate import ValidationResult
 
 
 def default_environments() -> list[Path]:
@@ -71,7 +77,7 @@ def validate(
         [resolve_environment(name) for name in environments]
         if environments else default_environments()
     )
-    results = [validate_environment(folder) for folder in folders]
+    results = [validated(folder) for folder in folders]
     for result in results:
         for line in report(result):
             typer.echo(line)
