@@ -289,6 +289,10 @@ class Plan:
     # (`kafkaform.core.fingerprint.observed_summary`), so a refused saved plan can
     # say what changed on the cluster.
     observed_summary: dict[str, Any] | None = field(default=None, compare=False, repr=False)
+    # In the managed scope, on the cluster, not in the files, and left there
+    # because deletion is off for their kind: what the plan will not do.
+    kept_topics: tuple[str, ...] = ()
+    kept_acls: tuple[AclBinding, ...] = ()
 
     @property
     def is_empty(self) -> bool:

@@ -19,9 +19,11 @@ import jsonschema
 
 from kafkaform.core.actions import (
     PLAN_FORMAT_VERSION,
+    CreateAcl,
     Plan,
     action_from_dict,
     action_to_dict,
+    binding_from_dict,
     problem_from_dict,
     problem_to_dict,
 )
@@ -51,8 +53,13 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
             "destroy": counts.destroy,
             "reassign": counts.reassign,
             "replica_moves": counts.replica_moves,
+            "kept": counts.kept,
         },
         "actions": [action_to_dict(a) for a in plan.actions],
+        "kept": {
+            "topics": list(plan.kept_topics),
+            "acls": [action_to_dict(CreateAcl(b))["binding"] for b in plan.kept_acls],
+        },
         "warnings": [problem_to_dict(p) for p in plan.warnings],
         "errors": [problem_to_dict(p) for p in plan.errors],
         "observed_summary": plan.observed_summary,
@@ -75,6 +82,8 @@ def plan_from_dict(data: dict[str, Any], origin: str = "plan") -> Plan:
         warnings=tuple(problem_from_dict(p) for p in data["warnings"]),
         errors=tuple(problem_from_dict(p) for p in data["errors"]),
         observed_summary=data.get("observed_summary"),
+        kept_topics=tuple(data.get("kept", {}).get("topics", ())),
+        kept_acls=tuple(binding_from_dict(b) for b in data.get("kept", {}).get("acls", ())),
     )
 
 
