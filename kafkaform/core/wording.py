@@ -10,7 +10,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import timedelta
 
-from kafkaform.core.actions import ConfigChange
+from kafkaform.core.actions import (
+    Action,
+    AddPartitions,
+    AlterTopicConfigs,
+    ConfigChange,
+    CreateAcl,
+    CreateTopic,
+    DeleteAcl,
+    DeleteTopic,
+    Reassign,
+    SetBrokerConfigs,
+)
 from kafkaform.core.units import humanize_config_value
 
 
@@ -24,9 +35,9 @@ def named(noun: str, items: Sequence[object]) -> str:
     return f"{noun}{'' if len(items) == 1 else 's'} {', '.join(map(str, items))}"
 
 
-def listed(items: Sequence[object], limit: int = 5) -> str:
+def listed(items: Sequence[object], limit: int = 5, separator: str = ", ") -> str:
     """The first `limit` items, then how many more: one line however many."""
-    shown = ", ".join(map(str, items[:limit]))
+    shown = separator.join(map(str, items[:limit]))
     more = len(items) - limit
     return f"{shown} and {more} more" if more > 0 else shown
 
@@ -86,3 +97,35 @@ def format_age(delta: timedelta) -> str:
     if seconds < 2 * 3600:
         return f"{seconds // 60} min"
     return f"{seconds // 3600}h{(seconds % 3600) // 60:02d}m"
+
+
+def describe_action(action: Action) -> str:
+    """One short line naming what the action changes (tables, logs, refusals)."""
+    match action:
+        case SetBrokerConfigs():
+            return f"cluster-wide broker configs: {_changes(action.changes)}"
+        case CreateTopic():
+            return (
+                f"create topic {action.topic} ({plural(action.partitions, 'partition')}, "
+                f"RF {action.replication_factor})"
+            )
+        case AlterTopicConfigs():
+            return f"topic {action.topic} configs: {_changes(action.changes)}"
+        case AddPartitions():
+            return f"topic {action.topic} partitions {action.before} → {action.after}"
+        case Reassign():
+            return (
+                f"reassign {plural(len(action.moves), 'partition')} of {action.topic} "
+                f"({plural(action.replica_moves, 'replica move')})"
+            )
+        case CreateAcl():
+            return f"create ACL {action.binding.describe()}"
+        case DeleteAcl():
+            return f"delete ACL {action.binding.describe()}"
+        case DeleteTopic():
+            return f"delete topic {action.topic} ({plural(action.partitions, 'partition')})"
+    raise TypeError(f"unknown action {action!r}")
+
+
+def _changes(changes: Sequence[ConfigChange]) -> str:
+    return "; ".join(config_change_line(c).lstrip("~+ ") for c in changes)

@@ -51,7 +51,6 @@ from kafkaform.cluster.port import ClusterAdmin
 from kafkaform.core.actions import (
     Action,
     AddPartitions,
-    AlterTopicConfigs,
     ConfigChange,
     CreateAcl,
     CreateTopic,
@@ -59,14 +58,13 @@ from kafkaform.core.actions import (
     DeleteTopic,
     Phase,
     Plan,
-    Reassign,
-    SetBrokerConfigs,
 )
 from kafkaform.core.capabilities import missing_capabilities
+from kafkaform.core.guard import violations
 from kafkaform.core.model import DesiredState, PatternType, ReassignmentSettings, ResourceType
 from kafkaform.core.observed import CLUSTER_DEFAULT_BROKER, ClusterInfo
 from kafkaform.core.requests import ConfigOp, ConfigOpType, NewPartitions, NewTopic
-from kafkaform.core.wording import config_change_line, plural
+from kafkaform.core.wording import describe_action, listed, plural
 from kafkaform.errors import ClusterError, KafkaformError
 from kafkaform.run.events import Reporter, Status, SummaryRow
 from kafkaform.run.process import idle
@@ -137,41 +135,6 @@ class ApplyReport:
         return rows
 
 
-# --- describing actions ------------------------------------------------------
-
-
-def describe_action(action: Action) -> str:
-    """One short line naming what the action changes (tables, logs)."""
-    match action:
-        case SetBrokerConfigs():
-            return f"cluster-wide broker configs: {_changes(action.changes)}"
-        case CreateTopic():
-            return (
-                f"create topic {action.topic} ({plural(action.partitions, 'partition')}, "
-                f"RF {action.replication_factor})"
-            )
-        case AlterTopicConfigs():
-            return f"topic {action.topic} configs: {_changes(action.changes)}"
-        case AddPartitions():
-            return f"topic {action.topic} partitions {action.before} → {action.after}"
-        case Reassign():
-            return (
-                f"reassign {plural(len(action.moves), 'partition')} of {action.topic} "
-                f"({plural(action.replica_moves, 'replica move')})"
-            )
-        case CreateAcl():
-            return f"create ACL {action.binding.describe()}"
-        case DeleteAcl():
-            return f"delete ACL {action.binding.describe()}"
-        case DeleteTopic():
-            return f"delete topic {action.topic} ({plural(action.partitions, 'partition')})"
-    raise TypeError(f"unknown action {action!r}")
-
-
-def _changes(changes: Sequence[ConfigChange]) -> str:
-    return "; ".join(config_change_line(c).lstrip("~+ ") for c in changes)
-
-
 # --- guards ------------------------------------------------------------------
 
 
@@ -188,11 +151,18 @@ def ensure_cluster_identity(expected: str | None, cluster: ClusterInfo, what: st
 def check_before_writing(
     plan: Plan, admin: ClusterAdmin, desired: DesiredState | None = None
 ) -> ClusterInfo:
-    """Every refusal that can be known before the first write."""
+    """Every refusal that can be known before the first write, the scope guard
+    (`kafkaform.core.guard`) first: it holds whatever the plan's source."""
+    out_of_bounds = violations(plan.actions, desired)
+    if out_of_bounds:
+        raise ApplyRefused(
+            f"refusing to apply: {plural(len(out_of_bounds), 'action')} would step outside what "
+            f"the environment allows: {listed(out_of_bounds, 10, '; ')}; nothing was applied"
+        )
     if plan.errors:
         raise ApplyRefused(
             f"the plan has {len(plan.errors)} error(s) and cannot be applied: "
-            + "; ".join(p.render() for p in plan.errors)
+            + listed([p.render() for p in plan.errors], 10, "; ")
         )
     cluster = admin.describe_cluster()
     ensure_cluster_identity(plan.cluster_id, cluster, f"the plan for {plan.environment}")

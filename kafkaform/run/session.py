@@ -24,19 +24,21 @@ from typing import Protocol
 
 from kafkaform.cluster.port import ClusterAdmin
 from kafkaform.cluster.readonly import ReadOnlyAdmin
+from kafkaform.core import saved_plans
 from kafkaform.core.actions import Phase, Plan, Reassign
 from kafkaform.core.fingerprint import (
-    desired_hash,
     fingerprint_diff,
     observed_summary,
     summary_fingerprint,
 )
 from kafkaform.core.importer import TopicFilter, import_acls, import_topics
 from kafkaform.core.model import DesiredState, ReassignmentSettings
-from kafkaform.core.observed import Api, ObservedState, TopicPartition
+from kafkaform.core.observed import Api, ClusterInfo, ObservedState, TopicPartition
 from kafkaform.core.planner import Targets, plan, with_sizes
+from kafkaform.core.quoting import quoted
 from kafkaform.core.reassign.generate import onto_brokers
 from kafkaform.core.reassign.jsonfile import Assignment, actions_for
+from kafkaform.core.wording import describe_action, listed
 from kafkaform.errors import ClusterError
 from kafkaform.files.planfile import load_plan
 from kafkaform.files.yamlwrite import acls_document, topics_document, with_schema_comment
@@ -46,7 +48,6 @@ from kafkaform.run.apply import (
     ApplyReport,
     RetryPolicy,
     apply_plan,
-    describe_action,
     ensure_cluster_identity,
 )
 from kafkaform.run.connect import open_admin
@@ -185,33 +186,61 @@ def plan_environment(
 # --- applying --------------------------------------------------------------------
 
 
-def saved_plan(plan_file: Path, desired: DesiredState) -> Plan:
-    """A plan saved by `kafkaform plan --out`, refused unless it is for this
-    environment as its files now declare it."""
+# Items a refusal names on its one line; the rest are counted ("and 12 more").
+MAX_LISTED = 10
+
+
+class SavedPlanRefused(ApplyRefused):
+    """A saved plan that is not the plan made now; `differences` lists every way it is not."""
+
+    def __init__(self, message: str, differences: Sequence[str] = ()) -> None:
+        self.differences = list(differences)
+        super().__init__(message)
+
+
+def check_saved_plan(plan_file: Path, fresh: Plan, desired: DesiredState,
+                     cluster: ClusterInfo) -> None:
+    """Refuse, naming what differs, unless the saved plan is `fresh`, the plan made now
+    from the current files and the live `cluster` (`kafkaform.core.saved_plans`)."""
     saved = load_plan(plan_file)
     if saved.environment != desired.environment:
-        raise ApplyRefused(
-            f"{plan_file} is a plan for environment {saved.environment!r}, not "
-            f"{desired.environment!r}; nothing was applied"
+        raise SavedPlanRefused(
+            f"{plan_file} is a plan for environment {quoted(saved.environment)}, not "
+            f"{quoted(desired.environment)}; nothing was applied"
         )
-    if saved.desired_hash != desired_hash(desired):
-        raise ApplyRefused(
+    if saved.desired_hash != fresh.desired_hash:
+        raise SavedPlanRefused(
             f"the files of environment {desired.environment} changed since {plan_file} was "
             "made, so it is not the plan that was reviewed; re-run plan (nothing was applied)"
         )
-    return saved
+    ensure_cluster_identity(saved.cluster_id, cluster, f"the plan for {saved.environment}")
+    if saved.observed_fingerprint != fresh.observed_fingerprint:
+        refuse_changed_cluster(saved, fresh.observed_summary or {})
+    differences = saved_plans.differences(saved.actions, fresh.actions)
+    if differences:
+        raise SavedPlanRefused(
+            f"{plan_file} is not the plan kafkaform makes now for these files and this cluster "
+            f"(edited, or made by another kafkaform version): "
+            f"{listed(differences, MAX_LISTED, '; ')}; nothing was applied",
+            differences,
+        )
+
+
+def refuse_changed_cluster(plan: Plan, now: dict) -> None:
+    """Refuse `plan`, naming what changed on the cluster since it was made."""
+    changes = fingerprint_diff(plan.observed_summary, now) if plan.observed_summary else []
+    what = listed(changes, MAX_LISTED, "; ") or \
+        "its fingerprint differs (the plan file has no summary)"
+    raise SavedPlanRefused(
+        f"the cluster changed since this plan was made: {what}; re-run plan "
+        "(nothing was applied)", changes)
 
 
 def ensure_unchanged(plan: Plan, admin: ClusterAdmin) -> None:
     """Refuse a plan whose cluster state has changed since it was computed."""
     now = observed_summary(observe(ReadOnlyAdmin(admin)))
-    if summary_fingerprint(now) == plan.observed_fingerprint:
-        return
-    changes = fingerprint_diff(plan.observed_summary, now) if plan.observed_summary else []
-    what = "; ".join(changes) or "its fingerprint differs (the plan file has no summary)"
-    raise ApplyRefused(
-        f"the cluster changed since this plan was made: {what}; re-run plan (nothing was applied)"
-    )
+    if summary_fingerprint(now) != plan.observed_fingerprint:
+        refuse_changed_cluster(plan, now)
 
 
 def apply_under_lock(
@@ -257,17 +286,18 @@ def apply_environment(
     locking: LockOptions = LockOptions(),
     reassignment: ReassignmentOptions | None = None,
 ) -> ApplyReport | None:
-    """`kafkaform apply`: plan live (or take a saved plan), `show` it, and apply it
-    under the lock; None when there was nothing to do.
+    """`kafkaform apply`: plan live, `show` it, and apply it under the lock; None
+    when there was nothing to do.
 
-    `approve` is asked before a live plan is applied and raises to stop; a
-    saved plan was reviewed when it was made. A plan with errors is refused.
+    With a saved plan, the live plan must be the saved one (`check_saved_plan`),
+    empty or not, and it is applied without asking: it was reviewed when it
+    was made. Otherwise `approve` is asked, and raises to stop. A plan with
+    errors is refused.
     """
     with connected(runtime, desired, connection, read_only=False, guard=True) as admin:
-        if plan_file is None:
-            the_plan = plan_live(desired, admin)
-        else:
-            the_plan = saved_plan(plan_file, desired)
+        the_plan = plan_live(desired, admin)
+        if plan_file is not None:
+            check_saved_plan(plan_file, the_plan, desired, admin.describe_cluster())
         show(the_plan)
         if the_plan.errors:
             raise ApplyRefused("the plan has errors and cannot be applied: nothing was applied")

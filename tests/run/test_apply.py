@@ -17,8 +17,16 @@ from kafkaform.core.actions import (
     Reassign,
     SetBrokerConfigs,
 )
-from kafkaform.core.model import AclOperation, DesiredState, ReassignmentSettings
+from kafkaform.core.model import (
+    AclOperation,
+    AclScope,
+    DesiredState,
+    ManagedScope,
+    ReassignmentSettings,
+    TopicScope,
+)
 from kafkaform.core.observed import Api
+from kafkaform.core.wording import describe_action
 from kafkaform.errors import ClusterError, ClusterUnreachable
 from kafkaform.run import apply as executor
 from kafkaform.run.apply import ApplyRefused, apply_plan
@@ -120,7 +128,7 @@ def test_failed_topic_creation_skips_its_dependents_and_not_other_topics():
 
     report = apply_plan(plan, cluster, reporter=RecordingReporter(), retry=no_wait())
 
-    outcome = {executor.describe_action(r.action): r.status for r in report.results}
+    outcome = {describe_action(r.action): r.status for r in report.results}
     assert [d for d, s in outcome.items() if s is Status.DONE] == [
         "create topic b (1 partition, RF 3)",
         "topic b configs: retention.ms: 1000",
@@ -277,3 +285,47 @@ def test_acl_on_a_prefix_does_not_depend_on_a_topic():
                         reporter=RecordingReporter())
 
     assert [r.status for r in report.results] == [Status.FAILED, Status.DONE]
+
+
+# --- the scope guard: whatever the plan's source ------------------------------
+SCOPED = DesiredState(
+    "test",
+    broker_configs={"min.insync.replicas": "2"},
+    scope=ManagedScope(TopicScope(prefixes=("orders",)), AclScope(principals=("User:new",))),
+)
+
+
+@pytest.mark.parametrize(("action", "why"), [
+    (DeleteTopic("legacy", 1), "delete topic legacy (1 partition): outside the environment's "
+                               "manage.topics"),
+    (DeleteTopic("orders", 3), "delete topic orders (3 partitions): a delete, and "
+                               "manage.topics.delete is off"),
+    (CreateTopic("__consumer_offsets", 1, 3), "an internal topic, which kafkaform never touches"),
+    (AlterTopicConfigs("__kafkaform_lock", (ConfigChange("retention.ms", None, "1"),)),
+     "an internal topic"),
+    (AddPartitions("orders", 3, 2), "topic orders partitions 3 → 2: partitions only grow"),
+    (CreateAcl(OLD_ACL), "a principal outside the environment's manage.acls.principals"),
+    (DeleteAcl(NEW_ACL), "a delete, and manage.acls.delete is off"),
+    (SetBrokerConfigs((ConfigChange("auto.create.topics.enable", None, "true"),)),
+     "sets auto.create.topics.enable, which cluster.brokerConfigs does not declare"),
+    (SetBrokerConfigs((ConfigChange("min.insync.replicas", "2", None),)),
+     "removes min.insync.replicas, and manage.brokerConfigs.delete is off"),
+])
+def test_the_executor_refuses_any_action_outside_the_environment_before_any_write(action, why):
+    cluster = prepared_cluster()
+    log = OrderLog(cluster)
+
+    with pytest.raises(ApplyRefused) as refused:
+        apply_plan(plan_of(CreateTopic("orders.new", 1, 3), action), log,
+                   reporter=RecordingReporter(), desired=SCOPED)
+
+    assert why in str(refused.value)
+    assert str(refused.value).startswith("refusing to apply: 1 action would step outside")
+    assert str(refused.value).endswith("; nothing was applied")
+    assert log.writes == []
+
+
+def test_without_an_environment_internal_topics_and_shrinking_are_still_refused():
+    for action in (DeleteTopic("__consumer_offsets", 50), AddPartitions("orders", 3, 1)):
+        with pytest.raises(ApplyRefused):
+            apply_plan(plan_of(action), prepared_cluster(), reporter=RecordingReporter())

@@ -1,0 +1,85 @@
+"""The executor's last guard: what no applied action may do, wherever it came from.
+
+The planner never plans these; a plan that arrives any other way (an edited
+plan file, a bug) might. `apply` checks every action against the
+environment before its first write and refuses the whole plan on any
+violation, so a plan is never half-applied for this:
+- no topic outside `manage.topics`, and never an internal topic (`__*`, the
+  apply lock, `_schemas` ...);
+- no ACL binding for a principal outside `manage.acls.principals`;
+- no cluster-wide broker config that `cluster.brokerConfigs` does not
+  declare, and none removed without `manage.brokerConfigs.delete`;
+- no topic or binding deleted without the environment's opt-in;
+- partitions only grow.
+
+Without an environment (a caller applying a plan it built itself), only the
+rules that need none hold: internal topics and growing partitions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from kafkaform.core.actions import (
+    Action,
+    AddPartitions,
+    CreateAcl,
+    DeleteAcl,
+    DeleteTopic,
+    SetBrokerConfigs,
+)
+from kafkaform.core.model import DesiredState, is_internal_topic
+from kafkaform.core.quoting import QUOTE_LIMIT, one_line
+from kafkaform.core.wording import describe_action
+
+
+def violations(actions: Sequence[Action], desired: DesiredState | None) -> list[str]:
+    """One line per action that breaks a rule above: the action, then why."""
+    found = []
+    for action in actions:
+        why = _why_not(action, desired)
+        if why:
+            found.append(f"{one_line(describe_action(action), 2 * QUOTE_LIMIT)}: {why}")
+    return found
+
+
+def _why_not(action: Action, desired: DesiredState | None) -> str | None:
+    if isinstance(action, SetBrokerConfigs):
+        return _broker_configs(action, desired)
+    if isinstance(action, CreateAcl | DeleteAcl):
+        return _binding(action, desired)
+    topic: str = action.topic
+    if is_internal_topic(topic):
+        return "an internal topic, which kafkaform never touches"
+    if isinstance(action, AddPartitions) and action.after <= action.before:
+        return "partitions only grow"
+    if desired is None:
+        return None
+    if not desired.scope.topics.manages(topic):
+        return "outside the environment's manage.topics"
+    if isinstance(action, DeleteTopic) and not desired.scope.topics.delete:
+        return "a delete, and manage.topics.delete is off"
+    return None
+
+
+def _binding(action: CreateAcl | DeleteAcl, desired: DesiredState | None) -> str | None:
+    if desired is None:
+        return None
+    if not desired.scope.acls.manages(action.binding):
+        return "a principal outside the environment's manage.acls.principals"
+    if isinstance(action, DeleteAcl) and not desired.scope.acls.delete:
+        return "a delete, and manage.acls.delete is off"
+    return None
+
+
+def _broker_configs(action: SetBrokerConfigs, desired: DesiredState | None) -> str | None:
+    if desired is None:
+        return None
+    for change in action.changes:
+        if change.after is None and not desired.scope.delete_broker_configs:
+            return (f"removes {one_line(change.key, QUOTE_LIMIT)}, and "
+                    "manage.brokerConfigs.delete is off")
+        if change.after is not None and change.key not in desired.broker_configs:
+            return (f"sets {one_line(change.key, QUOTE_LIMIT)}, which cluster.brokerConfigs "
+                    "does not declare")
+    return None
