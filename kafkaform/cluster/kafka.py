@@ -74,6 +74,7 @@ from kafkaform.errors import (
     ClusterUnreachable,
     InvalidClientConfig,
     KafkaformError,
+    OutcomeUnknown,
     UnsupportedApi,
 )
 
@@ -93,6 +94,9 @@ _NOT_REACHED = {
     KafkaError._RESOLVE,
 }
 _AUTH_FAILED = {KafkaError._AUTHENTICATION, KafkaError._SSL}
+# librdkafka's local errors for a request sent and never answered: it timed out,
+# or the connection broke while the broker had it.
+_NO_ANSWER = {KafkaError._TIMED_OUT, KafkaError._TIMED_OUT_QUEUE, KafkaError._TRANSPORT}
 # The user's client properties the apply lock's producer and consumer take:
 # reaching and authenticating to the brokers (librdkafka's names).
 _CONNECTION_PREFIXES = ("security.", "ssl.", "sasl.", "socket.", "broker.", "client.",
@@ -348,8 +352,7 @@ class KafkaClusterAdmin(AdminContext):
             if time.monotonic() > deadline:
                 if not self._reached:
                     raise self._unreachable(None)
-                raise ClusterError("REQUEST_TIMED_OUT", f"no reply within {self.timeout:g}s",
-                                   retriable=True)
+                raise OutcomeUnknown(f"no answer within {self.timeout:g}s")
         results: dict[K, Any] = {}
         for key, future in futures.items():
             error = future.exception()
@@ -369,10 +372,15 @@ class KafkaClusterAdmin(AdminContext):
             raise self._unreachable(self._all_down or self._rd_last.last or error.str())
 
     def _per_item(self, results: Mapping[K, Any]) -> dict[K, ClusterError | None]:
+        """Each item's Kafka error (None: done). A request that got no answer
+        (librdkafka's local timeout, or its connection lost while waiting)
+        raises `OutcomeUnknown`: the broker may have done all of it."""
         out: dict[K, ClusterError | None] = {}
         for key, value in results.items():
             if isinstance(value, BaseException):
                 error = _rd_error(value)
+                if error is not None and error.code() in _NO_ANSWER:
+                    raise OutcomeUnknown(f"no answer from the cluster: {error.str()}")
                 out[key] = (
                     cluster_error_from_rdkafka(error)
                     if error is not None
@@ -690,8 +698,7 @@ class KafkaClusterAdmin(AdminContext):
                          on_delivery=lambda err, _msg: delivered.append(err))
         producer.flush(self.timeout)
         if not delivered:
-            raise ClusterError("REQUEST_TIMED_OUT", f"no acknowledgement from {topic}",
-                               retriable=True)
+            raise OutcomeUnknown(f"no acknowledgement from {topic} within {self.timeout:g}s")
         if delivered[0] is not None:
             raise cluster_error_from_rdkafka(delivered[0])
 

@@ -22,7 +22,8 @@ from rich.table import Table
 from kafkaform.core.wording import plural
 from kafkaform.run.events import Reporter, Status, SummaryRow
 
-_STATUS_STYLE = {Status.DONE: "green", Status.FAILED: "bold red", Status.NOT_ATTEMPTED: "yellow"}
+_STATUS_STYLE = {Status.DONE: "green", Status.FAILED: "bold red", Status.UNKNOWN: "bold magenta",
+                 Status.NOT_ATTEMPTED: "yellow"}
 
 
 class PlainReporter:

@@ -21,10 +21,14 @@ When an item fails, what still runs (the rule `docs/apply.md` documents):
    old) and running it alone would take access or data away.
 3. Everything else is independent and continues: broker configs, other
    topics, ACLs on other resources.
-4. A failure of the whole connection (not a Kafka error for an item) stops the
-   apply: the items of that call are failed with "outcome unknown", the rest
-   are not attempted. Reassignments (`kafkaform.run.reassign`) that refuse or
-   break off fail their actions; the later phases follow rules 1-3.
+4. An unknown outcome stops the apply after its phase. A request that got no
+   answer (it timed out, or its connection was lost: `OutcomeUnknown`), or that
+   could not be sent (unreachable, authentication), leaves its items' outcome
+   unknown: the broker may have done them. The other items of the phase are
+   settled, every later phase is not attempted, and the cluster is read again
+   to settle the unknown ones (see below). Reassignments
+   (`kafkaform.run.reassign`) that refuse or break off fail their actions;
+   the later phases follow rules 1-3.
 
 Transient errors (`ClusterError.retriable`) are retried with bounded
 exponential backoff, only for the items that failed; permanent errors never.
@@ -37,8 +41,13 @@ That, and planning from a fresh observation, make a re-run after a partial
 failure plan and do only what is left.
 
 After the writes, `apply_plan` (given the desired state) re-observes and
-re-plans: anything still planned that is not explained by a failed or skipped
-action is reported as not converged, and the apply fails.
+re-plans (`verify`): an action whose outcome was unknown is done when the
+fresh plan no longer has it, and failed when it still does; anything still
+planned that is not explained by an action that did not succeed is reported
+as not converged. Only a fresh plan that is empty and has no errors verifies
+the apply ("the cluster matches"). When the cluster cannot be read again,
+the unknown outcomes stay unknown and the report says verification could not
+run; the report (every action, its outcome, the summary) is always returned.
 """
 
 from __future__ import annotations
@@ -58,6 +67,7 @@ from kafkaform.core.actions import (
     DeleteTopic,
     Phase,
     Plan,
+    Reassign,
 )
 from kafkaform.core.capabilities import missing_capabilities
 from kafkaform.core.guard import violations
@@ -117,14 +127,23 @@ class ApplyReport:
 
     results: list[ActionResult] = field(default_factory=list)
     not_converged: list[str] = field(default_factory=list)
+    # Why the apply stopped early (an outcome became unknown), if it did.
     stopped: str | None = None
+    # A fresh plan after the writes was empty and had no errors.
+    verified: bool = False
+    # Why verification could not vouch for the result: the cluster could not be
+    # read again, or the fresh plan has errors.
+    verify_problem: str | None = None
+    # The apply lock could not be released: what to tell (with the command).
+    lock_left: str | None = None
 
     def with_status(self, status: Status) -> list[ActionResult]:
         return [r for r in self.results if r.status is status]
 
     @property
     def ok(self) -> bool:
-        return not self.not_converged and all(r.status is Status.DONE for r in self.results)
+        return (not self.not_converged and self.verify_problem is None and self.lock_left is None
+                and all(r.status is Status.DONE for r in self.results))
 
     def summary_rows(self) -> list[SummaryRow]:
         rows = [SummaryRow(r.status, describe_action(r.action), r.detail) for r in self.results]
@@ -217,6 +236,8 @@ class _Executor:
         self.results: dict[Action, ActionResult] = {}
         self.blocked_topics: dict[str, str] = {}
         self.failed_additions = 0
+        # Why the first outcome became unknown: the apply stops after its phase.
+        self.unknown: str | None = None
 
     # -- bookkeeping
     def settle(self, action: Action, status: Status, detail: str = "") -> None:
@@ -229,6 +250,16 @@ class _Executor:
             self.blocked_topics[topic] = describe_action(action)
         if isinstance(action, CreateTopic | CreateAcl):
             self.failed_additions += 1
+
+    def settle_error(self, action: Action, error: KafkaformError) -> None:
+        """Failed, for a Kafka error the broker answered with; outcome unknown for a
+        request that got no answer, or a timeout (the broker may still finish it)."""
+        if isinstance(error, ClusterError) and error.code != "REQUEST_TIMED_OUT":
+            self.settle(action, Status.FAILED, str(error))
+            return
+        reason = error.message if isinstance(error, ClusterError) else str(error)
+        self.unknown = self.unknown or reason
+        self.settle(action, Status.UNKNOWN, f"no answer ({reason})")
 
     def why_not(self, action: Action) -> str | None:
         """The dependency rule: why this action must not be attempted, if so."""
@@ -261,25 +292,26 @@ class _Executor:
                 self.run_batch(_batch_for(phase, runnable, self.admin))
         finally:
             self.reporter.phase_finished()
+        if self.unknown is not None:
+            raise _Stopped(self.unknown)
 
     def run_reassignments(self, actions: list[Action]) -> None:
         """`kafkaform.run.reassign` moves the replicas and reports progress; the
         outcome of each action (None = done) is settled here."""
         try:
-            outcome = execute_reassignments(
+            outcome: Mapping[Action, KafkaformError | None] = execute_reassignments(
                 self.admin, actions, self.reassignment_settings, self.reporter,
                 self.reassignment_options)
         except KafkaformError as error:  # refused or broke off: later phases decide for themselves
             outcome = {a: error for a in actions}
         for action in actions:
             error = outcome.get(action, _NO_RESULT)
-            self.settle(action, *(_failed(error) if error else (Status.DONE, "")))
+            self.settle_error(action, error) if error else self.settle(action, Status.DONE)
 
     def run_batch(self, batch: _Batch) -> None:
         errors = self.send_with_retries(batch)
-        accepted = batch.already_done(
-            {k: e for k, e in errors.items() if e is not None}
-        ) if any(errors.values()) else {}
+        known = {k: e for k, e in errors.items() if isinstance(e, ClusterError)}
+        accepted = batch.already_done(known) if known else {}
         for key, actions in batch.actions.items():
             error = errors[key]
             for action in actions:
@@ -288,16 +320,19 @@ class _Executor:
                 elif key in accepted:
                     self.settle(action, Status.DONE, accepted[key])
                 else:
-                    self.settle(action, *_failed(error))
+                    self.settle_error(action, error)
 
-    def send_with_retries(self, batch: _Batch) -> dict[Hashable, ClusterError | None]:
+    def send_with_retries(self, batch: _Batch) -> dict[Hashable, KafkaformError | None]:
+        """Each item's last answer: None (done), a Kafka error for it, or the error of
+        a request that got no answer (its items' outcome unknown: never retried)."""
         pending = list(batch.actions)
-        errors: dict[Hashable, ClusterError | None] = {}
+        errors: dict[Hashable, KafkaformError | None] = {}
         for attempt in range(1, self.retry.attempts + 1):
             reply = self.send(batch, pending)
             for key in pending:
                 errors[key] = reply.get(key, _NO_RESULT)
-            pending = [k for k in pending if errors[k] is not None and errors[k].retriable]
+            pending = [k for k in pending
+                       if isinstance(errors[k], ClusterError) and errors[k].retriable]
             if not pending or attempt == self.retry.attempts:
                 break
             delay = self.retry.delay(attempt)
@@ -309,20 +344,13 @@ class _Executor:
             self.retry.sleep(delay)
         return errors
 
-    def send(self, batch: _Batch, keys: list[Hashable]) -> Mapping[Any, ClusterError | None]:
+    def send(self, batch: _Batch, keys: list[Hashable]) -> Mapping[Any, KafkaformError | None]:
         try:
             return batch.send(keys)
-        except ClusterError as error:  # the whole request failed with a Kafka error
+        except KafkaformError as error:
+            # A Kafka error for the whole request (each item failed with it), or
+            # no answer at all (timeout, lost connection, unreachable): unknown.
             return {k: error for k in keys}
-        except KafkaformError as error:  # unreachable, timeout, auth: stop here
-            for key in keys:
-                for action in batch.actions[key]:
-                    self.settle(action, Status.FAILED, f"outcome unknown: {error}")
-            raise _Stopped(str(error)) from error
-
-
-def _failed(error: KafkaformError) -> tuple[Status, str]:
-    return Status.FAILED, str(error)
 
 
 def _topic_of(action: Action) -> str | None:
@@ -491,7 +519,7 @@ def _action_key(action: Action) -> tuple:
 
 
 def unconverged(report: ApplyReport, replanned: Plan) -> list[str]:
-    """Re-planned actions not explained by an action that failed or was skipped."""
+    """Re-planned actions not explained by an action that did not succeed."""
     unsettled = {_action_key(r.action) for r in report.results if r.status is not Status.DONE}
     return [
         describe_action(a) + " is still planned after apply"
@@ -503,14 +531,17 @@ def unconverged(report: ApplyReport, replanned: Plan) -> list[str]:
 def verify(
     desired: DesiredState, admin: ClusterAdmin, report: ApplyReport, retry: RetryPolicy
 ) -> None:
-    """Re-observe and re-plan; record whatever did not converge in the report.
+    """Read the cluster again and plan again; settle the unknown outcomes and record
+    whatever did not converge in the report. Never raises for the cluster: what
+    could not be read is `report.verify_problem`.
 
     Kafka's reads lag its writes: a KRaft broker answers from its own replay
     of the metadata log, which can trail the controller that acknowledged the
     write (seen on Apache Kafka 4.4: a topic's configs missing from
     DescribeConfigs just after CreateTopics returned). So a change still
     planned is looked at again with the retry backoff, for up to
-    `retry.settle_seconds`, before it counts as not converged.
+    `retry.settle_seconds`, before it counts as not done or not converged; a
+    read that fails is tried again in the same window.
     """
     from kafkaform.cluster.readonly import ReadOnlyAdmin
     from kafkaform.core.planner import plan as make_plan
@@ -518,14 +549,58 @@ def verify(
 
     waited, attempt = 0.0, 0
     while True:
-        replanned = make_plan(desired, observe(ReadOnlyAdmin(admin)))
-        report.not_converged = unconverged(report, replanned)
-        if not report.not_converged or waited >= retry.settle_seconds:
+        try:
+            replanned: Plan | None = make_plan(desired, observe(ReadOnlyAdmin(admin)))
+            report.verify_problem = None
+        except KafkaformError as error:
+            replanned = None
+            report.verify_problem = f"could not read the cluster again: {error}"
+        if replanned is not None:
+            _settle_unknown(report, replanned, final=False)
+            report.not_converged = unconverged(report, replanned)
+            report.verified = replanned.is_empty and not replanned.errors
+            if replanned.errors:
+                report.verify_problem = (
+                    f"planning again finds {plural(len(replanned.errors), 'error')}: "
+                    + listed([p.render() for p in replanned.errors], 3, "; "))
+            settled = not report.with_status(Status.UNKNOWN) and not report.not_converged
+            if settled or replanned.errors:
+                return
+        if waited >= retry.settle_seconds:
+            if replanned is not None:
+                _settle_unknown(report, replanned, final=True)
             return
         attempt += 1
         delay = min(retry.delay(attempt), retry.settle_seconds - waited)
         retry.sleep(delay)
         waited += delay
+
+
+def _settle_unknown(report: ApplyReport, replanned: Plan, *, final: bool) -> None:
+    """An action whose outcome was unknown is done when the fresh plan no longer has
+    it; with `final`, failed when it still does (a move in flight stays unknown)."""
+    planned = {_action_key(a): a for a in replanned.actions}
+    for index, result in enumerate(report.results):
+        if result.status is not Status.UNKNOWN:
+            continue
+        again = planned.get(_action_key(result.action))
+        if again is None:
+            report.results[index] = ActionResult(
+                result.action, Status.DONE,
+                f"{result.detail}; reading the cluster again shows it done")
+        elif final and not _moving(again):
+            report.results[index] = ActionResult(
+                result.action, Status.FAILED,
+                f"{result.detail}; reading the cluster again shows it not done")
+        elif final:
+            report.results[index] = ActionResult(
+                result.action, Status.UNKNOWN,
+                f"{result.detail}; the moves are in progress on the cluster: run apply again "
+                "to wait for them")
+
+
+def _moving(action: Action) -> bool:
+    return isinstance(action, Reassign) and all(m.in_flight for m in action.moves)
 
 
 # --- entry point -------------------------------------------------------------
@@ -565,10 +640,11 @@ def apply_plan(
         report.stopped = str(stop)
         for action in plan.actions:
             if action not in executor.results:
-                executor.settle(action, Status.NOT_ATTEMPTED, "apply stopped: " + str(stop))
+                executor.settle(action, Status.NOT_ATTEMPTED,
+                                f"apply stopped: an outcome is unknown ({stop})")
     report.results = [executor.results[a] for a in plan.actions]
-    if desired is not None and report.stopped is None:
-        reporter.info("verifying: re-observing the cluster and planning again")
+    if desired is not None:
+        reporter.info("verifying: reading the cluster again and planning again")
         verify(desired, admin, report, retry)
     reporter.summary(report.summary_rows())
     return report

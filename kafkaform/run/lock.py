@@ -150,24 +150,45 @@ class ApplyLock:
     record: LockRecord
     took_over: LockRecord | None = None
 
-    def release(self, warn: Callable[[str], None] = lambda message: None) -> None:
+    def release(self, warn: Callable[[str], None] = lambda message: None) -> str | None:
+        """Delete the lock topic if it is still ours; None when it is gone now, else why
+        it could not be released (the caller names the `force-unlock` command).
+
+        "Already gone" is said only when the cluster says so; a lock whose owner
+        cannot be read is not deleted (it may have been taken over) but reported."""
         try:
-            owner = current_owner(self.admin.read_records(LOCK_TOPIC))
+            records = self.admin.read_records(LOCK_TOPIC)
         except ClusterError as error:
-            warn(f"the apply lock was already gone when releasing it ({error.code})")
-            return
+            if error.code == "UNKNOWN_TOPIC_OR_PARTITION":
+                warn("the apply lock was already gone when releasing it")
+                return None
+            return f"its owner could not be read ({error})"
+        except KafkaformError as error:
+            return f"its owner could not be read ({error})"
+        owner = current_owner(records)
         if owner is not None and owner.token != self.record.token:
             warn(
                 "the apply lock was taken over while this apply ran (it outlived the "
                 f"stale-lock timeout) by {owner.describe(utc_now())}; leaving it to them"
             )
-            return
-        error = self.admin.delete_topics([LOCK_TOPIC]).get(LOCK_TOPIC)
-        if error is not None and error.code != "UNKNOWN_TOPIC_OR_PARTITION":
-            raise KafkaformError(
-                f"could not release the apply lock (delete topic {LOCK_TOPIC}: {error}); "
-                "remove it with `kafkaform force-unlock ENV`"
-            )
+            return None
+        try:
+            error = self.admin.delete_topics([LOCK_TOPIC]).get(LOCK_TOPIC)
+        except KafkaformError as failure:
+            return f"deleting {LOCK_TOPIC} got no answer ({failure})"
+        if error is None:
+            return None
+        if error.code == "UNKNOWN_TOPIC_OR_PARTITION":
+            warn("the apply lock was already gone when releasing it")
+            return None
+        return f"deleting {LOCK_TOPIC} failed ({error})"
+
+
+def not_released(why: str, unlock_command: str) -> str:
+    """The one line that says the lock is left behind, and what removes it."""
+    return (f"The apply lock could not be released: {why}. It blocks every apply on this "
+            f"cluster until it is removed (or goes stale): run `{unlock_command}` once "
+            "no apply is running.")
 
 
 def _lock_topic(admin: ClusterAdmin) -> NewTopic:
@@ -267,13 +288,23 @@ def acquire(
 
 
 @contextmanager
-def holding(admin: ClusterAdmin, **options) -> Iterator[ApplyLock]:
-    """`acquire(**options)` for the duration of a with-block, released after."""
+def holding(admin: ClusterAdmin, *, unlock_command: str = "kafkaform force-unlock ENV",
+            **options) -> Iterator[ApplyLock]:
+    """`acquire(**options)` for the duration of a with-block, released after. A
+    lock that cannot be released raises, naming `unlock_command`, once the
+    block is done (a failing block's own error is kept, the lock warned about)."""
+    warn = options.get("warn", lambda message: None)
     lock = acquire(admin, **options)
     try:
         yield lock
-    finally:
-        lock.release(options.get("warn", lambda message: None))
+    except BaseException:
+        why = lock.release(warn)
+        if why:
+            warn(not_released(why, unlock_command))
+        raise
+    why = lock.release(warn)
+    if why:
+        raise KafkaformError(not_released(why, unlock_command))
 
 
 def force_unlock(admin: ClusterAdmin) -> tuple[bool, LockRecord | None]:

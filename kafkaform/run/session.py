@@ -15,6 +15,7 @@ globals. Every admin is opened in a `with` block and closed on the way out.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -251,9 +252,13 @@ def apply_under_lock(
     reporter: Reporter,
     locking: LockOptions = LockOptions(),
     reassignment: ReassignmentOptions | None = None,
+    connection: Connection = Connection(),
 ) -> ApplyReport:
-    """Under the cluster's lock: re-check the cluster is as planned, apply, verify."""
-    with lock.holding(
+    """Under the cluster's lock: re-check the cluster is as planned, apply, verify.
+
+    A lock that cannot be released is in the report (`lock_left`, with the
+    exact `force-unlock` command), so the report is never lost to it."""
+    held = lock.acquire(
         admin,
         environment=desired.environment,
         stale_after=locking.stale_after,
@@ -261,10 +266,12 @@ def apply_under_lock(
         warn=reporter.warning,
         clock=runtime.clock,
         sleep=runtime.sleep,
-    ):
+    )
+    report: ApplyReport | None = None
+    try:
         # The cluster may have moved while the plan was reviewed or waited for the lock.
         ensure_unchanged(plan, admin)
-        return apply_plan(
+        report = apply_plan(
             plan,
             admin,
             reporter=reporter,
@@ -272,6 +279,25 @@ def apply_under_lock(
             retry=RetryPolicy(sleep=runtime.sleep),
             reassignment=_on_clock(runtime, reassignment),
         )
+    finally:
+        why = held.release(reporter.warning)
+        if why is not None:
+            left = lock.not_released(why, unlock_command(desired, connection))
+            reporter.warning(left)
+            if report is not None:
+                report.lock_left = left
+    return report
+
+
+def unlock_command(desired: DesiredState | None, connection: Connection) -> str:
+    """The `kafkaform force-unlock` command line that reaches this cluster."""
+    words = ["kafkaform", "force-unlock",
+             (desired.path or desired.environment) if desired else "ENV"]
+    if connection.bootstrap:
+        words += ["--bootstrap-server", connection.bootstrap]
+    if connection.command_config:
+        words += ["--command-config", str(connection.command_config)]
+    return shlex.join(words)
 
 
 def apply_environment(
@@ -306,7 +332,7 @@ def apply_environment(
         if plan_file is None:
             approve()
         return apply_under_lock(
-            runtime, the_plan, desired, admin, reporter, locking, reassignment
+            runtime, the_plan, desired, admin, reporter, locking, reassignment, connection
         )
 
 
@@ -398,6 +424,7 @@ def execute_reassignment(
     with reassigning(runtime, desired, connection) as admin, lock.holding(
         admin, environment=f"reassign execute {origin.name}", warn=reporter.warning,
         clock=runtime.clock, sleep=runtime.sleep,
+        unlock_command=unlock_command(desired, connection),
     ):
         actions = actions_for(targets, admin.list_topics(), reason=f"from {origin}")
         reporter.phase_started("reassign partitions", len(actions))
@@ -434,6 +461,7 @@ def cancel_reassignment_file(
     with reassigning(runtime, desired, connection) as admin, lock.holding(
         admin, environment=f"reassign cancel {origin.name}",
         clock=runtime.clock, sleep=runtime.sleep,
+        unlock_command=unlock_command(desired, connection),
     ):
         return cancel_reassignment(admin, partitions)
 

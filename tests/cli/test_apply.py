@@ -175,7 +175,7 @@ def test_failed_apply_exits_1_with_a_truthful_summary_and_rerun_converges(
     assert failed.exit_code == 1
     assert "failed  create topic users.profiles (2 partitions, RF 3)  (POLICY_VIOLATION: quota)" \
         in failed.output
-    assert "Apply FAILED: 1 done, 1 failed, 0 not attempted." in failed.output
+    assert "Apply FAILED: 1 done, 1 failed, 0 outcome unknown, 0 not attempted." in failed.output
     assert lock.LOCK_TOPIC not in cluster.list_topics()
 
     rerun = run("apply", str(env), "--auto-approve")
