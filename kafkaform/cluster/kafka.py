@@ -352,7 +352,7 @@ class KafkaClusterAdmin(AdminContext):
             if time.monotonic() > deadline:
                 if not self._reached:
                     raise self._unreachable(None)
-                raise OutcomeUnknown(f"no answer within {self.timeout:g}s")
+                raise OutcomeUnknown(f"timed out after {self.timeout:g}s")
         results: dict[K, Any] = {}
         for key, future in futures.items():
             error = future.exception()
@@ -380,7 +380,7 @@ class KafkaClusterAdmin(AdminContext):
             if isinstance(value, BaseException):
                 error = _rd_error(value)
                 if error is not None and error.code() in _NO_ANSWER:
-                    raise OutcomeUnknown(f"no answer from the cluster: {error.str()}")
+                    raise OutcomeUnknown(error.str())
                 out[key] = (
                     cluster_error_from_rdkafka(error)
                     if error is not None
@@ -698,7 +698,8 @@ class KafkaClusterAdmin(AdminContext):
                          on_delivery=lambda err, _msg: delivered.append(err))
         producer.flush(self.timeout)
         if not delivered:
-            raise OutcomeUnknown(f"no acknowledgement from {topic} within {self.timeout:g}s")
+            raise OutcomeUnknown(f"no acknowledgement from {topic}: timed out after "
+                                 f"{self.timeout:g}s")
         if delivered[0] is not None:
             raise cluster_error_from_rdkafka(delivered[0])
 

@@ -305,11 +305,11 @@ class ProtocolClient:
         try:
             return call(*args)
         except kafka_errors.KafkaTimeoutError:
-            raise OutcomeUnknown(f"no answer within {self.timeout_ms / 1000:g}s") from None
+            raise OutcomeUnknown(f"timed out after {self.timeout_ms / 1000:g}s") from None
         except kafka_errors.BrokerResponseError as error:
             raise cluster_error_from_kafka_python(error) from None
         except kafka_errors.KafkaError as error:
-            raise OutcomeUnknown(f"no answer from the cluster: {error}") from None
+            raise OutcomeUnknown(f"connection failed: {error}") from None
 
     def _send(self, request: Any, node_id: int | None = None) -> Any:
         """Send one protocol request and wait for the reply (None: any broker).

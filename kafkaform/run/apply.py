@@ -540,14 +540,15 @@ def verify(
     write (seen on Apache Kafka 4.4: a topic's configs missing from
     DescribeConfigs just after CreateTopics returned). So a change still
     planned is looked at again with the retry backoff, for up to
-    `retry.settle_seconds`, before it counts as not done or not converged; a
-    read that fails is tried again in the same window.
+    `retry.settle_seconds`, before it counts as not done or not converged. A
+    read that fails is tried once more: a cluster that failed twice running
+    would only cost a timeout per further try.
     """
     from kafkaform.cluster.readonly import ReadOnlyAdmin
     from kafkaform.core.planner import plan as make_plan
     from kafkaform.run.observe import observe
 
-    waited, attempt = 0.0, 0
+    waited, attempt, failed_reads = 0.0, 0, 0
     while True:
         try:
             replanned: Plan | None = make_plan(desired, observe(ReadOnlyAdmin(admin)))
@@ -555,6 +556,9 @@ def verify(
         except KafkaformError as error:
             replanned = None
             report.verify_problem = f"could not read the cluster again: {error}"
+            failed_reads += 1
+            if failed_reads == 2:
+                return
         if replanned is not None:
             _settle_unknown(report, replanned, final=False)
             report.not_converged = unconverged(report, replanned)

@@ -27,6 +27,7 @@ caller's wait (`wait`) covers that.
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import json
 import os
@@ -40,7 +41,7 @@ from datetime import UTC, datetime, timedelta
 from kafkaform.cluster.port import ClusterAdmin
 from kafkaform.core.requests import NewTopic
 from kafkaform.core.wording import format_age
-from kafkaform.errors import ClusterError, KafkaformError
+from kafkaform.errors import ClusterError, KafkaformError, OutcomeUnknown
 from kafkaform.run.process import idle
 
 LOCK_TOPIC = "__kafkaform_lock"
@@ -48,6 +49,8 @@ OWNER_KEY = "owner"
 DEFAULT_STALE_AFTER = timedelta(hours=1)
 # How often a waiting applier retries a held lock.
 POLL_INTERVAL = timedelta(seconds=5)
+# The force-unlock command when the caller does not know the exact one.
+UNLOCK = "kafkaform force-unlock ENV"
 
 # CI systems' job identifiers, first match wins: the lock record says which job holds it.
 CI_JOB_VARIABLES = (
@@ -175,6 +178,10 @@ class ApplyLock:
         try:
             error = self.admin.delete_topics([LOCK_TOPIC]).get(LOCK_TOPIC)
         except KafkaformError as failure:
+            # The broker may have deleted it and only the answer was lost: look.
+            with contextlib.suppress(KafkaformError):
+                if LOCK_TOPIC not in self.admin.list_topics():
+                    return None
             return f"deleting {LOCK_TOPIC} got no answer ({failure})"
         if error is None:
             return None
@@ -206,13 +213,23 @@ def try_acquire(
     stale_after: timedelta = DEFAULT_STALE_AFTER,
     clock: Clock = utc_now,
     warn: Callable[[str], None] = lambda message: None,
+    unlock_command: str = UNLOCK,
 ) -> ApplyLock:
-    """Take the lock now or raise `LockHeld` naming the holder."""
+    """Take the lock now or raise `LockHeld` naming the holder.
+
+    Every message that may leave a human to remove the lock names
+    `unlock_command`, the `force-unlock` command line for this cluster."""
     now = clock()
     me = this_process(environment, now)
-    created = admin.create_topics([_lock_topic(admin)]).get(LOCK_TOPIC)
+    try:
+        created = admin.create_topics([_lock_topic(admin)]).get(LOCK_TOPIC)
+    except OutcomeUnknown as error:
+        raise KafkaformError(
+            f"taking the apply lock got no answer ({error}): nothing was applied, but the "
+            f"lock topic {LOCK_TOPIC} may now exist without an owner, and would refuse every "
+            f"apply. If no apply is running, remove it: `{unlock_command}`") from None
     if created is None:
-        _record_owner(admin, me, undo=True)
+        _record_owner(admin, me, undo=True, unlock_command=unlock_command)
         return ApplyLock(admin, me)
     if created.code != "TOPIC_ALREADY_EXISTS":
         raise KafkaformError(f"could not create the apply lock topic {LOCK_TOPIC}: {created}")
@@ -223,13 +240,13 @@ def try_acquire(
         raise LockHeld(
             f"the apply lock topic {LOCK_TOPIC} exists but names no owner: another apply "
             "is acquiring it right now, or one crashed while acquiring it (then remove it "
-            "with `kafkaform force-unlock ENV`)"
+            f"with `{unlock_command}`)"
         )
     if now - owner.acquired_at < stale_after:
         raise LockHeld(
             f"another apply holds the lock on this cluster: {owner.describe(now)}. Wait for "
             f"it to finish; a lock older than {format_age(stale_after)} is taken over "
-            "automatically, and `kafkaform force-unlock ENV` removes it if its owner is gone"
+            f"automatically, and `{unlock_command}` removes it if its owner is gone"
         )
     claim = replace(me, replaces=owner.token)
     _record_owner(admin, claim, undo=False)
@@ -253,12 +270,21 @@ def _read_owner(admin: ClusterAdmin) -> LockRecord | None:
         raise
 
 
-def _record_owner(admin: ClusterAdmin, record: LockRecord, *, undo: bool) -> None:
+def _record_owner(admin: ClusterAdmin, record: LockRecord, *, undo: bool,
+                  unlock_command: str = UNLOCK) -> None:
     try:
         admin.write_record(LOCK_TOPIC, OWNER_KEY, record.to_json())
     except KafkaformError as error:
         if undo:  # do not leave an ownerless lock behind
-            admin.delete_topics([LOCK_TOPIC])
+            try:
+                failed = admin.delete_topics([LOCK_TOPIC]).get(LOCK_TOPIC)
+            except KafkaformError as failure:
+                failed = failure
+            if failed is not None and getattr(failed, "code", "") != "UNKNOWN_TOPIC_OR_PARTITION":
+                raise KafkaformError(
+                    f"could not record the apply lock's owner ({error}) nor remove the lock "
+                    f"again ({failed}): nothing was applied; it refuses every apply until "
+                    f"removed: `{unlock_command}`") from error
         raise KafkaformError(f"could not record the apply lock's owner: {error}") from error
 
 
@@ -271,13 +297,15 @@ def acquire(
     clock: Clock = utc_now,
     sleep: Callable[[float], None] = idle,
     warn: Callable[[str], None] = lambda message: None,
+    unlock_command: str = UNLOCK,
 ) -> ApplyLock:
     """Take the lock, retrying a held one for up to `wait`."""
     deadline = clock() + wait
     while True:
         try:
             return try_acquire(
-                admin, environment=environment, stale_after=stale_after, clock=clock, warn=warn
+                admin, environment=environment, stale_after=stale_after, clock=clock, warn=warn,
+                unlock_command=unlock_command,
             )
         except LockHeld as held:
             left = deadline - clock()
@@ -288,13 +316,13 @@ def acquire(
 
 
 @contextmanager
-def holding(admin: ClusterAdmin, *, unlock_command: str = "kafkaform force-unlock ENV",
+def holding(admin: ClusterAdmin, *, unlock_command: str = UNLOCK,
             **options) -> Iterator[ApplyLock]:
     """`acquire(**options)` for the duration of a with-block, released after. A
     lock that cannot be released raises, naming `unlock_command`, once the
     block is done (a failing block's own error is kept, the lock warned about)."""
     warn = options.get("warn", lambda message: None)
-    lock = acquire(admin, **options)
+    lock = acquire(admin, unlock_command=unlock_command, **options)
     try:
         yield lock
     except BaseException:

@@ -258,6 +258,7 @@ def apply_under_lock(
 
     A lock that cannot be released is in the report (`lock_left`, with the
     exact `force-unlock` command), so the report is never lost to it."""
+    unlock = unlock_command(desired, connection)
     held = lock.acquire(
         admin,
         environment=desired.environment,
@@ -266,6 +267,7 @@ def apply_under_lock(
         warn=reporter.warning,
         clock=runtime.clock,
         sleep=runtime.sleep,
+        unlock_command=unlock,
     )
     report: ApplyReport | None = None
     try:
@@ -282,7 +284,7 @@ def apply_under_lock(
     finally:
         why = held.release(reporter.warning)
         if why is not None:
-            left = lock.not_released(why, unlock_command(desired, connection))
+            left = lock.not_released(why, unlock)
             reporter.warning(left)
             if report is not None:
                 report.lock_left = left

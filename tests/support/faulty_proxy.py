@@ -15,7 +15,8 @@ It reads the client's side as Kafka request frames (a 4-byte size, then
 api_key, api_version, correlation id), so a fault can wait for one kind of
 request. The faults:
 - `delay(s)`: every chunk, both ways, waits `s` seconds first;
-- `drop_after(n)`: connections are cut once `n` more bytes went to the broker;
+- `drop_after(n)`: once `n` more bytes went to the broker, every connection is
+  cut at its next request (`sent` counts the bytes, to aim the cut);
 - `blackhole()`: new connections are accepted and never answered, nothing is
   forwarded (existing ones go on);
 - `cut_mid_request(api)`: the next request of that kind is forwarded half, then
@@ -25,7 +26,9 @@ request. The faults:
   never hears;
 - `stall_reply(api)`: as `lose_reply`, but the connection stays open and
   silent: the client waits until its own timeout.
-Each `cut_*`/`*_reply` fault fires once; `heal()` clears everything.
+Each `cut_*`/`*_reply` fault fires once, on the first request of its kind
+whose bytes hold `containing` (a topic name: the apply lock is a CreateTopics
+too); `heal()` clears everything.
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ DESCRIBE_CONFIGS, CREATE_PARTITIONS, INCREMENTAL_ALTER_CONFIGS = 32, 37, 44
 class _Fault:
     kind: str  # "cut_mid_request" | "lose_reply" | "stall_reply"
     api_key: int | None
+    containing: bytes  # only a request whose bytes contain this (a topic name, say)
 
 
 @dataclass
@@ -79,6 +83,7 @@ class FaultyProxy:
         # What happened, for assertions: (api_key, what) per fault that fired.
         self.fired: list[tuple[int | None, str]] = []
         self.requests: list[int] = []  # api keys of the requests forwarded whole
+        self.sent = 0  # bytes forwarded to the broker, all connections
 
     @property
     def address(self) -> str:
@@ -95,14 +100,14 @@ class FaultyProxy:
     def blackhole(self) -> None:
         self._blackhole = True
 
-    def cut_mid_request(self, api_key: int | None = None) -> None:
-        self._add(_Fault("cut_mid_request", api_key))
+    def cut_mid_request(self, api_key: int | None = None, containing: bytes = b"") -> None:
+        self._add(_Fault("cut_mid_request", api_key, containing))
 
-    def lose_reply(self, api_key: int | None = None) -> None:
-        self._add(_Fault("lose_reply", api_key))
+    def lose_reply(self, api_key: int | None = None, containing: bytes = b"") -> None:
+        self._add(_Fault("lose_reply", api_key, containing))
 
-    def stall_reply(self, api_key: int | None = None) -> None:
-        self._add(_Fault("stall_reply", api_key))
+    def stall_reply(self, api_key: int | None = None, containing: bytes = b"") -> None:
+        self._add(_Fault("stall_reply", api_key, containing))
 
     def cut_all(self) -> None:
         """Close every open connection now."""
@@ -123,10 +128,10 @@ class FaultyProxy:
         with self._lock:
             self._faults.append(fault)
 
-    def _take(self, api_key: int) -> _Fault | None:
+    def _take(self, api_key: int, frame: bytes) -> _Fault | None:
         with self._lock:
             for index, fault in enumerate(self._faults):
-                if fault.api_key in (None, api_key):
+                if fault.api_key in (None, api_key) and fault.containing in frame:
                     return self._faults.pop(index)
         return None
 
@@ -221,7 +226,7 @@ class FaultyProxy:
     def _forward_request(self, connection: _Connection, frame: bytes) -> bool:
         """Send one request on, or fire a fault on it; False once the connection is gone."""
         api_key, _, correlation = struct.unpack(">hhi", frame[4:12])
-        fault = self._take(api_key)
+        fault = self._take(api_key, frame)
         self._wait()
         assert connection.broker is not None
         if fault is not None and fault.kind == "cut_mid_request":
@@ -235,6 +240,7 @@ class FaultyProxy:
             self.fired.append((api_key, fault.kind))
         connection.broker.sendall(frame)
         self.requests.append(api_key)
+        self.sent += len(frame)
         if self._count(len(frame)):
             self._close(connection)
             return False
