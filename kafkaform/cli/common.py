@@ -289,6 +289,9 @@ def parse_throttle(value: str) -> int:
 
 # --- applying: what `apply` and `demo` share ---------------------------------------
 
+# A fresh plan, empty and without errors: a saved one too (it must be the fresh one).
+NOTHING_TO_APPLY = "Nothing to apply: the cluster already matches the environment."
+
 
 def show_plan(plan: Plan) -> None:
     print_plan(plan, sys.stdout, color=sys.stdout.isatty())
@@ -331,7 +334,7 @@ def run_apply(
         reassignment=reassignment,
     )
     if report is None:
-        say("Nothing to apply: the cluster already matches the environment.")
+        say(NOTHING_TO_APPLY)
         return None
     say(outcome_line(report))
     return report

@@ -145,3 +145,19 @@ def test_already_gone_is_said_only_when_the_lock_was_seen_gone(env):
 
     assert result.exit_code == 0, result.output
     assert "the apply lock was already gone when releasing it" in result.output
+
+
+def test_format_json_reports_each_outcome_on_stdout(env):
+    import json
+
+    result = invoke(Flaky(3), "apply", str(env), "--auto-approve", "--format", "json")
+
+    document = json.loads(result.stdout)
+    assert result.exit_code == 1
+    assert document["outcome"] == "failed"
+    assert document["counts"] == {"done": 0, "failed": 0, "outcome unknown": 2,
+                                  "not attempted": 0}
+    assert [row["status"] for row in document["results"]] == ["outcome unknown"] * 2
+    assert document["verified"] is False
+    assert document["message"].startswith("Apply FAILED: 0 done")
+    assert "Apply FAILED" in result.stderr  # the human report is still there

@@ -179,3 +179,23 @@ def test_a_stale_plan_names_ten_changes_on_one_short_line(tmp_path, env, cluster
                             "orders.new-0000 was created; ")
     assert "topic orders.new-0009 was created and 1990 more; re-run plan" in error
     assert len(error) < 1000
+
+
+def test_format_json_lists_every_difference(tmp_path, env, cluster, run):
+    plan_file = tmp_path / "plan.json"
+    data = saved(env, cluster, plan_file)
+    data["actions"] += [delete_action(f"orders.gone-{i:02d}") for i in range(25)]
+    plan_file.write_text(json.dumps(data))
+
+    result = CliRunner().invoke(
+        app, ["apply", str(env), str(plan_file), "--format", "json"],
+        obj=Runtime(open_admin=lambda *args, **kwargs: cluster))
+
+    document = json.loads(result.stdout)
+    assert result.exit_code == 1
+    assert document["outcome"] == "refused"
+    assert len(document["differences"]) == 25
+    assert document["differences"][0] == ("in the file, not planned now: delete topic "
+                                          "orders.gone-00 (1 partition)")
+    assert document["differences"][24] == "delete topic orders.gone-24 (1 partition)"
+    assert "and 15 more" in document["message"]
