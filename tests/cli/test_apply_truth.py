@@ -57,11 +57,8 @@ def invoke(cluster: MemoryCluster, *args: str):
 
 
 @pytest.fixture
-def env(tmp_path) -> Path:
-    folder = tmp_path / "env"
-    folder.mkdir()
-    (folder / "environment.yaml").write_text(ENVIRONMENT)
-    return folder
+def env(env_folder) -> Path:
+    return env_folder(ENVIRONMENT)
 
 
 def test_a_connection_lost_mid_batch_ends_with_the_table_and_a_truthful_summary(env):

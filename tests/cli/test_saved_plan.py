@@ -50,11 +50,8 @@ def run(cluster):
 
 
 @pytest.fixture
-def env(tmp_path) -> Path:
-    folder = tmp_path / "env"
-    folder.mkdir()
-    (folder / "environment.yaml").write_text(ENVIRONMENT)
-    return folder
+def env(env_folder) -> Path:
+    return env_folder(ENVIRONMENT)
 
 
 def saved(env: Path, cluster: MemoryCluster, path: Path) -> dict:

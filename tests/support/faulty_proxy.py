@@ -39,7 +39,7 @@ import socket
 import struct
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 PRODUCE, FETCH, LIST_OFFSETS, METADATA = 0, 1, 2, 3
@@ -200,25 +200,30 @@ class FaultyProxy:
             self._drop_after -= sent
             return self._drop_after <= 0
 
+    @staticmethod
+    def _frames(connection: _Connection, source: socket.socket) -> Iterator[bytes]:
+        """Whole Kafka frames (a 4-byte size, then that many bytes) from `source`,
+        until it or the connection closes."""
+        buffer = b""
+        while not connection.closed:
+            ready, _, _ = select.select([source], [], [], 0.2)
+            if not ready:
+                continue
+            chunk = source.recv(65536)
+            if not chunk:
+                return
+            buffer += chunk
+            while len(buffer) >= 4 and len(buffer) >= 4 + struct.unpack(">i", buffer[:4])[0]:
+                size = 4 + struct.unpack(">i", buffer[:4])[0]
+                frame, buffer = buffer[:size], buffer[size:]
+                yield frame
+
     def _to_broker(self, connection: _Connection) -> None:
         """Client → broker, frame by frame, so faults can wait for a kind of request."""
-        buffer = b""
         try:
-            while not connection.closed:
-                ready, _, _ = select.select([connection.client], [], [], 0.2)
-                if not ready:
-                    continue
-                chunk = connection.client.recv(65536)
-                if not chunk:
-                    break
-                buffer += chunk
-                while len(buffer) >= 4:
-                    size = struct.unpack(">i", buffer[:4])[0]
-                    if len(buffer) < 4 + size:
-                        break
-                    frame, buffer = buffer[: 4 + size], buffer[4 + size:]
-                    if not self._forward_request(connection, frame):
-                        return
+            for frame in self._frames(connection, connection.client):
+                if not self._forward_request(connection, frame):
+                    return
         except OSError:
             pass
         self._close(connection)
@@ -248,32 +253,19 @@ class FaultyProxy:
 
     def _to_client(self, connection: _Connection) -> None:
         """Broker → client, frame by frame: a swallowed answer never arrives."""
-        buffer = b""
         assert connection.broker is not None
         try:
-            while not connection.closed:
-                ready, _, _ = select.select([connection.broker], [], [], 0.2)
-                if not ready:
+            for frame in self._frames(connection, connection.broker):
+                fault = connection.swallow.pop(struct.unpack(">i", frame[4:8])[0], None)
+                if fault == "lose_reply":
+                    self._close(connection)
+                    return
+                if fault == "stall_reply":
+                    connection.silent = True
+                if connection.silent:
                     continue
-                chunk = connection.broker.recv(65536)
-                if not chunk:
-                    break
-                buffer += chunk
-                while len(buffer) >= 8:
-                    size, correlation = struct.unpack(">ii", buffer[:8])
-                    if len(buffer) < 4 + size:
-                        break
-                    frame, buffer = buffer[: 4 + size], buffer[4 + size:]
-                    fault = connection.swallow.pop(correlation, None)
-                    if fault == "lose_reply":
-                        self._close(connection)
-                        return
-                    if fault == "stall_reply":
-                        connection.silent = True
-                    if connection.silent:
-                        continue
-                    self._wait()
-                    connection.client.sendall(frame)
+                self._wait()
+                connection.client.sendall(frame)
         except OSError:
             pass
         if not connection.silent:
