@@ -1,23 +1,29 @@
-"""Placement benchmark: replica moves of kafkaform's planner against baselines.
+"""Placement benchmark: what `kafkaform.core.placement.place` (the function plan,
+apply and reassign generate call) copies, against the fewest copies possible
+and against Kafka's own --generate.
 
     python benchmarks/placement.py
 
-For each scenario it prints replica moves (copies to a broker that did not
-hold the replica), the scenario's lower bound, their ratio, the per-broker
-replica and leader spread (max - min over all brokers) afterwards, the
-partitions left breaking rack spread, and planning CPU time (CPU rather than
-wall time, which swings with other load on a shared machine). A second
-table times leader balancing alone on many small topics, each run in a
-subprocess so a slow run reports 'timeout' instead of hanging. Baselines:
+For each scenario, single changes and combined ones, at about 1,000 and
+100,000 partitions, it prints the replica copies (a replica on a broker that
+did not hold it), the lower bound (`placement.lower_bound`: exact without
+rebalance; with rebalance, what ±1 of the mean per topic and cluster-wide
+forces), their ratio, the replica and leader spread (max - min per broker)
+of the worst topic and of the whole cluster afterwards, partitions short of
+rack spread, and the planning CPU time (CPU rather than wall time, which
+swings with other load on a shared machine). A second table times leader
+balancing alone on many small topics, each run in a subprocess so a slow
+run reports 'timeout' instead of hanging.
 
-- kafka --generate: `kafka-reassign-partitions.sh --generate`, i.e. a fresh
-  rack-aware round-robin assignment per topic over the target brokers
-  (AdminUtils.assignReplicasToBrokers, random start index, seeded here),
-  ignoring where replicas are now.
-- random: terraform-provider-kafka's replication-factor change (keep the
-  current replicas, append brokers drawn uniformly from those not in the
-  partition; truncate to shrink), extended to the other scenarios by drawing
-  a random broker for each replica that must move. It has no rebalance.
+Baseline, kafka --generate: what `kafka-reassign-partitions --generate`
+proposes, computed by Kafka's own code from the jars of the newest release
+(tools/KafkaGenerate.java calls ReassignPartitionsCommand.calculateAssignment,
+the step --generate runs once it has read the cluster; in Kafka 4.x that is
+the KRaft controller's StripedReplicaPlacer): a fresh assignment per topic
+over the target brokers, ignoring where replicas are now. --generate keeps a
+topic's replication factor, so for an RF change it is asked for the topic at
+the new RF. The jars are fetched with Maven on first use
+(kafkaform.cluster.local_kafka); without Java or Maven the column says why.
 """
 
 from __future__ import annotations
@@ -28,8 +34,8 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -37,22 +43,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
+from kafkaform.cluster.local_kafka import (  # noqa: E402
+    DEFAULT_KAFKA_VERSION,
+    java_executable,
+    kafka_jars,
+)
 from kafkaform.core.placement import (  # noqa: E402
     RackLayout,
-    across_topics,
     balance_leaders,
     count_leader_changes,
     count_moves,
-    decommission,
-    lower_bound_decommission,
-    lower_bound_rebalance,
-    lower_bound_rf_change,
-    lower_bound_spread,
-    rebalance,
-    set_replication_factor,
-    spread_racks,
+    lower_bound,
+    place,
 )
 from kafkaform.core.placement.kafka_default import assign_replicas  # noqa: E402
+from kafkaform.errors import KafkaformError  # noqa: E402
 
 Cluster = dict[str, list[list[int]]]
 SEED = 20240611
@@ -60,21 +65,31 @@ SEED = 20240611
 
 @dataclass
 class Scenario:
+    """A placement request exactly as `place` takes it."""
+
     name: str
     before: Cluster
-    brokers: dict[int, str | None]  # brokers after the change
-    lower_bound: int
-    kafkaform: Callable[[], Cluster]
-    generate: Callable[[], Cluster]
-    random: Callable[[], Cluster] | None
+    brokers: dict[int, str | None]  # every broker, leaving ones included
+    replication: dict[str, int] = field(default_factory=dict)
+    spread: set[str] = field(default_factory=set)
+    leaving: set[int] = field(default_factory=set)
+    rebalance: bool = False
+
+    @property
+    def allowed(self) -> dict[int, str | None]:
+        return {b: r for b, r in self.brokers.items() if b not in self.leaving}
+
+    def request(self) -> dict:
+        return {"replication": self.replication, "spread": self.spread,
+                "leaving": self.leaving, "rebalance": self.rebalance}
 
 
 @dataclass
 class Outcome:
-    moves: int
-    replica_spread: int
-    leader_spread: int
-    rack_violations: int
+    copies: int
+    replica_spread: tuple[int, int]  # worst topic, cluster
+    leader_spread: tuple[int, int]
+    short_of_racks: int
     seconds: float
 
 
@@ -83,178 +98,133 @@ def brokers_on_racks(ids: range, racks: str) -> dict[int, str | None]:
 
 
 def kafka_topics(
-    sizes: Sequence[int], rf: int, brokers: dict[int, str | None], rng: random.Random
+    topics: int, size: int, rf: int, brokers: Mapping[int, str | None], rng: random.Random
 ) -> Cluster:
     """Topics as Kafka created them (random start index per topic, seeded)."""
     return {
-        f"topic-{i:04d}": assign_replicas(
-            size, rf, brokers, start_index=rng.randrange(len(brokers))
-        )
-        for i, size in enumerate(sizes)
+        f"topic-{i:04d}": assign_replicas(size, rf, dict(brokers),
+                                          start_index=rng.randrange(len(brokers)))
+        for i in range(topics)
     }
 
 
-def generate(cluster: Cluster, rf: Mapping[str, int], brokers: dict[int, str | None]) -> Cluster:
-    """--generate draws its own random start index, unrelated to the topic's creation."""
-    rng = random.Random(SEED + 1)
-    return {
-        topic: assign_replicas(
-            len(parts), rf[topic], brokers, start_index=rng.randrange(len(brokers))
-        )
-        for topic, parts in cluster.items()
-    }
+GENERATE = Path(__file__).resolve().parents[1] / "tools" / "KafkaGenerate.java"
 
 
-def random_replace(
-    cluster: Cluster,
-    brokers: dict[int, str | None],
-    must_move: Callable[[list[int]], list[int]],
-    rf: int | None = None,
-) -> Cluster:
-    """Replace the positions `must_move` names, then grow to `rf`, with random brokers."""
-    rng = random.Random(SEED)
-    ids = sorted(brokers)
-    result = {}
-    for topic, parts in cluster.items():
-        out = []
-        for replicas in parts:
-            target = list(replicas)
-            for position in must_move(target):
-                target[position] = rng.choice([b for b in ids if b not in target])
-            while rf is not None and len(target) < rf:
-                target.append(rng.choice([b for b in ids if b not in target]))
-            out.append(target)
-        result[topic] = out
-    return result
+def kafka_generate(scenarios: Sequence[Scenario]) -> list[Cluster] | str:
+    """--generate's proposal for every scenario, from one JVM; or why not."""
+    try:
+        libs = kafka_jars(DEFAULT_KAFKA_VERSION)
+        java = java_executable()
+    except KafkaformError as error:
+        return f"n/a: {error}"
+    requests = []
+    for scenario in scenarios:
+        # Replica lists at the target RF: --generate reads only their length.
+        topics = {topic: [[0] * scenario.replication.get(topic, len(parts[0]))] * len(parts)
+                  for topic, parts in scenario.before.items()}
+        brokers = [{"id": b, "rack": r} for b, r in sorted(scenario.allowed.items())]
+        requests.append({"brokers": brokers, "topics": topics})
+    done = subprocess.run([java, "--class-path", f"{libs}/*", str(GENERATE)],
+                          input=json.dumps(requests), capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        return f"n/a: KafkaGenerate failed: {done.stderr.strip()[-200:]}"
+    return json.loads(done.stdout)
 
 
-def per_topic(
-    before: Cluster, brokers: dict[int, str | None], change: Callable[..., list[list[int]]]
-) -> Callable[[], Cluster]:
-    """kafkaform's per-topic change across the cluster (load shared between
-    topics), then preferred leaders rebalanced by reordering (no copies)."""
-    return lambda: balance_leaders(across_topics(before, change), brokers)
-
-
-def crowded_positions(layout: RackLayout) -> Callable[[list[int]], list[int]]:
-    def positions(replicas: list[int]) -> list[int]:
-        cap = layout.max_per_rack(len(replicas))
-        seen: Counter = Counter()
-        crowded = []
-        for position, broker in enumerate(replicas):
-            seen[layout.rack(broker)] += 1
-            if seen[layout.rack(broker)] > cap:
-                crowded.append(position)
-        return crowded
-
-    return positions
-
-
-def measure(scenario: Scenario, plan: Callable[[], Cluster]) -> Outcome:
-    started = time.process_time()
-    after = plan()
-    seconds = time.process_time() - started
-    layout = RackLayout(scenario.brokers)
-    replicas: Counter = Counter(dict.fromkeys(scenario.brokers, 0))
-    leaders: Counter = Counter(dict.fromkeys(scenario.brokers, 0))
-    violations = 0
+def spreads(after: Cluster, brokers: Sequence[int], leaders: bool) -> tuple[int, int]:
+    total: Counter = Counter(dict.fromkeys(brokers, 0))
+    worst = 0
     for parts in after.values():
-        for part in parts:
-            replicas.update(b for b in part if b in replicas)
-            if part[0] in leaders:
-                leaders[part[0]] += 1
-            violations += layout.excess(part) > 0
-    moves = sum(count_moves(scenario.before[t], after[t]) for t in after)
+        counts: Counter = Counter(dict.fromkeys(brokers, 0))
+        for replicas in parts:
+            counts.update(replicas[:1] if leaders else replicas)
+        worst = max(worst, max(counts.values()) - min(counts.values()))
+        total.update(counts)
+    return worst, max(total.values()) - min(total.values())
+
+
+def measure(scenario: Scenario, after: Cluster, seconds: float) -> Outcome:
+    allowed = scenario.allowed
+    layout = RackLayout(allowed)
+    short = sum(layout.missing(r) > 0 for t in scenario.spread for r in after[t])
     return Outcome(
-        moves,
-        max(replicas.values()) - min(replicas.values()),
-        max(leaders.values()) - min(leaders.values()),
-        violations,
+        sum(count_moves(scenario.before[t], after[t]) for t in after),
+        spreads(after, sorted(allowed), leaders=False),
+        spreads(after, sorted(allowed), leaders=True),
+        short,
         seconds,
     )
 
 
-def rf_increase(name: str, sizes: Sequence[int], nbrokers: int, racks: str) -> Scenario:
+def run_kafkaform(scenario: Scenario) -> Outcome:
+    started = time.process_time()
+    after = place(scenario.before, scenario.brokers, **scenario.request())
+    return measure(scenario, after, time.process_time() - started)
+
+
+def rf_increase(size: str, topics: int, parts: int, nbrokers: int, racks: str) -> Scenario:
     brokers = brokers_on_racks(range(1, nbrokers + 1), racks)
-    before = kafka_topics(sizes, 2, brokers, random.Random(SEED))
-    return Scenario(
-        name,
-        before,
-        brokers,
-        sum(lower_bound_rf_change(parts, 3) for parts in before.values()),
-        per_topic(
-            before, brokers, lambda cur, load: set_replication_factor(cur, 3, brokers, load=load)
-        ),
-        lambda: generate(before, dict.fromkeys(before, 3), brokers),
-        lambda: random_replace(before, brokers, lambda r: [], rf=3),
-    )
+    before = kafka_topics(topics, parts, 2, brokers, random.Random(SEED))
+    return Scenario(f"RF 2→3 ({size}, {nbrokers} brokers / {len(racks)} racks)", before,
+                    brokers, replication=dict.fromkeys(before, 3), spread=set(before))
 
 
-def add_brokers(name: str, sizes: Sequence[int], old: int, new: int, racks: str) -> Scenario:
+def add_brokers(size: str, topics: int, parts: int, old: int, new: int, racks: str,
+                rf_to: int | None = None) -> Scenario:
     old_brokers = brokers_on_racks(range(1, old + 1), racks)
     brokers = {**old_brokers, **brokers_on_racks(range(old + 1, old + new + 1), racks)}
-    before = kafka_topics(sizes, 3, old_brokers, random.Random(SEED))
-    return Scenario(
-        name,
-        before,
-        brokers,
-        lower_bound_rebalance(before, brokers),
-        lambda: rebalance(before, brokers),
-        lambda: generate(before, dict.fromkeys(before, 3), brokers),
-        None,
-    )
+    rf = 2 if rf_to else 3
+    before = kafka_topics(topics, parts, rf, old_brokers, random.Random(SEED))
+    name = f"add {new} brokers to {old}, rebalance ({size})"
+    if rf_to:
+        name = f"RF 2→3 + add {new} brokers to {old} + rebalance ({size})"
+    return Scenario(name, before, brokers, spread=set(before), rebalance=True,
+                    replication=dict.fromkeys(before, rf_to) if rf_to else {})
 
 
-def remove_broker(name: str, sizes: Sequence[int], nbrokers: int, racks: str) -> Scenario:
+def decommission(size: str, topics: int, parts: int, nbrokers: int, racks: str,
+                 rebalance: bool = False, new: int = 0) -> Scenario:
     everyone = brokers_on_racks(range(1, nbrokers + 1), racks)
-    gone = {nbrokers}
-    brokers = {b: r for b, r in everyone.items() if b not in gone}
-    before = kafka_topics(sizes, 3, everyone, random.Random(SEED))
-    return Scenario(
-        name,
-        before,
-        brokers,
-        sum(lower_bound_decommission(parts, gone) for parts in before.values()),
-        per_topic(before, brokers, lambda cur, load: decommission(cur, gone, everyone, load=load)),
-        lambda: generate(before, dict.fromkeys(before, 3), brokers),
-        lambda: random_replace(
-            before, brokers, lambda r: [i for i, b in enumerate(r) if b in gone]
-        ),
-    )
+    before = kafka_topics(topics, parts, 3, everyone, random.Random(SEED))
+    # New brokers join the leaving broker's rack: a broker replaced by another.
+    brokers = {**everyone, **dict.fromkeys(range(nbrokers + 1, nbrokers + new + 1),
+                                           everyone[nbrokers])}
+    name = f"decommission 1 of {nbrokers} ({size}, {len(racks)} racks)"
+    if new:
+        name = (f"--broker-list: 1 of {nbrokers} out, {new} new on its rack, "
+                f"rebalance ({size})")
+    elif rebalance:
+        name = f"decommission 1 of {nbrokers} + rebalance ({size}, {len(racks)} racks)"
+    return Scenario(name, before, brokers, spread=set(before), leaving={nbrokers},
+                    rebalance=rebalance or bool(new))
 
 
-def add_rack(name: str, sizes: Sequence[int]) -> Scenario:
-    two_racks = brokers_on_racks(range(1, 7), "ab")
-    brokers = {**two_racks, **brokers_on_racks(range(7, 10), "c")}
-    before = kafka_topics(sizes, 3, two_racks, random.Random(SEED))
-    layout = RackLayout(brokers)
-    return Scenario(
-        name,
-        before,
-        brokers,
-        sum(lower_bound_spread(parts, brokers) for parts in before.values()),
-        per_topic(before, brokers, lambda cur, load: spread_racks(cur, brokers, load=load)),
-        lambda: generate(before, dict.fromkeys(before, 3), brokers),
-        lambda: random_replace(before, brokers, crowded_positions(layout)),
-    )
+def add_rack(size: str, topics: int, parts: int, per_rack: int) -> Scenario:
+    two_racks = brokers_on_racks(range(1, 2 * per_rack + 1), "ab")
+    brokers = {**two_racks, **brokers_on_racks(range(2 * per_rack + 1, 3 * per_rack + 1), "c")}
+    before = kafka_topics(topics, parts, 3, two_racks, random.Random(SEED))
+    return Scenario(f"rack spread after adding a 3rd rack ({size})", before, brokers,
+                    spread=set(before))
 
 
 def scenarios() -> list[Scenario]:
-    rng = random.Random(SEED)
-    mixed = [rng.choice((6, 12, 24, 48, 100)) for _ in range(40)]  # ~1,600 partitions
-    big = [1000] * 100  # 100,000 partitions
-    n = f"{sum(mixed):,} partitions, 40 topics, RF 3"
+    small, big = "1,000 partitions", "100,000 partitions"
     return [
-        rf_increase("RF 2→3: 1,000 partitions, 6 brokers / 3 racks", [1000], 6, "abc"),
-        add_brokers(f"add 3 brokers to 6 (rebalance; {n}, 3 racks)", mixed, 6, 3, "abc"),
-        remove_broker(f"decommission 1 of 9 ({n}, 3 racks)", mixed, 9, "abc"),
-        add_rack(f"rack spread after adding a 3rd rack ({n}, 6+3 brokers)", mixed),
-        rf_increase(
-            "100,000 partitions: RF 2→3, 50 brokers / 5 racks, 100 topics", big, 50, "abcde"
-        ),
-        add_brokers(
-            "100,000 partitions: rebalance 45→50 brokers / 5 racks, RF 3", big, 45, 5, "abcde"
-        ),
+        rf_increase(small, 10, 100, 6, "abc"),
+        rf_increase(big, 100, 1000, 50, "abcde"),
+        decommission(small, 10, 100, 9, "abc"),
+        decommission(big, 100, 1000, 50, "abcde"),
+        add_rack(small, 10, 100, 3),
+        add_rack(big, 100, 1000, 15),
+        add_brokers(small, 10, 100, 6, 3, "abc"),
+        add_brokers(big, 100, 1000, 45, 5, "abcde"),
+        add_brokers(small, 10, 100, 6, 3, "abc", rf_to=3),
+        add_brokers(big, 100, 1000, 45, 5, "abcde", rf_to=3),
+        decommission(small, 10, 100, 9, "abc", rebalance=True),
+        decommission(big, 100, 1000, 50, "abcde", rebalance=True),
+        decommission(small, 10, 100, 8, "abcd", new=1),
+        decommission(big, 100, 1000, 50, "abcde", new=1),
     ]
 
 
@@ -339,38 +309,34 @@ def leader_stress_table() -> Table:
 
 
 def main() -> None:
-    table = Table(title="kafkaform placement vs baselines", show_lines=True)
-    for column in (
-        "scenario",
-        "planner",
-        "replica moves",
-        "lower bound",
-        "ratio",
-        "replica spread",
-        "leader spread",
-        "rack violations",
-        "plan time",
-    ):
-        table.add_column(column, justify="left" if column in ("scenario", "planner") else "right")
-    for scenario in scenarios():
-        planners = [("kafkaform", scenario.kafkaform), ("kafka --generate", scenario.generate)]
-        if scenario.random is not None:
-            planners.append(("random (terraform)", scenario.random))
-        for index, (label, plan) in enumerate(planners):
-            out = measure(scenario, plan)
-            bound = scenario.lower_bound
-            ratio = f"{out.moves / bound:.2f}" if bound else ("1.00" if not out.moves else "∞")
-            table.add_row(
-                scenario.name if index == 0 else "",
-                label,
-                f"{out.moves:,}",
-                f"{bound:,}",
-                ratio,
-                str(out.replica_spread),
-                str(out.leader_spread),
-                f"{out.rack_violations:,}",
-                f"{out.seconds:.3f} s",
-            )
+    table = Table(title="kafkaform placement (place, as plan/apply/reassign generate run it)",
+                  show_lines=True)
+    for column in ("scenario", "copies", "lower bound", "ratio", "replica spread topic/all",
+                   "leader spread topic/all", "short of racks", "plan time",
+                   "kafka --generate copies"):
+        table.add_column(column, justify="left" if column == "scenario" else "right")
+    cases = scenarios()
+    generated = kafka_generate(cases)
+    for index, scenario in enumerate(cases):
+        out = run_kafkaform(scenario)
+        bound = lower_bound(scenario.before, scenario.brokers, **scenario.request())
+        ratio = f"{out.copies / bound:.2f}" if bound else ("1.00" if not out.copies else "∞")
+        if isinstance(generated, str):
+            kafka = generated
+        else:
+            proposal = generated[index]
+            kafka = f"{sum(count_moves(scenario.before[t], proposal[t]) for t in proposal):,}"
+        table.add_row(
+            scenario.name,
+            f"{out.copies:,}",
+            f"{bound:,}",
+            ratio,
+            "{} / {}".format(*out.replica_spread),
+            "{} / {}".format(*out.leader_spread),
+            f"{out.short_of_racks:,}",
+            f"{out.seconds:.3f} s",
+            kafka,
+        )
     console = Console(width=200)
     console.print(table)
     console.print(leader_stress_table())
@@ -379,18 +345,23 @@ def main() -> None:
 
 NOTES = """\
 Notes:
-- decommission 1 of 9: with RF 3 on 3 racks every partition keeps one replica on
-  the rack that lost a broker, so its 2 remaining brokers must hold half of the
-  partitions each while the others hold a third: a replica spread of ~P/6 is forced
-  by rack spread. kafkaform gives those two brokers equal shares and leaves every
-  other replica where it was (so the other racks keep Kafka's original unevenness;
-  `rebalance` would even them out, within each rack, at extra copies).
-- kafkaform rows for RF change, decommission and rack spread also rebalance
-  preferred leaders by reordering replicas (balance_leaders), which copies nothing.
-- lower bounds: RF change = missing replicas; decommission = replicas on the removed
-  broker; rack spread = replicas above their rack's cap; rebalance = max(Σ per-topic,
-  cluster) of max(replicas above ceil(mean), replicas missing below floor(mean)),
-  per rack when racks lock replicas in place (see kafkaform.core.placement.bounds).
+- lower bound: without rebalance, the replicas each partition cannot keep (on a
+  leaving broker, missing for the replication factor, or ruled out by rack spread):
+  exact. With rebalance, also what ±1 of the mean per topic and cluster-wide forces
+  (kafkaform.core.placement.bounds.lower_bound). The integer-programming comparison in
+  tests/core/placement/test_optimal.py checks the exact optimum on small clusters.
+- the bound only counts replicas per broker, not which partitions can reach which
+  broker without breaking rack spread, so it can be short of the optimum: the
+  integer program of tests/core/placement/optimum.py (minutes at this size) finds 395
+  the optimum for the 1,000-partition --broker-list row (bound 392), 1,007 for the
+  1,000-partition RF 2→3 + add 3 brokers + rebalance row (bound 1,006), and 583 for
+  --broker-list with the new broker on another rack (bound 392): a partition that
+  already uses the new broker's rack cannot hand it a replica directly.
+- decommission 1 of 9 on 3 racks with RF 3: every partition keeps one replica on the
+  rack that lost a broker, so its 2 remaining brokers hold half the partitions each
+  while the others hold a third: rack spread forces that replica spread.
+- leaders are evened out by reordering replicas (no copy) after every change, not
+  only with rebalance.
 - leader balance: the lower bound is the leaderships above ceil(mean) per broker;
   kafkaform also keeps every topic's own leaders balanced first, which can cost
   more changes than the cluster-wide bound."""

@@ -58,7 +58,7 @@ class _Partition:
     isr: list[int]
     adding: list[int] = field(default_factory=list)
     removing: list[int] = field(default_factory=list)
-    size_bytes: int = 0
+    size_bytes: int | None = None  # None: not reported (no set_partition_size)
 
 
 @dataclass
@@ -340,11 +340,14 @@ class MemoryCluster(AdminContext):
 
     @_port_call(Api.DESCRIBE_LOG_DIRS)
     def describe_log_dirs(self) -> list[LogDirPartitionSize]:
-        """Sizes on live brokers; a replica still catching up reports 0 bytes."""
+        """Sizes on live brokers, for partitions given one (a cluster written
+        by hand without sizes reports none, so plans say the bytes are
+        unknown); a replica still catching up reports 0 bytes."""
         return [
             LogDirPartitionSize(b, name, i, p.size_bytes if b in p.isr else 0)
             for name, topic in sorted(self._topics.items())
             for i, p in enumerate(topic.partitions)
+            if p.size_bytes is not None
             for b in p.replicas
             if b in self._live
         ]

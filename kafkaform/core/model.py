@@ -236,6 +236,9 @@ class DesiredState:
     decommission: tuple[int, ...] = ()
     # Even out replicas and leaders across brokers (environment-level trigger).
     rebalance: bool = False
+    # Rack-spread with some brokers lacking broker.rack: count each such broker
+    # as a rack of its own instead of refusing (Kafka refuses).
+    allow_missing_racks: bool = False
     # Folder the environment was loaded from, for messages.
     path: str | None = None
 
@@ -244,6 +247,12 @@ class DesiredState:
 # kafkaform's own `__kafkaform_lock` ...), Schema Registry and Confluent Platform.
 INTERNAL_TOPIC_NAMES = frozenset({"_schemas"})
 INTERNAL_TOPIC_PREFIXES = ("__", "_confluent")
+
+
+# kafkaform's own lasting topic: the ledger of the replication throttles it set
+# (kafkaform.reassign.ledger). Internal, yet kafkaform's to move: a
+# decommission takes it off the leaving brokers with the managed topics.
+THROTTLE_LEDGER_TOPIC = "__kafkaform_throttles"
 
 
 def is_internal_topic(name: str) -> bool:

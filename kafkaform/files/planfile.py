@@ -33,15 +33,15 @@ from kafkaform.errors import KafkaformError
 from kafkaform.files.bounded import UnreadableText, read_text
 from kafkaform.files.schemas import load_schema
 
-SCHEMA_ID = "https://kafkaform.dev/schemas/plan.schema.json"
 # A plan of 30,000 new topics with their configs is about 10 MiB.
 MAX_PLAN_BYTES = 64 * 1024 * 1024
 
 
 def plan_to_dict(plan: Plan) -> dict[str, Any]:
     counts = PlanSummary.of(plan)
+    targeted = {"targets": list(plan.targets)} if plan.targets else {}
     return {
-        "$schema": SCHEMA_ID,
+        **targeted,
         "version": PLAN_FORMAT_VERSION,
         "environment": plan.environment,
         "cluster_id": plan.cluster_id,
@@ -84,6 +84,7 @@ def plan_from_dict(data: dict[str, Any], origin: str = "plan") -> Plan:
         observed_summary=data.get("observed_summary"),
         kept_topics=tuple(data.get("kept", {}).get("topics", ())),
         kept_acls=tuple(binding_from_dict(b) for b in data.get("kept", {}).get("acls", ())),
+        targets=tuple(data.get("targets", ())),
     )
 
 

@@ -28,21 +28,33 @@ from kafkaform.cluster.readonly import ReadOnlyAdmin
 from kafkaform.core import saved_plans
 from kafkaform.core.actions import Phase, Plan, Reassign
 from kafkaform.core.fingerprint import (
+    before_moves_ended,
     fingerprint_diff,
     observed_summary,
     summary_fingerprint,
 )
-from kafkaform.core.importer import TopicFilter, import_acls, import_topics
-from kafkaform.core.model import DesiredState, ReassignmentSettings
-from kafkaform.core.observed import Api, ClusterInfo, ObservedState, TopicPartition
+from kafkaform.core.importer import Adoption, TopicFilter, adopt, import_acls, import_topics
+from kafkaform.core.model import (
+    AclBinding,
+    ClusterConnection,
+    DesiredState,
+    ReassignmentSettings,
+    TopicSpec,
+)
+from kafkaform.core.observed import Api, ObservedState, TopicPartition
 from kafkaform.core.planner import Targets, plan, with_sizes
 from kafkaform.core.quoting import quoted
 from kafkaform.core.reassign.generate import onto_brokers
 from kafkaform.core.reassign.jsonfile import Assignment, actions_for
-from kafkaform.core.wording import describe_action, listed
+from kafkaform.core.wording import describe_action, listed, plural
 from kafkaform.errors import ClusterError
 from kafkaform.files.planfile import load_plan
-from kafkaform.files.yamlwrite import acls_document, topics_document, with_schema_comment
+from kafkaform.files.yamlwrite import (
+    acls_document,
+    environment_document,
+    topics_document,
+    with_schema_comment,
+)
 from kafkaform.run import lock
 from kafkaform.run.apply import (
     ApplyRefused,
@@ -64,7 +76,11 @@ from kafkaform.run.reassign import (
     execute_reassignments,
     verify_reassignment,
 )
-from kafkaform.run.reassign.execute import require_reassignment_apis
+from kafkaform.run.reassign.execute import (
+    describe_ledger,
+    recorded_throttles,
+    require_reassignment_apis,
+)
 
 
 class AdminFactory(Protocol):
@@ -166,9 +182,9 @@ def observe_and_plan(
         return result
 
 
-def plan_live(desired: DesiredState, admin: ClusterAdmin) -> Plan:
+def plan_live(desired: DesiredState, admin: ClusterAdmin, targets: Targets | None = None) -> Plan:
     """Observe through a read-only view and plan: no write can happen here."""
-    return observe_and_plan(desired, ReadOnlyAdmin(admin))
+    return observe_and_plan(desired, ReadOnlyAdmin(admin), targets)
 
 
 def plan_environment(
@@ -199,22 +215,25 @@ class SavedPlanRefused(ApplyRefused):
         super().__init__(message)
 
 
-def check_saved_plan(plan_file: Path, fresh: Plan, desired: DesiredState,
-                     cluster: ClusterInfo) -> None:
-    """Refuse, naming what differs, unless the saved plan is `fresh`, the plan made now
-    from the current files and the live `cluster` (`kafkaform.core.saved_plans`)."""
+def replanned_saved(plan_file: Path, desired: DesiredState, admin: ClusterAdmin) -> Plan:
+    """The plan made now from the current files and the live cluster, for the
+    saved plan's targets; refused, naming what differs, unless it is the saved
+    plan (`kafkaform.core.saved_plans`), empty or not: a saved plan is an
+    assertion about what apply will do, never a program it runs."""
     saved = load_plan(plan_file)
     if saved.environment != desired.environment:
         raise SavedPlanRefused(
             f"{plan_file} is a plan for environment {quoted(saved.environment)}, not "
             f"{quoted(desired.environment)}; nothing was applied"
         )
+    fresh = plan_live(desired, admin, Targets.parse(saved.targets) if saved.targets else None)
     if saved.desired_hash != fresh.desired_hash:
         raise SavedPlanRefused(
             f"the files of environment {desired.environment} changed since {plan_file} was "
             "made, so it is not the plan that was reviewed; re-run plan (nothing was applied)"
         )
-    ensure_cluster_identity(saved.cluster_id, cluster, f"the plan for {saved.environment}")
+    ensure_cluster_identity(saved.cluster_id, admin.describe_cluster(),
+                            f"the plan for {saved.environment}")
     if saved.observed_fingerprint != fresh.observed_fingerprint:
         refuse_changed_cluster(saved, fresh.observed_summary or {})
     differences = saved_plans.differences(saved.actions, fresh.actions)
@@ -225,6 +244,7 @@ def check_saved_plan(plan_file: Path, fresh: Plan, desired: DesiredState,
             f"{listed(differences, MAX_LISTED, '; ')}; nothing was applied",
             differences,
         )
+    return fresh
 
 
 def refuse_changed_cluster(plan: Plan, now: dict) -> None:
@@ -237,11 +257,53 @@ def refuse_changed_cluster(plan: Plan, now: dict) -> None:
         "(nothing was applied)", changes)
 
 
-def ensure_unchanged(plan: Plan, admin: ClusterAdmin) -> None:
-    """Refuse a plan whose cluster state has changed since it was computed."""
-    now = observed_summary(observe(ReadOnlyAdmin(admin)))
-    if summary_fingerprint(now) != plan.observed_fingerprint:
-        refuse_changed_cluster(plan, now)
+def ensure_unchanged(plan: Plan, admin: ClusterAdmin, reporter: Reporter | None = None) -> None:
+    """Refuse a plan whose cluster state has changed since it was computed.
+
+    One change is expected, not refused: moves the plan waits for (moves in
+    flight, from an interrupted run) that ended meanwhile, at their targets.
+    Resuming an interrupted apply on a real cluster, copies keep finishing
+    while the plan is made, shown and the lock taken (seen on Kafka 4.4:
+    "reassignment ... was removed; re-run plan", and again on the re-run).
+    The plan stays right: those partitions are at their target, and the
+    executor skips partitions that are.
+    """
+    observed = observe(ReadOnlyAdmin(admin))
+    now = observed_summary(observed)
+    if summary_fingerprint(now) == plan.observed_fingerprint:
+        return
+    ended = waits_that_ended(plan, observed, now)
+    if ended:
+        if reporter is not None:
+            reporter.info(f"{plural(len(ended), 'move')} the plan waits for ended while "
+                          f"waiting for the lock: {listed(ended)}")
+        return
+    refuse_changed_cluster(plan, now)
+
+
+def waits_that_ended(plan: Plan, observed: ObservedState, now: dict) -> list[str]:
+    """The plan's in-flight moves that have ended at their targets since, when
+    nothing else changed (the summary then equals the plan's); else []."""
+    old = plan.observed_summary
+    if not old:
+        return []
+    waits = {(a.topic, m.partition): m for a in plan.phase(Phase.REASSIGN)
+             if isinstance(a, Reassign) for m in a.moves if m.in_flight}
+    names = {f"{topic}-{p}": (topic, p) for topic, p in waits}
+    gone = set(old.get("reassigning", {})) - set(now.get("reassigning", {}))
+    if not gone or not gone <= set(names):
+        return []
+    ended: dict[tuple[str, int], list[int]] = {}
+    for name in sorted(gone):
+        topic, partition = names[name]
+        info = observed.topics.get(topic)
+        current = next((p for p in info.partitions if p.partition == partition), None) \
+            if info is not None else None
+        if current is None or tuple(current.replicas) != tuple(waits[(topic, partition)].after):
+            return []
+        ended[(topic, partition)] = old["reassigning"][name]
+    then = before_moves_ended(now, observed, ended)
+    return sorted(gone) if summary_fingerprint(then) == plan.observed_fingerprint else []
 
 
 def apply_under_lock(
@@ -272,7 +334,7 @@ def apply_under_lock(
     report: ApplyReport | None = None
     try:
         # The cluster may have moved while the plan was reviewed or waited for the lock.
-        ensure_unchanged(plan, admin)
+        ensure_unchanged(plan, admin, reporter)
         report = apply_plan(
             plan,
             admin,
@@ -313,24 +375,33 @@ def apply_environment(
     plan_file: Path | None = None,
     locking: LockOptions = LockOptions(),
     reassignment: ReassignmentOptions | None = None,
+    targets: Targets | None = None,
 ) -> ApplyReport | None:
     """`kafkaform apply`: plan live, `show` it, and apply it under the lock; None
     when there was nothing to do.
 
-    With a saved plan, the live plan must be the saved one (`check_saved_plan`),
+    With a saved plan, the live plan must be the saved one (`replanned_saved`),
     empty or not, and it is applied without asking: it was reviewed when it
     was made. Otherwise `approve` is asked, and raises to stop. A plan with
-    errors is refused.
+    errors is refused. `targets` limit a live plan (a saved plan carries its own).
     """
     with connected(runtime, desired, connection, read_only=False, guard=True) as admin:
-        the_plan = plan_live(desired, admin)
-        if plan_file is not None:
-            check_saved_plan(plan_file, the_plan, desired, admin.describe_cluster())
+        if plan_file is None:
+            the_plan = plan_live(desired, admin, targets)
+        else:
+            the_plan = replanned_saved(plan_file, desired, admin)
         show(the_plan)
         if the_plan.errors:
             raise ApplyRefused("the plan has errors and cannot be applied: nothing was applied")
         if the_plan.is_empty:
-            return None
+            # An interrupted reassignment whose moves ended since: its
+            # throttles are the one thing left to do (apply_plan removes them).
+            leftover = recorded_throttles(admin)
+            if leftover is None:
+                return None
+            reporter.info("Nothing to apply but kafkaform's replication throttles left by an "
+                          f"interrupted reassignment on {describe_ledger(leftover)}: apply "
+                          "removes them.")
         if plan_file is None:
             approve()
         return apply_under_lock(
@@ -368,17 +439,53 @@ def import_environment(
 ) -> Imported:
     """`kafkaform import`: the cluster's topics and ACLs as YAML, for files in `out_dir`."""
     observed = observe_cluster(runtime, desired, connection)
-    topics = import_topics(observed, which)
+    return _documents(import_topics(observed, which), None if observed.acls is None
+                      else import_acls(observed), out_dir)
+
+
+def _documents(topics: list[TopicSpec], bindings: list[AclBinding] | None,
+               out_dir: Path) -> Imported:
     # Every override is written, even one equal to Kafka's default: leaving it out
     # would make the next plan revert it.
     document = topics_document(topics, omit_kafka_defaults=False)
     topics_yaml = with_schema_comment(document, "topics.schema.json", out_dir)
-    if observed.acls is None:
+    if bindings is None:
         return Imported(len(topics), topics_yaml, None, None)
-    bindings = import_acls(observed)
     acls_yaml = with_schema_comment(
         acls_document(bindings), "acls.schema.json", out_dir) if bindings else None
     return Imported(len(topics), topics_yaml, len(bindings), acls_yaml)
+
+
+@dataclass(frozen=True)
+class Adopted:
+    """A cluster as a new environment: its Environment document and its files."""
+
+    adoption: Adoption
+    environment_yaml: str
+    imported: Imported
+
+
+def adopt_cluster(
+    runtime: Runtime, name: str, connection: Connection, out_dir: Path, which: TopicFilter
+) -> Adopted:
+    """`kafkaform import NEW_ENV --bootstrap-server B`: the cluster as a new environment
+    that validates and plans no change as it is (`kafkaform.core.importer.adopt`)."""
+    observed = observe_cluster(runtime, None, connection)
+    adoption = adopt(observed, name, which)
+    # From a snapshot there is no address to keep: ${KAFKA_BOOTSTRAP} stands in.
+    desired = replace(adoption.desired, cluster=ClusterConnection(
+        bootstrap=connection.bootstrap, cluster_id=adoption.cluster_id))
+    notes = [f"Adopted from cluster {adoption.cluster_id} by `kafkaform import`: the Topics and",
+             "Acls files beside this one are what the cluster holds, so `kafkaform plan`",
+             "finds nothing to do until they change."]
+    if connection.command_config is not None:
+        notes += [f"Connect as the import did: --command-config {connection.command_config}",
+                  "(or cluster.client, with secrets as ${VAR}s: docs/security.md)."]
+    environment_yaml = with_schema_comment(
+        environment_document(desired, notes=notes, relaxed=adoption.relaxed),
+        "environment.schema.json", out_dir)
+    return Adopted(adoption, environment_yaml,
+                   _documents(adoption.topics, adoption.acls, out_dir))
 
 
 # --- moving replicas -------------------------------------------------------------

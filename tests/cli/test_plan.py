@@ -9,10 +9,14 @@ import pytest
 from typer.testing import CliRunner
 
 from kafkaform.cli import app
+from kafkaform.cli.common import EXIT_USAGE
 from kafkaform.cluster.memory import MemoryCluster
+from kafkaform.core.model import DesiredState, TopicSpec
+from kafkaform.core.summary import ReplicaMoves
 from kafkaform.files.planfile import load_plan
 from kafkaform.files.snapshot import write_snapshot
 from kafkaform.run.observe import observe
+from kafkaform.run.session import observe_and_plan
 
 ENVIRONMENT = """\
 kind: Environment
@@ -108,8 +112,8 @@ def test_target_limits_the_plan(tmp_path, snapshot):
 
 def test_bad_target_is_one_line(tmp_path, snapshot):
     result = run(tmp_path, snapshot, topics_doc(("orders.a", 3)), "--target", "group/x")
-    assert result.exit_code == 1
-    assert "expected topic/NAME" in str(result.exception)
+    assert result.exit_code == EXIT_USAGE
+    assert "expected topic/NAME" in result.output
 
 
 # --- the reassignment path through the plan ----------------------------------
@@ -199,3 +203,15 @@ def test_plan_says_when_the_bytes_to_move_are_unknown(tmp_path):
     assert ("Replica moves: 6 in 1 topic; bytes to copy unknown (the brokers did not report "
             "log-dir sizes).") in result.output
     assert "± topic orders.created (6 replica moves)\n" in result.output
+
+
+def test_a_cluster_written_without_sizes_plans_with_the_bytes_unknown():
+    # A MemoryCluster built by hand (no set_partition_size) reports no
+    # log-dir sizes: the plan says the bytes are unknown, not "0 B ... 0s".
+    cluster = MemoryCluster(3)
+    cluster.add_topic("orders", [[1, 2], [2, 3], [3, 1]])
+    desired = DesiredState("test", topics={"orders": TopicSpec("orders", 3, 3)})
+    result = observe_and_plan(desired, cluster)
+    assert ReplicaMoves.of(result.actions).line() == (
+        "Replica moves: 3 in 1 topic; bytes to copy unknown (the brokers did not report "
+        "log-dir sizes).")

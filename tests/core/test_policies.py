@@ -1,6 +1,16 @@
 """Policies that need the cluster: partitions per broker and rack spread."""
 
-from kafkaform.core.model import DesiredState, PlacementStrategy, Policies, PolicyLevel, TopicSpec
+from dataclasses import replace
+
+from kafkaform.core.model import (
+    DesiredState,
+    ManagedScope,
+    PlacementStrategy,
+    Policies,
+    PolicyLevel,
+    TopicScope,
+    TopicSpec,
+)
 from kafkaform.core.observed import (
     BrokerInfo,
     ClusterInfo,
@@ -43,6 +53,18 @@ def test_partitions_per_broker_counts_desired_and_unmanaged_replicas():
     assert check_cluster_policies(desired, observed) == []
 
 
+def test_partitions_per_broker_leaves_out_the_topics_the_plan_deletes():
+    """The state after the plan: 500 topics the files drop no longer count."""
+    old = [_topic_info(f"old.{n}", [[1, 2, 3]] * 3) for n in range(500)]
+    observed = _observed(["a", "b", "c"], old)
+    deleting = ManagedScope(TopicScope(prefixes=("old.",), delete=True))
+    desired = DesiredState("e", topics={"new": TopicSpec("new", 30, 3)}, scope=deleting)
+    assert check_cluster_policies(desired, observed) == []
+    keeping = replace(desired, scope=ManagedScope(TopicScope(prefixes=("old.",))))
+    (problem,) = check_cluster_policies(keeping, observed)
+    assert "about 1530 partition replicas per broker" in problem.message
+
+
 def test_rack_spread_flags_existing_default_placement_on_one_rack():
     observed = _observed(["a", "a", "b"], [_topic_info("t", [[1, 3], [1, 2]])])
     topics = [TopicSpec("t", 2, 2),
@@ -60,3 +82,13 @@ def test_rack_spread_without_racks_and_levels():
     off = _desired([], require_rack_spread=True, levels={"rackSpread": PolicyLevel.OFF})
     assert check_cluster_policies(off, observed) == []
     assert check_cluster_policies(_desired([], require_rack_spread=False), observed) == []
+
+
+def test_rack_spread_means_min_of_replicas_and_racks_as_the_planner_places():
+    # RF 4 on 2 racks: a 3+1 split spans both racks, which is spread (the
+    # planner copies nothing for it either); 4+0 is not.
+    observed = _observed(["a", "a", "a", "a", "b"],
+                         [_topic_info("t", [[1, 2, 3, 5]]), _topic_info("u", [[1, 2, 3, 4]])])
+    topics = [TopicSpec("t", 1, 4), TopicSpec("u", 1, 4)]
+    (problem,) = check_cluster_policies(_desired(topics, require_rack_spread=True), observed)
+    assert "topics[u]" in problem.path and "partition 0 spans 1 of 2 racks" in problem.message

@@ -83,7 +83,6 @@ def test_the_written_document_is_valid_and_small():
 def test_the_schema_is_draft_2020_12():
     schema = json.loads((ROOT / "schemas" / "snapshot.schema.json").read_text())
     Draft202012Validator.check_schema(schema)
-    assert schema["$id"].endswith("snapshot.schema.json")
 
 
 def test_round_trip_keeps_cluster_facts_from_an_older_kafka():
@@ -144,8 +143,9 @@ def test_a_hand_written_snapshot(tmp_path):
     assert configs["unclean.leader.election.enable"].value == "false"
     assert configs["segment.bytes"].source is ConfigSource.STATIC_BROKER_CONFIG
     assert [a.resource_name for a in observed.acls] == ["g"]
+    # partition 0 has no sizeBytes: no size reported (a plan says "unknown")
     assert {(s.broker, s.partition): s.size_bytes for s in cluster.describe_log_dirs()} == {
-        (1, 0): 0, (2, 0): 0, (2, 1): 5,
+        (2, 1): 5,
     }  # fmt: skip
     assert cluster.calls["describe_log_dirs"] == 1
 

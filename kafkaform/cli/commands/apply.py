@@ -26,10 +26,13 @@ from kafkaform.cli.common import (
     CommandConfigOpt,
     EnvArg,
     Exit,
+    TargetOpt,
+    UsageError,
     connection,
     exit_codes,
     load_desired,
     parse_duration,
+    parse_targets,
     resolve_environment,
     run_apply,
     runtime,
@@ -48,7 +51,7 @@ from kafkaform.run.session import force_unlock as remove_lock
 PlanFileArg = Annotated[
     Path | None,
     typer.Argument(
-        help="A plan saved with `kafkaform plan --out`; applied only if the cluster is unchanged.",
+        help="A plan saved with `kafkaform plan --out`; applied only if planning again gives it.",
         exists=True,
         dir_okay=False,
         show_default=False,
@@ -89,10 +92,19 @@ def apply(
         typer.Option("--format", help="How to report the result: text, or one JSON document "
                                       "on stdout (the rest goes to stderr)."),
     ] = ResultFormat.TEXT,
+    target: TargetOpt = None,
     *,
     reassignment: ReassignmentOptions,
 ) -> None:
-    """Apply an environment (plan, review, apply) or a saved plan file."""
+    """Apply an environment (plan, review, apply) or a saved plan file.
+
+    With --target, only those resources are planned, applied and verified;
+    the rest of the environment is left as it is.
+    """
+    if target and plan_file is not None:
+        raise UsageError("a saved plan carries its own targets (plan --target ... --out); "
+                         "leave out --target")
+    targets = parse_targets(target)
     locking = LockOptions(
         wait=parse_duration("--lock-timeout", lock_timeout),
         stale_after=parse_duration("--stale-lock-after", stale_lock_after),
@@ -108,6 +120,7 @@ def apply(
             connection=connection(bootstrap, command_config),
             locking=locking,
             reassignment=reassignment,
+            targets=targets,
         )
 
     with exit_codes():

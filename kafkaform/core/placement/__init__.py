@@ -3,45 +3,27 @@
 An assignment lists, per partition, its replica broker ids, the first being
 the preferred leader. Brokers are given as `{broker_id: rack or None}`.
 
-Every algorithm is deterministic, does no I/O and moves the fewest replicas
-it can: a replica that already satisfies the goal stays where it is.
+`place` solves every change a plan asks for as one problem (see
+`kafkaform.core.placement.solve` for the objectives and their order); everything
+is deterministic and does no I/O.
 """
 
-from kafkaform.core.placement.bounds import (
-    count_leader_changes,
-    count_moves,
-    lower_bound_decommission,
-    lower_bound_rebalance,
-    lower_bound_rf_change,
-    lower_bound_spread,
-)
+from kafkaform.core.placement.bounds import count_leader_changes, count_moves, lower_bound
 from kafkaform.core.placement.common import Assignment, Brokers, RackLayout
-from kafkaform.core.placement.rebalance import balance_leaders, rebalance
-from kafkaform.core.placement.topic import (
-    across_topics,
-    decommission,
-    extend_partitions,
-    set_replication_factor,
-    spread_racks,
-    static_assignment,
-)
+from kafkaform.core.placement.rebalance import balance_leaders
+from kafkaform.core.placement.solve import extend_partitions, place, rack_information
+from kafkaform.core.placement.topic import static_assignment
 
 __all__ = [
     "Assignment",
-    "across_topics",
-    "balance_leaders",
     "Brokers",
     "RackLayout",
+    "balance_leaders",
     "count_leader_changes",
     "count_moves",
-    "decommission",
     "extend_partitions",
-    "lower_bound_decommission",
-    "lower_bound_rebalance",
-    "lower_bound_rf_change",
-    "lower_bound_spread",
-    "rebalance",
-    "set_replication_factor",
-    "spread_racks",
+    "lower_bound",
+    "place",
+    "rack_information",
     "static_assignment",
 ]

@@ -1,4 +1,4 @@
-"""Counting replica moves, and the fewest moves each kind of change needs.
+"""Counting replica moves, and the fewest any placement needs.
 
 A move is one replica copied to a broker that did not hold it: for a
 partition, the brokers in the target that are not in the current list.
@@ -8,9 +8,9 @@ Reordering replicas (a leadership change) and dropping replicas cost no copy.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
-from kafkaform.core.placement.common import RackKey, RackLayout, replica_counts
+from kafkaform.core.placement.state import keepable, spans_needed
 
 
 def count_moves(before: Sequence[Sequence[int]], after: Sequence[Sequence[int]]) -> int:
@@ -24,90 +24,85 @@ def count_leader_changes(before: Sequence[Sequence[int]], after: Sequence[Sequen
     return sum(1 for old, new in zip(before, after, strict=False) if old[:1] != new[:1])
 
 
-def lower_bound_rf_change(current: Sequence[Sequence[int]], rf: int) -> int:
-    """Every missing replica is one copy, and is also enough: exact."""
-    return sum(max(0, rf - len(replicas)) for replicas in current)
-
-
-def lower_bound_decommission(current: Sequence[Sequence[int]], remove: Iterable[int]) -> int:
-    """Every replica on a removed broker needs a new home: exact."""
-    removed = set(remove)
-    return sum(1 for replicas in current for b in replicas if b in removed)
-
-
-def lower_bound_spread(current: Sequence[Sequence[int]], brokers: Mapping[int, str | None]) -> int:
-    """Replicas above their rack's cap, summed over partitions. Exact: one move
-    takes a replica off a crowded rack, and the under-cap racks always have
-    room for all of them (the cap is chosen so that they fit)."""
-    layout = RackLayout(brokers)
-    return sum(layout.excess(replicas) for replicas in current)
-
-
-def lower_bound_rebalance(
-    assignments: Mapping[str, Sequence[Sequence[int]]], brokers: Mapping[int, str | None]
+def lower_bound(
+    assignments: Mapping[str, Sequence[Sequence[int]]],
+    brokers: Mapping[int, str | None],
+    *,
+    replication: Mapping[str, int] | None = None,
+    spread: Collection[str] = (),
+    leaving: Collection[int] = (),
+    rebalance: bool = False,
+    load: Mapping[int, int] | None = None,
 ) -> int:
-    """Fewest moves that can put every topic, and the cluster, within ±1 of the mean.
+    """Fewest copies `place` can need for the same request (same arguments).
 
-    For counts c over n brokers with floor/ceil means q and q': a move lowers
-    one broker by one, so brokers above q' need at least A = Σ max(0, c - q')
-    moves and brokers below q need D = Σ max(0, q - c); max(A, D) is also
-    sufficient without other constraints (moving from a fullest to an emptiest
-    broker lowers max(A, D) by one every time). Moves belong to one topic, so
-    topics need Σ_topic max(A, D); the cluster needs its own max(A, D); the
-    bound is the larger of the two.
-
-    Racks: when every partition of a topic already fills each rack to its cap
-    ("rack-locked", e.g. RF 3 on 3 racks), no replica can change rack without
-    breaking the spread, so each rack balances on its own and the bound is
-    summed per rack (and so for the cluster when all topics are rack-locked).
-
-    The bound is exact for one topic without racks (and for rack-locked
-    topics); with several topics, or racks that only partly constrain moves,
-    it can be below the true minimum.
+    Every partition must copy what it cannot keep (replicas on leaving
+    brokers, missing replicas, replicas the racks rule out): exact without
+    rebalance. With rebalance, each topic's replicas per broker end within
+    [lo, hi] of its mean, so a topic copies at least what its brokers hold
+    above hi beyond what it adds, and at least what they lack below lo;
+    likewise cluster-wide. When racks lock replicas in place (rack spread
+    with as many replicas as racks: one per rack in every partition), the
+    mean is each rack's, and so are lo and hi; otherwise ±1 of the
+    cluster's mean is assumed reachable.
     """
-    layout = RackLayout(brokers)
-    per_topic = 0
-    cluster = Counter({b: 0 for b in brokers})
+    replication = replication or {}
+    allowed = {b: r for b, r in brokers.items() if b not in set(leaving)}
+    rack_of = {b: r if r is not None else ("own", b) for b, r in allowed.items()}
+    racks = len(set(rack_of.values()))
+    fixed = Counter({b: (load or {}).get(b, 0) for b in allowed})
+    racks_of: dict[object, list[int]] = {}
+    for broker, rack in rack_of.items():
+        racks_of.setdefault(rack, []).append(broker)
+    by_rack = list(racks_of.values())
+    total = 0
+    held_all: Counter[int] = Counter()
+    partitions = placed_all = 0
     all_locked = True
-    for parts in assignments.values():
-        counts = replica_counts(parts, brokers)
-        cluster.update(counts)
-        locked = rack_locked(parts, layout)
+    for name, parts in assignments.items():
+        mandatory = placed = 0
+        held: Counter[int] = Counter()
+        locked = name in spread
+        for replicas in parts:
+            rf = replication.get(name, len(replicas))
+            home = [b for b in replicas if b in allowed]
+            home_racks = len({rack_of[b] for b in home})
+            need = spans_needed(rf, racks, home_racks, len(home), name in spread)
+            mandatory += rf - keepable(rf, need, home_racks, len(home))
+            held.update(home)
+            placed += rf
+            locked = locked and rf == racks
+        if rebalance:
+            groups = by_rack if locked else [list(allowed)]
+            targets = [len(parts)] * len(groups) if locked else [placed]
+            mandatory = max(mandatory, _copies_to_even(held, groups, targets, Counter()))
+        total += mandatory
+        held_all.update(held)
+        partitions += len(parts)
+        placed_all += placed
         all_locked = all_locked and locked
-        per_topic += _balance_moves(counts, layout, locked)
-    whole = _balance_moves(cluster, layout, all_locked and bool(assignments))
-    return max(per_topic, whole)
+    if rebalance:
+        groups = by_rack if all_locked else [list(allowed)]
+        targets = [partitions] * len(groups) if all_locked else [placed_all]
+        total = max(total, _copies_to_even(held_all, groups, targets, fixed))
+    return total
 
 
-def rack_locked(parts: Iterable[Sequence[int]], layout: RackLayout) -> bool:
-    """No replica of these partitions can move to another rack without
-    making its spread worse: every partition is spread, and every named rack
-    holds its cap (or all its brokers)."""
-    if any(rack[0] != 0 for rack in layout.sizes):
-        return False  # a rack-less broker is a free rack of its own
-    for replicas in parts:
-        cap = layout.max_per_rack(len(replicas))
-        on_rack = layout.rack_counts(replicas)
-        if any(on_rack[rack] != min(cap, size) for rack, size in layout.sizes.items()):
-            return False
-    return True
+def _copies_to_even(
+    held: Counter[int], groups: list[list[int]], targets: list[int], fixed: Counter[int]
+) -> int:
+    """Copies that bring each group of brokers (a rack when racks lock
+    replicas in place, else all) to `target` replicas within ±1 of the mean
+    (`fixed` counting towards it): what cannot stay below the ceiling must
+    be added, and what is missing below the floor must be copied in."""
+    added = missing = 0
+    for members, target in zip(groups, targets, strict=True):
+        low, high = _even(target + sum(fixed[b] for b in members), len(members))
+        added += max(0, target - sum(min(held[b], high - fixed[b]) for b in members))
+        missing += sum(max(0, low - fixed[b] - held[b]) for b in members)
+    return max(added, missing)
 
 
-def _balance_moves(counts: Counter[int], layout: RackLayout, per_rack: bool) -> int:
-    if not per_rack:
-        return spread_moves(list(counts.values()))
-    groups: dict[RackKey, list[int]] = {}
-    for broker, n in counts.items():
-        groups.setdefault(layout.rack(broker), []).append(n)
-    return sum(spread_moves(group) for group in groups.values())
-
-
-def spread_moves(counts: Sequence[int]) -> int:
-    """max(A, D): fewest single moves bringing `counts` within ±1 of their mean."""
-    if not counts:
-        return 0
-    low, extra = divmod(sum(counts), len(counts))
-    high = low + (1 if extra else 0)
-    above = sum(max(0, c - high) for c in counts)
-    below = sum(max(0, low - c) for c in counts)
-    return max(above, below)
+def _even(total: int, brokers: int) -> tuple[int, int]:
+    low, extra = divmod(total, brokers)
+    return low, low + (extra > 0)

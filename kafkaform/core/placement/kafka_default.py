@@ -2,10 +2,14 @@
 
 Source followed: `AdminUtils.assignReplicasToBrokers` (apache/kafka,
 server-common/src/main/java/org/apache/kafka/admin/AdminUtils.java, formerly
-core/src/main/scala/kafka/admin/AdminUtils.scala). That is what
+core/src/main/scala/kafka/admin/AdminUtils.scala). That is what Kafka 3.x's
 `kafka-reassign-partitions.sh --generate` and ZooKeeper-mode topic creation
-use; KRaft controllers place new topics with `StripedReplicaPlacer`, which is
-randomised, so this deterministic algorithm is the useful baseline.
+use. KRaft controllers place new topics with `StripedReplicaPlacer`, which is
+randomised, and Kafka 4.x's --generate uses it too (AdminUtils is gone from
+4.x's jars; benchmarks/placement.py runs the real 4.x --generate through
+tools/KafkaGenerate.java). The in-memory cluster and the planner's first
+guess for a new topic use this deterministic algorithm: a valid rack-aware
+placement, reproducible in tests, though not the one a KRaft cluster picks.
 
 Kafka picks `startIndex` and the initial replica shift at random unless a fixed
 start index is given (then both equal it). kafkaform needs reproducible

@@ -1,43 +1,45 @@
-"""Rebalance: replica and leader counts per broker within ±1 of the mean.
+"""Preferred leaders within ±1 per broker by reordering replicas (no copy).
 
-Four greedy passes, each moving one unit at a time from a broker holding at
-least two more than another, fullest to emptiest first, until no such pair
-can exchange anything:
+Two greedy passes, each moving one leadership at a time from a broker
+leading at least two more than another, fullest to emptiest first, until
+no such pair can exchange anything:
 
-1. replicas, topic by topic (a copy each; never breaking rack spread);
-2. replicas across the cluster, only between brokers where the topic's own
-   balance survives (the giver holds more of that topic than the taker);
-3. leaders, topic by topic, by reordering replicas (no data moves);
-4. leaders across the cluster, again only by reordering.
+1. leaders, topic by topic;
+2. leaders across the cluster.
 
-Moving from a fullest to an emptiest broker is what makes the copy count
-minimal (see `bounds.lower_bound_rebalance`). Leadership only changes by
-reordering, following chains of swaps when no single swap helps, since
-swaps cost nothing. A follower is moved in preference to a leader, so
-preferred leaders stay put unless balance needs them to move.
+Leadership only changes by reordering, following chains of swaps when no
+single swap helps, since swaps cost nothing. Preferred leaders stay put
+unless balance needs them to move.
 
 Leader balance is a flow problem (each partition sends one unit of
 leadership to one of its replicas), and the chains are its augmenting
-paths, so both leader passes reach spread ≤ 1 whenever reordering alone can:
+paths, so both passes reach spread <= 1 whenever reordering alone can:
 a pass only stops when no broker two above another can pass leadership to
-it along any chain, which proves no reordering does better. Per-topic
-balance wins over cluster-wide balance: pass 4 keeps every topic's leader
-counts within the range pass 3 left them in (floor/ceil of the topic's mean
-when that was reachable), so the cluster evens out only as far as that
-allows.
+it along any chain, which proves no reordering does better (the per-topic
+sum of squared leader counts is then minimal). Per-topic balance wins over
+cluster-wide balance: pass 2 only hands a topic's leadership to a broker
+leading exactly one fewer of that topic, which keeps the topic's sum of
+squares, so every topic stays as balanced as pass 1 left it and the
+cluster evens out only as far as that allows.
 
-Replicas on brokers missing from `brokers` stay where they are and count
-for nothing; new brokers, holding nothing yet, are the emptiest.
+That rule also makes the result a fixed point: balancing it again finds no
+chain in either pass, so a plan applied leaves no leader reorder to plan.
+A looser rule (any count within the topic's range) let pass 2 push a topic
+whose spread cannot reach 1 off its optimum; the next run's pass 1 put it
+back, and `apply` never converged on Apache Kafka ("reassign 1 partition
+(0 replica moves) is still planned after apply").
+
+Replicas on brokers missing from `brokers` never become leaders and count
+for nothing.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left, insort
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from functools import cached_property
+from collections.abc import Callable, Mapping, Sequence
 
-from kafkaform.core.placement.common import Count, RackLayout, balance_pairs
+from kafkaform.core.placement.common import Count, RackLayout, balance_pairs, unwind
 
 # A swap along a leadership chain: (topic, partition, new leader).
 Swap = tuple[str, int, int]
@@ -45,25 +47,21 @@ Swap = tuple[str, int, int]
 CameFrom = dict[object, tuple[object, Swap | None] | None]
 
 
-def rebalance(
-    assignments: Mapping[str, Sequence[Sequence[int]]], brokers: Mapping[int, str | None]
-) -> dict[str, list[list[int]]]:
-    """Target assignment for every topic (same keys, same partition order)."""
-    cluster = _Cluster(assignments, RackLayout(brokers))
-    for topic in cluster.topics:
-        cluster.balance_topic_replicas(topic)
-    cluster.balance_cluster_replicas()
-    return _with_balanced_leaders(cluster, assignments)
-
-
 def balance_leaders(
-    assignments: Mapping[str, Sequence[Sequence[int]]], brokers: Mapping[int, str | None]
+    assignments: Mapping[str, Sequence[Sequence[int]]],
+    brokers: Mapping[int, str | None],
+    *,
+    load: Mapping[int, int] | None = None,
 ) -> dict[str, list[list[int]]]:
     """Only reorder replicas so preferred leaders are balanced: no data moves.
 
-    Useful after a change that keeps leaders in place (decommission, rack
-    spread, RF change) but leaves new or emptied brokers leading too little."""
-    return _with_balanced_leaders(_Cluster(assignments, RackLayout(brokers)), assignments)
+    `load` counts the partitions other topics' brokers lead, so that the
+    cluster-wide pass evens out the whole cluster rather than these topics."""
+    cluster = _Cluster(assignments, RackLayout(brokers))
+    for broker, n in (load or {}).items():
+        if broker in cluster.leaders:
+            cluster.leaders[broker] += n
+    return _with_balanced_leaders(cluster, assignments)
 
 
 def _with_balanced_leaders(
@@ -78,8 +76,8 @@ def _with_balanced_leaders(
 class _Cluster:
     """Mutable working copy of the assignments with per-broker indexes.
 
-    `holders[topic][broker]` and `led[topic][broker]` are insertion-ordered
-    sets (dicts) of partition numbers, so scans are deterministic.
+    `led[topic][broker]` is an insertion-ordered set (dict) of partition
+    numbers, so scans are deterministic.
 
     Two more indexes keep the cluster-wide leader pass from scanning every
     topic at each step: `leading[broker]` holds the ranks (positions in
@@ -98,82 +96,17 @@ class _Cluster:
         self.rank = {t: i for i, t in enumerate(self.topics)}
         self.parts = {t: [list(r) for r in assignments[t]] for t in self.topics}
         self.led = {t: {b: {} for b in self.known} for t in self.topics}
-        self.replicas: Counter[int] = Counter(dict.fromkeys(self.known, 0))
         self.leaders: Counter[int] = Counter(dict.fromkeys(self.known, 0))
         self.leading: dict[int, set[int]] = {b: set() for b in self.known}
         self.changes: Counter[int] = Counter()  # leaderships gained or lost
         self.follows: dict[tuple[int, int], list[int]] = {}
         for topic in self.topics:
             for index, replicas in enumerate(self.parts[topic]):
-                for broker in replicas:
-                    if broker in layout.known:
-                        self.replicas[broker] += 1
                 if replicas and replicas[0] in layout.known:
                     self.led[topic][replicas[0]][index] = None
                     self.leaders[replicas[0]] += 1
                     self.leading[replicas[0]].add(self.rank[topic])
                 self._index(topic, index, 1)
-
-    # -- replicas ---------------------------------------------------------
-
-    @cached_property
-    def holders(self) -> dict[str, dict[int, dict[int, None]]]:
-        """Built on first use: leader-only balancing never needs it."""
-        holders = {t: {b: {} for b in self.known} for t in self.topics}
-        for topic in self.topics:
-            for index, replicas in enumerate(self.parts[topic]):
-                for broker in replicas:
-                    if broker in self.layout.known:
-                        holders[topic][broker][index] = None
-        return holders
-
-    def balance_topic_replicas(self, topic: str) -> None:
-        held = self.holders[topic]
-        balance_pairs(
-            self.known,
-            count=lambda b: len(held[b]),
-            tiebreak=lambda b: self.replicas[b] - len(held[b]),
-            transfer=lambda giver, taker: self._move_replica(topic, giver, taker),
-        )
-
-    def balance_cluster_replicas(self) -> None:
-        def transfer(giver: int, taker: int) -> bool:
-            return any(
-                len(self.holders[t][giver]) > len(self.holders[t][taker])
-                and self._move_replica(t, giver, taker)
-                for t in self.topics
-            )
-
-        balance_pairs(self.known, self.replicas.__getitem__, None, transfer)
-
-    def _move_replica(self, topic: str, giver: int, taker: int) -> bool:
-        """Copy one partition of `topic` from `giver` to `taker`, a follower if
-        possible, without breaking the partition's rack spread."""
-        parts = self.parts[topic]
-        chosen = led_by_giver = None
-        for index in self.holders[topic][giver]:
-            replicas = parts[index]
-            if self.layout.can_take(replicas, giver, taker):
-                if replicas[0] != giver:
-                    chosen = index
-                    break
-                if led_by_giver is None:
-                    led_by_giver = index
-        chosen = led_by_giver if chosen is None else chosen
-        if chosen is None:
-            return False
-        replicas = parts[chosen]
-        position = replicas.index(giver)
-        self._index(topic, chosen, -1)
-        replicas[position] = taker
-        self._index(topic, chosen, 1)
-        del self.holders[topic][giver][chosen]
-        self.holders[topic][taker][chosen] = None
-        self.replicas[giver] -= 1
-        self.replicas[taker] += 1
-        if position == 0:
-            self._lead(topic, chosen, giver, taker)
-        return True
 
     # -- leaders ----------------------------------------------------------
 
@@ -194,14 +127,10 @@ class _Cluster:
         )
 
     def balance_cluster_leaders(self) -> None:
-        """Even out leaders across topics, each topic's counts staying within
-        the range they have now (so its spread never grows)."""
-        bands = {t: _band(self.led[t].values()) for t in self.topics}
+        """Even out leaders across topics, each topic handing a leadership
+        only to a broker leading one fewer of it (its balance unchanged)."""
         count = self.leaders.__getitem__
-        # By rank, for the hot loop below: each topic's leaders and band.
-        led = [self.led[t] for t in self.topics]
-        floor = [bands[t][0] for t in self.topics]
-        ceiling = [bands[t][1] for t in self.topics]
+        led = [self.led[t] for t in self.topics]  # by rank, for the hot loop below
 
         # A pair that could not swap can only start to once giver or taker
         # has gained or lost a leadership: remember when each pair failed.
@@ -213,13 +142,13 @@ class _Cluster:
                 return False
             # Only topics where giver leads a partition taker follows can swap.
             for rank in self.follows.get((giver, taker), ()):
-                if len(led[rank][giver]) > floor[rank] and len(led[rank][taker]) < ceiling[rank]:
+                if len(led[rank][giver]) - len(led[rank][taker]) == 1:
                     return self._swap_leader(self.topics[rank], giver, taker)
             failed[giver, taker] = when
             return False
 
         def detour(order: list[int]) -> bool:
-            return self._apply_chain(order, count, lambda g: self._find_banded_chain(g, bands))
+            return self._apply_chain(order, count, self._find_cluster_chain)
 
         balance_pairs(self.known, count, None, transfer, detour)
 
@@ -262,53 +191,51 @@ class _Cluster:
                         continue
                     came_from[follower] = (broker, (topic, index, follower))
                     if len(led[follower]) <= limit:
-                        return _unwind(came_from, follower)
+                        return unwind(came_from, follower)
                     queue.append(follower)
         return None
 
-    def _find_banded_chain(
-        self, giver: int, bands: Mapping[str, tuple[int, int]]
-    ) -> list[Swap] | None:
+    def _find_cluster_chain(self, giver: int) -> list[Swap] | None:
         """Breadth-first search for swaps passing one leadership from `giver`
-        to a broker leading two fewer in all, every topic's per-broker count
-        staying inside its band.
+        to a broker leading two fewer in all, every topic's balance unchanged.
 
-        The search runs over brokers and (topic, broker) nodes: a broker may
-        hand over a leadership of topic t while it leads more than t's floor
-        (broker → (t, broker)); a partition of t moves leadership between
-        two of its replicas ((t, a) → (t, b), b's count of t unchanged if the
-        chain goes on within t); and a broker may keep the leadership it
-        gained in t while it leads fewer than t's ceiling ((t, b) → b), going
-        on by handing over another topic. Keeping a broker's count of a topic
-        unchanged mid-chain is what a per-step check cannot express."""
+        The search runs over brokers and (topic, level, broker) nodes: a
+        broker leading `level` partitions of topic t may hand one over
+        (broker → (t, level, broker)); a partition of t moves leadership
+        between two of its replicas ((t, level, a) → (t, level, b)), b's
+        count of t unchanged if the chain goes on within t; and a broker
+        leading `level - 1` of t may keep the leadership it gained
+        ((t, level, b) → b), going on by handing over another topic. Keeping
+        a broker's count of a topic unchanged mid-chain is what a per-step
+        check cannot express."""
         known = self.layout.known
         limit = self.leaders[giver] - 2
         came_from: CameFrom = {giver: None}
-        queue: deque[tuple[str, int]] = deque()
+        queue: deque[tuple[str, int, int]] = deque()
 
         def hand_over(broker: int) -> None:
             for topic in map(self.topics.__getitem__, sorted(self.leading[broker])):
-                node = (topic, broker)
-                if node not in came_from and len(self.led[topic][broker]) > bands[topic][0]:
+                node = (topic, len(self.led[topic][broker]), broker)
+                if node not in came_from:
                     came_from[node] = (broker, None)
                     queue.append(node)
 
         hand_over(giver)
         while queue:
             node = queue.popleft()
-            topic, broker = node
+            topic, level, broker = node
             led = self.led[topic]
             for index in led[broker]:
                 for follower in self.parts[topic][index][1:]:
-                    target = (topic, follower)
+                    target = (topic, level, follower)
                     if target in came_from or follower not in known:
                         continue
                     came_from[target] = (node, (topic, index, follower))
                     queue.append(target)
-                    if follower not in came_from and len(led[follower]) < bands[topic][1]:
+                    if follower not in came_from and len(led[follower]) == level - 1:
                         came_from[follower] = (target, None)
                         if self.leaders[follower] <= limit:
-                            return _unwind(came_from, follower)
+                            return unwind(came_from, follower)
                         hand_over(follower)
         return None
 
@@ -346,22 +273,3 @@ class _Cluster:
             else:
                 del shared[bisect_left(shared, rank)]
 
-
-def _band(counts: Iterable[Mapping[int, None]]) -> tuple[int, int]:
-    """(fewest, most) partitions any broker leads: the range a topic's
-    per-broker leader counts must stay in for its spread not to grow."""
-    sizes = [len(c) for c in counts]
-    return min(sizes, default=0), max(sizes, default=0)
-
-
-def _unwind(came_from: CameFrom, end: object) -> list[Swap]:
-    """The swaps on the path from the search's root to `end`, in order."""
-    chain = []
-    step = came_from[end]
-    while step is not None:
-        previous, swap = step
-        if swap is not None:
-            chain.append(swap)
-        step = came_from[previous]
-    chain.reverse()
-    return chain

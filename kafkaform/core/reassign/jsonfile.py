@@ -79,6 +79,8 @@ def dump_reassignment(assignment: Mapping[TopicPartition, Sequence[int]]) -> str
     """The document as text with one partition per line, so reviews diff well."""
     document = reassignment_document(assignment)
     lines = [json.dumps(p, separators=(", ", ": ")) for p in document["partitions"]]
+    if not lines:
+        return f'{{\n  "version": {FORMAT_VERSION},\n  "partitions": []\n}}\n'
     body = ",\n    ".join(lines)
     return f'{{\n  "version": {FORMAT_VERSION},\n  "partitions": [\n    {body}\n  ]\n}}\n'
 

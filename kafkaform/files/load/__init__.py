@@ -79,6 +79,7 @@ def load_environment(path: Path, environ: Mapping[str, str] | None = None, *,
         reassignment=environment.reassignment(loading, env_doc),
         decommission=tuple(data.get("decommission", ())),
         rebalance=data.get("rebalance", False),
+        allow_missing_racks=data.get("allowMissingRacks", False),
         path=str(folder),
     )
     return LoadResult(desired, loading.shape_problems, loading.problems, origins, env_doc,
