@@ -45,6 +45,24 @@ def test_plain_reporter_writes_one_timestamped_line_per_event_each_action_once()
     ]
 
 
+def test_an_outcome_settled_after_its_log_line_is_in_the_table():
+    """"outcome unknown" as the request ended, "done" once the cluster was read again:
+    the table says the final word (it used to leave the row out as already logged)."""
+    out = io.StringIO()
+    reporter = PlainReporter(out, clock=lambda: datetime(2024, 5, 1, 12, 0, 7, tzinfo=UTC))
+    reporter.action_finished("create topic a", Status.UNKNOWN, "no answer (timed out)")
+    reporter.action_finished("create topic b", Status.UNKNOWN, "no answer (timed out)")
+
+    reporter.summary([
+        SummaryRow(Status.DONE, "create topic a",
+                   "no answer (timed out); reading the cluster again shows it done"),
+        SummaryRow(Status.UNKNOWN, "create topic b", "no answer (timed out)")])
+
+    assert out.getvalue().splitlines()[-2:] == [
+        "done  create topic a  (no answer (timed out); reading the cluster again shows it done)",
+        "1 done, 0 failed, 1 outcome unknown, 0 not attempted"]
+
+
 def test_a_non_terminal_apply_lists_each_action_once(tmp_path):
     """The real executor's events through the plain reporter: no action twice."""
     from kafkaform.cluster.memory import MemoryCluster
