@@ -8,8 +8,15 @@ whoever is refused can be told who holds the lock and since when. Releasing
 is DeleteTopics. Because the lock lives on the cluster, two environments
 pointing at one cluster share it too.
 
-Stale locks (an apply that died without releasing) are taken over after a
-timeout (default 1h). The takeover itself must not race either, so it uses
+An apply that died without releasing (SIGKILL, OOM, a lost runner) leaves
+its lock behind. Whether its process still runs can be seen only on the
+machine it ran on: the owner record names the kernel's boot id, the pid
+namespace and the process's start time (`Machine`), so an apply on that
+machine knows for certain that the holder is gone (no process with that pid
+and start time) and takes the lock over at once, or that it still runs (and
+then never takes it over, however old). From anywhere else that is unknown,
+and a lock older than a timeout (default 1h) is taken over as stale. The
+takeover itself must not race either, so it uses
 the topic's single partition as a total order: a claimant appends a record
 naming the token of the stale owner it replaces, then reads the log back; the
 first claim after the stale owner wins, later ones see that and back off
@@ -35,8 +42,10 @@ import socket
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, datetime, timedelta
+from enum import Enum
+from pathlib import Path
 
 from kafkaform.cluster.port import ClusterAdmin
 from kafkaform.core.requests import NewTopic
@@ -72,6 +81,59 @@ class LockHeld(KafkaformError):
     """Another apply holds the cluster's lock."""
 
 
+class Holder(Enum):
+    """What this machine can tell about the process that holds the lock."""
+
+    RUNNING = "running"
+    GONE = "gone"
+    UNKNOWN = "unknown"  # it ran on another machine (or before a reboot)
+
+
+def _read(path: str) -> str | None:
+    try:
+        return Path(path).read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def process_start(pid: int) -> str | None:
+    """When process `pid` started (clock ticks since boot, field 22 of
+    /proc/PID/stat, proc(5)), None when there is no such process. A pid is
+    reused once its process ends; a pid and its start time are not."""
+    stat = _read(f"/proc/{pid}/stat")
+    if stat is None:
+        return None
+    after_name = stat.rsplit(")", 1)[-1].split()  # the name may hold spaces and ")"
+    return after_name[19] if len(after_name) > 19 else None
+
+
+@dataclass(frozen=True)
+class Machine:
+    """The kernel and pid namespace this process runs in: a lock holder's pid
+    means something only to a process in the same ones (a container sees only
+    its own pids; a reboot starts them again)."""
+
+    boot_id: str | None
+    pid_namespace: str | None
+    started: Callable[[int], str | None] = process_start
+
+    @classmethod
+    def here(cls) -> Machine:
+        """This machine, as Linux describes it; nothing known elsewhere."""
+        try:
+            namespace: str | None = os.readlink("/proc/self/ns/pid")
+        except OSError:
+            namespace = None
+        return cls(_read("/proc/sys/kernel/random/boot_id"), namespace)
+
+    def holder(self, record: LockRecord) -> Holder:
+        """Whether the lock's holder still runs, as far as this machine can tell."""
+        if record.started is None or self.boot_id is None or self.pid_namespace is None or \
+                (record.boot_id, record.pid_namespace) != (self.boot_id, self.pid_namespace):
+            return Holder.UNKNOWN
+        return Holder.RUNNING if self.started(record.pid) == record.started else Holder.GONE
+
+
 @dataclass(frozen=True)
 class LockRecord:
     """Who holds (or claims) the lock; stored as JSON in the lock topic."""
@@ -85,17 +147,24 @@ class LockRecord:
     ci_job: str | None = None
     # The token of the stale owner this record takes over from.
     replaces: str | None = None
+    # Where the process runs and when it started (`Machine`): None in records of
+    # older kafkaform versions, and where the system does not say.
+    boot_id: str | None = None
+    pid_namespace: str | None = None
+    started: str | None = None
 
     def to_json(self) -> str:
         return json.dumps({**asdict(self), "acquired_at": self.acquired_at.isoformat()})
 
     @classmethod
     def from_json(cls, text: str) -> LockRecord | None:
-        """None for anything that is not an owner record (never raises)."""
+        """None for anything that is not an owner record (never raises). Keys this
+        version does not know (a newer kafkaform's) are left out, not fatal."""
+        known = {f.name for f in fields(cls)}
         try:
-            data = json.loads(text)
+            data = {k: v for k, v in json.loads(text).items() if k in known}
             return cls(**{**data, "acquired_at": datetime.fromisoformat(data["acquired_at"])})
-        except (ValueError, TypeError, KeyError):
+        except (ValueError, TypeError, KeyError, AttributeError):
             return None
 
     def describe(self, now: datetime) -> str:
@@ -108,9 +177,12 @@ class LockRecord:
 
 
 def this_process(
-    environment: str, now: datetime, env: Mapping[str, str] = os.environ
+    environment: str, now: datetime, env: Mapping[str, str] = os.environ,
+    machine: Machine | None = None,
 ) -> LockRecord:
-    """The owner record for this process."""
+    """The owner record for this process, on `machine` (this one by default)."""
+    machine = machine or Machine.here()
+    pid = os.getpid()
     try:
         user = getpass.getuser()
     except (KeyError, OSError):  # no passwd entry (containers)
@@ -120,10 +192,13 @@ def this_process(
         token=uuid.uuid4().hex,
         user=user,
         host=socket.gethostname(),
-        pid=os.getpid(),
+        pid=pid,
         environment=environment,
         acquired_at=now,
         ci_job=ci_job,
+        boot_id=machine.boot_id,
+        pid_namespace=machine.pid_namespace,
+        started=machine.started(pid),
     )
 
 
@@ -214,13 +289,18 @@ def try_acquire(
     clock: Clock = utc_now,
     warn: Callable[[str], None] = lambda message: None,
     unlock_command: str = UNLOCK,
+    machine: Machine | None = None,
 ) -> ApplyLock:
     """Take the lock now or raise `LockHeld` naming the holder.
 
+    A held lock is taken over when its holder is seen gone on this `machine`
+    (by default the one this runs on), or, when that cannot be seen, once it
+    is older than `stale_after`; never while its holder is seen running.
     Every message that may leave a human to remove the lock names
     `unlock_command`, the `force-unlock` command line for this cluster."""
     now = clock()
-    me = this_process(environment, now)
+    machine = machine or Machine.here()
+    me = this_process(environment, now, machine=machine)
     try:
         created = admin.create_topics([_lock_topic(admin)]).get(LOCK_TOPIC)
     except OutcomeUnknown as error:
@@ -242,22 +322,31 @@ def try_acquire(
             "is acquiring it right now, or one crashed while acquiring it (then remove it "
             f"with `{unlock_command}`)"
         )
-    if now - owner.acquired_at < stale_after:
+    holder = machine.holder(owner)
+    if holder is Holder.RUNNING:
+        raise LockHeld(
+            f"another apply holds the lock on this cluster: {owner.describe(now)}, and it "
+            "is still running on this machine, so its lock is not taken over however old. "
+            f"Wait for it to finish, or stop it (`kill {owner.pid}`) and run apply again"
+        )
+    if holder is Holder.UNKNOWN and now - owner.acquired_at < stale_after:
         raise LockHeld(
             f"another apply holds the lock on this cluster: {owner.describe(now)}. Wait for "
-            f"it to finish; a lock older than {format_age(stale_after)} is taken over "
-            f"automatically, and `{unlock_command}` removes it if its owner is gone"
+            "it to finish. Whether it still runs cannot be seen from here (it ran on another "
+            "machine); if it is gone (killed, or its machine lost), remove the lock with "
+            f"`{unlock_command}`. A lock older than {format_age(stale_after)} is taken over "
+            "automatically"
         )
+    why = ("its process is no longer running on this machine: it ended without releasing "
+           "the lock (killed or crashed)") if holder is Holder.GONE else \
+        f"it is older than the stale-lock timeout {format_age(stale_after)}"
     claim = replace(me, replaces=owner.token)
     _record_owner(admin, claim, undo=False)
     winner = _read_owner(admin)
     if winner is None or winner.token != claim.token:
         holder = winner.describe(now) if winner else "another apply"
         raise LockHeld(f"another apply took over the stale lock first: {holder}")
-    warn(
-        f"took over a stale apply lock held by {owner.describe(now)}: it is older than "
-        f"the stale-lock timeout {format_age(stale_after)}"
-    )
+    warn(f"took over the apply lock held by {owner.describe(now)}: {why}")
     return ApplyLock(admin, claim, took_over=owner)
 
 
@@ -298,6 +387,7 @@ def acquire(
     sleep: Callable[[float], None] = idle,
     warn: Callable[[str], None] = lambda message: None,
     unlock_command: str = UNLOCK,
+    machine: Machine | None = None,
 ) -> ApplyLock:
     """Take the lock, retrying a held one for up to `wait`."""
     deadline = clock() + wait
@@ -305,7 +395,7 @@ def acquire(
         try:
             return try_acquire(
                 admin, environment=environment, stale_after=stale_after, clock=clock, warn=warn,
-                unlock_command=unlock_command,
+                unlock_command=unlock_command, machine=machine,
             )
         except LockHeld as held:
             left = deadline - clock()

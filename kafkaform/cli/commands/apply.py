@@ -162,4 +162,14 @@ def force_unlock(
     elif owner is None:
         say(f"Removed the apply lock ({lock.LOCK_TOPIC}); it named no owner.")
     else:
-        say(f"Removed the apply lock held by {owner.describe(runtime(ctx).clock())}.")
+        say(f"Removed the apply lock held by {owner.describe(runtime(ctx).clock())}"
+            f"{_FORCED[lock.Machine.here().holder(owner)]}")
+
+
+# What force-unlock adds about the holder it removed, as far as this machine can tell.
+_FORCED = {
+    lock.Holder.GONE: "; its process had ended.",
+    lock.Holder.UNKNOWN: ".",
+    lock.Holder.RUNNING: "; warning: its process is still running on this machine, and "
+                         "may go on writing while another apply runs.",
+}
