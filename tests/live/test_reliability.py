@@ -60,7 +60,7 @@ def test_an_apply_killed_holding_the_lock_is_seen_gone_and_the_next_apply_goes_o
     (env / "environment.yaml").write_text(f"""\
 kind: Environment
 name: live
-cluster: {{bootstrap: {live_bootstrap}}}
+cluster: {{bootstrap: '{live_bootstrap}'}}
 defaults:
   topic: {{partitions: 1, replicationFactor: 1, configs: {{min.insync.replicas: 1}}}}
 policies: {{minReplicationFactor: 1, minInsyncReplicas: 1}}
