@@ -254,6 +254,16 @@ INTERNAL_TOPIC_PREFIXES = ("__", "_confluent")
 # decommission takes it off the leaving brokers with the managed topics.
 THROTTLE_LEDGER_TOPIC = "__kafkaform_throttles"
 
+# Every topic kafkaform keeps for itself starts so: the apply lock, the ledgers.
+KAFKAFORM_TOPIC_PREFIX = "__kafkaform_"
+
+
+def is_kafkaform_topic(name: str) -> bool:
+    """kafkaform's own bookkeeping topics, which come and go with its runs
+    (the lock exists only while an apply holds it; the throttle ledger
+    appears with the first throttled move)."""
+    return name.startswith(KAFKAFORM_TOPIC_PREFIX)
+
 
 def is_internal_topic(name: str) -> bool:
     """Topics kafkaform never plans, imports or deletes."""

@@ -498,6 +498,18 @@ def test_rebalance_evens_out_replicas_across_brokers():
     assert "rebalance" in action.reason
 
 
+def test_kafkaforms_own_topics_are_no_load_for_the_balance():
+    # The lock exists only while an apply holds it and the throttle ledger
+    # appears with the first throttled move: counted as load, they made the
+    # verification after a rebalance on Apache Kafka want one more leader
+    # reorder, so apply never converged.
+    topics = {"orders": [[3, 1], [2, 3], [3, 1]]}
+    own = {"__kafkaform_throttles": [[1]], "__kafkaform_lock": [[4]]}
+    wanted = desired(spec(partitions=3, rf=2), rebalance=True)
+    assert (plan(wanted, observed({**topics, **own}, brokers=4)).actions
+            == plan(wanted, observed(topics, brokers=4)).actions)
+
+
 def test_acls_for_principals_outside_the_scope_are_not_planned():
     scope = ManagedScope(acls=AclScope(principals=("User:app",)))
     result = plan(desired(acls=frozenset({binding("User:app"), binding("User:other")}),
@@ -549,7 +561,8 @@ def test_decommissioning_a_broker_the_cluster_does_not_have_is_refused():
     cluster = observed({"orders": spread(3)})
     result = plan(desired(spec(partitions=3), decommission=(99,)), cluster)
     assert [e.message for e in result.errors] == [
-        "broker 99 is not in the cluster and holds no replicas (brokers: [1, 2, 3])"]
+        "broker 99 is not in the cluster and holds no replicas (brokers: [1, 2, 3]): a typo, "
+        "or a broker already decommissioned and retired; then remove it from decommission"]
 
 
 def test_decommissioning_a_dead_broker_that_still_holds_replicas_is_accepted():

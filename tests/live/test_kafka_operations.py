@@ -385,6 +385,12 @@ def test_add_a_broker_rebalance_then_decommission_and_stop_it(ops_cluster, tmp_p
     ops_cluster.stop_broker(new)
     assert topics_described(ops_cluster, "--under-replicated-partitions") == {}
     assert topics_described(ops_cluster, "--unavailable-partitions") == {}
+    # The files still name the retired broker: the plan says what to do.
+    retired = kafkaform("plan", str(env), "--detailed-exitcode", "--bootstrap-server",
+                        ops_cluster.bootstrap)
+    assert retired.returncode == 1 and "already decommissioned and retired" in retired.stdout, (
+        retired.stdout + retired.stderr)
+    env = ops_environment(tmp_path / "ops", ops_cluster, "rebalance: true\n")
     ok(kafkaform("plan", str(env), "--detailed-exitcode", "--bootstrap-server",
                  ops_cluster.bootstrap))
 
