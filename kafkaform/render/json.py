@@ -49,4 +49,6 @@ def render_apply_result(
         result["stopped"] = report.stopped
         result["verify_problem"] = report.verify_problem
         result["lock_left"] = report.lock_left
+        if report.targets:  # only these were applied and verified
+            result["targets"] = list(report.targets)
     return json.dumps(result, indent=2, ensure_ascii=False) + "\n"
