@@ -319,8 +319,14 @@ def _die_with_parent() -> None:
 
 
 def new_cluster_id() -> str:
-    """A Kafka cluster id: a random UUID in Kafka's URL-safe base64 form."""
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode("ascii").rstrip("=")
+    """A Kafka cluster id: a random UUID in Kafka's URL-safe base64 form, never
+    starting with "-" (one in 64 would): `kafka-storage format --cluster-id -x...`
+    reads it as an option and fails, which is why Kafka's own Uuid.randomUuid()
+    draws again for those."""
+    while True:
+        candidate = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode("ascii").rstrip("=")
+        if not candidate.startswith("-"):
+            return candidate
 
 
 _LOG4J2 = """status = error
