@@ -5,7 +5,8 @@ plan file, a bug) might. `apply` checks every action against the
 environment before its first write and refuses the whole plan on any
 violation, so a plan is never half-applied for this:
 - no topic outside `manage.topics`, and never an internal topic (`__*`, the
-  apply lock, `_schemas` ...);
+  apply lock, `_schemas` ...), but for moving kafkaform's own throttle
+  ledger, which a decommission takes off the leaving brokers;
 - no ACL binding for a principal outside `manage.acls.principals`;
 - no cluster-wide broker config that `cluster.brokerConfigs` does not
   declare, and none removed without `manage.brokerConfigs.delete`;
@@ -26,9 +27,10 @@ from kafkaform.core.actions import (
     CreateAcl,
     DeleteAcl,
     DeleteTopic,
+    Reassign,
     SetBrokerConfigs,
 )
-from kafkaform.core.model import DesiredState, is_internal_topic
+from kafkaform.core.model import THROTTLE_LEDGER_TOPIC, DesiredState, is_internal_topic
 from kafkaform.core.quoting import QUOTE_LIMIT, one_line
 from kafkaform.core.wording import describe_action
 
@@ -49,6 +51,8 @@ def _why_not(action: Action, desired: DesiredState | None) -> str | None:
     if isinstance(action, CreateAcl | DeleteAcl):
         return _binding(action, desired)
     topic: str = action.topic
+    if isinstance(action, Reassign) and topic == THROTTLE_LEDGER_TOPIC:
+        return None  # kafkaform's own: the planner moves it off decommissioned brokers
     if is_internal_topic(topic):
         return "an internal topic, which kafkaform never touches"
     if isinstance(action, AddPartitions) and action.after <= action.before:

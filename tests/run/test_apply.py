@@ -331,6 +331,17 @@ def test_without_an_environment_internal_topics_and_shrinking_are_still_refused(
             apply_plan(plan_of(action), prepared_cluster(), reporter=RecordingReporter())
 
 
+def test_the_guard_lets_a_decommission_move_kafkaforms_throttle_ledger_only():
+    """Decommissioning moves the ledger off the leaving broker (seen on Kafka: the
+    guard refused the whole decommission); any other action on it stays refused."""
+    from kafkaform.core.guard import violations
+    from kafkaform.core.model import THROTTLE_LEDGER_TOPIC
+
+    move = Reassign(THROTTLE_LEDGER_TOPIC, (PartitionMove(0, (4, 2, 3), (1, 2, 3)),))
+    assert violations([move], desired_for("orders")) == []
+    assert violations([DeleteTopic(THROTTLE_LEDGER_TOPIC, 1)], desired_for("orders"))
+
+
 # --- truthful results: unknown outcomes, verification that cannot run -----------
 def desired_for(*topics: str) -> DesiredState:
     """Manages everything, deletes off: what `full`-style plans below need."""
