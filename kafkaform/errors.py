@@ -30,6 +30,20 @@ class ClusterUnreachable(KafkaformError):
     """No broker answered within the timeout."""
 
 
+class OutcomeUnknown(KafkaformError):
+    """A request got no answer: it timed out, or its connection was lost while the
+    broker had it. Whether the cluster did it is unknown until it is read again."""
+
+
+class InvalidClientConfig(KafkaformError):
+    """The Kafka client refused a client property; `key` when its message names one."""
+
+    def __init__(self, reason: str, key: str | None = None) -> None:
+        self.reason = reason
+        self.key = key
+        super().__init__(f"invalid client configuration: {reason}")
+
+
 class UnsupportedApi(KafkaformError):
     """The cluster does not implement an admin API kafkaform needs."""
 

@@ -2,7 +2,9 @@
 
 The root callback puts the run's `Runtime` (how to connect, how to wait) on
 the typer context: the real one, unless the caller passed one as `obj`
-(`CliRunner().invoke(app, args, obj=Runtime(...))` in the tests).
+(`CliRunner().invoke(app, args, obj=Runtime(...))` in the tests), and the
+options that hold for every command (`--allow-includes-outside-repo`) in the
+context's `meta`, which every command's context shares.
 
 `KafkaformGroup` is the one place where the command line as a whole is
 shaped: a usage error (an unknown option, a missing argument, a file
@@ -23,7 +25,7 @@ import typer
 from typer.core import TyperGroup
 
 from kafkaform import __version__
-from kafkaform.cli.common import EXIT_OK, EXIT_USAGE, UsageError
+from kafkaform.cli.common import EXIT_OK, EXIT_USAGE, INCLUDES_OUTSIDE, UsageError
 from kafkaform.run.session import Runtime
 
 EXIT_CODES_HELP = (
@@ -135,9 +137,16 @@ def _root(
         typer.Option("--no-color", help="Plain text without colours, even on a terminal "
                                         "(as NO_COLOR=1)."),
     ] = False,
+    includes_outside: Annotated[
+        bool,
+        typer.Option("--allow-includes-outside-repo",
+                     help="Let `include:` read folders outside the repository (or outside the "
+                          "folder above environments/)."),
+    ] = False,
 ) -> None:
     """Kafka clusters as code: validate, plan, apply, reassign, import, check."""
     if no_color:
         # The one switch every renderer (and rich itself) reads: https://no-color.org
         os.environ["NO_COLOR"] = "1"
     ctx.ensure_object(Runtime)
+    ctx.meta[INCLUDES_OUTSIDE] = includes_outside

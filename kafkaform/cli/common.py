@@ -16,13 +16,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+from typer.main import get_current_context  # typer's click: the running command's context
 
 from kafkaform.core.actions import Plan
 from kafkaform.core.model import DesiredState
 from kafkaform.core.planner import Targets
+from kafkaform.core.quoting import one_line
 from kafkaform.core.units import normalize_config_value, parse_duration_ms
 from kafkaform.core.wording import did_you_mean
 from kafkaform.errors import KafkaformError
@@ -33,6 +35,9 @@ from kafkaform.render.text import print_plan, wants_colour
 from kafkaform.run.apply import ApplyReport
 from kafkaform.run.reassign import ReassignmentOptions
 from kafkaform.run.session import Connection, LockOptions, Runtime, apply_environment
+
+if TYPE_CHECKING:
+    from kafkaform.files.validate import ValidationResult
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -72,7 +77,8 @@ def exit_codes() -> Iterator[None]:
 
 
 def print_error(message: str) -> None:
-    print(f"error: {message}", file=sys.stderr)
+    """One line, whatever the message quotes (`kafkaform.core.quoting`)."""
+    print(f"error: {one_line(message)}", file=sys.stderr)
 
 
 def say(message: str = "") -> None:
@@ -140,15 +146,27 @@ def _known_environments(arg: str) -> str:
     return f"; {suggestion + ' ' if suggestion else ''}environments here: {', '.join(names)}"
 
 
+# ctx.meta key: `--allow-includes-outside-repo` was given (`kafkaform.cli.app`).
+INCLUDES_OUTSIDE = "kafkaform.includes_outside"
+
+
+def validated(path: Path) -> ValidationResult:
+    """`validate_environment`, with includes kept inside the repository unless the
+    command line (`kafkaform --allow-includes-outside-repo ...`) allowed otherwise."""
+    from kafkaform.files.validate import validate_environment  # jsonschema: only when needed
+
+    context = get_current_context(silent=True)
+    outside = bool(context is not None and context.meta.get(INCLUDES_OUTSIDE))
+    return validate_environment(path, includes_outside=outside)
+
+
 def load_desired(env: str | Path) -> DesiredState:
     """Validate an environment, printing its problems; exit 3 when it is invalid.
 
     Warnings are printed as well: a command that goes on should still show them.
     """
-    from kafkaform.files.validate import validate_environment  # jsonschema: only when needed
-
     path = env if isinstance(env, Path) else resolve_environment(env)
-    result = validate_environment(path)
+    result = validated(path)
     for problem in result.problems:
         print(problem.render(), file=sys.stderr)
     if not result.ok or result.desired is None:
@@ -361,6 +379,9 @@ def parse_throttle(value: str) -> int:
 
 # --- applying: what `apply` and `demo` share ---------------------------------------
 
+# A fresh plan, empty and without errors: a saved one too (it must be the fresh one).
+NOTHING_TO_APPLY = "Nothing to apply: the cluster already matches the environment."
+
 
 def show_plan(plan: Plan) -> None:
     print_plan(plan, sys.stdout, color=wants_colour(sys.stdout))
@@ -405,7 +426,7 @@ def run_apply(
         targets=targets,
     )
     if report is None:
-        say("Nothing to apply: the cluster already matches the environment.")
+        say(NOTHING_TO_APPLY)
         return None
     say(outcome_line(report))
     return report

@@ -83,7 +83,14 @@ from kafkaform.core.requests import (
     ScramUpsertion,
     scram_rounds,
 )
-from kafkaform.errors import ClusterError, ClusterUnreachable, KafkaformError, UnsupportedApi
+from kafkaform.errors import (
+    ClusterError,
+    ClusterUnreachable,
+    InvalidClientConfig,
+    KafkaformError,
+    OutcomeUnknown,
+    UnsupportedApi,
+)
 
 K = TypeVar("K")
 
@@ -101,6 +108,13 @@ _NOT_REACHED = {
     KafkaError._RESOLVE,
 }
 _AUTH_FAILED = {KafkaError._AUTHENTICATION, KafkaError._SSL}
+# librdkafka's local errors for a request sent and never answered: it timed out,
+# or the connection broke while the broker had it.
+_NO_ANSWER = {KafkaError._TIMED_OUT, KafkaError._TIMED_OUT_QUEUE, KafkaError._TRANSPORT}
+# The user's client properties the apply lock's producer and consumer take:
+# reaching and authenticating to the brokers (librdkafka's names).
+_CONNECTION_PREFIXES = ("security.", "ssl.", "sasl.", "socket.", "broker.", "client.",
+                        "enable.ssl.", "enable.sasl.", "https.", "plugin.", "reconnect.")
 
 
 # --- capabilities -------------------------------------------------------------
@@ -164,6 +178,14 @@ def cluster_error_from_rdkafka(error: KafkaError) -> ClusterError:
         return ClusterError("REQUEST_TIMED_OUT", error.str(), retriable=True)
     name = kafka_error_name(code) if code >= 0 else error.name().lstrip("_")
     return ClusterError(name, error.str(), retriable=bool(error.retriable()))
+
+
+def _invalid_config(error: BaseException, client: Mapping[str, str]) -> InvalidClientConfig:
+    """librdkafka's refusal of a property, naming it (`... property "linger.ms"`)."""
+    rd_error = _rd_error(error)
+    reason = redact(rd_error.str() if rd_error is not None else str(error), client)
+    named = re.search(r'configuration property:? "([^"]*)', reason)  # may be cut short
+    return InvalidClientConfig(reason, named.group(1) if named else None)
 
 
 def _rd_error(exception: BaseException) -> KafkaError | None:
@@ -288,9 +310,7 @@ class KafkaClusterAdmin(AdminContext):
         try:
             self._admin: Any = rd.AdminClient(self._rdkafka_config())
         except (KafkaException, ValueError, TypeError) as error:
-            raise KafkaformError(
-                f"invalid client configuration: {redact(str(error), self._client)}"
-            ) from None
+            raise _invalid_config(error, self._client) from None
 
     # --- plumbing -------------------------------------------------------------
     def _rdkafka_config(self, **extra: Any) -> dict[str, Any]:
@@ -304,6 +324,14 @@ class KafkaClusterAdmin(AdminContext):
             "error_cb": self._on_error,
             **extra,
         }
+
+    def _connection_config(self, **own: Any) -> dict[str, Any]:
+        """For the lock's own producer and consumer: of the user's properties only
+        how to reach and authenticate to the brokers, then kafkaform's settings.
+        Nothing a user sets for producing or consuming reaches them."""
+        dropped = {key for key in self._client if not key.startswith(_CONNECTION_PREFIXES)}
+        return {key: value for key, value in self._rdkafka_config(**own).items()
+                if key not in dropped or key in own or key == "bootstrap.servers"}
 
     def _on_error(self, error: KafkaError) -> None:
         if error.code() == KafkaError._ALL_BROKERS_DOWN:
@@ -343,8 +371,7 @@ class KafkaClusterAdmin(AdminContext):
             if time.monotonic() > deadline:
                 if not self._reached:
                     raise self._unreachable(None)
-                raise ClusterError("REQUEST_TIMED_OUT", f"no reply within {self.timeout:g}s",
-                                   retriable=True)
+                raise OutcomeUnknown(f"timed out after {self.timeout:g}s")
         results: dict[K, Any] = {}
         for key, future in futures.items():
             error = future.exception()
@@ -364,10 +391,15 @@ class KafkaClusterAdmin(AdminContext):
             raise self._unreachable(self._all_down or self._rd_last.last or error.str())
 
     def _per_item(self, results: Mapping[K, Any]) -> dict[K, ClusterError | None]:
+        """Each item's Kafka error (None: done). A request that got no answer
+        (librdkafka's local timeout, or its connection lost while waiting)
+        raises `OutcomeUnknown`: the broker may have done all of it."""
         out: dict[K, ClusterError | None] = {}
         for key, value in results.items():
             if isinstance(value, BaseException):
                 error = _rd_error(value)
+                if error is not None and error.code() in _NO_ANSWER:
+                    raise OutcomeUnknown(error.str())
                 out[key] = (
                     cluster_error_from_rdkafka(error)
                     if error is not None
@@ -721,16 +753,20 @@ class KafkaClusterAdmin(AdminContext):
     @_names_acl("writing a record", "WRITE on the topic")
     def write_record(self, topic: str, key: str, value: str) -> None:
         self._ensure_reachable()
-        producer = Producer(
-            self._rdkafka_config(**{"acks": "all", "message.timeout.ms": int(self.timeout * 1000)})
-        )
+        try:
+            producer = Producer(self._connection_config(**{
+                "acks": "all", "linger.ms": 0, "enable.idempotence": False,
+                "message.timeout.ms": max(1000, int(self.timeout * 1000)),
+            }))
+        except (KafkaException, ValueError, TypeError) as error:
+            raise _invalid_config(error, self._client) from None
         delivered: list[KafkaError | None] = []
         producer.produce(topic, value=value.encode(), key=key.encode(),
                          on_delivery=lambda err, _msg: delivered.append(err))
         producer.flush(self.timeout)
         if not delivered:
-            raise ClusterError("REQUEST_TIMED_OUT", f"no acknowledgement from {topic}",
-                               retriable=True)
+            raise OutcomeUnknown(f"no acknowledgement from {topic}: timed out after "
+                                 f"{self.timeout:g}s")
         if delivered[0] is not None:
             raise cluster_error_from_rdkafka(delivered[0])
 
@@ -740,12 +776,13 @@ class KafkaClusterAdmin(AdminContext):
         partitions = self.list_topics().get(topic)
         if partitions is None:
             return []
-        consumer = Consumer(
-            self._rdkafka_config(
-                **{"group.id": "kafkaform-reader", "enable.auto.commit": False,
-                   "auto.offset.reset": "earliest"}
-            )
-        )
+        try:
+            consumer = Consumer(self._connection_config(**{
+                "group.id": "kafkaform-reader", "enable.auto.commit": False,
+                "auto.offset.reset": "earliest",
+            }))
+        except (KafkaException, ValueError, TypeError) as error:
+            raise _invalid_config(error, self._client) from None
         try:
             ends: dict[int, int] = {}
             for p in partitions.partitions:

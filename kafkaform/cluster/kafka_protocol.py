@@ -54,7 +54,7 @@ from kafkaform.core.observed import (
     TopicPartition,
 )
 from kafkaform.core.requests import ConfigOp, ConfigOpType
-from kafkaform.errors import ClusterError, KafkaformError
+from kafkaform.errors import ClusterError, KafkaformError, OutcomeUnknown
 
 # kafka-python logs through `logging`; without a handler Python's last-resort
 # handler would print its warnings on stderr.
@@ -349,14 +349,16 @@ class ProtocolClient:
         return [ApiKey(key).name for key in advertised if key in known]
 
     def _run(self, call: Callable[..., Any], *args: Any) -> Any:
+        """The call's result; a Kafka error the broker answered with is a
+        ClusterError, no answer (timeout, broken connection) `OutcomeUnknown`."""
         try:
             return call(*args)
         except kafka_errors.KafkaTimeoutError:
-            raise ClusterError("REQUEST_TIMED_OUT", retriable=True) from None
+            raise OutcomeUnknown(f"timed out after {self.timeout_ms / 1000:g}s") from None
         except kafka_errors.BrokerResponseError as error:
             raise cluster_error_from_kafka_python(error) from None
         except kafka_errors.KafkaError as error:
-            raise ClusterError("NETWORK_EXCEPTION", str(error), retriable=True) from None
+            raise OutcomeUnknown(f"connection failed: {error}") from None
 
     def _send(self, request: Any, node_id: int | None = None) -> Any:
         """Send one protocol request and wait for the reply (None: any broker).

@@ -368,7 +368,11 @@ class LocalKafka:
         heap_mb: int = 320,
         startup_timeout: float = 120.0,
         broker_configs: Mapping[str, str] | None = None,
+        advertised: Mapping[int, str] | None = None,
     ) -> None:
+        """`advertised` maps a node id to the host:port its PLAINTEXT listener tells
+        clients to connect to, when that is not where it listens (a proxy in front
+        of it, in fault tests); `bootstrap` stays the listening port."""
         if brokers < 1:
             raise KafkaformError("a local Kafka cluster needs at least 1 broker")
         self.version = version
@@ -378,6 +382,7 @@ class LocalKafka:
         self.heap_mb = heap_mb
         self.startup_timeout = startup_timeout
         self.broker_configs = dict(broker_configs or {})
+        self.advertised = dict(advertised or {})
         self._workdir_given = workdir
         self.workdir = workdir or Path()
         self.cluster_id = new_cluster_id()
@@ -585,7 +590,8 @@ class LocalKafka:
         listeners = [f"PLAINTEXT://127.0.0.1:{node.plaintext_port}",
                      f"SASL_PLAINTEXT://127.0.0.1:{node.sasl_port}",
                      f"SSL://127.0.0.1:{node.ssl_port}"]
-        advertised = ",".join(listeners)
+        plaintext = self.advertised.get(node.id, f"127.0.0.1:{node.plaintext_port}")
+        advertised = ",".join([f"PLAINTEXT://{plaintext}", *listeners[1:]])
         if node.controller:
             listeners.append(f"CONTROLLER://127.0.0.1:{node.controller_port}")
         scram = "org.apache.kafka.common.security.scram.ScramLoginModule required;"

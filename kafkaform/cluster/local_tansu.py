@@ -96,9 +96,13 @@ def answers_kafka(port: int, timeout: float = 1.0) -> bool:
 class LocalBroker:
     """`with LocalBroker() as broker:` → Tansu on `broker.bootstrap`, stopped on exit."""
 
-    def __init__(self, *, startup_timeout: float = 20.0, log_dir: Path | None = None) -> None:
+    def __init__(self, *, startup_timeout: float = 20.0, log_dir: Path | None = None,
+                 advertised: str | None = None) -> None:
+        """`advertised`: the host:port the broker tells clients to connect to, when
+        that is not where it listens (a proxy in front of it, in fault tests)."""
         self.startup_timeout = startup_timeout
         self._log_dir = log_dir
+        self._advertised = advertised
         self.port = 0
         self.log_path: Path | None = None
         self._process: subprocess.Popen[bytes] | None = None
@@ -117,9 +121,11 @@ class LocalBroker:
         log_dir = self._log_dir or Path(tempfile.mkdtemp(prefix="kafkaform-tansu-"))
         self.log_path = log_dir / f"tansu-{self.port}.log"
         url = f"tcp://127.0.0.1:{self.port}"
+        advertised = f"tcp://{self._advertised}" if self._advertised else url
         with self.log_path.open("wb") as log:
             self._process = subprocess.Popen(
-                [str(binary), "broker", "--listener-url", url, "--advertised-listener-url", url,
+                [str(binary), "broker", "--listener-url", url,
+                 "--advertised-listener-url", advertised,
                  "--storage-engine", "memory://tansu/"],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
             )

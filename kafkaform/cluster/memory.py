@@ -56,7 +56,7 @@ from kafkaform.core.requests import (
     ScramUpsertion,
     scram_rounds,
 )
-from kafkaform.errors import ClusterError, UnsupportedApi
+from kafkaform.errors import ClusterError, KafkaformError, UnsupportedApi
 
 Key = TypeVar("Key")
 Value = TypeVar("Value")
@@ -112,11 +112,19 @@ def _port_call(api: Api | None) -> Callable[[Callable[..., Any]], Callable[..., 
             failure = self._take_failure(method.__name__, None)
             if failure is not None:
                 raise failure
-            return method(self, *args, **kwargs)
+            result = method(self, *args, **kwargs)
+            lost = self._take_failure(method.__name__, _ANSWER_LOST)
+            if lost is not None:
+                raise lost
+            return result
 
         return wrapper
 
     return decorate
+
+
+# The "item" of a failure raised after the call took effect (`lose_answer`).
+_ANSWER_LOST = object()
 
 
 class MemoryCluster(AdminContext):
@@ -157,7 +165,7 @@ class MemoryCluster(AdminContext):
         self._acls: set[AclBinding] = set()
         self._quotas: dict[QuotaEntity, dict[str, float]] = {}
         self._scram: dict[str, dict[ScramMechanism, _Credential]] = {}
-        self._failures: list[tuple[str, object, ClusterError]] = []
+        self._failures: list[tuple[str, object, KafkaformError]] = []
         self.calls: Counter[str] = Counter()
 
     # --- builders for tests ---------------------------------------------------
@@ -239,11 +247,16 @@ class MemoryCluster(AdminContext):
         return sorted(set(self._brokers) - self._live)
 
     # --- failure injection and time ---------------------------------------------
-    def fail_next(self, method: str, error: ClusterError, item: object = None) -> None:
+    def fail_next(self, method: str, error: KafkaformError, item: object = None) -> None:
         """Make the next call of `method` fail, or only `item` within it."""
         self._failures.append((method, item, error))
 
-    def _take_failure(self, method: str, item: object) -> ClusterError | None:
+    def lose_answer(self, method: str, error: KafkaformError) -> None:
+        """Make the next call of `method` take effect, then raise `error`: the
+        cluster did it, the answer never arrived (a timeout, a cut connection)."""
+        self._failures.append((method, _ANSWER_LOST, error))
+
+    def _take_failure(self, method: str, item: object) -> KafkaformError | None:
         for index, (m, i, error) in enumerate(self._failures):
             if m == method and i == item:
                 del self._failures[index]

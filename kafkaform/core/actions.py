@@ -409,6 +409,10 @@ class Plan:
     # (`kafkaform.core.fingerprint.observed_summary`), so a refused saved plan can
     # say what changed on the cluster.
     observed_summary: dict[str, Any] | None = field(default=None, compare=False, repr=False)
+    # In the managed scope, on the cluster, not in the files, and left there
+    # because deletion is off for their kind: what the plan will not do.
+    kept_topics: tuple[str, ...] = ()
+    kept_acls: tuple[AclBinding, ...] = ()
     # `--target` resources ("topic/orders", "acl/User:app", "broker-configs") when
     # the plan covers only those: the rest of the environment was not planned.
     targets: tuple[str, ...] = ()

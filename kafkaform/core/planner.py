@@ -24,7 +24,8 @@ The rules (DESIGN.md, "Rules the planner keeps"):
   anywhere else is not ours to override, and its topic's replicas are left
   alone, with a warning, until it finishes;
 - nothing outside `manage:` is planned, internal topics never, and deletes
-  only where the environment opts in;
+  only where the environment opts in; where it does not, the topics and
+  bindings that stay are listed in the plan as kept (`Plan.kept_topics`);
 - client quotas compare key by key; a declared entity's keys that the files
   do not list are removed, other entities only with `manage.quotas.delete`;
 - SCRAM users compare mechanisms and iterations (passwords cannot be read
@@ -124,6 +125,9 @@ class Targets:
     broker_configs: bool = False
     users: frozenset[str] = frozenset()
     quotas: frozenset[str] = frozenset()
+    # A target that names nothing is the user's typo, except when verifying an
+    # apply: a target the apply deleted rightly names nothing any more.
+    must_match: bool = True
     BROKER_CONFIGS: ClassVar[str] = "broker-configs"
 
     @classmethod
@@ -173,7 +177,9 @@ def plan(desired: DesiredState, observed: ObservedState, targets: Targets | None
         result.actions, observed.capabilities, observed.cluster.address or "the given address"
     )
     planner.errors += [Problem(None, None, "cluster", message) for message in unsupported]
-    return replace(result, errors=_sorted(planner.errors))
+    return replace(result, errors=_sorted(planner.errors),
+                   kept_topics=tuple(sorted(planner.kept_topics)),
+                   kept_acls=tuple(sorted(planner.kept_acls)))
 
 
 def with_sizes(plan: Plan, sizes: Iterable[LogDirPartitionSize]) -> Plan:
@@ -226,6 +232,9 @@ class _Planner:
     actions: list[Action] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     errors: list[Problem] = field(default_factory=list)
+    # Not in the files, in the scope, kept: deletion is off (`Plan.kept_topics`).
+    kept_topics: list[str] = field(default_factory=list)
+    kept_acls: list[AclBinding] = field(default_factory=list)
     # Replicas may live on: the cluster's brokers minus those being decommissioned.
     brokers: Brokers = field(init=False)
     leaving: frozenset[int] = field(init=False)
@@ -280,7 +289,7 @@ class _Planner:
     # --- selection ----------------------------------------------------------
     def _check_targets(self) -> None:
         """A target that names nothing is a mistake (a typo would plan "No changes")."""
-        if self.targets is None:
+        if self.targets is None or not self.targets.must_match:
             return
         topics = {name for name in [*self.desired.topics, *self.observed.user_topics()]
                   if self.desired.scope.topics.manages(name)}
@@ -816,14 +825,17 @@ class _Planner:
 
     # --- deletes ------------------------------------------------------------
     def _delete_topics(self) -> None:
-        if not self.desired.scope.topics.delete:
-            return
+        delete = self.desired.scope.topics.delete
         for name, info in sorted(self.observed.user_topics().items()):
-            if name not in self.desired.topics and self._selects_topic(name):
-                self.actions.append(DeleteTopic(
-                    name, len(info.partitions),
-                    reason="not in the files, and manage.topics.delete is on",
-                ))
+            if name in self.desired.topics or not self._selects_topic(name):
+                continue
+            if not delete:
+                self.kept_topics.append(name)
+                continue
+            self.actions.append(DeleteTopic(
+                name, len(info.partitions),
+                reason="not in the files, and manage.topics.delete is on",
+            ))
 
     # --- ACLs ---------------------------------------------------------------
     def _acls(self) -> None:
@@ -844,12 +856,15 @@ class _Planner:
                 self.actions.append(CreateAcl(
                     binding, reason=f"declared at {source}" if source else "declared in the files"
                 ))
-        if scope.delete:
-            for binding in sorted(self.observed.acls - self.desired.acls):
-                if scope.manages(binding) and self._selects_acl(binding):
-                    self.actions.append(DeleteAcl(
-                        binding, reason="not in the files, and manage.acls.delete is on"
-                    ))
+        for binding in sorted(self.observed.acls - self.desired.acls):
+            if not (scope.manages(binding) and self._selects_acl(binding)):
+                continue
+            if not scope.delete:
+                self.kept_acls.append(binding)
+                continue
+            self.actions.append(DeleteAcl(
+                binding, reason="not in the files, and manage.acls.delete is on"
+            ))
 
     # --- client quotas ------------------------------------------------------
     def _quotas(self) -> None:

@@ -46,6 +46,10 @@ class PlanSummary:
     destroy: int
     reassign: int
     replica_moves: int
+    # Not in the files, in the managed scope, left on the cluster: deletion is off.
+    kept_topics: int = 0
+    kept_acls: int = 0
+    errors: int = 0
 
     @classmethod
     def of(cls, plan: Plan) -> PlanSummary:
@@ -64,11 +68,36 @@ class PlanSummary:
             destroy=kinds[DeleteTopic] + kinds[DeleteAcl] + len(by_symbol["-"]),
             reassign=kinds[Reassign],
             replica_moves=sum(a.replica_moves for a in plan.actions if isinstance(a, Reassign)),
+            kept_topics=len(plan.kept_topics),
+            kept_acls=len(plan.kept_acls),
+            errors=len(plan.errors),
         )
 
+    @property
+    def kept(self) -> int:
+        return self.kept_topics + self.kept_acls
+
     def line(self) -> str:
-        if not (self.create or self.change or self.destroy or self.reassign):
-            return NO_CHANGES
+        """The plan in one line; "matches" only for a plan with nothing to do,
+        nothing kept and no errors."""
+        changes = self.create or self.change or self.destroy or self.reassign
+        if self.errors:
+            if not changes:
+                what = "error is" if self.errors == 1 else f"{self.errors} errors are"
+                return (f"No changes can be planned until the {what} fixed: this plan "
+                        "cannot be applied.")
+            return f"{self._counts()} {plural(self.errors, 'error')}: this plan cannot be applied."
+        kept = [plural(self.kept_topics, "topic")] if self.kept_topics else []
+        kept += [plural(self.kept_acls, "ACL binding")] if self.kept_acls else []
+        if not changes:
+            if not kept:
+                return NO_CHANGES
+            return ("No changes. Kept on the cluster although not in the files, because "
+                    f"deletion is off: {', '.join(kept)}.")
+        tail = f" Kept (not in the files, deletion is off): {', '.join(kept)}." if kept else ""
+        return self._counts() + tail
+
+    def _counts(self) -> str:
         reassign = plural(self.reassign, "reassignment")
         if self.reassign:
             reassign += f" ({plural(self.replica_moves, 'replica move')})"

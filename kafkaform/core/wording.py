@@ -11,7 +11,22 @@ from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from difflib import get_close_matches
 
-from kafkaform.core.actions import ConfigChange, QuotaChange
+from kafkaform.core.actions import (
+    Action,
+    AddPartitions,
+    AlterTopicConfigs,
+    ConfigChange,
+    CreateAcl,
+    CreateTopic,
+    DeleteAcl,
+    DeleteTopic,
+    DeleteUserCredentials,
+    QuotaChange,
+    Reassign,
+    SetBrokerConfigs,
+    SetClientQuota,
+    SetUserCredentials,
+)
 from kafkaform.core.kafka_configs import BYTE_RATE_QUOTAS
 from kafkaform.core.units import humanize_config_value, humanize_size_bytes
 
@@ -27,9 +42,9 @@ def named(noun: str, items: Sequence[object]) -> str:
     return f"{noun}{'' if len(items) == 1 else 's'} {', '.join(map(str, items))}"
 
 
-def listed(items: Sequence[object], limit: int = 5) -> str:
+def listed(items: Sequence[object], limit: int = 5, separator: str = ", ") -> str:
     """The first `limit` items, then how many more: one line however many."""
-    shown = ", ".join(map(str, items[:limit]))
+    shown = separator.join(map(str, items[:limit]))
     more = len(items) - limit
     return f"{shown} and {more} more" if more > 0 else shown
 
@@ -122,3 +137,50 @@ def quota_change(change: QuotaChange) -> str:
         return f"{change.key}: {quota_value(change.key, change.before)} (removed)"
     return (f"{change.key}: {quota_value(change.key, change.before)} → "
             f"{quota_value(change.key, change.after)}")
+
+
+def describe_action(action: Action) -> str:
+    """One short line naming what the action changes (tables, logs, refusals)."""
+    match action:
+        case SetBrokerConfigs():
+            return f"cluster-wide broker configs: {_changes(action.changes)}"
+        case CreateTopic():
+            return (
+                f"create topic {action.topic} ({plural(action.partitions, 'partition')}, "
+                f"RF {action.replication_factor})"
+            )
+        case AlterTopicConfigs():
+            return f"topic {action.topic} configs: {_changes(action.changes)}"
+        case AddPartitions():
+            return f"topic {action.topic} partitions {action.before} → {action.after}"
+        case Reassign():
+            return (
+                f"reassign {plural(len(action.moves), 'partition')} of {action.topic} "
+                f"({plural(action.replica_moves, 'replica move')})"
+            )
+        case CreateAcl():
+            return f"create ACL {action.binding.describe()}"
+        case DeleteAcl():
+            return f"delete ACL {action.binding.describe()}"
+        case DeleteTopic():
+            return f"delete topic {action.topic} ({plural(action.partitions, 'partition')})"
+        case SetClientQuota():
+            changes = "; ".join(quota_change(c) for c in action.changes)
+            return f"client quota for {action.entity.describe()}: {changes}"
+        case SetUserCredentials():
+            verb = "create" if action.new_user else "update"
+            return (f"{verb} SCRAM user {action.user} ({_mechanisms(action)}, "
+                    f"password from {action.password})")
+        case DeleteUserCredentials():
+            if action.whole_user:
+                return f"delete SCRAM user {action.user}"
+            return f"delete {_mechanisms(action)} of SCRAM user {action.user}"
+    raise TypeError(f"unknown action {action!r}")
+
+
+def _changes(changes: Sequence[ConfigChange]) -> str:
+    return "; ".join(config_change_line(c).lstrip("~+ ") for c in changes)
+
+
+def _mechanisms(action: SetUserCredentials | DeleteUserCredentials) -> str:
+    return ", ".join(str(c.mechanism) for c in action.changes)

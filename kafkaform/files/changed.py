@@ -15,10 +15,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from kafkaform.core.wording import did_you_mean
 from kafkaform.errors import KafkaformError
+from kafkaform.files.documents import read_documents
 from kafkaform.files.load.reading import YAML_SUFFIXES
 
 
@@ -53,13 +52,10 @@ def included_folders(folder: Path) -> list[Path]:
     for file in sorted(folder.iterdir()):
         if file.suffix not in YAML_SUFFIXES or not file.is_file():
             continue
-        try:
-            documents = list(yaml.safe_load_all(file.read_text(encoding="utf-8")))
-        except (yaml.YAMLError, UnicodeDecodeError):
-            continue
-        for doc in documents:
-            if isinstance(doc, dict) and doc.get("kind") == "Environment":
-                for entry in doc.get("include") or ():
+        # Read as validate reads (within its limits): a pull request's files are input.
+        for doc in read_documents(file, environ={}):
+            if doc.kind == "Environment" and isinstance(doc.data, dict):
+                for entry in doc.data.get("include") or ():
                     relative = entry.get("path") if isinstance(entry, dict) else entry
                     if isinstance(relative, str):
                         includes.append(Path(os.path.normpath(folder / relative)))

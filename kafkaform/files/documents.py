@@ -8,6 +8,14 @@ duplicate keys (pyyaml silently keeps the last) and to interpolate `${VAR}`.
 
 A path is a tuple of mapping keys and list indexes, e.g.
 `("topics", 0, "configs", "retention.ms")`.
+
+Every file is bounded before it can cost much (the limits below, each a
+one-line problem at the line where it was crossed): its size, its number of
+YAML nodes (counted before the tree is built: composing costs some 400 bytes
+a node), the nodes that aliases expand to (a 1 KB "billion laughs" file
+expands to 10^9), and its nesting depth. The limits hold a file of 4,000
+topics with a few configs each (15,000 with only a name) and keep any file
+under about 2 s and 200 MB; a bigger environment is split into several files.
 """
 
 from __future__ import annotations
@@ -21,6 +29,8 @@ from pathlib import Path
 import yaml
 
 from kafkaform.core.problems import Problem, Severity
+from kafkaform.core.quoting import QUOTE_LIMIT, one_line, quoted
+from kafkaform.files.bounded import UnreadableText, read_text
 
 try:  # The C parser is several times faster; marks (lines) are the same.
     _Loader = yaml.CSafeLoader  # type: ignore[attr-defined]
@@ -35,6 +45,22 @@ _STR_TAG = "tag:yaml.org,2002:str"
 _VARIABLE = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 Path_ = tuple[str | int, ...]
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+# YAML nodes per file, aliases expanded (a topic with three configs is about 12).
+MAX_NODES = 50_000
+# Mappings and lists inside each other; kafkaform's own documents need 6.
+MAX_DEPTH = 32
+# What can come before a node (see `_node_bound`): a line break, an indicator.
+_NODE_STARTS = ("\n", ":", "- ", "-\t", "-\r", "-\n", ",", "[", "{", "?", "*")
+
+
+class _TooLarge(Exception):
+    """A limit was crossed while building: stop, keep where."""
+
+    def __init__(self, line: int, message: str) -> None:
+        self.line = line
+        super().__init__(message)
 
 
 def is_secret_reference(path: Path_) -> bool:
@@ -89,11 +115,12 @@ def format_path(data: object, path: Path_) -> str:
                 item = node[part]
                 named = item.get("name", item.get("principal"))
                 if isinstance(named, str) and named:
-                    label = named
+                    label = one_line(named, QUOTE_LIMIT)
             text += f"[{label}]"
             node = node[part] if isinstance(node, list) and part < len(node) else None
         else:
-            text += f".{part}" if text else str(part)
+            key = one_line(part, QUOTE_LIMIT)
+            text += f".{key}" if text else key
             node = node.get(part) if isinstance(node, dict) else None
     return text
 
@@ -101,18 +128,28 @@ def format_path(data: object, path: Path_) -> str:
 class _Builder:
     """Turns one composed node tree into Python values plus a line map."""
 
-    def __init__(self, file: str, environ: Mapping[str, str]) -> None:
+    def __init__(self, file: str, environ: Mapping[str, str], budget: int = MAX_NODES) -> None:
         self.file = file
         self.environ = environ
         self.lines: dict[Path_, int] = {}
         self.problems: list[tuple[int, Path_, str]] = []
         self.unresolved: list[tuple[Path_, str]] = []
+        # Nodes still allowed: an alias costs every node it expands to.
+        self.budget = budget
 
     def problem(self, line: int, path: Path_, message: str) -> None:
         self.problems.append((line, path, message))
 
     def build(self, node: yaml.Node, path: Path_) -> object:
-        self.lines.setdefault(path, node.start_mark.line + 1)
+        line = node.start_mark.line + 1
+        self.budget -= 1
+        if self.budget < 0:
+            raise _TooLarge(line, f"more than {MAX_NODES:,} YAML nodes once aliases are "
+                            "expanded: kafkaform reads no more (split the file, or use "
+                            "fewer aliases)")
+        if len(path) > MAX_DEPTH:
+            raise _TooLarge(line, f"nested more than {MAX_DEPTH} levels deep")
+        self.lines.setdefault(path, line)
         if isinstance(node, yaml.MappingNode):
             return self.mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
@@ -161,9 +198,15 @@ class _Builder:
             return node.value  # the common case, without the constructor's overhead
         constructor = _SCALARS.yaml_constructors.get(node.tag)
         if constructor is None:
-            self.problem(node.start_mark.line + 1, path, f"unsupported YAML tag {node.tag}")
+            self.problem(node.start_mark.line + 1, path,
+                         f"unsupported YAML tag {quoted(node.tag)}")
             return node.value
-        value = constructor(_SCALARS, node)
+        try:
+            value = constructor(_SCALARS, node)
+        except (ValueError, yaml.YAMLError):  # e.g. an int of 5,000 digits: Python refuses
+            self.problem(node.start_mark.line + 1, path,
+                         f"not a valid {node.tag.rsplit(':', 1)[-1]}: {quoted(node.value)}")
+            return node.value
         if node.tag != _STR_TAG or "$" not in value:
             return value
         text = self.interpolate(value, node.start_mark.line + 1, path)
@@ -190,20 +233,29 @@ class _Builder:
 
 
 def read_documents(path: Path, environ: Mapping[str, str] | None = None) -> list[Document]:
-    """Every document of one YAML file; a syntax error yields one empty document."""
+    """Every document of one YAML file; a syntax error, or a file beyond the
+    limits, yields one empty document with the problem."""
     environ = os.environ if environ is None else environ
     file = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        return [_broken(file, 1, f"cannot read file: {error}")]
+        text = read_text(path, MAX_FILE_BYTES)
+    except UnreadableText as error:
+        return [_broken(file, error.line, str(error))]
+    too_large = _over_node_limits(text)
+    if too_large is not None:
+        return [_broken(file, too_large.line, str(too_large))]
     documents: list[Document] = []
+    budget = MAX_NODES
     try:
         for node in yaml.compose_all(text, Loader=_Loader):
             if node is None:
                 continue
-            builder = _Builder(file, environ)
-            data = builder.build(node, ())
+            builder = _Builder(file, environ, budget)
+            try:
+                data = builder.build(node, ())
+            except _TooLarge as error:
+                return [_broken(file, error.line, str(error))]
+            budget = builder.budget
             problems = [
                 Problem(file, line, format_path(data, where), message)
                 for line, where, message in builder.problems
@@ -214,10 +266,49 @@ def read_documents(path: Path, environ: Mapping[str, str] | None = None) -> list
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1
         reason = error.problem or str(error)
-        documents.append(_broken(file, line, f"YAML syntax error: {reason}"))
+        documents.append(_broken(file, line, f"YAML syntax error: {one_line(reason)}"))
     except yaml.YAMLError as error:
-        documents.append(_broken(file, 1, f"YAML error: {error}"))
+        documents.append(_broken(file, 1, f"YAML error: {one_line(str(error))}"))
     return documents
+
+
+def _node_bound(text: str) -> int:
+    """At least as many as the YAML nodes in `text`, counted in milliseconds.
+
+    Every scalar or alias starts the text or a line, or follows an indicator
+    (`: `, `- `, `,`, `[`, `{`, `? `, `*`); every mapping or list holds at least
+    one of those, or is an empty `[]`/`{}`. So twice their count (plus the
+    brackets) bounds the nodes.
+    """
+    starts = sum(text.count(char) for char in _NODE_STARTS) + 1
+    return 2 * starts + text.count("[") + text.count("{")
+
+
+def _over_node_limits(text: str) -> _TooLarge | None:
+    """Whether `text` holds more YAML nodes than `MAX_NODES`, before composing it.
+
+    Only when the quick bound allows more does the parser count them, node by
+    node, stopping at the limit: composing costs memory for every node, the
+    event stream none.
+    """
+    if _node_bound(text) <= MAX_NODES:
+        return None
+    nodes = 0
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, _NODE_EVENTS):
+                nodes += 1
+                if nodes > MAX_NODES:
+                    return _TooLarge(event.start_mark.line + 1,
+                                     f"more than {MAX_NODES:,} YAML nodes: kafkaform reads no "
+                                     "more from one file (split it)")
+    except yaml.YAMLError:
+        return None  # composing reports the syntax error with its line
+    return None
+
+
+_NODE_EVENTS = (yaml.ScalarEvent, yaml.AliasEvent, yaml.SequenceStartEvent,
+                yaml.MappingStartEvent)
 
 
 def _broken(file: str, line: int, message: str) -> Document:

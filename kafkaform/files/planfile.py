@@ -19,15 +19,22 @@ import jsonschema
 
 from kafkaform.core.actions import (
     PLAN_FORMAT_VERSION,
+    CreateAcl,
     Plan,
     action_from_dict,
     action_to_dict,
+    binding_from_dict,
     problem_from_dict,
     problem_to_dict,
 )
+from kafkaform.core.quoting import QUOTE_LIMIT, one_line
 from kafkaform.core.summary import PlanSummary
 from kafkaform.errors import KafkaformError
+from kafkaform.files.bounded import UnreadableText, read_text
 from kafkaform.files.schemas import load_schema
+
+# A plan of 30,000 new topics with their configs is about 10 MiB.
+MAX_PLAN_BYTES = 64 * 1024 * 1024
 
 
 def plan_to_dict(plan: Plan) -> dict[str, Any]:
@@ -46,8 +53,13 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
             "destroy": counts.destroy,
             "reassign": counts.reassign,
             "replica_moves": counts.replica_moves,
+            "kept": counts.kept,
         },
         "actions": [action_to_dict(a) for a in plan.actions],
+        "kept": {
+            "topics": list(plan.kept_topics),
+            "acls": [action_to_dict(CreateAcl(b))["binding"] for b in plan.kept_acls],
+        },
         "warnings": [problem_to_dict(p) for p in plan.warnings],
         "errors": [problem_to_dict(p) for p in plan.errors],
         "observed_summary": plan.observed_summary,
@@ -70,6 +82,8 @@ def plan_from_dict(data: dict[str, Any], origin: str = "plan") -> Plan:
         warnings=tuple(problem_from_dict(p) for p in data["warnings"]),
         errors=tuple(problem_from_dict(p) for p in data["errors"]),
         observed_summary=data.get("observed_summary"),
+        kept_topics=tuple(data.get("kept", {}).get("topics", ())),
+        kept_acls=tuple(binding_from_dict(b) for b in data.get("kept", {}).get("acls", ())),
         targets=tuple(data.get("targets", ())),
     )
 
@@ -79,27 +93,36 @@ def save_plan(plan: Plan, path: Path) -> None:
 
 
 def load_plan(path: Path) -> Plan:
+    """A saved plan; one `file:line:` error for anything that is not one.
+
+    A plan file travels between CI jobs as an artifact: it is read within a
+    size limit, and what it says is checked again before anything is applied
+    (`kafkaform.run.session.saved_plan`)."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise KafkaformError(f"{path}: cannot read the plan: {error.strerror}") from None
+        data = json.loads(read_text(path, MAX_PLAN_BYTES))
+    except UnreadableText as error:
+        raise KafkaformError(f"{path}:{error.line}: cannot read the plan: {error}") from None
     except json.JSONDecodeError as error:
         raise KafkaformError(
             f"{path}:{error.lineno}: not a kafkaform plan: invalid JSON ({error.msg})"
         ) from None
+    except RecursionError:
+        raise KafkaformError(f"{path}:1: not a kafkaform plan: nested too deep") from None
     return plan_from_dict(data, str(path))
 
 
 def _validate(data: Any, origin: str) -> None:
     if isinstance(data, dict) and data.get("version") not in (None, PLAN_FORMAT_VERSION):
+        version = one_line(str(data["version"]), QUOTE_LIMIT)
         raise KafkaformError(
-            f"{origin}: plan format version {data['version']} is not supported "
+            f"{origin}: plan format version {version} is not supported "
             f"(this kafkaform reads version {PLAN_FORMAT_VERSION}); re-run plan"
         )
     error = jsonschema.exceptions.best_match(_validator().iter_errors(data))
     if error is not None:
         where = ".".join(str(p) for p in error.absolute_path) or "(top level)"
-        raise KafkaformError(f"{origin}: {where}: {error.message}")
+        raise KafkaformError(f"{origin}: {one_line(where, QUOTE_LIMIT)}: "
+                             f"{one_line(error.message, 2 * QUOTE_LIMIT)}")
 
 
 @cache

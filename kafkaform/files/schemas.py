@@ -26,6 +26,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
 from kafkaform.core.problems import Problem
+from kafkaform.core.quoting import QUOTE_LIMIT, one_line, quoted
 from kafkaform.core.wording import did_you_mean
 from kafkaform.errors import KafkaformError
 from kafkaform.files.documents import Document, format_path
@@ -244,7 +245,7 @@ def _message(error: ValidationError) -> str:
             return f"must be {json.dumps(error.validator_value)}, got {value}"
         case "minimum" | "exclusiveMinimum" | "maximum" | "minItems" | "minLength":
             return f"{value}: {error.message.split(' is ', 1)[-1]}" if " is " in error.message \
-                else error.message
+                else _cut_message(error)
         case "pattern":
             hint = error.schema.get("description")
             return f"{value} does not match {error.validator_value}" + (
@@ -253,7 +254,12 @@ def _message(error: ValidationError) -> str:
         case "uniqueItems":
             return "has duplicate entries"
         case _:
-            return error.message
+            return _cut_message(error)
+
+
+def _cut_message(error: ValidationError) -> str:
+    """jsonschema's own message, which quotes the value whole: cut to a line."""
+    return one_line(error.message, 2 * QUOTE_LIMIT)
 
 
 def _show(value: object) -> str:
@@ -263,4 +269,4 @@ def _show(value: object) -> str:
         return "null"
     if isinstance(value, bool):
         return str(value).lower()
-    return repr(value) if isinstance(value, str) else str(value)
+    return quoted(value) if isinstance(value, str) else one_line(str(value), QUOTE_LIMIT)

@@ -40,9 +40,12 @@ def sort_key(problem: Problem) -> tuple:
     return (problem.file or "", problem.line or 0, problem.path, problem.message)
 
 
-def validate_environment(path: Path, environ: dict[str, str] | None = None) -> ValidationResult:
-    """Load, check and apply the policies; `desired` is None when anything is an error."""
-    loaded = load_environment(path, environ)
+def validate_environment(path: Path, environ: dict[str, str] | None = None, *,
+                         includes_outside: bool = False) -> ValidationResult:
+    """Load, check and apply the policies; `desired` is None when anything is an error.
+
+    `includes_outside` lets includes leave the repository (`load_environment`)."""
+    loaded = load_environment(path, environ, includes_outside=includes_outside)
     semantic = list(loaded.problems)
     if loaded.desired is not None:
         semantic += check_semantics(loaded.desired, loaded.topic_origins)

@@ -53,6 +53,7 @@ def render_markdown(plan: Plan, limit: int = GITHUB_COMMENT_LIMIT - 1_536) -> st
     head += _alert("CAUTION", f"{plural(len(plan.errors), 'error')}: this plan cannot be "
                    "applied.", plan.errors)
     head += _alert("WARNING", plural(len(plan.warnings), "warning"), plan.warnings)
+    head += _kept(plan)
     if groups:
         head += _table(groups)
     text = "\n".join(head)
@@ -76,6 +77,20 @@ def _alert(kind: str, title: str, problems: tuple[Problem, ...]) -> list[str]:
     lines += [f"> - {_text(p.render())}" for p in problems[:MAX_PROBLEMS]]
     if len(problems) > MAX_PROBLEMS:
         lines.append(f"> - … and {len(problems) - MAX_PROBLEMS} more")
+    return [*lines, ""]
+
+
+def _kept(plan: Plan) -> list[str]:
+    """What stays on the cluster because deletion is off, as a note."""
+    kept = [f"topic `{_code(name)}`" for name in plan.kept_topics]
+    kept += [f"ACL {_text(binding.describe())}" for binding in plan.kept_acls]
+    if not kept:
+        return []
+    lines = ["> [!NOTE]", f"> **Kept on the cluster, not in the files ({len(kept)}): deletion "
+             "is off.**"]
+    lines += [f"> - {item}" for item in kept[:MAX_PROBLEMS]]
+    if len(kept) > MAX_PROBLEMS:
+        lines.append(f"> - … and {len(kept) - MAX_PROBLEMS} more")
     return [*lines, ""]
 
 

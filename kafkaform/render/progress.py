@@ -22,7 +22,8 @@ from rich.table import Table
 from kafkaform.core.wording import plural
 from kafkaform.run.events import Reporter, Status, SummaryRow
 
-_STATUS_STYLE = {Status.DONE: "green", Status.FAILED: "bold red", Status.NOT_ATTEMPTED: "yellow"}
+_STATUS_STYLE = {Status.DONE: "green", Status.FAILED: "bold red", Status.UNKNOWN: "bold magenta",
+                 Status.NOT_ATTEMPTED: "yellow"}
 
 
 class PlainReporter:
@@ -42,7 +43,8 @@ class PlainReporter:
         self._clock = clock
         self._progress_every = progress_every
         self._last_progress: tuple[int, int, datetime] | None = None
-        self._reported: set[str] = set()  # actions already logged with their outcome
+        # Actions already logged, with the outcome the log line gave.
+        self._reported: dict[str, tuple[Status, str]] = {}
 
     def _line(self, text: str) -> None:
         stamp = self._clock().strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -52,7 +54,7 @@ class PlainReporter:
         self._line(f"{title}: {plural(total, 'action')}")
 
     def action_finished(self, label: str, status: Status, detail: str = "") -> None:
-        self._reported.add(label)
+        self._reported[label] = (status, detail)
         self._line(f"  {status.value}: {label}{f' ({detail})' if detail else ''}")
 
     def phase_finished(self) -> None:
@@ -73,10 +75,12 @@ class PlainReporter:
         self._line(f"warning: {message}")
 
     def summary(self, rows: Sequence[SummaryRow]) -> None:
-        """The counts, after what the log does not show yet (verification's
-        findings): each action's outcome is already a line above, once."""
+        """The counts, after what the log does not show yet: verification's
+        findings, and every outcome that changed since its line above (an
+        unknown one that reading the cluster again settled)."""
         out = self._stream or sys.stdout
-        unreported = [row for row in rows if row.action not in self._reported]
+        unreported = [row for row in rows
+                      if self._reported.get(row.action) != (row.status, row.detail)]
         width = max((len(r.status.value) for r in unreported), default=0)
         print("", file=out)
         for row in unreported:

@@ -1,7 +1,8 @@
 """The terminal rendering of a plan, in Terraform's style.
 
 `+` create, `~` change, `-` destroy, `±` move replicas; actions grouped by
-resource; warnings and refusals after the actions; the summary line last.
+resource; warnings, refusals and what is kept (`=`) after the actions; the
+summary line last.
 Colour only on a terminal (rich); otherwise plain text, byte for byte what
 `render_text` returns.
 """
@@ -44,6 +45,7 @@ from kafkaform.core.wording import (
 )
 
 INDENT = "    "
+MAX_KEPT_SHOWN = 20
 # Line styles: the symbol a line starts with decides its colour.
 _STYLES = {
     "+": "green",
@@ -52,6 +54,7 @@ _STYLES = {
     "±": "cyan",
     "#": "dim",
     "!": "yellow",
+    "=": "dim",
     "✗": "bold red",
 }
 
@@ -107,9 +110,24 @@ def plan_lines(plan: Plan) -> list[str]:
         lines.append("Errors (the plan cannot be applied):")
         lines += [f"  ✗ {p.render()}" for p in plan.errors]
         lines.append("")
+    lines += kept_lines(plan)
     lines += replica_moves_lines(ReplicaMoves.of(plan.actions))
     lines.append(PlanSummary.of(plan).line())
     return lines
+
+
+def kept_lines(plan: Plan) -> list[str]:
+    """What stays on the cluster although the files do not declare it, because
+    deletion is off: the first `MAX_KEPT_SHOWN` (the JSON form lists them all)."""
+    kept = [f"topic {name}" for name in plan.kept_topics]
+    kept += [f"ACL {binding.describe()}" for binding in plan.kept_acls]
+    if not kept:
+        return []
+    lines = ["Kept on the cluster (in the managed scope, not in the files; deletion is off):"]
+    lines += [f"  = {item}" for item in kept[:MAX_KEPT_SHOWN]]
+    if len(kept) > MAX_KEPT_SHOWN:
+        lines.append(f"  = … and {len(kept) - MAX_KEPT_SHOWN} more (--format json lists all)")
+    return [*lines, ""]
 
 
 def replica_moves_lines(moves: ReplicaMoves | None) -> list[str]:

@@ -26,10 +26,14 @@ When an item fails, what still runs (the rule `docs/apply.md` documents):
    would take access or data away.
 3. Everything else is independent and continues: broker configs, other
    topics, ACLs on other resources.
-4. A failure of the whole connection (not a Kafka error for an item) stops the
-   apply: the items of that call are failed with "outcome unknown", the rest
-   are not attempted. Reassignments (`kafkaform.run.reassign`) that refuse or
-   break off fail their actions; the later phases follow rules 1-3.
+4. An unknown outcome stops the apply after its phase. A request that got no
+   answer (it timed out, or its connection was lost: `OutcomeUnknown`), or that
+   could not be sent (unreachable, authentication), leaves its items' outcome
+   unknown: the broker may have done them. The other items of the phase are
+   settled, every later phase is not attempted, and the cluster is read again
+   to settle the unknown ones (see below). Reassignments
+   (`kafkaform.run.reassign`) that refuse or break off fail their actions;
+   the later phases follow rules 1-3.
 
 Transient errors (`ClusterError.retriable`) are retried with bounded
 exponential backoff, only for the items that failed; permanent errors never.
@@ -47,22 +51,26 @@ after the users phase, what each password was set from is recorded in the
 users ledger (`kafkaform.run.users_ledger`).
 
 After the writes, `apply_plan` (given the desired state) re-observes and
-re-plans: anything still planned that is not explained by a failed or skipped
-action is reported as not converged, and the apply fails.
+re-plans (`verify`): an action whose outcome was unknown is done when the
+fresh plan no longer has it, and failed when it still does; anything still
+planned that is not explained by an action that did not succeed is reported
+as not converged. Only a fresh plan that is empty and has no errors verifies
+the apply ("the cluster matches"). When the cluster cannot be read again,
+the unknown outcomes stay unknown and the report says verification could not
+run; the report (every action, its outcome, the summary) is always returned.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from kafkaform.cluster.port import ClusterAdmin
 from kafkaform.core.actions import (
     Action,
     AddPartitions,
-    AlterTopicConfigs,
     ConfigChange,
     CreateAcl,
     CreateTopic,
@@ -77,6 +85,7 @@ from kafkaform.core.actions import (
     SetUserCredentials,
 )
 from kafkaform.core.capabilities import missing_capabilities
+from kafkaform.core.guard import violations
 from kafkaform.core.model import DesiredState, PatternType, ReassignmentSettings, ResourceType
 from kafkaform.core.observed import CLUSTER_DEFAULT_BROKER, ClusterInfo, PasswordRecord
 from kafkaform.core.requests import (
@@ -88,7 +97,7 @@ from kafkaform.core.requests import (
     ScramDeletion,
     ScramUpsertion,
 )
-from kafkaform.core.wording import config_change_line, plural, quota_change
+from kafkaform.core.wording import describe_action, listed, plural
 from kafkaform.errors import ClusterError, KafkaformError
 from kafkaform.run.events import Reporter, Status, SummaryRow
 from kafkaform.run.process import idle
@@ -153,7 +162,15 @@ class ApplyReport:
 
     results: list[ActionResult] = field(default_factory=list)
     not_converged: list[str] = field(default_factory=list)
+    # Why the apply stopped early (an outcome became unknown), if it did.
     stopped: str | None = None
+    # A fresh plan after the writes was empty and had no errors.
+    verified: bool = False
+    # Why verification could not vouch for the result: the cluster could not be
+    # read again, or the fresh plan has errors.
+    verify_problem: str | None = None
+    # The apply lock could not be released: what to tell (with the command).
+    lock_left: str | None = None
     # A targeted plan's resources: only these were applied and verified.
     targets: tuple[str, ...] = ()
 
@@ -162,7 +179,8 @@ class ApplyReport:
 
     @property
     def ok(self) -> bool:
-        return not self.not_converged and all(r.status is Status.DONE for r in self.results)
+        return (not self.not_converged and self.verify_problem is None and self.lock_left is None
+                and all(r.status is Status.DONE for r in self.results))
 
     def summary_rows(self) -> list[SummaryRow]:
         rows = [SummaryRow(r.status, describe_action(r.action), r.detail) for r in self.results]
@@ -171,56 +189,6 @@ class ApplyReport:
             for line in self.not_converged
         ]
         return rows
-
-
-# --- describing actions ------------------------------------------------------
-
-
-def describe_action(action: Action) -> str:
-    """One short line naming what the action changes (tables, logs)."""
-    match action:
-        case SetBrokerConfigs():
-            return f"cluster-wide broker configs: {_changes(action.changes)}"
-        case CreateTopic():
-            return (
-                f"create topic {action.topic} ({plural(action.partitions, 'partition')}, "
-                f"RF {action.replication_factor})"
-            )
-        case AlterTopicConfigs():
-            return f"topic {action.topic} configs: {_changes(action.changes)}"
-        case AddPartitions():
-            return f"topic {action.topic} partitions {action.before} → {action.after}"
-        case Reassign():
-            return (
-                f"reassign {plural(len(action.moves), 'partition')} of {action.topic} "
-                f"({plural(action.replica_moves, 'replica move')})"
-            )
-        case CreateAcl():
-            return f"create ACL {action.binding.describe()}"
-        case DeleteAcl():
-            return f"delete ACL {action.binding.describe()}"
-        case DeleteTopic():
-            return f"delete topic {action.topic} ({plural(action.partitions, 'partition')})"
-        case SetClientQuota():
-            changes = "; ".join(quota_change(c) for c in action.changes)
-            return f"client quota for {action.entity.describe()}: {changes}"
-        case SetUserCredentials():
-            verb = "create" if action.new_user else "update"
-            return (f"{verb} SCRAM user {action.user} ({_mechanisms(action)}, "
-                    f"password from {action.password})")
-        case DeleteUserCredentials():
-            if action.whole_user:
-                return f"delete SCRAM user {action.user}"
-            return f"delete {_mechanisms(action)} of SCRAM user {action.user}"
-    raise TypeError(f"unknown action {action!r}")
-
-
-def _mechanisms(action: SetUserCredentials | DeleteUserCredentials) -> str:
-    return ", ".join(str(c.mechanism) for c in action.changes)
-
-
-def _changes(changes: Sequence[ConfigChange]) -> str:
-    return "; ".join(config_change_line(c).lstrip("~+ ") for c in changes)
 
 
 # --- guards ------------------------------------------------------------------
@@ -266,11 +234,18 @@ def read_passwords(
 def check_before_writing(
     plan: Plan, admin: ClusterAdmin, desired: DesiredState | None = None
 ) -> ClusterInfo:
-    """Every refusal that can be known before the first write."""
+    """Every refusal that can be known before the first write, the scope guard
+    (`kafkaform.core.guard`) first: it holds whatever the plan's source."""
+    out_of_bounds = violations(plan.actions, desired)
+    if out_of_bounds:
+        raise ApplyRefused(
+            f"refusing to apply: {plural(len(out_of_bounds), 'action')} would step outside what "
+            f"the environment allows: {listed(out_of_bounds, 10, '; ')}; nothing was applied"
+        )
     if plan.errors:
         raise ApplyRefused(
             f"the plan has {plural(len(plan.errors), 'error')} and cannot be applied: "
-            + "; ".join(p.render() for p in plan.errors)
+            + listed([p.render() for p in plan.errors], 10, "; ")
         )
     cluster = admin.describe_cluster()
     ensure_cluster_identity(plan.cluster_id, cluster, f"the plan for {plan.environment}")
@@ -329,6 +304,8 @@ class _Executor:
         self.results: dict[Action, ActionResult] = {}
         self.blocked_topics: dict[str, str] = {}
         self.failed_additions = 0
+        # Why the first outcome became unknown: the apply stops after its phase.
+        self.unknown: str | None = None
         self.unfinished_moves = 0
 
     # -- bookkeeping
@@ -344,6 +321,16 @@ class _Executor:
             self.failed_additions += 1
         if isinstance(action, Reassign):
             self.unfinished_moves += 1
+
+    def settle_error(self, action: Action, error: KafkaformError) -> None:
+        """Failed, for a Kafka error the broker answered with; outcome unknown for a
+        request that got no answer, or a timeout (the broker may still finish it)."""
+        if isinstance(error, ClusterError) and error.code != "REQUEST_TIMED_OUT":
+            self.settle(action, Status.FAILED, str(error))
+            return
+        reason = error.message if isinstance(error, ClusterError) else str(error)
+        self.unknown = self.unknown or reason
+        self.settle(action, Status.UNKNOWN, f"no answer ({reason})")
 
     def why_not(self, action: Action) -> str | None:
         """The dependency rule: why this action must not be attempted, if so."""
@@ -384,6 +371,8 @@ class _Executor:
                 self.run_batch(_batch_for(phase, runnable, self.admin))
         finally:
             self.reporter.phase_finished()
+        if self.unknown is not None:
+            raise _Stopped(self.unknown)
 
     def users_batch(self, phase: Phase, actions: list[Action]) -> _Batch:
         """All users' credential changes, as AlterUserScramCredentials requests
@@ -433,14 +422,14 @@ class _Executor:
         """`kafkaform.run.reassign` moves the replicas and reports progress; the
         outcome of each action (None = done) is settled here."""
         try:
-            outcome = execute_reassignments(
+            outcome: Mapping[Action, KafkaformError | None] = execute_reassignments(
                 self.admin, actions, self.reassignment_settings, self.reporter,
                 self.reassignment_options)
         except KafkaformError as error:  # refused or broke off: later phases decide for themselves
             outcome = {a: error for a in actions}
         for action in actions:
             error = outcome.get(action, _NO_RESULT)
-            self.settle(action, *(_failed(error) if error else (Status.DONE, "")))
+            self.settle_error(action, error) if error else self.settle(action, Status.DONE)
 
     def clear_leftover_throttles(self) -> None:
         """Remove kafkaform's throttles that an interrupted reassignment left.
@@ -468,9 +457,8 @@ class _Executor:
 
     def run_batch(self, batch: _Batch) -> None:
         errors = self.send_with_retries(batch)
-        accepted = batch.already_done(
-            {k: e for k, e in errors.items() if e is not None}
-        ) if any(errors.values()) else {}
+        known = {k: e for k, e in errors.items() if isinstance(e, ClusterError)}
+        accepted = batch.already_done(known) if known else {}
         for key, actions in batch.actions.items():
             error = errors[key]
             for action in actions:
@@ -479,16 +467,19 @@ class _Executor:
                 elif key in accepted:
                     self.settle(action, Status.DONE, accepted[key])
                 else:
-                    self.settle(action, *_failed(error))
+                    self.settle_error(action, error)
 
-    def send_with_retries(self, batch: _Batch) -> dict[Hashable, ClusterError | None]:
+    def send_with_retries(self, batch: _Batch) -> dict[Hashable, KafkaformError | None]:
+        """Each item's last answer: None (done), a Kafka error for it, or the error of
+        a request that got no answer (its items' outcome unknown: never retried)."""
         pending = list(batch.actions)
-        errors: dict[Hashable, ClusterError | None] = {}
+        errors: dict[Hashable, KafkaformError | None] = {}
         for attempt in range(1, self.retry.attempts + 1):
             reply = self.send(batch, pending)
             for key in pending:
                 errors[key] = reply.get(key, _NO_RESULT)
-            pending = [k for k in pending if errors[k] is not None and errors[k].retriable]
+            pending = [k for k in pending
+                       if isinstance(errors[k], ClusterError) and errors[k].retriable]
             if not pending or attempt == self.retry.attempts:
                 break
             delay = self.retry.delay(attempt)
@@ -500,24 +491,17 @@ class _Executor:
             self.retry.sleep(delay)
         return errors
 
-    def send(self, batch: _Batch, keys: list[Hashable]) -> Mapping[Any, ClusterError | None]:
+    def send(self, batch: _Batch, keys: list[Hashable]) -> Mapping[Any, KafkaformError | None]:
         try:
             return batch.send(keys)
-        except ClusterError as error:  # the whole request failed with a Kafka error
+        except KafkaformError as error:
+            # A Kafka error for the whole request (each item failed with it), or
+            # no answer at all (timeout, lost connection, unreachable): unknown.
             return {k: error for k in keys}
-        except KafkaformError as error:  # unreachable, timeout, auth: stop here
-            for key in keys:
-                for action in batch.actions[key]:
-                    self.settle(action, Status.FAILED, f"outcome unknown: {error}")
-            raise _Stopped(str(error)) from error
 
 
 def _first_error(errors: Iterable[ClusterError | None]) -> ClusterError | None:
     return next((error for error in errors if error is not None), None)
-
-
-def _failed(error: KafkaformError) -> tuple[Status, str]:
-    return Status.FAILED, str(error)
 
 
 def _topic_of(action: Action) -> str | None:
@@ -695,7 +679,7 @@ def _action_key(action: Action) -> tuple:
 
 
 def unconverged(report: ApplyReport, replanned: Plan) -> list[str]:
-    """Re-planned actions not explained by an action that failed or was skipped."""
+    """Re-planned actions not explained by an action that did not succeed."""
     unsettled = {_action_key(r.action) for r in report.results if r.status is not Status.DONE}
     return [
         describe_action(a) + " is still planned after apply"
@@ -707,7 +691,9 @@ def unconverged(report: ApplyReport, replanned: Plan) -> list[str]:
 def verify(
     desired: DesiredState, admin: ClusterAdmin, report: ApplyReport, retry: RetryPolicy
 ) -> None:
-    """Re-observe and re-plan; record whatever did not converge in the report.
+    """Read the cluster again and plan again; settle the unknown outcomes and record
+    whatever did not converge in the report. Never raises for the cluster: what
+    could not be read is `report.verify_problem`.
 
     A targeted apply re-plans its targets only: the rest of the environment
     was not part of the plan, so what is left there is not a failure of it.
@@ -717,24 +703,73 @@ def verify(
     write (seen on Apache Kafka 4.4: a topic's configs missing from
     DescribeConfigs just after CreateTopics returned). So a change still
     planned is looked at again with the retry backoff, for up to
-    `retry.settle_seconds`, before it counts as not converged.
+    `retry.settle_seconds`, before it counts as not done or not converged. A
+    read that fails is tried once more: a cluster that failed twice running
+    would only cost a timeout per further try.
     """
     from kafkaform.cluster.readonly import ReadOnlyAdmin
     from kafkaform.core.planner import Targets
     from kafkaform.core.planner import plan as make_plan
     from kafkaform.run.observe import observe
 
-    targets = Targets.parse(report.targets) if report.targets else None
-    waited, attempt = 0.0, 0
+    targets = replace(Targets.parse(report.targets), must_match=False) if report.targets else None
+    waited, attempt, failed_reads = 0.0, 0, 0
     while True:
-        replanned = make_plan(desired, observe(ReadOnlyAdmin(admin)), targets)
-        report.not_converged = unconverged(report, replanned)
-        if not report.not_converged or waited >= retry.settle_seconds:
+        try:
+            replanned: Plan | None = make_plan(desired, observe(ReadOnlyAdmin(admin)), targets)
+            report.verify_problem = None
+        except KafkaformError as error:
+            replanned = None
+            report.verify_problem = f"could not read the cluster again: {error}"
+            failed_reads += 1
+            if failed_reads == 2:
+                return
+        if replanned is not None:
+            _settle_unknown(report, replanned, final=False)
+            report.not_converged = unconverged(report, replanned)
+            report.verified = replanned.is_empty and not replanned.errors
+            if replanned.errors:
+                report.verify_problem = (
+                    f"planning again finds {plural(len(replanned.errors), 'error')}: "
+                    + listed([p.render() for p in replanned.errors], 3, "; "))
+            settled = not report.with_status(Status.UNKNOWN) and not report.not_converged
+            if settled or replanned.errors:
+                return
+        if waited >= retry.settle_seconds:
+            if replanned is not None:
+                _settle_unknown(report, replanned, final=True)
             return
         attempt += 1
         delay = min(retry.delay(attempt), retry.settle_seconds - waited)
         retry.sleep(delay)
         waited += delay
+
+
+def _settle_unknown(report: ApplyReport, replanned: Plan, *, final: bool) -> None:
+    """An action whose outcome was unknown is done when the fresh plan no longer has
+    it; with `final`, failed when it still does (a move in flight stays unknown)."""
+    planned = {_action_key(a): a for a in replanned.actions}
+    for index, result in enumerate(report.results):
+        if result.status is not Status.UNKNOWN:
+            continue
+        again = planned.get(_action_key(result.action))
+        if again is None:
+            report.results[index] = ActionResult(
+                result.action, Status.DONE,
+                f"{result.detail}; reading the cluster again shows it done")
+        elif final and not _moving(again):
+            report.results[index] = ActionResult(
+                result.action, Status.FAILED,
+                f"{result.detail}; reading the cluster again shows it not done")
+        elif final:
+            report.results[index] = ActionResult(
+                result.action, Status.UNKNOWN,
+                f"{result.detail}; the moves are in progress on the cluster: run apply again "
+                "to wait for them")
+
+
+def _moving(action: Action) -> bool:
+    return isinstance(action, Reassign) and all(m.in_flight for m in action.moves)
 
 
 # --- entry point -------------------------------------------------------------
@@ -779,12 +814,13 @@ def apply_plan(
         report.stopped = str(stop)
         for action in plan.actions:
             if action not in executor.results:
-                executor.settle(action, Status.NOT_ATTEMPTED, "apply stopped: " + str(stop))
+                executor.settle(action, Status.NOT_ATTEMPTED,
+                                f"apply stopped: an outcome is unknown ({stop})")
     if report.stopped is None and not plan.phase(Phase.REASSIGN):
         executor.clear_leftover_throttles()
     report.results = [executor.results[a] for a in plan.actions]
-    if desired is not None and report.stopped is None:
-        reporter.info("verifying: re-observing the cluster and planning again")
+    if desired is not None:
+        reporter.info("verifying: reading the cluster again and planning again")
         verify(desired, admin, report, retry)
     reporter.summary(report.summary_rows())
     return report

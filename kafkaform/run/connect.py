@@ -4,8 +4,10 @@ A live connection's client properties come from the environment's `cluster`
 section, overridden by `--command-config` (a Java .properties file, as
 Kafka's own CLI tools take). Those files are written for the Java client, so
 the common Java names are translated to librdkafka's; what librdkafka cannot
-do (Java keystores) is refused with the file, line and key. Property values
-are never echoed: they may be secrets.
+do (Java keystores), and what an admin client does not take (producer and
+consumer settings: `kafkaform.core.client_properties`), is refused with the
+file, line and key. The file is read within a size limit and must be UTF-8
+`key=value` lines. Property values are never echoed: they may be secrets.
 """
 
 from __future__ import annotations
@@ -15,8 +17,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kafkaform.cluster.port import ClusterAdmin
+from kafkaform.core.client_properties import not_for_admin
 from kafkaform.core.model import DesiredState
-from kafkaform.errors import KafkaformError
+from kafkaform.core.quoting import QUOTE_LIMIT, one_line, quoted
+from kafkaform.errors import InvalidClientConfig, KafkaformError
+from kafkaform.files.bounded import UnreadableText, read_text
+
+# A client properties file holds a few dozen lines; anything near this is not one.
+MAX_PROPERTIES_BYTES = 1024 * 1024
 
 # Java client settings with no librdkafka counterpart and no effect on what
 # kafkaform does: dropped instead of failing librdkafka's configuration.
@@ -41,9 +49,10 @@ class Property:
     line: int
 
 
-def parse_properties(text: str) -> dict[str, Property]:
+def parse_properties(text: str, origin: str = "properties") -> dict[str, Property]:
     """A Java .properties file: `key=value`, `key: value` or `key value`, with
-    `#`/`!` comments, backslash line continuations and escapes."""
+    `#`/`!` comments, backslash line continuations and escapes. A line that is
+    none of these (a key alone, no key) is an error naming `origin:line`."""
     properties: dict[str, Property] = {}
     lines = text.splitlines()
     index = 0
@@ -56,7 +65,10 @@ def parse_properties(text: str) -> dict[str, Property]:
         while _continues(logical) and index < len(lines):
             logical = logical[:-1] + lines[index].lstrip()
             index += 1
-        key, value = _split_property(logical)
+        key, value, separated = _split_property(logical)
+        if not key or not separated:
+            raise KafkaformError(
+                f"{origin}:{start}: expected key=value, got {quoted(logical)}")
         properties[key] = Property(value, start)
     return properties
 
@@ -66,7 +78,8 @@ def _continues(line: str) -> bool:
     return trailing % 2 == 1
 
 
-def _split_property(line: str) -> tuple[str, str]:
+def _split_property(line: str) -> tuple[str, str, bool]:
+    """(key, value, whether a separator followed the key)."""
     key_chars: list[str] = []
     i = 0
     while i < len(line):
@@ -79,10 +92,11 @@ def _split_property(line: str) -> tuple[str, str]:
             break
         key_chars.append(char)
         i += 1
+    separated = i < len(line)
     rest = line[i:].lstrip(" \t\f")
     if rest[:1] in ("=", ":"):
         rest = rest[1:].lstrip(" \t\f")
-    return _unescape("".join(key_chars)), _unescape(rest)
+    return _unescape("".join(key_chars)), _unescape(rest), separated
 
 
 def _unescape(text: str) -> str:
@@ -114,9 +128,12 @@ def translate_client_properties(
     """Java client properties → librdkafka's. Errors name `origin:line: key`."""
     client: dict[str, str] = {}
     for key, prop in properties.items():
-        where = f"{origin}:{prop.line}: {key}"
+        where = f"{origin}:{prop.line}: {one_line(key, QUOTE_LIMIT)}"
         if key in _JAVA_ONLY:
             continue
+        refused = not_for_admin(key)
+        if refused:
+            raise KafkaformError(f"{where}: {refused}")
         if key == "sasl.jaas.config":
             client.update(_from_jaas(prop.value, where))
         elif key == "ssl.truststore.location":
@@ -180,11 +197,32 @@ def _from_jaas(jaas: str, where: str) -> dict[str, str]:
 
 def read_command_config(path: Path) -> dict[str, str]:
     """librdkafka client settings from a `--command-config` properties file."""
+    return translate_client_properties(read_properties(path), str(path))
+
+
+def read_properties(path: Path) -> dict[str, Property]:
+    """A properties file (at most `MAX_PROPERTIES_BYTES`, UTF-8), each key with its line."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise KafkaformError(f"cannot read {path}: {error.strerror}") from None
-    return translate_client_properties(parse_properties(text), str(path))
+        text = read_text(path, MAX_PROPERTIES_BYTES)
+    except UnreadableText as error:
+        raise KafkaformError(f"{path}:{error.line}: {error}") from None
+    return parse_properties(text, str(path))
+
+
+def _where_set(error: InvalidClientConfig, command_config: Path | None,
+               from_file: dict[str, Property], desired: DesiredState | None) -> str:
+    """The client's refusal, at the line (or the section) that set the property.
+
+    librdkafka shortens a long name in its message, and a C string ends at a
+    NUL: the name it gives may be the start of the one written."""
+    reason = one_line(error.reason, 2 * QUOTE_LIMIT)
+    named = [key for key in from_file if error.key and key.startswith(error.key)]
+    if named:
+        key = error.key if error.key in from_file else named[0]
+        return f"{command_config}:{from_file[key].line}: {one_line(key, QUOTE_LIMIT)}: {reason}"
+    if desired is not None and error.key in desired.cluster.client:
+        return f"environment {desired.environment}: cluster.client.{error.key}: {reason}"
+    return f"invalid client configuration: {reason}"
 
 
 def open_admin(
@@ -224,10 +262,15 @@ def open_admin(
                 "or pass --bootstrap-server host:port"
             )
         client = dict(connection.client) if connection else {}
+        from_file: dict[str, Property] = {}
         if command_config is not None:
-            client.update(read_command_config(command_config))
+            from_file = read_properties(command_config)
+            client.update(translate_client_properties(from_file, str(command_config)))
         timeout = connection.timeout_seconds if connection else 30.0
-        admin = KafkaClusterAdmin(servers, client, timeout)
+        try:
+            admin = KafkaClusterAdmin(servers, client, timeout)
+        except InvalidClientConfig as error:
+            raise KafkaformError(_where_set(error, command_config, from_file, desired)) from None
     if read_only:
         from kafkaform.cluster.readonly import ReadOnlyAdmin
 

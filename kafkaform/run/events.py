@@ -20,6 +20,8 @@ class Status(StrEnum):
 
     DONE = "done"
     FAILED = "failed"
+    # The request got no answer (timeout, lost connection): the broker may have done it.
+    UNKNOWN = "outcome unknown"
     NOT_ATTEMPTED = "not attempted"
 
 

@@ -15,6 +15,7 @@ globals. Every admin is opened in a `with` block and closed on the way out.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -24,10 +25,10 @@ from typing import Protocol
 
 from kafkaform.cluster.port import ClusterAdmin
 from kafkaform.cluster.readonly import ReadOnlyAdmin
+from kafkaform.core import saved_plans
 from kafkaform.core.actions import Phase, Plan, Reassign
 from kafkaform.core.fingerprint import (
     before_moves_ended,
-    desired_hash,
     fingerprint_diff,
     observed_summary,
     summary_fingerprint,
@@ -52,9 +53,10 @@ from kafkaform.core.model import (
 )
 from kafkaform.core.observed import Api, ObservedState, TopicPartition
 from kafkaform.core.planner import Targets, plan, with_sizes
+from kafkaform.core.quoting import quoted
 from kafkaform.core.reassign.generate import onto_brokers
 from kafkaform.core.reassign.jsonfile import Assignment, actions_for
-from kafkaform.core.wording import listed, plural
+from kafkaform.core.wording import describe_action, listed, plural
 from kafkaform.errors import ClusterError
 from kafkaform.files.planfile import load_plan
 from kafkaform.files.yamlwrite import (
@@ -71,7 +73,6 @@ from kafkaform.run.apply import (
     ApplyReport,
     RetryPolicy,
     apply_plan,
-    describe_action,
     ensure_cluster_identity,
 )
 from kafkaform.run.connect import open_admin
@@ -214,21 +215,58 @@ def plan_environment(
 # --- applying --------------------------------------------------------------------
 
 
-def saved_plan(plan_file: Path, desired: DesiredState) -> Plan:
-    """A plan saved by `kafkaform plan --out`, refused unless it is for this
-    environment as its files now declare it."""
+# Items a refusal names on its one line; the rest are counted ("and 12 more").
+MAX_LISTED = 10
+
+
+class SavedPlanRefused(ApplyRefused):
+    """A saved plan that is not the plan made now; `differences` lists every way it is not."""
+
+    def __init__(self, message: str, differences: Sequence[str] = ()) -> None:
+        self.differences = list(differences)
+        super().__init__(message)
+
+
+def replanned_saved(plan_file: Path, desired: DesiredState, admin: ClusterAdmin) -> Plan:
+    """The plan made now from the current files and the live cluster, for the
+    saved plan's targets; refused, naming what differs, unless it is the saved
+    plan (`kafkaform.core.saved_plans`), empty or not: a saved plan is an
+    assertion about what apply will do, never a program it runs."""
     saved = load_plan(plan_file)
     if saved.environment != desired.environment:
-        raise ApplyRefused(
-            f"{plan_file} is a plan for environment {saved.environment!r}, not "
-            f"{desired.environment!r}; nothing was applied"
+        raise SavedPlanRefused(
+            f"{plan_file} is a plan for environment {quoted(saved.environment)}, not "
+            f"{quoted(desired.environment)}; nothing was applied"
         )
-    if saved.desired_hash != desired_hash(desired):
-        raise ApplyRefused(
+    fresh = plan_live(desired, admin, Targets.parse(saved.targets) if saved.targets else None)
+    if saved.desired_hash != fresh.desired_hash:
+        raise SavedPlanRefused(
             f"the files of environment {desired.environment} changed since {plan_file} was "
             "made, so it is not the plan that was reviewed; re-run plan (nothing was applied)"
         )
-    return saved
+    ensure_cluster_identity(saved.cluster_id, admin.describe_cluster(),
+                            f"the plan for {saved.environment}")
+    if saved.observed_fingerprint != fresh.observed_fingerprint:
+        refuse_changed_cluster(saved, fresh.observed_summary or {})
+    differences = saved_plans.differences(saved.actions, fresh.actions)
+    if differences:
+        raise SavedPlanRefused(
+            f"{plan_file} is not the plan kafkaform makes now for these files and this cluster "
+            f"(edited, or made by another kafkaform version): "
+            f"{listed(differences, MAX_LISTED, '; ')}; nothing was applied",
+            differences,
+        )
+    return fresh
+
+
+def refuse_changed_cluster(plan: Plan, now: dict) -> None:
+    """Refuse `plan`, naming what changed on the cluster since it was made."""
+    changes = fingerprint_diff(plan.observed_summary, now) if plan.observed_summary else []
+    what = listed(changes, MAX_LISTED, "; ") or \
+        "its fingerprint differs (the plan file has no summary)"
+    raise SavedPlanRefused(
+        f"the cluster changed since this plan was made: {what}; re-run plan "
+        "(nothing was applied)", changes)
 
 
 def ensure_unchanged(plan: Plan, admin: ClusterAdmin, reporter: Reporter | None = None) -> None:
@@ -252,11 +290,7 @@ def ensure_unchanged(plan: Plan, admin: ClusterAdmin, reporter: Reporter | None 
             reporter.info(f"{plural(len(ended), 'move')} the plan waits for ended while "
                           f"waiting for the lock: {listed(ended)}")
         return
-    changes = fingerprint_diff(plan.observed_summary, now) if plan.observed_summary else []
-    what = "; ".join(changes) or "its fingerprint differs (the plan file has no summary)"
-    raise ApplyRefused(
-        f"the cluster changed since this plan was made: {what}; re-run plan (nothing was applied)"
-    )
+    refuse_changed_cluster(plan, now)
 
 
 def waits_that_ended(plan: Plan, observed: ObservedState, now: dict) -> list[str]:
@@ -292,9 +326,14 @@ def apply_under_lock(
     reporter: Reporter,
     locking: LockOptions = LockOptions(),
     reassignment: ReassignmentOptions | None = None,
+    connection: Connection = Connection(),
 ) -> ApplyReport:
-    """Under the cluster's lock: re-check the cluster is as planned, apply, verify."""
-    with lock.holding(
+    """Under the cluster's lock: re-check the cluster is as planned, apply, verify.
+
+    A lock that cannot be released is in the report (`lock_left`, with the
+    exact `force-unlock` command), so the report is never lost to it."""
+    unlock = unlock_command(desired, connection)
+    held = lock.acquire(
         admin,
         environment=desired.environment,
         stale_after=locking.stale_after,
@@ -302,10 +341,13 @@ def apply_under_lock(
         warn=reporter.warning,
         clock=runtime.clock,
         sleep=runtime.sleep,
-    ):
+        unlock_command=unlock,
+    )
+    report: ApplyReport | None = None
+    try:
         # The cluster may have moved while the plan was reviewed or waited for the lock.
         ensure_unchanged(plan, admin, reporter)
-        return apply_plan(
+        report = apply_plan(
             plan,
             admin,
             reporter=reporter,
@@ -313,6 +355,25 @@ def apply_under_lock(
             retry=RetryPolicy(sleep=runtime.sleep),
             reassignment=_on_clock(runtime, reassignment),
         )
+    finally:
+        why = held.release(reporter.warning)
+        if why is not None:
+            left = lock.not_released(why, unlock)
+            reporter.warning(left)
+            if report is not None:
+                report.lock_left = left
+    return report
+
+
+def unlock_command(desired: DesiredState | None, connection: Connection) -> str:
+    """The `kafkaform force-unlock` command line that reaches this cluster."""
+    words = ["kafkaform", "force-unlock",
+             (desired.path or desired.environment) if desired else "ENV"]
+    if connection.bootstrap:
+        words += ["--bootstrap-server", connection.bootstrap]
+    if connection.command_config:
+        words += ["--command-config", str(connection.command_config)]
+    return shlex.join(words)
 
 
 def apply_environment(
@@ -328,18 +389,19 @@ def apply_environment(
     reassignment: ReassignmentOptions | None = None,
     targets: Targets | None = None,
 ) -> ApplyReport | None:
-    """`kafkaform apply`: plan live (or take a saved plan), `show` it, and apply it
-    under the lock; None when there was nothing to do.
+    """`kafkaform apply`: plan live, `show` it, and apply it under the lock; None
+    when there was nothing to do.
 
-    `approve` is asked before a live plan is applied and raises to stop; a
-    saved plan was reviewed when it was made. A plan with errors is refused.
-    `targets` limit a live plan (a saved plan carries its own).
+    With a saved plan, the live plan must be the saved one (`replanned_saved`),
+    empty or not, and it is applied without asking: it was reviewed when it
+    was made. Otherwise `approve` is asked, and raises to stop. A plan with
+    errors is refused. `targets` limit a live plan (a saved plan carries its own).
     """
     with connected(runtime, desired, connection, read_only=False, guard=True) as admin:
         if plan_file is None:
             the_plan = plan_live(desired, admin, targets)
         else:
-            the_plan = saved_plan(plan_file, desired)
+            the_plan = replanned_saved(plan_file, desired, admin)
         show(the_plan)
         if the_plan.errors:
             raise ApplyRefused("the plan has errors and cannot be applied: nothing was applied")
@@ -355,7 +417,7 @@ def apply_environment(
         if plan_file is None:
             approve()
         return apply_under_lock(
-            runtime, the_plan, desired, admin, reporter, locking, reassignment
+            runtime, the_plan, desired, admin, reporter, locking, reassignment, connection
         )
 
 
@@ -504,6 +566,7 @@ def execute_reassignment(
     with reassigning(runtime, desired, connection) as admin, lock.holding(
         admin, environment=f"reassign execute {origin.name}", warn=reporter.warning,
         clock=runtime.clock, sleep=runtime.sleep,
+        unlock_command=unlock_command(desired, connection),
     ):
         actions = actions_for(targets, admin.list_topics(), reason=f"from {origin}")
         reporter.phase_started("reassign partitions", len(actions))
@@ -540,6 +603,7 @@ def cancel_reassignment_file(
     with reassigning(runtime, desired, connection) as admin, lock.holding(
         admin, environment=f"reassign cancel {origin.name}",
         clock=runtime.clock, sleep=runtime.sleep,
+        unlock_command=unlock_command(desired, connection),
     ):
         return cancel_reassignment(admin, partitions)
 

@@ -101,8 +101,11 @@ def test_apply_target_applies_and_verifies_only_its_targets(env, run, cluster):
             "the environment. Targeted apply: the rest of the environment was not planned nor "
             "applied (run apply without --target).") in result.output
     assert "did not converge" not in result.output
+    as_json = json.loads(run("apply", env, "--target", "topic/users.profiles", "--auto-approve",
+                             "--format", "json").stdout)
+    assert (as_json["outcome"], as_json["targets"]) == ("applied", ["topic/users.profiles"])
     rest = run("plan", env, "--detailed-exitcode")
-    assert rest.exit_code == 2  # users.profiles, orders.legacy, a config: not applied
+    assert rest.exit_code == 2  # orders.legacy, a config: not applied
 
 
 def test_a_targeted_saved_plan_applies_and_verifies_its_targets(env, run, cluster, tmp_path):

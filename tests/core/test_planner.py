@@ -577,3 +577,26 @@ def test_an_impossible_decommission_says_which_brokers_remain_and_which_leave():
     assert result.errors[0].message == (
         "replication factor 3 needs 3 brokers, but 2 would remain ([1, 2]) once brokers "
         "3, 4 leave (decommission)")
+
+
+# --- what the plan keeps -----------------------------------------------------
+def test_in_scope_topics_and_bindings_not_in_the_files_are_listed_as_kept_without_deletes():
+    """With deletion off the plan says what stays, instead of a bare "No changes"."""
+    mine, theirs = binding("User:app"), binding("User:other")
+    scope = ManagedScope(TopicScope(prefixes=("orders.",)), AclScope(principals=("User:app",)))
+    cluster = observed({"orders.old": spread(1), "users.x": spread(1),
+                        "__consumer_offsets": spread(1)}, acls=frozenset({mine, theirs}))
+
+    result = plan(desired(scope=scope), cluster)
+
+    assert result.is_empty
+    assert result.kept_topics == ("orders.old",)
+    assert result.kept_acls == (mine,)
+
+
+def test_nothing_is_kept_where_deletion_is_on():
+    scope = ManagedScope(TopicScope(delete=True), AclScope(delete=True))
+    result = plan(desired(scope=scope), observed({"old": spread(1)},
+                                                 acls=frozenset({binding()})))
+    assert (result.kept_topics, result.kept_acls) == ((), ())
+    assert len(result.actions) == 2

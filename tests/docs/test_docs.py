@@ -24,6 +24,9 @@ def problem(command: Command) -> str | None:
     words = list(command.words)
     cmd = ROOT_COMMAND  # typer vendors click: duck-typed groups, contexts and errors
     path = ["kafkaform"]
+    root_flags = {opt for param in ROOT_COMMAND.params for opt in param.opts}
+    while words and words[0] in root_flags - {"--help"}:  # `kafkaform --flag COMMAND ...`
+        words.pop(0)
     while hasattr(cmd, "get_command") and words and not words[0].startswith("-"):
         name = words.pop(0)
         if name.isupper():  # a placeholder: `kafkaform COMMAND --help`

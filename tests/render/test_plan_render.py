@@ -237,3 +237,32 @@ def test_several_topics_moving_also_show_the_per_broker_counts_of_the_whole_plan
 ])
 def test_durations_read_in_two_units_at_most(seconds, text):
     assert human_duration(seconds) == text
+
+
+def test_a_plan_with_errors_never_says_the_cluster_matches():
+    """The refusal list used to end in "No changes. The cluster matches the desired state."."""
+    refused = empty_plan(errors=(Problem("t.yaml", 3, "topics[a].partitions", "cannot shrink"),))
+
+    text = render_text(refused)
+    markdown = render_markdown(refused)
+
+    assert "matches" not in text and "matches" not in markdown
+    assert text.splitlines()[-1] == (
+        "No changes can be planned until the error is fixed: this plan cannot be applied.")
+
+
+def test_kept_resources_are_listed_and_counted():
+    binding = AclBinding("User:app", ResourceType.TOPIC, "orders.old", PatternType.LITERAL,
+                         AclOperation.READ)
+    plan = empty_plan(kept_topics=("orders.old",), kept_acls=(binding,))
+
+    text = render_text(plan).splitlines()
+    markdown = render_markdown(plan)
+    saved = render_json(plan)
+
+    assert text[-1] == ("No changes. Kept on the cluster although not in the files, because "
+                        "deletion is off: 1 topic, 1 ACL binding.")
+    assert "  = topic orders.old" in text
+    assert f"  = ACL {binding.describe()}" in text
+    assert "orders.old" in markdown and "deletion is off" in markdown
+    assert '"kept"' in saved and '"orders.old"' in saved

@@ -41,8 +41,26 @@ def test_plain_reporter_writes_one_timestamped_line_per_event_each_action_once()
         "",
         "not attempted  topic b configs: retention.ms: 1000  (depends on b)",
         "failed         verify: topic c is still planned  (did not converge)",
-        "1 done, 2 failed, 1 not attempted",
+        "1 done, 2 failed, 0 outcome unknown, 1 not attempted",
     ]
+
+
+def test_an_outcome_settled_after_its_log_line_is_in_the_table():
+    """"outcome unknown" as the request ended, "done" once the cluster was read again:
+    the table says the final word (it used to leave the row out as already logged)."""
+    out = io.StringIO()
+    reporter = PlainReporter(out, clock=lambda: datetime(2024, 5, 1, 12, 0, 7, tzinfo=UTC))
+    reporter.action_finished("create topic a", Status.UNKNOWN, "no answer (timed out)")
+    reporter.action_finished("create topic b", Status.UNKNOWN, "no answer (timed out)")
+
+    reporter.summary([
+        SummaryRow(Status.DONE, "create topic a",
+                   "no answer (timed out); reading the cluster again shows it done"),
+        SummaryRow(Status.UNKNOWN, "create topic b", "no answer (timed out)")])
+
+    assert out.getvalue().splitlines()[-2:] == [
+        "done  create topic a  (no answer (timed out); reading the cluster again shows it done)",
+        "1 done, 0 failed, 1 outcome unknown, 0 not attempted"]
 
 
 def test_a_non_terminal_apply_lists_each_action_once(tmp_path):
@@ -72,7 +90,8 @@ def test_rich_reporter_shows_progress_and_the_result_table():
 
     text = out.getvalue()
     assert "create topics" in text and "Apply result" in text
-    assert "POLICY_VIOLATION" in text and "1 done, 1 failed, 1 not attempted" in text
+    assert "POLICY_VIOLATION" in text
+    assert "1 done, 1 failed, 0 outcome unknown, 1 not attempted" in text
 
 
 def test_make_reporter_is_plain_when_not_a_terminal():

@@ -17,9 +17,17 @@ from kafkaform.core.actions import (
     Reassign,
     SetBrokerConfigs,
 )
-from kafkaform.core.model import AclOperation, DesiredState, ReassignmentSettings
+from kafkaform.core.model import (
+    AclOperation,
+    AclScope,
+    DesiredState,
+    ManagedScope,
+    ReassignmentSettings,
+    TopicScope,
+)
 from kafkaform.core.observed import Api
-from kafkaform.errors import ClusterError, ClusterUnreachable
+from kafkaform.core.wording import describe_action
+from kafkaform.errors import ClusterError, ClusterUnreachable, OutcomeUnknown
 from kafkaform.run import apply as executor
 from kafkaform.run.apply import ApplyRefused, apply_plan
 from kafkaform.run.events import RecordingReporter, Status
@@ -120,7 +128,7 @@ def test_failed_topic_creation_skips_its_dependents_and_not_other_topics():
 
     report = apply_plan(plan, cluster, reporter=RecordingReporter(), retry=no_wait())
 
-    outcome = {executor.describe_action(r.action): r.status for r in report.results}
+    outcome = {describe_action(r.action): r.status for r in report.results}
     assert [d for d, s in outcome.items() if s is Status.DONE] == [
         "create topic b (1 partition, RF 3)",
         "topic b configs: retention.ms: 1000",
@@ -235,8 +243,8 @@ def test_lost_connection_stops_the_apply_and_says_what_is_unknown():
 
     by_kind = {type(r.action).__name__: r for r in report.results}
     assert by_kind["CreateTopic"].status is Status.DONE
-    assert by_kind["AlterTopicConfigs"].status is Status.FAILED
-    assert by_kind["AlterTopicConfigs"].detail == "outcome unknown: no broker answered in 30s"
+    assert by_kind["AlterTopicConfigs"].status is Status.UNKNOWN
+    assert by_kind["AlterTopicConfigs"].detail == "no answer (no broker answered in 30s)"
     assert by_kind["CreateAcl"].status is Status.NOT_ATTEMPTED
     assert report.stopped == "no broker answered in 30s"
     assert cluster.calls["create_acls"] == 0
@@ -277,3 +285,145 @@ def test_acl_on_a_prefix_does_not_depend_on_a_topic():
                         reporter=RecordingReporter())
 
     assert [r.status for r in report.results] == [Status.FAILED, Status.DONE]
+
+
+# --- the scope guard: whatever the plan's source ------------------------------
+SCOPED = DesiredState(
+    "test",
+    broker_configs={"min.insync.replicas": "2"},
+    scope=ManagedScope(TopicScope(prefixes=("orders",)), AclScope(principals=("User:new",))),
+)
+
+
+@pytest.mark.parametrize(("action", "why"), [
+    (DeleteTopic("legacy", 1), "delete topic legacy (1 partition): outside the environment's "
+                               "manage.topics"),
+    (DeleteTopic("orders", 3), "delete topic orders (3 partitions): a delete, and "
+                               "manage.topics.delete is off"),
+    (CreateTopic("__consumer_offsets", 1, 3), "an internal topic, which kafkaform never touches"),
+    (AlterTopicConfigs("__kafkaform_lock", (ConfigChange("retention.ms", None, "1"),)),
+     "an internal topic"),
+    (AddPartitions("orders", 3, 2), "topic orders partitions 3 → 2: partitions only grow"),
+    (CreateAcl(OLD_ACL), "a principal outside the environment's manage.acls.principals"),
+    (DeleteAcl(NEW_ACL), "a delete, and manage.acls.delete is off"),
+    (SetBrokerConfigs((ConfigChange("auto.create.topics.enable", None, "true"),)),
+     "sets auto.create.topics.enable, which cluster.brokerConfigs does not declare"),
+    (SetBrokerConfigs((ConfigChange("min.insync.replicas", "2", None),)),
+     "removes min.insync.replicas, and manage.brokerConfigs.delete is off"),
+])
+def test_the_executor_refuses_any_action_outside_the_environment_before_any_write(action, why):
+    cluster = prepared_cluster()
+    log = OrderLog(cluster)
+
+    with pytest.raises(ApplyRefused) as refused:
+        apply_plan(plan_of(CreateTopic("orders.new", 1, 3), action), log,
+                   reporter=RecordingReporter(), desired=SCOPED)
+
+    assert why in str(refused.value)
+    assert str(refused.value).startswith("refusing to apply: 1 action would step outside")
+    assert str(refused.value).endswith("; nothing was applied")
+    assert log.writes == []
+
+
+def test_without_an_environment_internal_topics_and_shrinking_are_still_refused():
+    for action in (DeleteTopic("__consumer_offsets", 50), AddPartitions("orders", 3, 1)):
+        with pytest.raises(ApplyRefused):
+            apply_plan(plan_of(action), prepared_cluster(), reporter=RecordingReporter())
+
+
+def test_the_guard_lets_a_decommission_move_kafkaforms_throttle_ledger_only():
+    """Decommissioning moves the ledger off the leaving broker (seen on Kafka: the
+    guard refused the whole decommission); any other action on it stays refused."""
+    from kafkaform.core.guard import violations
+    from kafkaform.core.model import THROTTLE_LEDGER_TOPIC
+
+    move = Reassign(THROTTLE_LEDGER_TOPIC, (PartitionMove(0, (4, 2, 3), (1, 2, 3)),))
+    assert violations([move], desired_for("orders")) == []
+    assert violations([DeleteTopic(THROTTLE_LEDGER_TOPIC, 1)], desired_for("orders"))
+
+
+# --- truthful results: unknown outcomes, verification that cannot run -----------
+def desired_for(*topics: str) -> DesiredState:
+    """Manages everything, deletes off: what `full`-style plans below need."""
+    from tests.run.builders import desired_state, topic
+
+    return desired_state(*(topic(name, 3, 3) for name in topics))
+
+
+def test_a_lost_answer_is_outcome_unknown_and_settled_by_reading_the_cluster_again():
+    """The broker created the topics; the answer was lost. They used to be "failed"."""
+    cluster = MemoryCluster(3)
+    cluster.lose_answer("create_topics", OutcomeUnknown("no answer within 30s"))
+    plan = plan_of(CreateTopic("a", 3, 3), CreateTopic("b", 3, 3),
+                   AlterTopicConfigs("a", (ConfigChange("retention.ms", None, "1000"),)))
+    reporter = RecordingReporter()
+
+    report = apply_plan(plan, cluster, reporter=reporter, desired=desired_for("a", "b"),
+                        retry=no_wait())
+
+    statuses = {describe_action(r.action): (r.status, r.detail) for r in report.results}
+    assert statuses["create topic a (3 partitions, RF 3)"] == (
+        Status.DONE, "no answer (no answer within 30s); reading the cluster again shows it done")
+    assert statuses["topic a configs: retention.ms: 1000"][0] is Status.NOT_ATTEMPTED
+    assert report.stopped == "no answer within 30s"
+    assert cluster.calls["alter_topic_configs"] == 0
+    assert not report.ok
+    assert reporter.messages("summary")  # the table is always reported
+
+
+def test_an_unknown_outcome_that_did_not_happen_is_failed_after_reading_again():
+    cluster = MemoryCluster(3)
+    cluster.fail_next("create_topics", OutcomeUnknown("connection lost"))
+
+    report = apply_plan(plan_of(CreateTopic("a", 3, 3)), cluster, reporter=RecordingReporter(),
+                        desired=desired_for("a"), retry=no_wait())
+
+    assert [(r.status, r.detail) for r in report.results] == [(
+        Status.FAILED, "no answer (connection lost); reading the cluster again shows it not done")]
+
+
+def test_unknown_outcomes_stay_unknown_when_the_cluster_cannot_be_read_again():
+    cluster = MemoryCluster(3)
+    cluster.lose_answer("create_topics", OutcomeUnknown("connection lost"))
+    for _ in range(20):
+        cluster.fail_next("list_topics", OutcomeUnknown("connection lost"))
+    reporter = RecordingReporter()
+
+    report = apply_plan(plan_of(CreateTopic("a", 3, 3)), cluster, reporter=reporter,
+                        desired=desired_for("a"), retry=no_wait())
+
+    assert [(r.status, r.detail) for r in report.results] == [
+        (Status.UNKNOWN, "no answer (connection lost)")]
+    assert report.verify_problem == "could not read the cluster again: connection lost"
+    assert [row.status for row in reporter.messages("summary")[0]] == [Status.UNKNOWN]
+
+
+def test_verification_that_cannot_run_is_reported_not_raised():
+    """The report used to be lost: verification raised, and the last line was a bare error."""
+    cluster = MemoryCluster(3)
+    for _ in range(20):
+        cluster.fail_next("list_topics", OutcomeUnknown("no answer within 30s"))
+    reporter = RecordingReporter()
+
+    report = apply_plan(plan_of(CreateTopic("a", 3, 3)), cluster, reporter=reporter,
+                        desired=desired_for("a"), retry=no_wait())
+
+    assert [r.status for r in report.results] == [Status.DONE]
+    assert report.verify_problem == "could not read the cluster again: no answer within 30s"
+    assert not report.ok
+    assert reporter.messages("summary")
+
+
+def test_a_replan_with_errors_is_not_a_match():
+    """"the cluster matches the environment" was printed although the re-plan had errors."""
+    cluster = MemoryCluster(3)
+    cluster.add_topic("a", [[1, 2, 3]] * 5)
+    desired = desired_for("a", "b")  # a: 3 partitions in the files, 5 on the cluster
+
+    report = apply_plan(plan_of(CreateTopic("b", 3, 3)), cluster, reporter=RecordingReporter(),
+                        desired=desired, retry=no_wait())
+
+    assert [r.status for r in report.results] == [Status.DONE]
+    assert not report.verified
+    assert not report.ok
+    assert report.verify_problem.startswith("planning again finds 1 error: ")

@@ -203,3 +203,30 @@ def test_a_credential_already_gone_counts_as_deleted():
 
     assert report.ok
     assert [(r.status, r.detail) for r in report.results] == [(Status.DONE, "already deleted")]
+
+
+def test_the_guard_holds_quotas_and_users_to_the_managed_scope():
+    """The executor's last guard knows quota and user actions (it read `.topic`
+    off every action that was not a broker config or ACL)."""
+    from kafkaform.core.guard import violations
+
+    scoped = DesiredState(
+        "test", users={"app.svc": svc()}, quotas={QuotaEntity("app.svc"): QuotaSpec(
+            QuotaEntity("app.svc"), {"producer_byte_rate": 1024})},
+        scope=ManagedScope(users=NameScope(prefixes=("app.",)),
+                           quotas=NameScope(prefixes=("app.",))))
+    quota = (QuotaChange("producer_byte_rate", None, 1024),)
+    gone = (CredentialChange(SHA256, 4096, None),)
+    assert violations([SetClientQuota(QuotaEntity("app.svc"), quota),
+                       DeleteUserCredentials("app.svc", gone)], scoped) == []
+    found = violations([
+        SetClientQuota(QuotaEntity("other"), quota),
+        SetClientQuota(QuotaEntity("app.old"), quota, removes_entity=True),
+        SetUserCredentials("other", (CredentialChange(SHA512, None, 4096),), "${P}"),
+        DeleteUserCredentials("app.old", gone, whole_user=True),
+    ], scoped)
+    assert [line.split(": ")[-1] for line in found] == [
+        "an entity outside the environment's manage.quotas",
+        "a delete, and manage.quotas.delete is off",
+        "a user outside the environment's manage.users",
+        "a delete, and manage.users.delete is off"]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -12,6 +15,9 @@ from kafkaform.errors import ClusterError, KafkaformError
 from kafkaform.run import lock
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+# Where the holders of these tests ran: not this machine (another kernel), so
+# whether they still run is unknown here, as for a lock taken on a CI runner.
+ELSEWHERE = lock.Machine("another-boot-id", "pid:[4026531836]")
 
 
 class Clock:
@@ -26,7 +32,7 @@ def test_second_applier_is_refused_and_told_who_holds_the_lock(monkeypatch):
     monkeypatch.setenv("GITHUB_RUN_ID", "4242")
     cluster = MemoryCluster(3)
     clock = Clock()
-    first = lock.acquire(cluster, environment="prod", clock=clock)
+    first = lock.acquire(cluster, environment="prod", clock=clock, machine=ELSEWHERE)
 
     clock.now = T0 + timedelta(minutes=12)
     with pytest.raises(lock.LockHeld) as held:
@@ -36,7 +42,9 @@ def test_second_applier_is_refused_and_told_who_holds_the_lock(monkeypatch):
     assert f"{first.record.user}@{first.record.host}" in message
     assert "CI job GITHUB_RUN_ID=4242" in message
     assert "since 2024-05-01 12:00:00 UTC (12 min ago)" in message
-    assert "force-unlock" in message
+    assert "Whether it still runs cannot be seen from here (it ran on another machine); if " \
+           "it is gone (killed, or its machine lost), remove the lock with `kafkaform " \
+           "force-unlock ENV`. A lock older than 1h is taken over automatically" in message
 
 
 def test_release_lets_the_next_applier_in():
@@ -70,7 +78,7 @@ def test_lock_topic_is_replicated_like_production_topics():
 def test_stale_lock_is_taken_over_with_a_warning():
     cluster = MemoryCluster(3)
     clock = Clock()
-    dead = lock.acquire(cluster, environment="prod", clock=clock)
+    dead = lock.acquire(cluster, environment="prod", clock=clock, machine=ELSEWHERE)
     clock.now = T0 + timedelta(minutes=61)
     warnings = []
 
@@ -78,8 +86,8 @@ def test_stale_lock_is_taken_over_with_a_warning():
 
     assert taker.took_over == dead.record
     assert lock.current_owner(cluster.read_records(lock.LOCK_TOPIC)) == taker.record
-    assert "took over a stale apply lock" in warnings[0]
-    assert "older than the stale-lock timeout 1h" in warnings[0]
+    assert warnings[0].startswith(f"took over the apply lock held by {dead.record.user}@")
+    assert warnings[0].endswith(": it is older than the stale-lock timeout 1h")
     # The dead apply waking up must not release the new owner's lock.
     dead.release(warnings.append)
     assert lock.LOCK_TOPIC in cluster.list_topics()
@@ -89,7 +97,7 @@ def test_stale_lock_is_taken_over_with_a_warning():
 def test_lock_younger_than_the_stale_timeout_is_not_taken_over():
     cluster = MemoryCluster(3)
     clock = Clock()
-    lock.acquire(cluster, environment="prod", clock=clock)
+    lock.acquire(cluster, environment="prod", clock=clock, machine=ELSEWHERE)
     clock.now = T0 + timedelta(minutes=30)
 
     with pytest.raises(lock.LockHeld):
@@ -115,7 +123,7 @@ def test_two_takeover_claims_only_the_first_in_the_log_wins():
 def test_waiting_for_a_held_lock_gives_up_after_the_timeout():
     cluster = MemoryCluster(3)
     clock = Clock()
-    lock.acquire(cluster, environment="prod", clock=clock)
+    lock.acquire(cluster, environment="prod", clock=clock, machine=ELSEWHERE)
     slept = []
 
     def sleep(seconds: float) -> None:
@@ -161,3 +169,82 @@ def test_owner_record_round_trips_and_rejects_garbage():
     assert lock.LockRecord.from_json(record.to_json()) == record
     assert record.ci_job == "CI_JOB_ID=7"
     assert lock.LockRecord.from_json('{"token": 1}') is None
+
+
+# --- a holder that died: what this machine can see --------------------------------
+@pytest.fixture
+def child():
+    """A real process of this machine, killed by the test when it wants."""
+    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    yield process
+    process.kill()
+    process.wait()
+
+
+def held_by(cluster: MemoryCluster, pid: int, started: str | None) -> lock.LockRecord:
+    """The lock as an apply in process `pid` (started at `started`) left it."""
+    record = replace(lock.this_process("prod", T0), pid=pid, started=started)
+    cluster.add_topic(lock.LOCK_TOPIC, [[1]])
+    cluster.write_record(lock.LOCK_TOPIC, lock.OWNER_KEY, record.to_json())
+    return record
+
+
+def test_a_killed_holder_on_this_machine_is_seen_gone_and_its_lock_taken_over_at_once(child):
+    """A SIGKILLed apply cannot release its lock; the next apply on its machine sees the
+    process is gone and takes the lock over, instead of being refused for an hour."""
+    cluster = MemoryCluster(3)
+    dead = held_by(cluster, child.pid, lock.process_start(child.pid))
+    child.kill()
+    child.wait()
+    warnings = []
+
+    taker = lock.acquire(cluster, environment="prod", clock=Clock(T0 + timedelta(minutes=2)),
+                         warn=warnings.append)
+
+    assert taker.took_over == dead
+    assert lock.current_owner(cluster.read_records(lock.LOCK_TOPIC)) == taker.record
+    assert warnings == [
+        f"took over the apply lock held by {dead.describe(T0 + timedelta(minutes=2))}: its "
+        "process is no longer running on this machine: it ended without releasing the lock "
+        "(killed or crashed)"]
+
+
+def test_a_reused_pid_is_not_mistaken_for_the_holder(child):
+    """The pid runs, but another process: the holder's start time was earlier."""
+    cluster = MemoryCluster(3)
+    held_by(cluster, child.pid, "1")
+
+    assert lock.acquire(cluster, environment="prod").took_over is not None
+
+
+def test_a_holder_still_running_on_this_machine_is_never_taken_over_however_old(child):
+    """A long reassignment outlives the stale-lock timeout: its lock is not stale."""
+    cluster = MemoryCluster(3)
+    held_by(cluster, child.pid, lock.process_start(child.pid))
+
+    with pytest.raises(lock.LockHeld) as held:
+        lock.acquire(cluster, environment="prod", clock=Clock(T0 + timedelta(hours=5)))
+    assert str(held.value).endswith(
+        "and it is still running on this machine, so its lock is not taken over however old. "
+        f"Wait for it to finish, or stop it (`kill {child.pid}`) and run apply again")
+
+
+@pytest.mark.parametrize("elsewhere", [
+    lock.Machine("another-boot-id", None),  # another kernel, or this one rebooted
+    lock.Machine(None, None),  # a system without /proc
+])
+def test_a_holder_elsewhere_is_unknown_not_gone(elsewhere):
+    record = lock.this_process("prod", T0)
+    assert lock.Machine.here().holder(record) is lock.Holder.RUNNING
+    assert elsewhere.holder(record) is lock.Holder.UNKNOWN
+    other_namespace = replace(lock.Machine.here(), pid_namespace="pid:[1]")
+    assert other_namespace.holder(record) is lock.Holder.UNKNOWN  # another container
+    assert lock.Machine.here().holder(replace(record, started=None)) is lock.Holder.UNKNOWN
+
+
+def test_an_owner_record_of_a_newer_version_still_names_its_owner():
+    record = lock.this_process("prod", T0)
+    newer = json.dumps({**json.loads(record.to_json()), "heartbeat_every": 30})
+
+    assert lock.LockRecord.from_json(newer) == record
+    assert lock.LockRecord.from_json("[1, 2]") is None

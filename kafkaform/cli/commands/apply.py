@@ -8,6 +8,10 @@ reported action by action (`kafkaform.run.session.apply_environment`).
 
 from __future__ import annotations
 
+import contextlib
+import sys
+from collections.abc import Callable
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -17,9 +21,11 @@ from kafkaform.cli.app import app
 from kafkaform.cli.common import (
     EXIT_ERROR,
     EXIT_OK,
+    NOTHING_TO_APPLY,
     BootstrapOpt,
     CommandConfigOpt,
     EnvArg,
+    Exit,
     TargetOpt,
     UsageError,
     connection,
@@ -33,7 +39,11 @@ from kafkaform.cli.common import (
     say,
     with_moving_options,
 )
+from kafkaform.errors import KafkaformError
+from kafkaform.render.json import render_apply_result
+from kafkaform.render.outcome import outcome_line
 from kafkaform.run import lock
+from kafkaform.run.apply import ApplyReport
 from kafkaform.run.reassign import ReassignmentOptions
 from kafkaform.run.session import LockOptions
 from kafkaform.run.session import force_unlock as remove_lock
@@ -41,12 +51,17 @@ from kafkaform.run.session import force_unlock as remove_lock
 PlanFileArg = Annotated[
     Path | None,
     typer.Argument(
-        help="A plan saved with `kafkaform plan --out`; applied only if the cluster is unchanged.",
+        help="A plan saved with `kafkaform plan --out`; applied only if planning again gives it.",
         exists=True,
         dir_okay=False,
         show_default=False,
     ),
 ]
+
+
+class ResultFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
 
 
 @app.command()
@@ -72,6 +87,11 @@ def apply(
             "--stale-lock-after", help="A lock older than this is taken over (its apply died)."
         ),
     ] = "1h",
+    output_format: Annotated[
+        ResultFormat,
+        typer.Option("--format", help="How to report the result: text, or one JSON document "
+                                      "on stdout (the rest goes to stderr)."),
+    ] = ResultFormat.TEXT,
     target: TargetOpt = None,
     *,
     reassignment: ReassignmentOptions,
@@ -89,10 +109,12 @@ def apply(
         wait=parse_duration("--lock-timeout", lock_timeout),
         stale_after=parse_duration("--stale-lock-after", stale_lock_after),
     )
-    with exit_codes():
-        report = run_apply(
+    path = resolve_environment(env)
+
+    def attempt() -> ApplyReport | None:
+        return run_apply(
             runtime(ctx),
-            resolve_environment(env),
+            path,
             plan_file=plan_file,
             auto_approve=auto_approve,
             connection=connection(bootstrap, command_config),
@@ -100,7 +122,27 @@ def apply(
             reassignment=reassignment,
             targets=targets,
         )
+
+    with exit_codes():
+        report = attempt() if output_format is ResultFormat.TEXT else as_json(str(path), attempt)
     raise typer.Exit(EXIT_OK if report is None or report.ok else EXIT_ERROR)
+
+
+def as_json(environment: str, attempt: Callable[[], ApplyReport | None]) -> ApplyReport | None:
+    """Run the apply with everything it prints on stderr, then its result as one JSON
+    document on stdout (`render_apply_result`), a refusal too."""
+    out = sys.stdout
+    with contextlib.redirect_stdout(sys.stderr):
+        try:
+            report = attempt()
+        except KafkaformError as error:
+            if not isinstance(error, Exit):
+                out.write(render_apply_result(environment, last_line=f"error: {error}",
+                                              refusal=error))
+            raise
+    last = outcome_line(report) if report is not None else NOTHING_TO_APPLY
+    out.write(render_apply_result(environment, report=report, last_line=last))
+    return report
 
 
 @app.command("force-unlock")
@@ -120,4 +162,14 @@ def force_unlock(
     elif owner is None:
         say(f"Removed the apply lock ({lock.LOCK_TOPIC}); it named no owner.")
     else:
-        say(f"Removed the apply lock held by {owner.describe(runtime(ctx).clock())}.")
+        say(f"Removed the apply lock held by {owner.describe(runtime(ctx).clock())}"
+            f"{_FORCED[lock.Machine.here().holder(owner)]}")
+
+
+# What force-unlock adds about the holder it removed, as far as this machine can tell.
+_FORCED = {
+    lock.Holder.GONE: "; its process had ended.",
+    lock.Holder.UNKNOWN: ".",
+    lock.Holder.RUNNING: "; warning: its process is still running on this machine, and "
+                         "may go on writing while another apply runs.",
+}

@@ -9,10 +9,15 @@ from typing import Annotated
 import typer
 
 from kafkaform.cli.app import app
-from kafkaform.cli.common import EXIT_CHANGES, EXIT_INVALID, EXIT_OK, resolve_environment
+from kafkaform.cli.common import (
+    EXIT_CHANGES,
+    EXIT_INVALID,
+    EXIT_OK,
+    resolve_environment,
+    validated,
+)
 from kafkaform.core.envdiff import diff_environments
 from kafkaform.core.model import DesiredState
-from kafkaform.files.validate import validate_environment
 from kafkaform.render.envdiff import render_json, render_markdown, render_text
 
 
@@ -28,7 +33,7 @@ RENDERERS = {DiffFormat.TEXT: render_text, DiffFormat.JSON: render_json,
 
 def load_valid(env: str) -> DesiredState | None:
     """The environment's desired state; its errors printed and None when invalid."""
-    result = validate_environment(resolve_environment(env))
+    result = validated(resolve_environment(env))
     for problem in result.errors:
         print(problem.render(), file=sys.stderr)
     return result.desired if result.ok else None

@@ -14,12 +14,13 @@ from kafkaform.cli.common import (
     EXIT_OK,
     complete_environment,
     resolve_environment,
+    validated,
 )
 from kafkaform.core.model import PartitionSizing
 from kafkaform.core.wording import plural
 from kafkaform.errors import KafkaformError
 from kafkaform.files.changed import environment_folders
-from kafkaform.files.validate import ValidationResult, validate_environment
+from kafkaform.files.validate import ValidationResult
 
 
 def default_environments() -> list[Path]:
@@ -76,7 +77,7 @@ def validate(
         [resolve_environment(name) for name in environments]
         if environments else default_environments()
     )
-    results = [validate_environment(folder) for folder in folders]
+    results = [validated(folder) for folder in folders]
     for result in results:
         for line in report(result):
             typer.echo(line)

@@ -46,11 +46,13 @@ class LoadResult:
                 for key in self.desired.broker_configs}
 
 
-def load_environment(path: Path, environ: Mapping[str, str] | None = None) -> LoadResult:
+def load_environment(path: Path, environ: Mapping[str, str] | None = None, *,
+                     includes_outside: bool = False) -> LoadResult:
     """Read, schema-check, merge and normalise one environment folder.
 
     `desired` is built as far as the files allow, even when there are errors
-    (validate.py decides whether it may be used).
+    (validate.py decides whether it may be used). Includes stay inside the
+    repository (`layers.repository_root`) unless `includes_outside`.
     """
     loading = Loading(os.environ if environ is None else environ)
     folder = normalized(Path(path))
@@ -58,7 +60,8 @@ def load_environment(path: Path, environ: Mapping[str, str] | None = None) -> Lo
     env_doc = environment.environment_document(loading, folder, docs)
     if env_doc is None:  # topics without their defaults would only add noise
         return LoadResult(None, loading.shape_problems, loading.problems, {}, None, loading.files)
-    stack = layers.layers(loading, folder, docs)
+    boundary = None if includes_outside else layers.repository_root(folder)
+    stack = layers.layers(loading, folder, docs, boundary)
     merged = topics.merge_topics(loading, stack)
     data = env_doc.data
     built = topics.build_topics(loading, merged, data.get("defaults", {}).get("topic", {}),

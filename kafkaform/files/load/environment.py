@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from kafkaform.core.client_properties import not_for_admin
 from kafkaform.core.kafka_configs import BROKER_CONFIGS
 from kafkaform.core.model import (
     AclScope,
@@ -117,6 +118,10 @@ def connection(loading: Loading, doc: Document) -> ClusterConnection:
         for key, value in cluster.get("client", {}).items()
         if ("cluster", "client", key) not in unresolved
     }
+    for key in client:
+        refused = not_for_admin(key)
+        if refused:
+            loading.report(doc, ("cluster", "client", key), refused)
     return ClusterConnection(
         bootstrap=bootstrap,
         cluster_id=cluster.get("clusterId"),

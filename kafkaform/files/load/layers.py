@@ -3,6 +3,12 @@
 `include` builds an environment on other folders (recursively; each folder is
 read once; a cycle is an error). Layers apply in order: the included folders
 (depth first, in the order listed), then the environment's own folder.
+
+An include stays inside the repository (`repository_root`): a pull request
+that only edits YAML must not make kafkaform read `/etc` or another checkout
+(and quote it in errors that end up in a PR comment). Where it resolves is
+checked after following symbolic links. `load_environment(...,
+includes_outside=True)`, the `--allow-includes-outside-repo` flag, lifts it.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from typing import Any, TypeVar
 
 from kafkaform.core.model import Source
 from kafkaform.core.problems import Severity
+from kafkaform.core.quoting import quoted
 from kafkaform.files.documents import Document, Path_
 from kafkaform.files.load.reading import Loading, normalized
 
@@ -78,17 +85,35 @@ def overlaid(
                 yield identity, doc, path, entry
 
 
-def layers(loading: Loading, env_folder: Path, env_docs: list[Document]) -> list[Layer]:
-    """The included folders (depth first, in the order listed), then the environment's."""
+def repository_root(env_folder: Path) -> Path:
+    """Where an environment's includes may lead: the git work tree holding it, or
+    outside git the folder above its `environments/` folder (else its parent)."""
+    folder = env_folder.resolve()
+    for candidate in (folder, *folder.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    for candidate in folder.parents:
+        if candidate.name == "environments":
+            return candidate.parent
+    return folder.parent
+
+
+def layers(loading: Loading, env_folder: Path, env_docs: list[Document],
+           boundary: Path | None) -> list[Layer]:
+    """The included folders (depth first, in the order listed), then the environment's.
+
+    An include resolving outside `boundary` (None: anywhere allowed) is a problem."""
     found: list[Layer] = []
     seen: set[Path] = {env_folder.resolve()}
-    _add_includes(loading, env_docs, LAYERED_KINDS, [env_folder], seen, found)
+    _add_includes(loading, env_docs, LAYERED_KINDS, [env_folder], seen, found,
+                  boundary)
     found.append(Layer(env_folder, LAYERED_KINDS, env_docs))
     return found
 
 
 def _add_includes(loading: Loading, docs: list[Document], kinds: frozenset[str],
-                  stack: list[Path], seen: set[Path], layers: list[Layer]) -> None:
+                  stack: list[Path], seen: set[Path], layers: list[Layer],
+                  boundary: Path | None) -> None:
     for doc in docs:
         if doc.kind != "Environment":
             continue
@@ -99,6 +124,13 @@ def _add_includes(loading: Loading, docs: list[Document], kinds: frozenset[str],
                 entry.get("kinds", kinds)
             )
             target = normalized(Path(doc.file).parent / relative)
+            if boundary is not None and not target.resolve().is_relative_to(boundary):
+                loading.report(
+                    doc, path,
+                    f"include {quoted(relative)} resolves to {target.resolve()}, outside the "
+                    f"repository {boundary}: not read (run kafkaform with "
+                    "--allow-includes-outside-repo to allow it)")
+                continue
             if not target.is_dir():
                 loading.report(doc, path, f"included folder {target} does not exist")
                 continue
@@ -111,7 +143,7 @@ def _add_includes(loading: Loading, docs: list[Document], kinds: frozenset[str],
             seen.add(target.resolve())
             included = loading.read_folder(target)
             _check_included_environment(loading, included)
-            _add_includes(loading, included, wanted, [*stack, target], seen, layers)
+            _add_includes(loading, included, wanted, [*stack, target], seen, layers, boundary)
             layers.append(Layer(target, wanted, included))
 
 

@@ -77,9 +77,10 @@ class Loading:
                 doc.file, doc.line(path), format_path(doc.data, path), f"{message} (one of {known})"
             ))
             return False
-        unresolved = {path for path, _ in doc.unresolved}
-        # A value still reading `${VAR}` breaks the schema too: report the cause once.
-        schema = [found for found in check_document(doc) if found.path not in unresolved]
+        reported = {path for path, _ in doc.unresolved} | set(doc.error_paths)
+        # A value still reading `${VAR}` (or one YAML could not read) breaks the
+        # schema too: report the cause once.
+        schema = [found for found in check_document(doc) if found.path not in reported]
         self.shape_problems.extend(found.problem for found in schema)
         # An unknown key (a typo) is reported and left out; the rest loads, so the
         # document's other problems show in the same run instead of the next.
