@@ -417,6 +417,14 @@ def test_targets_limit_the_plan_to_named_resources():
     assert sorted(a.kind for a in result.actions) == ["create_acl", "set_broker_configs"]
 
 
+def test_targets_limit_deletes_to_the_named_topics():
+    # Deletes are on, and neither topic is in the files: only the targeted one goes.
+    state = desired(scope=ManagedScope(topics=TopicScope(delete=True)))
+    cluster = observed({"old.a": spread(1), "old.b": spread(1)})
+    result = plan(state, cluster, Targets.parse(["topic/old.b"]))
+    assert [(a.kind, a.topic) for a in result.actions] == [("delete_topic", "old.b")]
+
+
 @pytest.mark.parametrize("bad", ["topic/", "group/x", "topics"])
 def test_bad_target_is_one_line(bad):
     with pytest.raises(KafkaformError, match="expected topic/NAME"):
@@ -487,6 +495,31 @@ def test_mixed_rack_information_is_refused_for_rack_spread_naming_the_brokers():
         "as a rack of its own"]
     assert not plan(desired(topic, allow_missing_racks=True), cluster).errors
     assert not plan(desired(spec(partitions=1)), cluster).errors  # default placement
+
+
+def test_a_topic_created_during_a_decommission_has_no_replica_on_the_leaving_broker():
+    state = desired(spec("fresh", partitions=6, placement=PlacementStrategy.RACK_SPREAD),
+                    decommission=(6,))
+    action = only(plan(state, observed(brokers=6, racks=RACKS)), CreateTopic)
+    assert action.assignment and all(6 not in replicas for replicas in action.assignment)
+
+
+def test_replicas_need_brokers_that_stay():
+    # Four brokers, one leaving: RF 4 has only three to go to.
+    state = desired(spec("fresh", rf=4), decommission=(4,))
+    result = plan(state, observed(brokers=4))
+    assert not result.actions
+    assert "replicationFactor" in result.errors[0].path
+
+
+def test_partitions_added_during_a_decommission_have_no_replica_on_the_leaving_broker():
+    current = [[1, 2, 3], [2, 3, 4], [3, 4, 5], [4, 5, 1], [5, 1, 2], [1, 2, 3]]
+    state = desired(spec(partitions=9, placement=PlacementStrategy.RACK_SPREAD),
+                    decommission=(6,))
+    action = only(plan(state, observed({"orders": current}, brokers=6, racks=RACKS)),
+                  AddPartitions)
+    assert len(action.assignment) == 3
+    assert all(6 not in replicas for replicas in action.assignment)
 
 
 def test_decommissioning_a_broker_the_cluster_does_not_have_is_refused():
