@@ -154,3 +154,16 @@ def test_extend_partitions_spreads_and_evens_out_the_new_ones(brokers, current, 
 def test_extend_partitions_rejects(current, new_count, message):
     with pytest.raises(ValueError, match=message):
         extend_partitions(current, new_count, NO_RACKS_4)
+
+
+
+def test_extend_partitions_leads_the_new_partitions_from_the_brokers_leading_fewest():
+    # Every broker holds a replica of every partition (RF 3 on 3 racks), so
+    # replica load is even; leadership is not: 1 leads two, 2 one, 3 none.
+    # Two new partitions cannot each go to a different broker of three: the
+    # two leading fewest lead them, counted in leaders, not in replicas.
+    brokers = {1: "a", 2: "b", 3: "c"}
+    current = [[1, 2, 3], [1, 3, 2], [2, 1, 3]]
+    added = extend_partitions(current, 5, brokers)
+    assert sorted(replicas[0] for replicas in added) == [2, 3]
+    assert per_broker(current + added, brokers, leaders=True) == {1: 2, 2: 2, 3: 1}
