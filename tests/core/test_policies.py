@@ -1,4 +1,5 @@
-"""Policies that need the cluster: partitions per broker and rack spread."""
+"""HA policies: those the files alone show (min.insync.replicas from the cluster-wide
+broker configs) and those that need the cluster (partitions per broker, rack spread)."""
 
 from kafkaform.core.model import DesiredState, PlacementStrategy, Policies, PolicyLevel, TopicSpec
 from kafkaform.core.observed import (
@@ -8,7 +9,7 @@ from kafkaform.core.observed import (
     PartitionInfo,
     TopicInfo,
 )
-from kafkaform.core.policies import check_cluster_policies
+from kafkaform.core.policies import check_cluster_policies, check_policies
 
 
 def _observed(racks, topics=()):
@@ -26,8 +27,25 @@ def _topic_info(name, assignment):
                                  for p, r in enumerate(assignment)))
 
 
-def _desired(topics, **policies):
-    return DesiredState("e", topics={t.name: t for t in topics}, policies=Policies(**policies))
+def _desired(topics, broker_configs=None, **policies):
+    return DesiredState("e", topics={t.name: t for t in topics}, policies=Policies(**policies),
+                        broker_configs=broker_configs or {})
+
+
+def _min_insync_paths(desired):
+    return [p.path for p in check_policies(desired, {}, {}) if "minInsyncReplicas" in p.message]
+
+
+def test_a_topic_without_its_own_min_insync_replicas_gets_the_cluster_wide_one():
+    # Kafka's default is 1, below the policy's 2: only the cluster-wide 2 satisfies it.
+    inherits, overrides = TopicSpec("inherits", 3, 3), TopicSpec(
+        "overrides", 3, 3, configs={"min.insync.replicas": "1"})
+    assert _min_insync_paths(_desired([inherits, overrides], {"min.insync.replicas": "2"})) == [
+        "topics[overrides].configs.min.insync.replicas"]
+    # And a cluster-wide 1 is a violation for itself and for every topic inheriting it.
+    assert _min_insync_paths(_desired([inherits], {"min.insync.replicas": "1"})) == [
+        "cluster.brokerConfigs.min.insync.replicas",
+        "topics[inherits].configs.min.insync.replicas"]
 
 
 def test_partitions_per_broker_counts_desired_and_unmanaged_replicas():
