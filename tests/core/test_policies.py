@@ -48,6 +48,13 @@ def test_a_topic_without_its_own_min_insync_replicas_gets_the_cluster_wide_one()
         "topics[inherits].configs.min.insync.replicas"]
 
 
+def test_a_single_replica_topic_is_not_held_to_min_insync_replicas():
+    # min.insync.replicas above 1 would make it refuse acks=all writes; its
+    # single copy is the minReplicationFactor policy's business.
+    single = TopicSpec("single", 3, 1)
+    assert _min_insync_paths(_desired([single], min_replication_factor=1)) == []
+
+
 def test_partitions_per_broker_counts_desired_and_unmanaged_replicas():
     observed = _observed(["a", "b", "c"], [_topic_info("other", [[1, 2, 3]] * 10)])
     desired = _desired([TopicSpec("t", 40, 3)], max_partitions_per_broker=40)
@@ -68,6 +75,15 @@ def test_rack_spread_flags_existing_default_placement_on_one_rack():
     (problem,) = check_cluster_policies(_desired(topics, require_rack_spread=True), observed)
     assert "t" in problem.path and "partition 1 spans 1 of 2 racks" in problem.message
     assert problem.is_error
+
+
+def test_rack_spread_checks_the_topics_after_one_kafka_will_create():
+    # "a.new" is not on the cluster yet (Kafka's create-time placement is rack
+    # aware): nothing to say about it, but "t" after it is still checked.
+    observed = _observed(["a", "a", "b"], [_topic_info("t", [[1, 3], [1, 2]])])
+    topics = [TopicSpec("a.new", 2, 2), TopicSpec("t", 2, 2)]
+    (problem,) = check_cluster_policies(_desired(topics, require_rack_spread=True), observed)
+    assert problem.path == "topics[t].placement"
 
 
 def test_rack_spread_without_racks_and_levels():
