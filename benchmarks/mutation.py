@@ -27,17 +27,24 @@ How a run is kept honest:
 - Hypothesis runs derandomized without its example database, so a mutant meets
   the same examples as the unmutated code, whatever ran before it.
 - Before the mutants, the unmutated code must pass the same test command.
-- Each module runs the tests that exercise it, most specific first, with `-x`
-  (the first failure kills; only survivors pay for the whole selection):
-  `TESTS` below.
+- Each module runs the tests that exercise it in two steps, most specific first,
+  with `-x` (the first failure kills; only survivors pay for the second step):
+  `Module.tests` and `EXTRA_TESTS`. Every test for every mutant would take days
+  at `nice -n 19` on two shared cores, so a mutant only a test outside its
+  selection would kill counts as surviving: each score is a lower bound.
+- Mutants inside annotations are left out when the module postpones them
+  (`from __future__ import annotations`): never evaluated, they are equivalent.
 
-Operators: cosmic-ray's core set, less the binary-operator replacements by
-`**`, `>>`, `<<`, `^`, `//` and `%` (`EXCLUDED_OPERATORS`). There is no bit or
-power arithmetic in these modules, so such a mutant fails the same way the
-`+` → `-` one does, and they would triple the run for no information.
+Operators: cosmic-ray's core set, but a binary operator is only replaced by
+`+`, `-`, `*`, `/`, `|` and `&`, not also by `**`, `>>`, `<<`, `^`, `//` and `%`
+(`EXCLUDED_OPERATORS`; every operator is still mutated). These modules do no
+bit or power arithmetic, so those extra replacements almost always die with the
+first ones, and they would double the run.
 
-`--resume LABEL` carries over the results of an earlier run for each module
-whose source is byte-identical to it and reruns only that run's survivors:
+`--sample N` runs N mutants per module, drawn with a fixed seed, when the machine
+cannot afford them all; the report says how many were sampled out of how many.
+`--resume LABEL` carries over an earlier run's kills (and its sample) for each
+module whose source is byte-identical, and reruns only that run's survivors:
 with the module unchanged and tests only added, a killed mutant stays killed.
 A run is resumable: run the same command again after an interruption.
 """
@@ -253,7 +260,7 @@ def run_module(module: Module, src: Path, run_dir: Path, resume: Path | None,
         (run_dir / f"{tag}.json").write_text(json.dumps({
             "module": module.name, "tests": tests, "baseline_seconds": round(elapsed, 1),
             "timeout": timeout, "carried_over_from": str(resume) if resume else None,
-            "carried_over_kills": carried,
+            "carried_over": carried,
         }, indent=2) + "\n")
     if sample is not None:
         _sample(session, sample)
