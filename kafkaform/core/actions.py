@@ -28,16 +28,23 @@ from kafkaform.core.problems import Problem, Severity
 
 
 class Phase(IntEnum):
-    """Apply order (DESIGN.md): each phase finishes before the next starts."""
+    """Apply order (DESIGN.md): each phase finishes before the next starts.
+
+    The two `*_AFTER_MOVES` phases hold the config changes that are only safe
+    once replicas have moved: a `min.insync.replicas` raised together with the
+    replication factor (`kafkaform.core.planner`, "safe order").
+    """
 
     BROKER_CONFIGS = 1
     CREATE_TOPICS = 2
     TOPIC_CONFIGS = 3
     ADD_PARTITIONS = 4
     REASSIGN = 5
-    CREATE_ACLS = 6
-    DELETE_ACLS = 7
-    DELETE_TOPICS = 8
+    TOPIC_CONFIGS_AFTER_MOVES = 6
+    BROKER_CONFIGS_AFTER_MOVES = 7
+    CREATE_ACLS = 8
+    DELETE_ACLS = 9
+    DELETE_TOPICS = 10
 
 
 @dataclass(frozen=True)
@@ -82,11 +89,17 @@ class SetBrokerConfigs:
 
     changes: tuple[ConfigChange, ...]
     reason: str = ""
-    phase: ClassVar[Phase] = Phase.BROKER_CONFIGS
+    # Only once the plan's replica moves are done (a min.insync.replicas raise
+    # that topics reach the replication factor for in this plan).
+    after_moves: bool = False
     kind: ClassVar[str] = "set_broker_configs"
     # The admin APIs it runs on, and its name in "N create-topic actions cannot run".
     needs: ClassVar[tuple[Api, ...]] = (Api.INCREMENTAL_ALTER_CONFIGS,)
     noun: ClassVar[str] = "broker-config"
+
+    @property
+    def phase(self) -> Phase:
+        return Phase.BROKER_CONFIGS_AFTER_MOVES if self.after_moves else Phase.BROKER_CONFIGS
 
 
 @dataclass(frozen=True)
@@ -115,11 +128,17 @@ class AlterTopicConfigs:
     topic: str
     changes: tuple[ConfigChange, ...]
     reason: str = ""
-    phase: ClassVar[Phase] = Phase.TOPIC_CONFIGS
+    # Only once the topic's replicas have moved (a min.insync.replicas raise
+    # that needs the replication factor this plan raises).
+    after_moves: bool = False
     kind: ClassVar[str] = "alter_topic_configs"
     # The admin APIs it runs on, and its name in "N create-topic actions cannot run".
     needs: ClassVar[tuple[Api, ...]] = (Api.INCREMENTAL_ALTER_CONFIGS,)
     noun: ClassVar[str] = "topic-config"
+
+    @property
+    def phase(self) -> Phase:
+        return Phase.TOPIC_CONFIGS_AFTER_MOVES if self.after_moves else Phase.TOPIC_CONFIGS
 
 
 @dataclass(frozen=True)
@@ -289,6 +308,9 @@ class Plan:
     # (`kafkaform.core.fingerprint.observed_summary`), so a refused saved plan can
     # say what changed on the cluster.
     observed_summary: dict[str, Any] | None = field(default=None, compare=False, repr=False)
+    # `--target` resources ("topic/orders", "acl/User:app", "broker-configs") when
+    # the plan covers only those: the rest of the environment was not planned.
+    targets: tuple[str, ...] = ()
 
     @property
     def is_empty(self) -> bool:
@@ -302,8 +324,14 @@ PLAN_FORMAT_VERSION = 1
 
 
 def action_to_dict(action: Action) -> dict[str, Any]:
-    """JSON-ready dict with a `type` key; tuples become lists, enums strings."""
-    return {"type": action.kind, **_plain(dataclasses.asdict(action))}
+    """JSON-ready dict with a `type` key; tuples become lists, enums strings.
+
+    `after_moves` is written only when set, so plans without such changes read
+    as they always have."""
+    data = _plain(dataclasses.asdict(action))
+    if data.get("after_moves") is False:
+        del data["after_moves"]
+    return {"type": action.kind, **data}
 
 
 def action_from_dict(data: dict[str, Any]) -> Action:

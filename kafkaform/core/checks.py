@@ -16,6 +16,7 @@ from kafkaform.core.kafka_rules import topic_name_problem
 from kafkaform.core.model import DesiredState, Source, TopicOrigin, TopicSpec, is_internal_topic
 from kafkaform.core.policies import effective_min_insync
 from kafkaform.core.problems import Problem, Severity
+from kafkaform.core.wording import did_you_mean, plural
 
 
 def check_semantics(
@@ -72,7 +73,9 @@ def _config_names(topic: TopicSpec, origin: TopicOrigin, label: str) -> Iterator
         where = origin.where.get(f"configs.{key}", topic.source)
         config = TOPIC_CONFIGS.get(key)
         if config is None:
-            yield _at(where, f"{label}.configs.{key}", "unknown topic config")
+            hint = did_you_mean(key, TOPIC_CONFIGS)
+            yield _at(where, f"{label}.configs.{key}",
+                      "unknown topic config" + (f"; {hint}" if hint else ""))
         elif config.removed:
             yield _at(where, f"{label}.configs.{key}",
                       f"unknown to Kafka {config.removed} and later; {config.deprecated}",
@@ -116,8 +119,8 @@ def _static_placement(topic: TopicSpec, where: Source | None, label: str) -> Ite
                       f"partition {partition} lists a broker twice: {list(replicas)}")
         if len(replicas) != topic.replication_factor:
             yield _at(where, f"{path}[{partition}]",
-                      f"partition {partition} has {len(replicas)} replicas, the replication "
-                      f"factor is {topic.replication_factor}")
+                      f"partition {partition} has {plural(len(replicas), 'replica')}, the "
+                      f"replication factor is {topic.replication_factor}")
 
 
 def _name_collisions(desired: DesiredState,

@@ -10,9 +10,10 @@ changes by itself while the cluster is healthy:
 - the cluster id, and each broker's id and rack (not host or port);
 - every non-internal topic: its partition count, a short hash of its replica
   lists (replica order included: the first replica is the preferred leader),
-  and the config values it carries itself: topic overrides, plus values
-  reported as DEFAULT_CONFIG that differ from Kafka's default (brokers such as
-  Tansu label every set key a default);
+  and the config values it carries itself: its overrides (DYNAMIC_TOPIC_CONFIG;
+  the adapter relabels those of brokers such as Tansu, which call every set key
+  a default), plus, from brokers too old to report sources (UNKNOWN), values
+  that differ from Kafka's default;
 - the cluster-wide and per-broker dynamic broker configs;
 - every ACL binding (or None when the cluster cannot list ACLs);
 - the partitions being reassigned, with their replica sets.
@@ -21,6 +22,14 @@ Left out on purpose: leaders and ISRs (they move constantly and no action
 depends on them), replication throttles (reassignments set and clear them),
 config values inherited from a broker (the broker configs already cover them)
 and sensitive values (never read back).
+
+Inherited values must stay out whatever source the broker names: they depend
+on which broker answers. Apache Kafka reports a topic's retention.ms derived
+from a static `log.retention.hours` as DEFAULT_CONFIG (259200000 for 72,
+seen on 4.4), while a broker with a per-broker dynamic `log.retention.ms`
+reports its own value as DYNAMIC_BROKER_CONFIG; counting the first but not
+the second made a saved plan "stale" whenever plan and apply asked different
+brokers.
 """
 
 from __future__ import annotations
@@ -38,13 +47,9 @@ from kafkaform.core.reassign.throttles import is_throttle_key
 Summary = dict[str, Any]
 
 _TOPIC = ConfigSource.DYNAMIC_TOPIC_CONFIG
+_NO_SOURCE = ConfigSource.UNKNOWN
 _KAFKA_DEFAULTS = {name: d.default for name, d in TOPIC_CONFIGS.items()}
 _UNKNOWN = object()
-_INHERITED = frozenset({
-    ConfigSource.DYNAMIC_BROKER_CONFIG,
-    ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG,
-    ConfigSource.STATIC_BROKER_CONFIG,
-})
 
 
 def observed_summary(observed: ObservedState) -> Summary:
@@ -100,6 +105,26 @@ def desired_hash(desired: DesiredState) -> str:
         **({"allow_missing_racks": True} if desired.allow_missing_racks else {}),
     }
     return "sha256:" + hashlib.sha256(_canonical_json(canonical)).hexdigest()
+
+
+def before_moves_ended(summary: Summary, observed: ObservedState,
+                       ended: dict[tuple[str, int], list[int]]) -> Summary:
+    """`summary` (of `observed`) as it read while the moves `ended` still ran.
+
+    `ended` maps (topic, partition) to the partition's replicas during its
+    move, as the earlier summary's "reassigning" recorded them (Kafka reports
+    the same list in Metadata and in ListPartitionReassignments).
+    """
+    then = {**summary, "reassigning": dict(summary.get("reassigning", {})),
+            "topics": dict(summary.get("topics", {}))}
+    for topic in sorted({t for t, _ in ended}):
+        info = observed.topics[topic]
+        lists = [tuple(ended.get((topic, p.partition), p.replicas)) for p in info.partitions]
+        then["topics"][topic] = {**then["topics"][topic], "replicas": _short_hash(str(lists))}
+    for (topic, partition), replicas in ended.items():
+        then["reassigning"][f"{topic}-{partition}"] = list(replicas)
+    then["reassigning"] = dict(sorted(then["reassigning"].items()))
+    return then
 
 
 def fingerprint_diff(old: Summary, new: Summary) -> list[str]:
@@ -176,7 +201,7 @@ def _topic_config_values(entries: dict[str, ConfigEntry]) -> dict[str, str | Non
     own = [
         (key, entry.value) for key, entry in entries.items()
         if (entry.source is _TOPIC or (
-            entry.source not in _INHERITED and _KAFKA_DEFAULTS.get(key, _UNKNOWN) != entry.value
+            entry.source is _NO_SOURCE and _KAFKA_DEFAULTS.get(key, _UNKNOWN) != entry.value
         )) and not entry.sensitive
     ]
     return dict(sorted((k, v) for k, v in own if not is_throttle_key(k)))

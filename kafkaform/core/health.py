@@ -6,6 +6,14 @@ partitions, no under-replicated partitions, none below their effective
 `min.insync.replicas`, and no reassignment already moving data. Replicas a
 reassignment is still adding do not count against the replication factor,
 as in Kafka's own UnderReplicatedPartitions metric.
+
+Each partition is judged as `kafka-topics --describe` judges it (TopicCommand's
+PartitionDescription), so `check` and the official tool list the same
+partitions: offline = no leader; under-replicated = fewer in sync than its
+replicas (whether it has a leader or not: an offline partition whose ISR
+shrank is both, and with eligible leader replicas, Kafka 4.1+, a leaderless
+partition's ISR is empty); below min.insync.replicas = no leader, or fewer in
+sync than its effective `min.insync.replicas`.
 """
 
 from __future__ import annotations
@@ -76,7 +84,8 @@ class HealthReport:
     def warnings(self) -> list[str]:
         """Worth knowing, not failing: e.g. racks set on some brokers only."""
         if None in self.racks and len(self.racks) > 1:
-            return [f"{self.racks[None]} broker(s) have no broker.rack while others do"]
+            return [f"{plural(self.racks[None], 'broker')} without broker.rack while others "
+                    "have one"]
         return []
 
 
@@ -92,12 +101,11 @@ def assess(observed: ObservedState) -> HealthReport:
             tp = TopicPartition(topic.name, p.partition)
             if p.leader is None:
                 offline.append(tp)
-                continue
             move = observed.reassignments.get(tp)
             expected = len(p.replicas) - (len(move.adding) if move else 0)
             if len(p.isr) < expected:
                 under_replicated.append(tp)
-            if len(p.isr) < min_isr:
+            if p.leader is None or len(p.isr) < min_isr:
                 under_min_isr.append(UnderMinIsr(tp, len(p.isr), min_isr))
     return HealthReport(
         cluster_id=observed.cluster.cluster_id,

@@ -16,8 +16,17 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from kafkaform.core.model import AclBinding, TopicSpec, is_internal_topic
+from kafkaform.core.model import (
+    AclBinding,
+    AclScope,
+    DesiredState,
+    ManagedScope,
+    TopicScope,
+    TopicSpec,
+    is_internal_topic,
+)
 from kafkaform.core.observed import ConfigEntry, ConfigSource, ObservedState, TopicInfo
+from kafkaform.core.policies import Relaxation, relaxations
 from kafkaform.core.reassign.throttles import is_throttle_key
 from kafkaform.errors import KafkaformError
 
@@ -37,6 +46,13 @@ class TopicFilter:
                     re.compile(pattern)
                 except re.error as error:
                     raise KafkaformError(f"{option} {pattern!r}: invalid regex: {error}") from None
+
+    def pattern(self) -> str | None:
+        """One regex (for `manage.topics.patterns`) whole names match exactly when
+        they are selected; None when every topic is."""
+        if self.exclude is None:
+            return self.include
+        return f"(?!(?:{self.exclude})\\Z)(?:{self.include or '.*'})"
 
     def selects(self, topic: TopicInfo) -> bool:
         if (topic.internal or is_internal_topic(topic.name)) and not self.internal:
@@ -86,7 +102,37 @@ def topic_overrides(entries: Mapping[str, ConfigEntry]) -> dict[str, str]:
 
 
 
-
 def import_acls(observed: ObservedState) -> list[AclBinding]:
     """Every binding, sorted; none when the cluster cannot list ACLs."""
     return sorted(observed.acls or ())
+
+
+@dataclass(frozen=True)
+class Adoption:
+    """An existing cluster as a new environment (`kafkaform import NEW_ENV`): its
+    topics and ACLs, a managed scope covering exactly those, and the policies
+    relaxed to what the cluster satisfies, so the environment validates and
+    plans no change as it is."""
+
+    desired: DesiredState
+    cluster_id: str
+    topics: list[TopicSpec]
+    acls: list[AclBinding] | None  # None: the cluster does not let ACLs be listed
+    relaxed: list[Relaxation]
+
+
+def adopt(observed: ObservedState, name: str, which: TopicFilter = TopicFilter()) -> Adoption:
+    if which.internal:
+        raise KafkaformError("internal topics are never managed, so a new environment "
+                             "cannot adopt them: leave out --internal")
+    topics = import_topics(observed, which)
+    acls = None if observed.acls is None else import_acls(observed)
+    pattern = which.pattern()
+    desired = DesiredState(
+        name,
+        topics={t.name: t for t in topics},
+        acls=frozenset(acls or ()),
+        scope=ManagedScope(TopicScope(patterns=(pattern,) if pattern else ()), AclScope()),
+    )
+    return Adoption(desired, observed.cluster.cluster_id, topics, acls,
+                    relaxations(desired, observed))

@@ -249,6 +249,12 @@ INTERNAL_TOPIC_NAMES = frozenset({"_schemas"})
 INTERNAL_TOPIC_PREFIXES = ("__", "_confluent")
 
 
+# kafkaform's own lasting topic: the ledger of the replication throttles it set
+# (kafkaform.reassign.ledger). Internal, yet kafkaform's to move: a
+# decommission takes it off the leaving brokers with the managed topics.
+THROTTLE_LEDGER_TOPIC = "__kafkaform_throttles"
+
+
 def is_internal_topic(name: str) -> bool:
     """Topics kafkaform never plans, imports or deletes."""
     return name in INTERNAL_TOPIC_NAMES or name.startswith(INTERNAL_TOPIC_PREFIXES)

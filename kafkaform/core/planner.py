@@ -34,6 +34,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from typing import ClassVar
 
 from kafkaform.core import placement
 from kafkaform.core.actions import (
@@ -55,10 +56,12 @@ from kafkaform.core.capabilities import missing_capabilities
 from kafkaform.core.fingerprint import desired_hash, observed_summary, summary_fingerprint
 from kafkaform.core.kafka_configs import BROKER_CONFIGS, TOPIC_CONFIGS
 from kafkaform.core.model import (
+    THROTTLE_LEDGER_TOPIC,
     AclBinding,
     DesiredState,
     PlacementStrategy,
     TopicSpec,
+    is_internal_topic,
 )
 from kafkaform.core.observed import (
     ConfigEntry,
@@ -69,18 +72,26 @@ from kafkaform.core.observed import (
     ReassignmentInProgress,
 )
 from kafkaform.core.placement.kafka_default import assign_replicas
-from kafkaform.core.policies import check_cluster_policies
+from kafkaform.core.policies import KAFKA_DEFAULT_MIN_INSYNC, check_cluster_policies
 from kafkaform.core.problems import Problem, Severity
 from kafkaform.core.reassign.batches import in_flight_origin, in_flight_target
 from kafkaform.core.reassign.throttles import is_throttle_key
 from kafkaform.core.units import normalize_config_value
-from kafkaform.core.wording import named
+from kafkaform.core.wording import did_you_mean, listed, named, plural
 from kafkaform.errors import KafkaformError
 
 Assignment = list[list[int]]
 Brokers = dict[int, str | None]
 # A topic's moves in flight, by partition number.
 Moving = dict[int, ReassignmentInProgress]
+# Cluster-wide dynamic broker configs Kafka does not let anyone remove. With
+# eligible leader replicas (KIP-966; on by default for clusters created by
+# Kafka 4.1 and later) the controller adds the cluster-level
+# min.insync.replicas itself (the active controller's static value) and
+# refuses its deletion with INVALID_CONFIG "Cluster-level min.insync.replicas
+# cannot be removed while ELR is enabled" (ConfigurationControlManager; seen on
+# Kafka 4.4). Being one resource, the whole cluster-wide change would fail.
+_KAFKA_KEEPS_CLUSTER_WIDE = frozenset({"min.insync.replicas"})
 
 @dataclass(frozen=True)
 class Targets:
@@ -92,6 +103,7 @@ class Targets:
     topics: frozenset[str] = frozenset()
     principals: frozenset[str] = frozenset()
     broker_configs: bool = False
+    BROKER_CONFIGS: ClassVar[str] = "broker-configs"
 
     @classmethod
     def parse(cls, specs: Iterable[str]) -> Targets:
@@ -104,13 +116,19 @@ class Targets:
                 topics.add(name)
             elif kind == "acl" and name:
                 principals.add(name)
-            elif spec == "broker-configs":
+            elif spec == cls.BROKER_CONFIGS:
                 broker_configs = True
             else:
                 raise KafkaformError(
                     f"--target {spec!r}: expected topic/NAME, acl/PRINCIPAL or broker-configs"
                 )
         return cls(frozenset(topics), frozenset(principals), broker_configs)
+
+    def specs(self) -> tuple[str, ...]:
+        """As written on the command line, sorted: what a targeted plan records."""
+        return (*(f"topic/{name}" for name in sorted(self.topics)),
+                *(f"acl/{principal}" for principal in sorted(self.principals)),
+                *((self.BROKER_CONFIGS,) if self.broker_configs else ()))
 
 
 def plan(desired: DesiredState, observed: ObservedState, targets: Targets | None = None) -> Plan:
@@ -126,6 +144,7 @@ def plan(desired: DesiredState, observed: ObservedState, targets: Targets | None
         actions=sort_actions(planner.actions),
         warnings=_sorted(planner.warnings),
         observed_summary=summary,
+        targets=targets.specs() if targets else (),
     )
     # Refuse now what apply would refuse before its first write.
     unsupported = missing_capabilities(
@@ -191,6 +210,8 @@ class _Planner:
     layout: placement.RackLayout = field(init=False)
     # At least two racks to spread over: only then does rack-spread place replicas itself.
     racked: bool = field(init=False)
+    # Topic config → the value topics without an override have (see _revert_default).
+    _inherited: dict[str, str] | None = None
 
     def __post_init__(self) -> None:
         self.leaving = frozenset(self.desired.decommission)
@@ -200,6 +221,7 @@ class _Planner:
 
     def run(self) -> None:
         self._check_cluster_id()
+        self._check_targets()
         self._add_problems(check_cluster_policies(self.desired, self.observed))
         if self._selects_broker_configs():
             self._broker_configs()
@@ -225,11 +247,31 @@ class _Planner:
         for name, target in sorted(targets.items()):
             self._reassign(self.desired.topics[name], target, requests[name].reasons,
                            in_flight.get(name, {}))
+        self._decommission_ledger(in_flight)
         self._warn_decommission_leftovers()
         self._delete_topics()
         self._acls()
+        self._order_min_insync()
 
     # --- selection ----------------------------------------------------------
+    def _check_targets(self) -> None:
+        """A target that names nothing is a mistake (a typo would plan "No changes")."""
+        if self.targets is None:
+            return
+        topics = {name for name in [*self.desired.topics, *self.observed.user_topics()]
+                  if self.desired.scope.topics.manages(name)}
+        principals = {b.principal for b in [*self.desired.acls, *(self.observed.acls or ())]
+                      if self.desired.scope.acls.manages(b)}
+        for kind, what, names, known in (
+            ("topic", "no topic", self.targets.topics, topics),
+            ("acl", "no principal with ACL bindings", self.targets.principals, principals),
+        ):
+            for name in sorted(names - known):
+                hint = did_you_mean(f"{kind}/{name}", [f"{kind}/{n}" for n in known])
+                self._refuse(None, "--target",
+                             f"{kind}/{name} matches {what} the environment manages, in the "
+                             "files or on the cluster" + (f"; {hint}" if hint else ""))
+
     def _selects_topic(self, name: str) -> bool:
         if not self.desired.scope.topics.manages(name):
             return False
@@ -271,8 +313,10 @@ class _Planner:
         if any(self._selects_topic(name) and spec.placement is PlacementStrategy.RACK_SPREAD
                for name, spec in self.desired.topics.items()):
             self._refuse(None, "placement",
-                         f"rack-spread needs every broker's rack, but broker(s) {_ids(bare)} "
-                         f"have no broker.rack while {_ids(racked)} have one; set broker.rack, "
+                         f"rack-spread needs every broker's rack, but {named('broker', bare)} "
+                         f"{'has' if len(bare) == 1 else 'have'} no broker.rack while "
+                         f"{named('broker', racked)} {'has' if len(racked) == 1 else 'have'} "
+                         "one; set broker.rack, "
                          "or allowMissingRacks: true to count each as a rack of its own")
 
     def _check_decommission(self) -> None:
@@ -282,15 +326,17 @@ class _Planner:
             return
         if not self.observed.cluster.brokers:
             self._warn(None, "decommission", "the cluster reports no brokers: cannot check "
-                       f"broker(s) {_ids(sorted(self.leaving))}")
+                       f"{named('broker', sorted(self.leaving))}")
             return
         holding = {b for info in self.observed.topics.values()
                    for p in info.partitions for b in p.replicas}
         unknown = sorted(self.leaving - set(self.observed.racks) - holding)
         if unknown:
             self._refuse(None, "decommission",
-                         f"broker(s) {_ids(unknown)} are not in the cluster and hold no "
-                         f"replicas (brokers: {_ids(self.observed.broker_ids)})")
+                         f"{named('broker', unknown)} "
+                         + ("is not in the cluster and holds" if len(unknown) == 1
+                            else "are not in the cluster and hold")
+                         + f" no replicas (brokers: {_ids(self.observed.broker_ids)})")
 
     def _check_cluster_id(self) -> None:
         expected = self.desired.cluster.cluster_id
@@ -320,6 +366,13 @@ class _Planner:
                     and not is_throttle_key(key)
                     and not entry.read_only
                 ):
+                    if key in _KAFKA_KEEPS_CLUSTER_WIDE:
+                        self._warn(None, f"cluster.brokerConfigs.{key}",
+                                   f"set cluster-wide ({entry.value}) but not in the files: not "
+                                   "removed, because Kafka refuses to while eligible leader "
+                                   "replicas are enabled (the default from Kafka 4.1) and sets "
+                                   "it itself; declare the value you want")
+                        continue
                     catalog = BROKER_CONFIGS.get(key)
                     changes.append(
                         ConfigChange(key, entry.value, None, catalog.default if catalog else None)
@@ -390,21 +443,34 @@ class _Planner:
             ))
 
     def _revert_default(self, key: str) -> str | None:
-        """The value a topic override falls back to: the cluster default, else Kafka's."""
+        """The value a topic override falls back to, for the plan's reader.
+
+        In the order Kafka resolves it once the override is gone (apply sets
+        broker configs first): the cluster-wide default the files set, the one
+        the cluster has, then what topics without an override of the key
+        inherit (a static `server.properties` value, possibly through another
+        synonym such as `log.retention.hours`, or this Kafka's own default),
+        and only then the catalog's default.
+        """
         catalog = TOPIC_CONFIGS.get(key)
-        if catalog is None:
-            return None
-        broker_entry = self.observed.broker_configs.get(catalog.broker_synonym or "")
+        synonym = catalog.broker_synonym if catalog else None
+        if synonym and synonym in self.desired.broker_configs:
+            return self.desired.broker_configs[synonym]
+        broker_entry = self.observed.broker_configs.get(synonym or "")
         if broker_entry is not None and broker_entry.value is not None:
             return broker_entry.value
-        return catalog.default
+        if self._inherited is None:
+            self._inherited = _inherited_values(self.observed)
+        if key in self._inherited:
+            return self._inherited[key]
+        return catalog.default if catalog else None
 
     def _add_partitions(self, spec: TopicSpec, moving: Moving) -> None:
         info = self.observed.topics[spec.name]
         current = len(info.partitions)
         if spec.partitions < current:
             self._refuse(spec, "partitions",
-                         f"topic {spec.name} has {current} partitions, the files ask for "
+                         f"topic {spec.name} has {plural(current, 'partition')}, the files ask for "
                          f"{spec.partitions}: partitions can only grow (kafkaform never "
                          "recreates a topic)")
             return
@@ -426,7 +492,7 @@ class _Planner:
             before=current,
             after=spec.partitions,
             assignment=self._new_partitions_assignment(spec, info.assignment),
-            reason=f"{_where(spec)} asks for {spec.partitions} partitions"
+            reason=f"{_where(spec)} asks for {plural(spec.partitions, 'partition')}"
                    + self._broker_places(spec),
             sizing=_sizing(spec),
         ))
@@ -491,7 +557,7 @@ class _Planner:
         if spec.placement is PlacementStrategy.RACK_SPREAD:
             short = sum(self.layout.missing(p.replicas) > 0 for p in partitions)
             if short:
-                reasons.append(f"rack-spread: {short} partitions span fewer than "
+                reasons.append(f"rack-spread: {plural(short, 'partition')} span fewer than "
                                "min(replicas, racks) racks")
         if reasons or self.desired.rebalance:
             return _Request(current, reasons)
@@ -502,10 +568,11 @@ class _Planner:
     def _too_few_brokers(self, spec: TopicSpec) -> str:
         rf = spec.replication_factor
         if not self.leaving:
-            return f"replication factor {rf} is more than the {len(self.brokers)} live brokers"
+            return (f"replication factor {rf} is more than the "
+                    f"{plural(len(self.brokers), 'live broker')}")
         return (f"replication factor {rf} needs {rf} brokers, but {len(self.brokers)} would "
-                f"remain ({_ids(sorted(self.brokers))}) once broker(s) "
-                f"{_ids(sorted(self.leaving))} leave (decommission)")
+                f"remain ({_ids(sorted(self.brokers))}) once "
+                f"{named('broker', sorted(self.leaving))} leave (decommission)")
 
     def _place(self, requests: dict[str, _Request],
                in_flight: dict[str, Moving]) -> dict[str, Assignment]:
@@ -572,12 +639,102 @@ class _Planner:
                 throttle_bytes_per_sec=self.desired.reassignment.throttle_bytes_per_sec,
             ))
 
+    # --- safe order ------------------------------------------------------------
+    def _order_min_insync(self) -> None:
+        """min.insync.replicas moves with the replication factor, never ahead of it.
+
+        Raised together with the RF, a topic's min.insync.replicas waits until the
+        topic's replicas have moved: raised first, the topic would sit at its old RF
+        with the new min.insync.replicas for the whole copy (RF 2 with 2: one broker
+        down stops acks=all writes; docs/reassignment.md: "RF 3 first, then the
+        config"). Lowered together with the RF, it is lowered first (the config
+        phase precedes the moves), and the reason says so. The cluster-wide default
+        waits as well when topics that inherit it reach their new RF in this plan.
+        """
+        rising = {a.topic: _replication_factor(a) for a in self.actions
+                  if isinstance(a, Reassign) and _changes_rf(a) > 0}
+        falling = {a.topic: _replication_factor(a) for a in self.actions
+                   if isinstance(a, Reassign) and _changes_rf(a) < 0}
+        ordered: list[Action] = []
+        for action in self.actions:
+            if isinstance(action, AlterTopicConfigs) and action.topic in rising:
+                ordered += _after_moves(action, f"replication factor {rising[action.topic]}")
+            elif isinstance(action, AlterTopicConfigs) and action.topic in falling and any(
+                c.key == MIN_INSYNC and not _raises_min_insync(c) for c in action.changes
+            ):
+                ordered.append(replace(action, reason=(
+                    f"{action.reason}; lowered before the replicas move: the replication "
+                    f"factor falls to {falling[action.topic]} next")))
+            elif isinstance(action, SetBrokerConfigs):
+                inheriting = sorted(n for n in rising if self._inherits_min_insync(n))
+                needs = "the new replication factor of " + listed(
+                    [f"topic {n}" for n in inheriting])
+                ordered += _after_moves(action, needs) if inheriting else [action]
+                self._warn_low_rf_topics(action, rising)
+            else:
+                ordered.append(action)
+        self.actions = ordered
+
+    def _inherits_min_insync(self, name: str) -> bool:
+        """Whether the topic takes min.insync.replicas from the cluster once applied."""
+        spec = self.desired.topics.get(name)
+        if spec is not None and self._selects_topic(name):
+            return MIN_INSYNC not in spec.configs
+        entry = self.observed.topic_configs.get(name, {}).get(MIN_INSYNC)
+        return entry is None or entry.source is not ConfigSource.DYNAMIC_TOPIC_CONFIG
+
+    def _warn_low_rf_topics(self, action: SetBrokerConfigs, rising: dict[str, int]) -> None:
+        """Topics this plan leaves below a raised cluster-wide min.insync.replicas."""
+        raised = [c for c in action.changes if c.key == MIN_INSYNC and _raises_min_insync(c)]
+        if not raised or raised[0].after is None:
+            return
+        value = int(raised[0].after)
+        low = sorted(
+            name for name, info in self.observed.user_topics().items()
+            if rising.get(name, info.replication_factor) < value
+            and self._inherits_min_insync(name)
+        )
+        if low:
+            self._warn(None, f"cluster.brokerConfigs.{MIN_INSYNC}",
+                       f"{plural(len(low), 'topic')} inherit min.insync.replicas {value} at a "
+                       f"lower replication factor: acks=all writes to them will fail: "
+                       + listed(low))
+
     def _moves_in_flight(self) -> dict[str, Moving]:
         by_topic: dict[str, Moving] = {}
         for tp, move in self.observed.reassignments.items():
             if move.adding or move.removing:
                 by_topic.setdefault(tp.topic, {})[tp.partition] = move
         return by_topic
+
+    def _decommission_ledger(self, in_flight: dict[str, Moving]) -> None:
+        """kafkaform's throttle ledger leaves the decommissioned brokers too.
+
+        Kafka placed it when kafkaform first throttled a move, often onto a
+        broker that joined for that very rebalance; left there, stopping the
+        broker would leave it under-replicated (seen on Apache Kafka 4.4).
+        """
+        info = self.observed.topics.get(THROTTLE_LEDGER_TOPIC)
+        if info is None or self.targets is not None or THROTTLE_LEDGER_TOPIC in in_flight:
+            return
+        current = info.assignment
+        leaving = self.leaving & {b for r in current for b in r}
+        if not leaving:
+            return
+        try:
+            target = placement.place({THROTTLE_LEDGER_TOPIC: current}, self.brokers,
+                                     leaving=self.leaving)[THROTTLE_LEDGER_TOPIC]
+        except ValueError as error:
+            self._refuse(None, "decommission", f"{THROTTLE_LEDGER_TOPIC}: {error}")
+            return
+        moves = tuple(PartitionMove(p, tuple(before), tuple(after))
+                      for p, (before, after) in enumerate(zip(current, target, strict=True))
+                      if list(before) != list(after))
+        self.actions.append(Reassign(
+            THROTTLE_LEDGER_TOPIC, moves,
+            reason=f"kafkaform's throttle ledger; decommission {named('broker', sorted(leaving))}",
+            throttle_bytes_per_sec=self.desired.reassignment.throttle_bytes_per_sec,
+        ))
 
     def _warn_decommission_leftovers(self) -> None:
         leaving = self.leaving
@@ -589,10 +746,24 @@ class _Planner:
             if leaving & {b for r in info.assignment for b in r}
         )
         if left:
-            shown = ", ".join(left[:5]) + (f" and {len(left) - 5} more" if len(left) > 5 else "")
             self._warn(None, "decommission",
-                       f"{len(left)} topics not declared in the files keep replicas on broker(s) "
-                       f"{', '.join(map(str, sorted(leaving)))}: {shown}")
+                       f"replicas of {plural(len(left), 'topic')} not declared in the files "
+                       f"stay on {named('broker', sorted(leaving))}: {_first(left)}")
+        # Kafka's and other tools' internal topics (__consumer_offsets,
+        # __transaction_state, _schemas ...) are never planned; stopping the
+        # broker would leave them under-replicated, so say so.
+        internal = sorted(
+            name for name, info in self.observed.topics.items()
+            if (info.internal or is_internal_topic(name)) and name != THROTTLE_LEDGER_TOPIC
+            if leaving & {b for r in info.assignment for b in r}
+        )
+        if internal:
+            self._warn(None, "decommission",
+                       f"replicas of {plural(len(internal), 'internal topic')} stay on "
+                       f"{named('broker', sorted(leaving))}, "
+                       f"and kafkaform never moves them: {_first(internal)}; move them before "
+                       "stopping the broker (kafkaform reassign generate --topics-to-move "
+                       "... --broker-list ..., then reassign execute)")
 
     # --- deletes ------------------------------------------------------------
     def _delete_topics(self) -> None:
@@ -637,6 +808,24 @@ def _unplannable(entry: ConfigEntry | None) -> bool:
     return entry is not None and (entry.read_only or entry.sensitive)
 
 
+# Sources of a value a topic inherits from every broker alike. A per-broker
+# dynamic config (DYNAMIC_BROKER_CONFIG) differs by the broker that answered.
+_CLUSTER_WIDE_SOURCES = (ConfigSource.STATIC_BROKER_CONFIG, ConfigSource.DEFAULT_CONFIG)
+
+
+def _inherited_values(observed: ObservedState) -> dict[str, str]:
+    """Each topic config's value on topics that do not override it, as the
+    broker reports it: static broker configs win over Kafka's defaults."""
+    found: dict[str, tuple[int, str]] = {}
+    for entries in observed.topic_configs.values():
+        for key, entry in entries.items():
+            if entry.source in _CLUSTER_WIDE_SOURCES and entry.value is not None:
+                rank = _CLUSTER_WIDE_SOURCES.index(entry.source)
+                if key not in found or rank < found[key][0]:
+                    found[key] = (rank, entry.value)
+    return {key: value for key, (_, value) in found.items()}
+
+
 def _same_value(key: str, observed: str | None, desired: str) -> bool:
     return observed is not None and _canonical(key, observed) == _canonical(key, desired)
 
@@ -662,6 +851,45 @@ def _settled(partitions: tuple[PartitionInfo, ...], moving: Moving) -> tuple[Par
         replace(p, replicas=in_flight_target(moving[p.partition])) if p.partition in moving else p
         for p in partitions
     )
+
+
+def _first(names: list[str], shown: int = 5) -> str:
+    """The first few names, then how many more."""
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
+
+
+MIN_INSYNC = "min.insync.replicas"
+
+
+def _replication_factor(action: Reassign) -> int:
+    return max(len(m.after) for m in action.moves)
+
+
+def _changes_rf(action: Reassign) -> int:
+    """> 0 when the moves raise the replication factor, < 0 when they lower it."""
+    return max((len(m.after) - len(m.before) for m in action.moves), key=abs, default=0)
+
+
+def _raises_min_insync(change: ConfigChange) -> bool:
+    """A min.insync.replicas change to a higher value (unset counts as Kafka's 1)."""
+    after = change.after if change.after is not None else change.default
+    return (change.key == MIN_INSYNC and after is not None
+            and int(after) > int(change.before or KAFKA_DEFAULT_MIN_INSYNC))
+
+
+def _after_moves(action: AlterTopicConfigs | SetBrokerConfigs, needs: str) -> list[Action]:
+    """The action split in two: its min.insync.replicas raise moved after the
+    replica moves (with a reason naming what it waits for), the rest as it was."""
+    raised = tuple(c for c in action.changes if _raises_min_insync(c))
+    if not raised:
+        return [action]
+    rest = tuple(c for c in action.changes if c not in raised)
+    value = raised[0].after if raised[0].after is not None else raised[0].default
+    waiting = replace(action, changes=raised, after_moves=True, reason=(
+        f"after the replicas move: min.insync.replicas {value} needs {needs} first "
+        "(raised before, one broker down would stop acks=all writes during the copy)"))
+    return [replace(action, changes=rest), waiting] if rest else [waiting]
 
 
 def _ids(brokers: Iterable[int]) -> str:

@@ -11,10 +11,12 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
 
 from kafkaform.core.model import (
     DesiredState,
     PlacementStrategy,
+    Policies,
     PolicyLevel,
     Source,
     TopicOrigin,
@@ -23,9 +25,11 @@ from kafkaform.core.model import (
 from kafkaform.core.observed import ObservedState
 from kafkaform.core.placement import RackLayout
 from kafkaform.core.problems import Problem, Severity
+from kafkaform.core.wording import listed, plural
 
 # Kafka's own defaults, used when neither the topic nor brokerConfigs set them.
 KAFKA_DEFAULT_MIN_INSYNC = 1
+UNCLEAN_LEADER_ELECTION = "unclean.leader.election.enable"
 
 
 def _violation(desired: DesiredState, policy: str, where: Source | None, path: str,
@@ -80,7 +84,7 @@ def _broker_config_policies(
     policies = desired.policies
     where = sources.get
 
-    unclean = desired.broker_configs.get("unclean.leader.election.enable")
+    unclean = desired.broker_configs.get(UNCLEAN_LEADER_ELECTION)
     if policies.require_unclean_leader_election_disabled and unclean == "true":
         yield from _violation(
             desired, "uncleanLeaderElection", where("unclean.leader.election.enable"),
@@ -116,7 +120,7 @@ def _topic_policies(desired: DesiredState, topic: TopicSpec,
             f"acks=all writes can succeed on fewer copies",
         )
     if (policies.require_unclean_leader_election_disabled
-            and topic.configs.get("unclean.leader.election.enable") == "true"):
+            and topic.configs.get(UNCLEAN_LEADER_ELECTION) == "true"):
         yield from _violation(
             desired, "uncleanLeaderElection",
             _where(topic, origin, "configs.unclean.leader.election.enable"),
@@ -155,6 +159,59 @@ def _compaction_policy(desired: DesiredState, topic: TopicSpec, origin: TopicOri
             )
 
 
+# --- adopting a cluster: the policies its state satisfies ---------------------------
+
+
+@dataclass(frozen=True)
+class Relaxation:
+    """A policy value an existing cluster satisfies where the HA default does not."""
+
+    policy: str  # the YAML key under `policies:`
+    value: object  # what the cluster's state satisfies
+    default: object  # what the HA default requires
+    because: str  # what keeps the default from holding
+
+
+def relaxations(desired: DesiredState, observed: ObservedState) -> list[Relaxation]:
+    """The policies `desired` (an import of `observed`, under the default policies)
+    violates, each with the value its state satisfies: what `kafkaform import`
+    writes into a new environment so it validates as it is."""
+    defaults = Policies()
+    topics = sorted(desired.topics.values(), key=lambda t: t.name)
+    found = []
+    low_rf = [t for t in topics if t.replication_factor < defaults.min_replication_factor]
+    if low_rf:
+        found.append(Relaxation(
+            "minReplicationFactor", min(t.replication_factor for t in low_rf),
+            defaults.min_replication_factor, _topics("below it", low_rf)))
+    low_isr = [t for t in topics if t.replication_factor > 1
+               and effective_min_insync(t, desired) < defaults.min_insync_replicas]
+    if low_isr:
+        found.append(Relaxation(
+            "minInsyncReplicas", min(effective_min_insync(t, desired) for t in low_isr),
+            defaults.min_insync_replicas, _topics("below it", low_isr)))
+    unclean = [t for t in topics if t.configs.get(UNCLEAN_LEADER_ELECTION) == "true"]
+    if unclean:
+        found.append(Relaxation("uncleanLeaderElection", "allow", "forbid",
+                                _topics("allowing it", unclean)))
+    average, total = replicas_per_broker(desired, observed)
+    if average > defaults.max_partitions_per_broker:
+        found.append(Relaxation(
+            "maxPartitionsPerBroker", average, defaults.max_partitions_per_broker,
+            f"{total} partition replicas on {plural(len(observed.cluster.brokers), 'broker')}"))
+    at_defaults = replace(desired, policies=defaults)
+    uncompacted = [t for t in topics
+                   if any(_compaction_policy(at_defaults, t, None, f"topics[{t.name}]"))]
+    if uncompacted:
+        found.append(Relaxation("compaction", False, True,
+                                _topics("compact-only with a retention limit", uncompacted)))
+    return found
+
+
+def _topics(what: str, topics: list[TopicSpec]) -> str:
+    return f"{plural(len(topics), 'topic')} {what}: {listed([t.name for t in topics])}"
+
+
 def check_cluster_policies(desired: DesiredState, observed: ObservedState) -> list[Problem]:
     """Policies that need the cluster: partitions per broker and rack spread."""
     return [
@@ -163,25 +220,40 @@ def check_cluster_policies(desired: DesiredState, observed: ObservedState) -> li
     ]
 
 
-def _partitions_per_broker(desired: DesiredState, observed: ObservedState) -> Iterator[Problem]:
-    brokers = observed.cluster.brokers
-    if not brokers:
-        return
+def replicas_per_broker(desired: DesiredState, observed: ObservedState) -> tuple[int, int]:
+    """(average partition replicas per broker, all replicas) once the plan is applied:
+    the files' topics at their planned size, the cluster's others as they are,
+    without the topics the plan deletes."""
     replicas = {
         name: len(info.partitions) * len(info.partitions[0].replicas)
-        for name, info in observed.topics.items() if info.partitions
+        for name, info in observed.topics.items()
+        if info.partitions and not _deleted_by_the_plan(desired, name)
     }
     for name, topic in desired.topics.items():
         replicas[name] = max(
             replicas.get(name, 0), topic.partitions * topic.replication_factor
         )
-    average = math.ceil(sum(replicas.values()) / len(brokers))
+    total = sum(replicas.values())
+    return math.ceil(total / max(1, len(observed.cluster.brokers))), total
+
+
+def _deleted_by_the_plan(desired: DesiredState, topic: str) -> bool:
+    scope = desired.scope.topics
+    return scope.delete and scope.manages(topic) and topic not in desired.topics
+
+
+def _partitions_per_broker(desired: DesiredState, observed: ObservedState) -> Iterator[Problem]:
+    brokers = observed.cluster.brokers
+    if not brokers:
+        return
+    average, total = replicas_per_broker(desired, observed)
     limit = desired.policies.max_partitions_per_broker
     if average > limit:
         yield from _violation(
             desired, "maxPartitionsPerBroker", None, "policies.maxPartitionsPerBroker",
             f"about {average} partition replicas per broker once the files are applied "
-            f"({sum(replicas.values())} replicas on {len(brokers)} brokers); the limit is {limit}",
+            f"({plural(total, 'replica')} on {plural(len(brokers), 'broker')}); the limit is "
+            f"{limit}",
         )
 
 

@@ -186,7 +186,7 @@ class ReplicaMoves:
     def line(self) -> str:
         text = f"Replica moves: {self.replica_moves} in {plural(self.topics, 'topic')}"
         if self.already_moving:
-            text += f" ({self.already_moving} partitions already moving)"
+            text += f" ({plural(self.already_moving, 'partition')} already moving)"
         if self.bytes_to_copy is None:
             return text + "; bytes to copy unknown (the brokers did not report log-dir sizes)."
         text += f", {human_bytes(self.bytes_to_copy)} to copy"

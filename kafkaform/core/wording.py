@@ -7,16 +7,18 @@ the reassignment reports all word them through here.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
+from difflib import get_close_matches
 
 from kafkaform.core.actions import ConfigChange
 from kafkaform.core.units import humanize_config_value
 
 
-def plural(count: int, noun: str) -> str:
-    """"1 replica move", "24 replica moves"."""
-    return f"{count} {noun}{'' if count == 1 else 's'}"
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """"1 replica move", "24 replica moves"; `many` where adding an s is wrong
+    ("batches", "replica copies")."""
+    return f"{count} {noun if count == 1 else many or noun + 's'}"
 
 
 def named(noun: str, items: Sequence[object]) -> str:
@@ -29,6 +31,12 @@ def listed(items: Sequence[object], limit: int = 5) -> str:
     shown = ", ".join(map(str, items[:limit]))
     more = len(items) - limit
     return f"{shown} and {more} more" if more > 0 else shown
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    """"did you mean 'staging'?" for the closest candidate, or ""."""
+    close = get_close_matches(word, sorted(set(candidates)), n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}?" if close else ""
 
 
 def human_bytes(n: float) -> str:

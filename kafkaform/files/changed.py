@@ -17,6 +17,7 @@ from pathlib import Path
 
 import yaml
 
+from kafkaform.core.wording import did_you_mean
 from kafkaform.errors import KafkaformError
 from kafkaform.files.load.reading import YAML_SUFFIXES
 
@@ -104,15 +105,30 @@ def _git(args: list[str], cwd: Path) -> list[str]:
     except FileNotFoundError:
         raise KafkaformError("git is not installed (kafkaform changed needs it)") from None
     if done.returncode != 0:
+        # git's own line ("fatal: ..."), not the usage hint it may print after it
         detail = done.stderr.strip().splitlines()
-        reason = detail[-1] if detail else f"exit {done.returncode}"
+        fatal = [line for line in detail if line.startswith(("fatal:", "error:"))]
+        reason = (fatal or detail or [f"exit {done.returncode}"])[0]
         raise KafkaformError(f"git {' '.join(args)} failed: {reason}")
     return [line for line in done.stdout.splitlines() if line]
+
+
+def _known_revision(since: str, cwd: Path) -> None:
+    """Refuse a ref git does not know, in one line, with the closest branch or tag."""
+    try:
+        _git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{since}^{{commit}}"], cwd)
+    except KafkaformError:
+        hint = did_you_mean(since, _git(["for-each-ref", "--format=%(refname:short)"], cwd))
+        raise KafkaformError(
+            f"--since {since}: unknown revision: no branch, tag or commit of that name in this "
+            "repository" + (f"; {hint}" if hint else "")
+            + " (in CI, fetch the history first: fetch-depth: 0)") from None
 
 
 def changed_files(since: str, cwd: Path) -> set[Path]:
     """Files changed on this branch since `since` (merge base), plus uncommitted ones."""
     root = Path(_git(["rev-parse", "--show-toplevel"], cwd)[0])
+    _known_revision(since, cwd)
     names = _git(["diff", "--name-only", "--no-renames", f"{since}...HEAD"], cwd)
     names += _git(["diff", "--name-only", "--no-renames", "HEAD"], cwd)
     names += _git(["ls-files", "--others", "--exclude-standard", "--full-name"], cwd)

@@ -29,13 +29,12 @@ from kafkaform.core.summary import PlanSummary
 from kafkaform.errors import KafkaformError
 from kafkaform.files.schemas import load_schema
 
-SCHEMA_ID = "https://kafkaform.dev/schemas/plan.schema.json"
-
 
 def plan_to_dict(plan: Plan) -> dict[str, Any]:
     counts = PlanSummary.of(plan)
+    targeted = {"targets": list(plan.targets)} if plan.targets else {}
     return {
-        "$schema": SCHEMA_ID,
+        **targeted,
         "version": PLAN_FORMAT_VERSION,
         "environment": plan.environment,
         "cluster_id": plan.cluster_id,
@@ -71,6 +70,7 @@ def plan_from_dict(data: dict[str, Any], origin: str = "plan") -> Plan:
         warnings=tuple(problem_from_dict(p) for p in data["warnings"]),
         errors=tuple(problem_from_dict(p) for p in data["errors"]),
         observed_summary=data.get("observed_summary"),
+        targets=tuple(data.get("targets", ())),
     )
 
 

@@ -2,6 +2,9 @@
 
 The schemas live in the top-level `schemas/` folder of the source tree, where
 editors find them through the `# yaml-language-server: $schema=` comments.
+They carry no `$id`: a reference to another schema (`topics.schema.json#/$defs/
+configs`) resolves next to the file that holds it, wherever that is (a clone,
+an installed package, a `kafkaform schema --out` folder), with no network.
 The package reaches them through `kafkaform/_schemas`, a link to that folder
 in a clone or editable install and a copy of it in a built wheel.
 `KAFKAFORM_SCHEMAS` overrides the folder.
@@ -17,11 +20,13 @@ import os
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
+from typing import NamedTuple
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
 from kafkaform.core.problems import Problem
+from kafkaform.core.wording import did_you_mean
 from kafkaform.errors import KafkaformError
 from kafkaform.files.documents import Document, format_path
 
@@ -30,7 +35,6 @@ SCHEMA_FILES = {
     "Topics": "topics.schema.json",
     "Acls": "acls.schema.json",
 }
-SCHEMA_BASE_URL = "https://kafkaform.dev/schemas/"
 
 
 def schemas_dir() -> Path:
@@ -82,19 +86,28 @@ def _inline_refs(node: object, file: str, by_file: dict[str, dict]) -> object:
     return {key: _inline_refs(value, file, by_file) for key, value in node.items()}
 
 
-def check_document(document: Document) -> list[tuple[tuple, Problem]]:
+class SchemaProblem(NamedTuple):
+    path: tuple
+    problem: Problem
+    # A key the schema does not know: the rest of the document can still be
+    # loaded without it, so its other problems are found in the same run.
+    unknown_key: bool = False
+
+
+def check_document(document: Document) -> list[SchemaProblem]:
     """Schema problems of one document (kind must already be known), by path."""
     validator = validators()[document.kind or ""]
     checked, positions = _without_plain_topics(document, validator.schema)
     problems = []
     for error in validator.iter_errors(checked):
+        unknown = error.validator == "additionalProperties"
         for path, message in _explain(error):
             if positions is not None and path[:1] == ("topics",) and len(path) > 1:
                 path = ("topics", positions[path[1]], *path[2:])
             where = Problem(
                 document.file, document.line(path), format_path(document.data, path), message
             )
-            problems.append((path, where))
+            problems.append(SchemaProblem(path, where, unknown))
     return problems
 
 
@@ -160,8 +173,10 @@ def _explain(error: ValidationError) -> Iterator[tuple[tuple, str]]:
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         allowed = sorted(error.schema.get("properties", {}))
         for key in sorted(set(error.instance) - set(allowed)):
-            hint = f" (expected one of: {', '.join(allowed)})" if allowed else ""
-            yield (*path, key), f"unknown key{hint}"
+            suggestion = did_you_mean(str(key), allowed)
+            hint = f"; {suggestion}" if suggestion else ""
+            listed_keys = f" (expected one of: {', '.join(allowed)})" if allowed else ""
+            yield (*path, key), f"unknown key{hint}{listed_keys}"
         return
     if error.validator in ("oneOf", "anyOf") and error.context:
         yield from _explain_alternatives(error, path)

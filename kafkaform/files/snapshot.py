@@ -41,7 +41,6 @@ from kafkaform.files.schemas import load_schema
 
 SNAPSHOT_VERSION = 1
 SCHEMA_FILE = "snapshot.schema.json"
-SCHEMA_ID = "https://kafkaform.dev/schemas/snapshot.schema.json"
 _OVERRIDE = ConfigSource.DYNAMIC_TOPIC_CONFIG
 # A value from one broker's own config; a per-broker dynamic one (on the broker
 # that answered) is kept as a static one, the closest cluster-wide fact.
@@ -52,7 +51,6 @@ _BROKER_SIDE = (ConfigSource.STATIC_BROKER_CONFIG, ConfigSource.DYNAMIC_BROKER_C
 def snapshot_to_dict(observed: ObservedState) -> dict[str, Any]:
     cluster = observed.cluster
     data: dict[str, Any] = {
-        "$schema": SCHEMA_ID,
         "version": SNAPSHOT_VERSION,
         "cluster": {
             "id": cluster.cluster_id,
@@ -259,6 +257,10 @@ def cluster_from_snapshot(data: dict[str, Any], origin: str = "snapshot") -> Mem
             cluster.set_broker_config(int(broker), name, _text(value))
     for name, topic in data.get("topics", {}).items():
         _load_topic(cluster, name, topic, f"{origin}: {_json_path('topics', name)}")
+    # A broker in replica lists but not in `brokers` is down (docs/snapshots.md): as
+    # Kafka fences it, it leaves the ISRs, and partitions it alone led go offline.
+    for broker in cluster.stopped_brokers():
+        cluster.stop_broker(broker)
     for index, item in enumerate(data.get("reassignments", [])):
         _load_reassignment(cluster, item, f"{origin}: $.reassignments[{index}]")
     _load_acls(cluster, data.get("acls") or [], origin)

@@ -1,4 +1,5 @@
-"""TopicSpecs and ACL bindings -> YAML in the file format (for `kafkaform import`).
+"""TopicSpecs, ACL bindings and new environments -> YAML in the file format
+(for `kafkaform import` and `kafkaform init`).
 
 The output loads back (load.py) to exactly the same topics and bindings:
 config values are written in human units only when the conversion is exact,
@@ -8,9 +9,11 @@ expands to exactly those bindings; everything else stays a raw binding.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import yaml
@@ -27,14 +30,17 @@ from kafkaform.core.model import (
     AclBinding,
     AclOperation,
     AclPermission,
+    DesiredState,
     PatternType,
     PlacementStrategy,
     ResourceType,
     TopicSpec,
 )
+from kafkaform.core.policies import Relaxation
 from kafkaform.core.units import humanize_config_value
 from kafkaform.errors import KafkaformError
 from kafkaform.files.load.acls import RESOURCE_TYPES, operation_name
+from kafkaform.files.load.environment import POLICY_FIELDS
 from kafkaform.files.schemas import schemas_dir
 
 SCHEMA_COMMENT = "# yaml-language-server: $schema=../../schemas/{name}.schema.json\n"
@@ -200,6 +206,61 @@ def _raw_binding(key: tuple, operations: set[AclOperation]) -> dict:
     if host != "*":
         binding["host"] = host
     return binding
+
+
+def environment_document(
+    desired: DesiredState,
+    *,
+    notes: Sequence[str] = (),
+    relaxed: Sequence[Relaxation] = (),
+    topic_defaults: bool = False,
+) -> str:
+    """A `kind: Environment` document for a new environment (`kafkaform init`, and
+    `kafkaform import` of a cluster), commented where a reader needs to know why.
+
+    Written by hand rather than dumped, for the comments: each relaxed policy
+    says what the HA default requires and why the cluster does not meet it.
+    The layout is `kafkaform fmt`'s.
+    """
+    cluster = desired.cluster
+    lines = [f"# {note}" for note in notes]
+    lines += ["kind: Environment", f"name: {yaml_scalar(desired.environment)}", "cluster:",
+              f"  bootstrap: {yaml_scalar(cluster.bootstrap or '${KAFKA_BOOTSTRAP}')}"]
+    if cluster.cluster_id:
+        lines.append(f"  clusterId: {yaml_scalar(cluster.cluster_id)}"
+                     "   # no other cluster is touched")
+    if topic_defaults:
+        lines += ["defaults:",
+                  "  topic: {partitions: 3, replicationFactor: 3, "
+                  "configs: {min.insync.replicas: 2}}"]
+    if relaxed:
+        lines.append("policies:")
+        by_key = {r.policy: r for r in relaxed}
+        for key in POLICY_FIELDS:  # the schema's order, as fmt writes it
+            if key in by_key:
+                r = by_key[key]
+                lines.append(f"  # relaxed to what the cluster satisfies; the HA default "
+                             f"is {yaml_scalar(r.default)}")
+                lines.append(f"  # ({r.because})")
+                lines.append(f"  {key}: {yaml_scalar(r.value)}")
+    topics = desired.scope.topics
+    patterns = f"patterns: [{', '.join(map(yaml_scalar, topics.patterns))}], " \
+        if topics.patterns else ""
+    what = "the topics matching the pattern" if topics.patterns else \
+        "every topic but internal ones"
+    lines += ["manage:",
+              f"  topics: {{{patterns}delete: false}}   # {what}; none is ever deleted",
+              "  acls: {delete: false}   # every principal's bindings; none is ever deleted"]
+    return SCHEMA_COMMENT.format(name="environment") + "\n".join(lines) + "\n"
+
+
+def yaml_scalar(value: object) -> str:
+    """A YAML scalar: JSON's double-quoted form for strings that need it (YAML reads it)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str) and not re.fullmatch(r"[A-Za-z][A-Za-z0-9._-]*", value):
+        return json.dumps(value)
+    return str(value)
 
 
 def with_schema_comment(document: str, schema_file: str, out_dir: Path) -> str:

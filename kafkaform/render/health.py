@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Sequence
 
@@ -32,6 +33,31 @@ def health_rows(report: HealthReport) -> list[tuple[str, bool, str]]:
         ("reassignments", not report.reassigning,
          f"{len(report.reassigning)} in progress"),
     ]
+
+
+def render_health_json(report: HealthReport) -> str:
+    """`check --format json`: every signal, the lists behind them, and the verdict."""
+    def partitions(found: Sequence[TopicPartition]) -> list[dict[str, object]]:
+        return [{"topic": tp.topic, "partition": tp.partition} for tp in found]
+
+    return json.dumps({
+        "cluster_id": report.cluster_id,
+        "healthy": report.healthy,
+        "brokers": report.brokers,
+        "racks": {rack or "": count for rack, count in sorted(
+            report.racks.items(), key=lambda kv: kv[0] or "")},
+        "controller_present": report.controller_present,
+        "partitions": report.partitions,
+        "offline": partitions(report.offline),
+        "under_replicated": partitions(report.under_replicated),
+        "under_min_isr": [{"topic": u.partition.topic, "partition": u.partition.partition,
+                           "isr": u.isr, "min_isr": u.min_isr} for u in report.under_min_isr],
+        "reassigning": partitions(report.reassigning),
+        "checks": [{"check": check, "ok": passed, "detail": detail}
+                   for check, passed, detail in health_rows(report)],
+        "problems": report.problems,
+        "warnings": report.warnings,
+    }, indent=2) + "\n"
 
 
 def print_health(report: HealthReport) -> None:

@@ -9,6 +9,8 @@ whole comment is kept under `limit` characters.
 
 from __future__ import annotations
 
+import re
+
 from kafkaform.core.actions import (
     AddPartitions,
     AlterTopicConfigs,
@@ -23,7 +25,7 @@ from kafkaform.core.actions import (
 from kafkaform.core.problems import Problem
 from kafkaform.core.summary import PlanSummary, ReplicaMoves, ResourceGroup, group_by_resource
 from kafkaform.core.wording import human_bytes, plural
-from kafkaform.render.text import group_body
+from kafkaform.render.text import group_body, targeted_line
 
 GITHUB_COMMENT_LIMIT = 65_536
 MAX_TABLE_ROWS = 100
@@ -35,7 +37,10 @@ _FOOTER_ROOM = 400  # kept free for the closing "… more" line
 def render_markdown(plan: Plan, limit: int = GITHUB_COMMENT_LIMIT - 1_536) -> str:
     summary = PlanSummary.of(plan)
     groups = group_by_resource(plan.actions)
-    head = [f"### kafkaform plan: `{plan.environment}`", "", f"**{summary.line()}**", ""]
+    head = [f"### kafkaform plan: `{plan.environment}`", ""]
+    if plan.targets:
+        head += ["> [!IMPORTANT]", f"> {_text(targeted_line(plan))}", ""]
+    head += [f"**{summary.line()}**", ""]
     moves = ReplicaMoves.of(plan.actions)
     if moves is not None:
         head += [moves.line(), ""]
@@ -65,7 +70,7 @@ def _alert(kind: str, title: str, problems: tuple[Problem, ...]) -> list[str]:
     if not problems:
         return []
     lines = [f"> [!{kind}]", f"> **{title}**"]
-    lines += [f"> - {_escape(p.render())}" for p in problems[:MAX_PROBLEMS]]
+    lines += [f"> - {_text(p.render())}" for p in problems[:MAX_PROBLEMS]]
     if len(problems) > MAX_PROBLEMS:
         lines.append(f"> - … and {len(problems) - MAX_PROBLEMS} more")
     return [*lines, ""]
@@ -74,7 +79,7 @@ def _alert(kind: str, title: str, problems: tuple[Problem, ...]) -> list[str]:
 def _table(groups: list[ResourceGroup]) -> list[str]:
     lines = ["| | resource | change |", "|:-:|---|---|"]
     for group in groups[:MAX_TABLE_ROWS]:
-        lines.append(f"| `{group.symbol}` | {_title(group)} | {_escape(_change(group))} |")
+        lines.append(f"| `{group.symbol}` | {_title(group)} | {_text(_change(group))} |")
     if len(groups) > MAX_TABLE_ROWS:
         lines.append(f"| | … and {len(groups) - MAX_TABLE_ROWS} more resources | |")
     return [*lines, ""]
@@ -83,7 +88,7 @@ def _table(groups: list[ResourceGroup]) -> list[str]:
 def _title(group: ResourceGroup) -> str:
     if group.kind == "broker-configs":
         return "broker configs"
-    return f"{group.kind} `{_escape(group.name)}`"
+    return f"{group.kind} `{_code(group.name)}`"
 
 
 def _change(group: ResourceGroup) -> str:
@@ -91,13 +96,14 @@ def _change(group: ResourceGroup) -> str:
     parts = []
     for action in group.actions:
         if isinstance(action, CreateTopic):
-            parts.append(f"create: {action.partitions} partitions, "
+            parts.append(f"create: {plural(action.partitions, 'partition')}, "
                          f"replication factor {action.replication_factor}, "
-                         f"{len(action.configs)} configs")
+                         f"{plural(len(action.configs), 'config')}")
         elif isinstance(action, SetBrokerConfigs | AlterTopicConfigs):
             keys = ", ".join(c.key for c in action.changes[:3])
             more = f" +{len(action.changes) - 3}" if len(action.changes) > 3 else ""
-            parts.append(f"configs: {keys}{more}")
+            when = " after the moves" if action.after_moves else ""
+            parts.append(f"configs{when}: {keys}{more}")
         elif isinstance(action, AddPartitions):
             parts.append(f"partitions {action.before} → {action.after}")
         elif isinstance(action, Reassign):
@@ -110,7 +116,7 @@ def _change(group: ResourceGroup) -> str:
                          f"{plural(action.replica_moves, 'replica')} to copy"
                          + (f" ({', '.join(notes)})" if notes else ""))
         elif isinstance(action, DeleteTopic):
-            parts.append(f"delete ({action.partitions} partitions)")
+            parts.append(f"delete ({plural(action.partitions, 'partition')})")
     acl_adds = sum(isinstance(a, CreateAcl) for a in group.actions)
     acl_deletes = sum(isinstance(a, DeleteAcl) for a in group.actions)
     if acl_adds:
@@ -131,9 +137,19 @@ def _details(group: ResourceGroup) -> str:
     ])
 
 
-def _escape(text: str) -> str:
-    """Keep table cells and alert lines intact."""
-    return text.replace("|", "\\|").replace("\n", " ")
+# What Markdown would read as markup rather than text: `<cluster>` as an HTML tag
+# (GitHub drops it), `*`/`_` as emphasis, `[...]` as a link, `|` as a table cell.
+_MARKUP = re.compile(r"([\\`*_\[\]<>&|~])")
+
+
+def _text(text: str) -> str:
+    """Plain text as Markdown shows it, on one line (table cells, alert lines)."""
+    return _MARKUP.sub(r"\\\1", text.replace("\n", " "))
+
+
+def _code(text: str) -> str:
+    """Text inside a code span: only a table's `|` needs escaping there (GFM)."""
+    return text.replace("|", "\\|")
 
 
 def _html(text: str) -> str:

@@ -42,6 +42,7 @@ class PlainReporter:
         self._clock = clock
         self._progress_every = progress_every
         self._last_progress: tuple[int, int, datetime] | None = None
+        self._reported: set[str] = set()  # actions already logged with their outcome
 
     def _line(self, text: str) -> None:
         stamp = self._clock().strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -51,6 +52,7 @@ class PlainReporter:
         self._line(f"{title}: {plural(total, 'action')}")
 
     def action_finished(self, label: str, status: Status, detail: str = "") -> None:
+        self._reported.add(label)
         self._line(f"  {status.value}: {label}{f' ({detail})' if detail else ''}")
 
     def phase_finished(self) -> None:
@@ -71,10 +73,13 @@ class PlainReporter:
         self._line(f"warning: {message}")
 
     def summary(self, rows: Sequence[SummaryRow]) -> None:
+        """The counts, after what the log does not show yet (verification's
+        findings): each action's outcome is already a line above, once."""
         out = self._stream or sys.stdout
-        width = max((len(r.status.value) for r in rows), default=0)
+        unreported = [row for row in rows if row.action not in self._reported]
+        width = max((len(r.status.value) for r in unreported), default=0)
         print("", file=out)
-        for row in rows:
+        for row in unreported:
             detail = f"  ({row.detail})" if row.detail else ""
             print(f"{row.status.value:<{width}}  {row.action}{detail}", file=out)
         print(_counts_line(rows), file=out, flush=True)

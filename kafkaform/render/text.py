@@ -8,6 +8,7 @@ Colour only on a terminal (rich); otherwise plain text, byte for byte what
 
 from __future__ import annotations
 
+import os
 from typing import TextIO
 
 from kafkaform.core.actions import (
@@ -45,6 +46,12 @@ _STYLES = {
 }
 
 
+def wants_colour(stream: TextIO) -> bool:
+    """Colour only on a terminal, and never with NO_COLOR set (https://no-color.org;
+    `kafkaform --no-color` sets it)."""
+    return stream.isatty() and not os.environ.get("NO_COLOR")
+
+
 def render_text(plan: Plan) -> str:
     return "\n".join(plan_lines(plan)) + "\n"
 
@@ -60,13 +67,25 @@ def print_plan(plan: Plan, out: TextIO, color: bool) -> None:
     console = Console(file=out, highlight=False, soft_wrap=True, force_terminal=True)
     for line in plan_lines(plan):
         symbol = line.lstrip()[:1]
-        style = "bold" if line.startswith(("Plan:", "No changes")) else _STYLES.get(symbol, "")
+        style = ("bold" if line.startswith(("Plan:", "No changes", TARGETED))
+                 else _STYLES.get(symbol, ""))
         console.print(Text(line, style=style))
+
+
+TARGETED = "Targeted plan"
+
+
+def targeted_line(plan: Plan) -> str:
+    """What a targeted plan covers, said before anything else in every format."""
+    return (f"{TARGETED} (--target): only {', '.join(plan.targets)}; the rest of the "
+            "environment is not planned and would not be applied.")
 
 
 def plan_lines(plan: Plan) -> list[str]:
     cluster = plan.cluster_id or "unknown"
     lines = [f"kafkaform plan for environment {plan.environment} on cluster {cluster}", ""]
+    if plan.targets:
+        lines += [targeted_line(plan), ""]
     for group in group_by_resource(plan.actions):
         lines += group_lines(group)
         lines.append("")
@@ -116,7 +135,7 @@ def group_body(group: ResourceGroup) -> list[str]:
 def _header_note(group: ResourceGroup) -> str:
     deletes = [a for a in group.actions if isinstance(a, DeleteTopic)]
     if deletes:
-        return f" ({deletes[0].partitions} partitions)"
+        return f" ({plural(deletes[0].partitions, 'partition')})"
     moves = ReplicaMoves.of(group.actions)
     if moves is None or not moves.replica_moves:
         return ""

@@ -1,10 +1,11 @@
 """Apply a plan: ordered, batched, retried and verified writes through the port.
 
 `apply_plan` walks the plan phase by phase (`Phase` order: broker configs,
-create topics, topic configs, add partitions, reassignments, create ACLs,
-delete ACLs, delete topics). Each phase is one batched port call for all its
-items (plus retries of the items that failed with a retriable error), so a
-plan with 500 topics is still a handful of requests.
+create topics, topic configs, add partitions, reassignments, the config
+raises that wait for the moves, create ACLs, delete ACLs, delete topics).
+Each phase is one batched port call for all its items (plus retries of the
+items that failed with a retriable error), so a plan with 500 topics is still
+a handful of requests.
 
 Before any write it refuses the whole plan when the plan has errors, was made
 for another cluster, or needs an admin API the cluster does not advertise:
@@ -13,8 +14,10 @@ nothing is half-applied because of something knowable up front.
 When an item fails, what still runs (the rule `docs/apply.md` documents):
 1. Actions on one topic form a chain. Once one fails or is not attempted, the
    topic's later actions are not attempted: configs, partitions and
-   reassignments of a topic whose creation failed, and ACLs on exactly that
-   topic name (LITERAL bindings).
+   reassignments of a topic whose creation failed, a min.insync.replicas
+   raise waiting for a reassignment that did not finish, and ACLs on exactly
+   that topic name (LITERAL bindings). A cluster-wide raise that waits for the
+   moves waits for all of them.
 2. Removals wait for additions. If any topic creation or ACL creation failed
    or was not attempted, no ACL and no topic is deleted: a removal is often the
    second half of a replacement (new binding replaces old, new topic replaces
@@ -70,7 +73,12 @@ from kafkaform.core.wording import config_change_line, plural
 from kafkaform.errors import ClusterError, KafkaformError
 from kafkaform.run.events import Reporter, Status, SummaryRow
 from kafkaform.run.process import idle
-from kafkaform.run.reassign import ReassignmentOptions, execute_reassignments
+from kafkaform.run.reassign import (
+    ReassignmentOptions,
+    clear_leftover_throttles,
+    execute_reassignments,
+)
+from kafkaform.run.reassign.execute import describe_ledger
 
 
 class ApplyRefused(KafkaformError):
@@ -83,6 +91,8 @@ _PHASE_TITLES = {
     Phase.TOPIC_CONFIGS: "topic configs",
     Phase.ADD_PARTITIONS: "add partitions",
     Phase.REASSIGN: "reassign partitions",
+    Phase.TOPIC_CONFIGS_AFTER_MOVES: "topic configs after the moves",
+    Phase.BROKER_CONFIGS_AFTER_MOVES: "broker configs after the moves",
     Phase.CREATE_ACLS: "create ACLs",
     Phase.DELETE_ACLS: "delete ACLs",
     Phase.DELETE_TOPICS: "delete topics",
@@ -120,6 +130,8 @@ class ApplyReport:
     results: list[ActionResult] = field(default_factory=list)
     not_converged: list[str] = field(default_factory=list)
     stopped: str | None = None
+    # A targeted plan's resources: only these were applied and verified.
+    targets: tuple[str, ...] = ()
 
     def with_status(self, status: Status) -> list[ActionResult]:
         return [r for r in self.results if r.status is status]
@@ -191,7 +203,7 @@ def check_before_writing(
     """Every refusal that can be known before the first write."""
     if plan.errors:
         raise ApplyRefused(
-            f"the plan has {len(plan.errors)} error(s) and cannot be applied: "
+            f"the plan has {plural(len(plan.errors), 'error')} and cannot be applied: "
             + "; ".join(p.render() for p in plan.errors)
         )
     cluster = admin.describe_cluster()
@@ -247,6 +259,7 @@ class _Executor:
         self.results: dict[Action, ActionResult] = {}
         self.blocked_topics: dict[str, str] = {}
         self.failed_additions = 0
+        self.unfinished_moves = 0
 
     # -- bookkeeping
     def settle(self, action: Action, status: Status, detail: str = "") -> None:
@@ -259,14 +272,19 @@ class _Executor:
             self.blocked_topics[topic] = describe_action(action)
         if isinstance(action, CreateTopic | CreateAcl):
             self.failed_additions += 1
+        if isinstance(action, Reassign):
+            self.unfinished_moves += 1
 
     def why_not(self, action: Action) -> str | None:
         """The dependency rule: why this action must not be attempted, if so."""
         if isinstance(action, DeleteAcl | DeleteTopic) and self.failed_additions:
             return (
-                f"held back: {self.failed_additions} topic/ACL creation(s) did not succeed, "
-                "and removals wait for additions"
+                f"held back: {plural(self.failed_additions, 'topic/ACL creation')} did not "
+                "succeed, and removals wait for additions"
             )
+        if isinstance(action, SetBrokerConfigs) and action.after_moves and self.unfinished_moves:
+            return (f"held back: {plural(self.unfinished_moves, 'reassignment')} did not "
+                    "finish, and this raise waits for the replication factors they bring")
         topic = _topic_of(action)
         if topic is not None and topic in self.blocked_topics:
             return f"depends on '{self.blocked_topics[topic]}', which did not succeed"
@@ -305,6 +323,30 @@ class _Executor:
             error = outcome.get(action, _NO_RESULT)
             self.settle(action, *(_failed(error) if error else (Status.DONE, "")))
 
+    def clear_leftover_throttles(self) -> None:
+        """Remove kafkaform's throttles that an interrupted reassignment left.
+
+        A plan that moves replicas does this at its end anyway; without one,
+        nothing else would (`reassign.clear_leftover_throttles`). Not an
+        action: the plan cannot see the ledger, and failing here changes
+        nothing the plan promised, so it is a warning.
+        """
+        try:
+            cleared = clear_leftover_throttles(self.admin)
+        except KafkaformError as error:
+            self.reporter.warning(
+                f"kafkaform's throttles left by an interrupted reassignment stay: {error}")
+            return
+        if cleared is None:
+            return
+        ledger, cleanup = cleared
+        if cleanup.throttles_kept:
+            self.reporter.info(f"kafkaform's throttles left by an interrupted reassignment "
+                               f"kept: {cleanup.throttles_kept}")
+        else:
+            self.reporter.info("removed kafkaform's replication throttles left by an "
+                               f"interrupted reassignment on {describe_ledger(ledger)}")
+
     def run_batch(self, batch: _Batch) -> None:
         errors = self.send_with_retries(batch)
         accepted = batch.already_done(
@@ -333,7 +375,7 @@ class _Executor:
             delay = self.retry.delay(attempt)
             codes = sorted({errors[k].code for k in pending})
             self.reporter.warning(
-                f"{batch.title}: retrying {len(pending)} item(s) in {delay:g}s "
+                f"{batch.title}: retrying {plural(len(pending), 'item')} in {delay:g}s "
                 f"after {', '.join(codes)} (retry {attempt} of {self.retry.attempts - 1})"
             )
             self.retry.sleep(delay)
@@ -388,7 +430,7 @@ def _batch_for(phase: Phase, actions: list[Action], admin: ClusterAdmin) -> _Bat
     title = _PHASE_TITLES[phase]
     by_topic = _grouped(actions, lambda a: a.topic) if phase in _TOPIC_PHASES else {}
     match phase:
-        case Phase.BROKER_CONFIGS:
+        case Phase.BROKER_CONFIGS | Phase.BROKER_CONFIGS_AFTER_MOVES:
             ops = [op for a in actions for op in _ops(a.changes)]
             return _Batch(
                 title,
@@ -402,7 +444,7 @@ def _batch_for(phase: Phase, actions: list[Action], admin: ClusterAdmin) -> _Bat
                 lambda keys: admin.create_topics([_new_topic(by_topic[k][0]) for k in keys]),
                 lambda errors: _topics_already_created(admin, by_topic, errors),
             )
-        case Phase.TOPIC_CONFIGS:
+        case Phase.TOPIC_CONFIGS | Phase.TOPIC_CONFIGS_AFTER_MOVES:
             return _Batch(
                 title,
                 by_topic,
@@ -439,6 +481,7 @@ def _batch_for(phase: Phase, actions: list[Action], admin: ClusterAdmin) -> _Bat
 _TOPIC_PHASES = (
     Phase.CREATE_TOPICS,
     Phase.TOPIC_CONFIGS,
+    Phase.TOPIC_CONFIGS_AFTER_MOVES,
     Phase.ADD_PARTITIONS,
     Phase.DELETE_TOPICS,
 )
@@ -535,6 +578,9 @@ def verify(
 ) -> None:
     """Re-observe and re-plan; record whatever did not converge in the report.
 
+    A targeted apply re-plans its targets only: the rest of the environment
+    was not part of the plan, so what is left there is not a failure of it.
+
     Kafka's reads lag its writes: a KRaft broker answers from its own replay
     of the metadata log, which can trail the controller that acknowledged the
     write (seen on Apache Kafka 4.4: a topic's configs missing from
@@ -543,12 +589,14 @@ def verify(
     `retry.settle_seconds`, before it counts as not converged.
     """
     from kafkaform.cluster.readonly import ReadOnlyAdmin
+    from kafkaform.core.planner import Targets
     from kafkaform.core.planner import plan as make_plan
     from kafkaform.run.observe import observe
 
+    targets = Targets.parse(report.targets) if report.targets else None
     waited, attempt = 0.0, 0
     while True:
-        replanned = make_plan(desired, observe(ReadOnlyAdmin(admin)))
+        replanned = make_plan(desired, observe(ReadOnlyAdmin(admin)), targets)
         report.not_converged = unconverged(report, replanned)
         if not report.not_converged or waited >= retry.settle_seconds:
             return
@@ -585,7 +633,7 @@ def apply_plan(
         desired.reassignment if desired else ReassignmentSettings(),
         reassignment or ReassignmentOptions(),
     )
-    report = ApplyReport()
+    report = ApplyReport(targets=plan.targets)
     try:
         for phase in Phase:
             actions = plan.phase(phase)
@@ -596,6 +644,8 @@ def apply_plan(
         for action in plan.actions:
             if action not in executor.results:
                 executor.settle(action, Status.NOT_ATTEMPTED, "apply stopped: " + str(stop))
+    if report.stopped is None and not plan.phase(Phase.REASSIGN):
+        executor.clear_leftover_throttles()
     report.results = [executor.results[a] for a in plan.actions]
     if desired is not None and report.stopped is None:
         reporter.info("verifying: re-observing the cluster and planning again")

@@ -26,20 +26,33 @@ from kafkaform.cluster.port import ClusterAdmin
 from kafkaform.cluster.readonly import ReadOnlyAdmin
 from kafkaform.core.actions import Phase, Plan, Reassign
 from kafkaform.core.fingerprint import (
+    before_moves_ended,
     desired_hash,
     fingerprint_diff,
     observed_summary,
     summary_fingerprint,
 )
-from kafkaform.core.importer import TopicFilter, import_acls, import_topics
-from kafkaform.core.model import DesiredState, ReassignmentSettings
+from kafkaform.core.importer import Adoption, TopicFilter, adopt, import_acls, import_topics
+from kafkaform.core.model import (
+    AclBinding,
+    ClusterConnection,
+    DesiredState,
+    ReassignmentSettings,
+    TopicSpec,
+)
 from kafkaform.core.observed import Api, ObservedState, TopicPartition
 from kafkaform.core.planner import Targets, plan, with_sizes
 from kafkaform.core.reassign.generate import onto_brokers
 from kafkaform.core.reassign.jsonfile import Assignment, actions_for
+from kafkaform.core.wording import listed, plural
 from kafkaform.errors import ClusterError
 from kafkaform.files.planfile import load_plan
-from kafkaform.files.yamlwrite import acls_document, topics_document, with_schema_comment
+from kafkaform.files.yamlwrite import (
+    acls_document,
+    environment_document,
+    topics_document,
+    with_schema_comment,
+)
 from kafkaform.run import lock
 from kafkaform.run.apply import (
     ApplyRefused,
@@ -62,7 +75,11 @@ from kafkaform.run.reassign import (
     execute_reassignments,
     verify_reassignment,
 )
-from kafkaform.run.reassign.execute import require_reassignment_apis
+from kafkaform.run.reassign.execute import (
+    describe_ledger,
+    recorded_throttles,
+    require_reassignment_apis,
+)
 
 
 class AdminFactory(Protocol):
@@ -164,9 +181,9 @@ def observe_and_plan(
         return result
 
 
-def plan_live(desired: DesiredState, admin: ClusterAdmin) -> Plan:
+def plan_live(desired: DesiredState, admin: ClusterAdmin, targets: Targets | None = None) -> Plan:
     """Observe through a read-only view and plan: no write can happen here."""
-    return observe_and_plan(desired, ReadOnlyAdmin(admin))
+    return observe_and_plan(desired, ReadOnlyAdmin(admin), targets)
 
 
 def plan_environment(
@@ -202,16 +219,57 @@ def saved_plan(plan_file: Path, desired: DesiredState) -> Plan:
     return saved
 
 
-def ensure_unchanged(plan: Plan, admin: ClusterAdmin) -> None:
-    """Refuse a plan whose cluster state has changed since it was computed."""
-    now = observed_summary(observe(ReadOnlyAdmin(admin)))
+def ensure_unchanged(plan: Plan, admin: ClusterAdmin, reporter: Reporter | None = None) -> None:
+    """Refuse a plan whose cluster state has changed since it was computed.
+
+    One change is expected, not refused: moves the plan waits for (moves in
+    flight, from an interrupted run) that ended meanwhile, at their targets.
+    Resuming an interrupted apply on a real cluster, copies keep finishing
+    while the plan is made, shown and the lock taken (seen on Kafka 4.4:
+    "reassignment ... was removed; re-run plan", and again on the re-run).
+    The plan stays right: those partitions are at their target, and the
+    executor skips partitions that are.
+    """
+    observed = observe(ReadOnlyAdmin(admin))
+    now = observed_summary(observed)
     if summary_fingerprint(now) == plan.observed_fingerprint:
+        return
+    ended = waits_that_ended(plan, observed, now)
+    if ended:
+        if reporter is not None:
+            reporter.info(f"{plural(len(ended), 'move')} the plan waits for ended while "
+                          f"waiting for the lock: {listed(ended)}")
         return
     changes = fingerprint_diff(plan.observed_summary, now) if plan.observed_summary else []
     what = "; ".join(changes) or "its fingerprint differs (the plan file has no summary)"
     raise ApplyRefused(
         f"the cluster changed since this plan was made: {what}; re-run plan (nothing was applied)"
     )
+
+
+def waits_that_ended(plan: Plan, observed: ObservedState, now: dict) -> list[str]:
+    """The plan's in-flight moves that have ended at their targets since, when
+    nothing else changed (the summary then equals the plan's); else []."""
+    old = plan.observed_summary
+    if not old:
+        return []
+    waits = {(a.topic, m.partition): m for a in plan.phase(Phase.REASSIGN)
+             if isinstance(a, Reassign) for m in a.moves if m.in_flight}
+    names = {f"{topic}-{p}": (topic, p) for topic, p in waits}
+    gone = set(old.get("reassigning", {})) - set(now.get("reassigning", {}))
+    if not gone or not gone <= set(names):
+        return []
+    ended: dict[tuple[str, int], list[int]] = {}
+    for name in sorted(gone):
+        topic, partition = names[name]
+        info = observed.topics.get(topic)
+        current = next((p for p in info.partitions if p.partition == partition), None) \
+            if info is not None else None
+        if current is None or tuple(current.replicas) != tuple(waits[(topic, partition)].after):
+            return []
+        ended[(topic, partition)] = old["reassigning"][name]
+    then = before_moves_ended(now, observed, ended)
+    return sorted(gone) if summary_fingerprint(then) == plan.observed_fingerprint else []
 
 
 def apply_under_lock(
@@ -234,7 +292,7 @@ def apply_under_lock(
         sleep=runtime.sleep,
     ):
         # The cluster may have moved while the plan was reviewed or waited for the lock.
-        ensure_unchanged(plan, admin)
+        ensure_unchanged(plan, admin, reporter)
         return apply_plan(
             plan,
             admin,
@@ -256,23 +314,32 @@ def apply_environment(
     plan_file: Path | None = None,
     locking: LockOptions = LockOptions(),
     reassignment: ReassignmentOptions | None = None,
+    targets: Targets | None = None,
 ) -> ApplyReport | None:
     """`kafkaform apply`: plan live (or take a saved plan), `show` it, and apply it
     under the lock; None when there was nothing to do.
 
     `approve` is asked before a live plan is applied and raises to stop; a
     saved plan was reviewed when it was made. A plan with errors is refused.
+    `targets` limit a live plan (a saved plan carries its own).
     """
     with connected(runtime, desired, connection, read_only=False, guard=True) as admin:
         if plan_file is None:
-            the_plan = plan_live(desired, admin)
+            the_plan = plan_live(desired, admin, targets)
         else:
             the_plan = saved_plan(plan_file, desired)
         show(the_plan)
         if the_plan.errors:
             raise ApplyRefused("the plan has errors and cannot be applied: nothing was applied")
         if the_plan.is_empty:
-            return None
+            # An interrupted reassignment whose moves ended since: its
+            # throttles are the one thing left to do (apply_plan removes them).
+            leftover = recorded_throttles(admin)
+            if leftover is None:
+                return None
+            reporter.info("Nothing to apply but kafkaform's replication throttles left by an "
+                          f"interrupted reassignment on {describe_ledger(leftover)}: apply "
+                          "removes them.")
         if plan_file is None:
             approve()
         return apply_under_lock(
@@ -310,17 +377,53 @@ def import_environment(
 ) -> Imported:
     """`kafkaform import`: the cluster's topics and ACLs as YAML, for files in `out_dir`."""
     observed = observe_cluster(runtime, desired, connection)
-    topics = import_topics(observed, which)
+    return _documents(import_topics(observed, which), None if observed.acls is None
+                      else import_acls(observed), out_dir)
+
+
+def _documents(topics: list[TopicSpec], bindings: list[AclBinding] | None,
+               out_dir: Path) -> Imported:
     # Every override is written, even one equal to Kafka's default: leaving it out
     # would make the next plan revert it.
     document = topics_document(topics, omit_kafka_defaults=False)
     topics_yaml = with_schema_comment(document, "topics.schema.json", out_dir)
-    if observed.acls is None:
+    if bindings is None:
         return Imported(len(topics), topics_yaml, None, None)
-    bindings = import_acls(observed)
     acls_yaml = with_schema_comment(
         acls_document(bindings), "acls.schema.json", out_dir) if bindings else None
     return Imported(len(topics), topics_yaml, len(bindings), acls_yaml)
+
+
+@dataclass(frozen=True)
+class Adopted:
+    """A cluster as a new environment: its Environment document and its files."""
+
+    adoption: Adoption
+    environment_yaml: str
+    imported: Imported
+
+
+def adopt_cluster(
+    runtime: Runtime, name: str, connection: Connection, out_dir: Path, which: TopicFilter
+) -> Adopted:
+    """`kafkaform import NEW_ENV --bootstrap-server B`: the cluster as a new environment
+    that validates and plans no change as it is (`kafkaform.core.importer.adopt`)."""
+    observed = observe_cluster(runtime, None, connection)
+    adoption = adopt(observed, name, which)
+    # From a snapshot there is no address to keep: ${KAFKA_BOOTSTRAP} stands in.
+    desired = replace(adoption.desired, cluster=ClusterConnection(
+        bootstrap=connection.bootstrap, cluster_id=adoption.cluster_id))
+    notes = [f"Adopted from cluster {adoption.cluster_id} by `kafkaform import`: the Topics and",
+             "Acls files beside this one are what the cluster holds, so `kafkaform plan`",
+             "finds nothing to do until they change."]
+    if connection.command_config is not None:
+        notes += [f"Connect as the import did: --command-config {connection.command_config}",
+                  "(or cluster.client, with secrets as ${VAR}s: docs/security.md)."]
+    environment_yaml = with_schema_comment(
+        environment_document(desired, notes=notes, relaxed=adoption.relaxed),
+        "environment.schema.json", out_dir)
+    return Adopted(adoption, environment_yaml,
+                   _documents(adoption.topics, adoption.acls, out_dir))
 
 
 # --- moving replicas -------------------------------------------------------------

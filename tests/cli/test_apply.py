@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from kafkaform.cli import app
-from kafkaform.cli.common import Exit, confirm, load_desired
+from kafkaform.cli.common import EXIT_USAGE, Exit, confirm, load_desired
 from kafkaform.cluster.memory import MemoryCluster
 from kafkaform.core.requests import ConfigOp, ConfigOpType
 from kafkaform.errors import ClusterError
@@ -68,7 +68,7 @@ def test_auto_approve_applies_everything_and_a_second_apply_has_nothing_to_do(
     first = run("apply", str(env), "--auto-approve")
 
     assert first.exit_code == 0, first.output
-    assert "Apply complete: 2 action(s) done" in first.output
+    assert "Apply complete: 2 actions done" in first.output
     assert set(cluster.list_topics()) == {"orders.created", "users.profiles"}
     assert lock.LOCK_TOPIC not in cluster.list_topics()  # released
 
@@ -173,7 +173,7 @@ def test_failed_apply_exits_1_with_a_truthful_summary_and_rerun_converges(
     failed = run("apply", str(env), "--auto-approve")
 
     assert failed.exit_code == 1
-    assert "failed  create topic users.profiles (2 partitions, RF 3)  (POLICY_VIOLATION: quota)" \
+    assert "failed: create topic users.profiles (2 partitions, RF 3) (POLICY_VIOLATION: quota)" \
         in failed.output
     assert "Apply FAILED: 1 done, 1 failed, 0 not attempted." in failed.output
     assert lock.LOCK_TOPIC not in cluster.list_topics()
@@ -181,7 +181,7 @@ def test_failed_apply_exits_1_with_a_truthful_summary_and_rerun_converges(
     rerun = run("apply", str(env), "--auto-approve")
 
     assert rerun.exit_code == 0, rerun.output
-    assert "Apply complete: 1 action(s) done" in rerun.output
+    assert "Apply complete: 1 action done" in rerun.output
 
 
 def test_invalid_environment_exits_3(tmp_path, cluster, run):
@@ -202,7 +202,7 @@ def test_invalid_environment_exits_3(tmp_path, cluster, run):
 def test_bad_duration_is_a_usage_error(tmp_path, cluster, run):
     result = run("apply", str(write_env(tmp_path / "env")), "--lock-timeout", "soon")
 
-    assert result.exit_code == 2
+    assert result.exit_code == EXIT_USAGE
     assert "--lock-timeout" in result.output
 
 

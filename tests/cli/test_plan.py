@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from kafkaform.cli import app
+from kafkaform.cli.common import EXIT_USAGE
 from kafkaform.cluster.memory import MemoryCluster
 from kafkaform.core.model import DesiredState, TopicSpec
 from kafkaform.core.summary import ReplicaMoves
@@ -111,8 +112,8 @@ def test_target_limits_the_plan(tmp_path, snapshot):
 
 def test_bad_target_is_one_line(tmp_path, snapshot):
     result = run(tmp_path, snapshot, topics_doc(("orders.a", 3)), "--target", "group/x")
-    assert result.exit_code == 1
-    assert "expected topic/NAME" in str(result.exception)
+    assert result.exit_code == EXIT_USAGE
+    assert "expected topic/NAME" in result.output
 
 
 # --- the reassignment path through the plan ----------------------------------

@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from kafkaform.cli import app
+from kafkaform.cli.common import EXIT_USAGE
 from kafkaform.cluster.memory import MemoryCluster
 from kafkaform.core.observed import Api, TopicPartition
 from kafkaform.core.reassign.throttles import LEADER_REPLICAS
@@ -58,7 +59,7 @@ def test_generate_topics_onto_brokers_from_a_snapshot_then_execute_and_verify(
     result = invoke("execute", out, "--throttle", "10MiB", "--batch-size", "2",
                     runtime=on(cluster))
     assert result.exit_code == 0, result.output
-    assert "Moved 3 partition(s) in 2 batch(es)" in result.output
+    assert "Moved 3 partitions in 2 batches" in result.output
     assert all(6 not in r for r in cluster.list_topics()["orders"].assignment)
 
     result = invoke("verify", out, runtime=on(cluster))
@@ -84,7 +85,7 @@ def test_generate_without_moves_still_writes_the_file_with_no_partitions(live, t
 
 def test_generate_needs_env_or_topics(live):
     result = invoke("generate", "--broker-list", "1,2", runtime=on(live))
-    assert result.exit_code == 1
+    assert result.exit_code == EXIT_USAGE
     assert "give either ENV or --topics-to-move" in result.output
 
 
@@ -133,7 +134,7 @@ def test_verify_in_progress_exits_2_and_cancel_reverts(live, tmp_path):
 
     result = invoke("cancel", file, runtime=on(live))
     assert result.exit_code == 0, result.output
-    assert "Cancelled 1 move(s) in flight: orders-0" in result.output
+    assert "Cancelled 1 move in flight: orders-0" in result.output
     assert live.list_partition_reassignments() == {}
     assert sorted(live.list_topics()["orders"].assignment[0]) == [1, 2, 3]
     # a throttle kafkaform did not record stays

@@ -19,7 +19,7 @@ from kafkaform.core.model import (
     PatternType,
     ResourceType,
 )
-from kafkaform.core.observed import ConfigSource, TopicPartition
+from kafkaform.core.observed import ConfigEntry, ConfigSource, TopicPartition
 from tests.support.observed import default, entry, observed, override, topic_info
 from tests.support.scenario import scenario_desired
 
@@ -55,8 +55,12 @@ CHANGES = {
                              "topic orders config retention.ms changed: 1000 → 2000"),
     "override removed": ({"orders": {}}, "configs",
                          "topic orders config retention.ms was removed"),
-    "Tansu-style set value": (
-        {"orders": {"retention.ms": override("1000"), "segment.ms": default("1")}}, "configs",
+    "override added": (
+        {"orders": {"retention.ms": override("1000"), "segment.ms": override("1")}}, "configs",
+        "topic orders config segment.ms was added"),
+    "non-default value of a broker without sources": (
+        {"orders": {"retention.ms": override("1000"),
+                    "segment.ms": entry("1", ConfigSource.UNKNOWN)}}, "configs",
         "topic orders config segment.ms was added"),
     "broker config changed": (
         {"min.insync.replicas": entry("1", ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG)},
@@ -103,6 +107,19 @@ def with_partitions(state, topic, **changes):
 def test_fingerprint_ignores_what_no_plan_depends_on(change):
     state = variant()
     assert observed_fingerprint(change(state)) == observed_fingerprint(state)
+
+
+def test_the_same_cluster_read_through_different_brokers_has_one_fingerprint():
+    """Kafka 4.4: a static log.retention.hours=72 shows as retention.ms
+    259200000 with source DEFAULT_CONFIG; broker 1, with a per-broker dynamic
+    log.retention.ms, answers its own value as DYNAMIC_BROKER_CONFIG."""
+    def answered_by(retention: ConfigEntry):
+        return variant(configs={"orders": {**BASE["configs"]["orders"],
+                                           "segment.ms": retention}})
+
+    broker_1 = answered_by(entry("7200000", ConfigSource.DYNAMIC_BROKER_CONFIG))
+    broker_2 = answered_by(default("259200000"))
+    assert observed_fingerprint(broker_1) == observed_fingerprint(broker_2)
 
 
 def test_reassignment_in_progress_changes_the_fingerprint():

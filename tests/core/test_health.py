@@ -1,6 +1,8 @@
+from dataclasses import replace
+
 from kafkaform.cluster.memory import MemoryCluster
 from kafkaform.core.health import assess, effective_min_isr
-from kafkaform.core.observed import TopicPartition
+from kafkaform.core.observed import PartitionInfo, TopicPartition
 from kafkaform.core.requests import ConfigOp, ConfigOpType
 from kafkaform.run.observe import observe
 
@@ -33,14 +35,35 @@ def test_a_stopped_broker_shows_under_replication_and_min_isr():
     assert report.under_min_isr[0].min_isr == 2
 
 
-def test_partitions_without_a_live_replica_are_offline_not_under_replicated():
+def test_partitions_without_a_live_replica_are_offline():
     cluster = MemoryCluster(2)
     cluster.add_topic("solo", [[2]])
     cluster.stop_broker(2)
     report = assess(observe(cluster))
     assert report.offline == (TopicPartition("solo", 0),)
-    assert report.under_replicated == ()
+    assert report.under_replicated == ()  # its ISR still names the stopped broker
     assert "1 offline partition: solo-0" in report.problems
+
+
+def test_an_offline_partition_is_judged_as_kafka_topics_judges_it():
+    """kafka-topics --describe (TopicCommand.PartitionDescription): under-replicated
+    when fewer are in sync than its replicas, leader or not; under min ISR when
+    it has no leader. With eligible leader replicas (Kafka 4.1+) a leaderless
+    partition's ISR is empty (seen on Kafka 4.4)."""
+    cluster = MemoryCluster(3)
+    cluster.add_topic("solo", [[2]])
+    cluster.add_topic("wide", [[1, 2, 3]])
+    cluster.stop_broker(2)
+    observed = observe(cluster)
+    leaderless = {"solo": PartitionInfo(0, (2,), None, ()),
+                  "wide": PartitionInfo(0, (1, 2, 3), None, (1,))}
+    topics = {name: replace(info, partitions=(leaderless[name],))
+              for name, info in observed.topics.items()}
+    report = assess(replace(observed, topics=topics))
+    both = (TopicPartition("solo", 0), TopicPartition("wide", 0))
+    assert report.offline == both
+    assert report.under_replicated == both
+    assert [u.partition for u in report.under_min_isr] == list(both)
 
 
 def test_a_reassignment_in_progress_is_reported_and_its_adding_replica_is_not_missing():

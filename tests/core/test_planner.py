@@ -140,6 +140,8 @@ def test_replication_factor_above_live_brokers_is_refused():
     assert result.is_empty
     assert "replication factor 4 is more than the 3 live brokers" in result.errors[0].message
     assert result.errors[0].file == "topics.yaml"
+    one = plan(desired(spec(rf=3)), observed(brokers=1))
+    assert "replication factor 3 is more than the 1 live broker" in one.errors[0].message
 
 
 # --- topic configs -----------------------------------------------------------
@@ -197,6 +199,30 @@ def test_revert_shows_the_cluster_wide_default_it_falls_back_to():
     result = plan(desired(spec(), broker_configs={"log.retention.ms": "259200000"}), cluster)
     change = only(result, AlterTopicConfigs).changes[0]
     assert change == ConfigChange("retention.ms", "1000", None, "259200000")
+
+
+def test_revert_shows_what_topics_without_the_override_inherit():
+    """A static server.properties value (message.max.bytes=2097152, or
+    log.retention.hours=72 for retention.ms) is what Kafka falls back to, not
+    the catalog's default (seen on Kafka 4.4 with static broker configs)."""
+    others = {"max.message.bytes": entry("2097152", ConfigSource.STATIC_BROKER_CONFIG),
+              "retention.ms": entry("259200000", ConfigSource.STATIC_BROKER_CONFIG),
+              "segment.ms": default("604800000")}
+    cluster = observed(
+        {"orders": spread(3), "other": spread(3)},
+        {"orders": {key: override("1000") for key in others}, "other": others},
+    )
+    result = plan(desired(spec(), spec("other")), cluster)
+    assert only(result, AlterTopicConfigs).changes == (
+        ConfigChange("max.message.bytes", "1000", None, "2097152"),
+        ConfigChange("retention.ms", "1000", None, "259200000"),
+        ConfigChange("segment.ms", "1000", None, "604800000"),
+    )
+    # a cluster-wide default the same plan sets comes first
+    result = plan(desired(spec(), spec("other"), broker_configs={"log.retention.ms": "5"}),
+                  cluster)
+    changes = {c.key: c.default for c in only(result, AlterTopicConfigs).changes}
+    assert changes["retention.ms"] == "5"
 
 
 def test_read_only_config_that_differs_is_a_warning():
@@ -297,6 +323,23 @@ def test_decommission_moves_every_managed_replica_off_the_broker():
     assert all(4 not in m.after for m in action.moves)
     assert "decommission broker 4" in action.reason
     assert "other" in result.warnings[-1].message  # unmanaged topic stays on broker 4
+
+
+def test_decommission_moves_kafkaforms_ledger_and_names_internal_topics_left_behind():
+    """Kafka places the throttle ledger where it likes, often on the broker that
+    just joined; left there, stopping that broker under-replicates it."""
+    cluster = observed({"orders": spread(4, brokers=4), "__kafkaform_throttles": [[4, 1, 2]],
+                        "__consumer_offsets": [[1, 4, 3], [2, 3, 1]]}, brokers=4)
+    state = desired(spec(partitions=4), decommission=(4,))
+    result = plan(state, cluster)
+    ledger = [a for a in result.actions
+              if isinstance(a, Reassign) and a.topic == "__kafkaform_throttles"]
+    assert [(m.before, m.after[1:]) for m in ledger[0].moves] == [((4, 1, 2), (1, 2))]
+    assert 4 not in ledger[0].moves[0].after and "throttle ledger" in ledger[0].reason
+    (warning,) = [w for w in result.warnings if "internal topic" in w.message]
+    assert "replicas of 1 internal topic stay on broker 4" in warning.message
+    assert "__consumer_offsets" in warning.message and "__kafkaform" not in warning.message
+    assert plan(desired(spec(partitions=4)), cluster).is_empty  # no decommission, no move
 
 
 def test_a_move_in_flight_to_where_the_files_want_it_is_planned_as_in_flight():
@@ -401,6 +444,19 @@ def test_broker_configs_set_what_differs_and_delete_only_when_opted_in(delete):
     assert list(changes) == expected
 
 
+def test_the_cluster_wide_min_insync_replicas_kafka_keeps_is_never_deleted():
+    """Kafka 4.1+ (eligible leader replicas) adds it itself and refuses its removal."""
+    cluster = observed(broker_configs={
+        "min.insync.replicas": entry("1", ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG),
+        "log.retention.ms": entry("1000", ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG),
+    })
+    result = plan(desired(scope=ManagedScope(delete_broker_configs=True)), cluster)
+    assert only(result, SetBrokerConfigs).changes == (
+        ConfigChange("log.retention.ms", "1000", None, None),)
+    (warning,) = [w for w in result.warnings if "min.insync.replicas" in w.path]
+    assert "not removed, because Kafka refuses to" in warning.message
+
+
 # --- refusals and targets ----------------------------------------------------
 def test_another_cluster_is_refused():
     state = desired(cluster=ClusterConnection(cluster_id="prod-cluster"))
@@ -490,8 +546,8 @@ def test_mixed_rack_information_is_refused_for_rack_spread_naming_the_brokers():
     topic = spec(partitions=1, placement=PlacementStrategy.RACK_SPREAD)
     result = plan(desired(topic), cluster)
     assert [e.message for e in result.errors] == [
-        "rack-spread needs every broker's rack, but broker(s) [3, 5] have no broker.rack "
-        "while [1, 2, 4] have one; set broker.rack, or allowMissingRacks: true to count each "
+        "rack-spread needs every broker's rack, but brokers 3, 5 have no broker.rack "
+        "while brokers 1, 2, 4 have one; set broker.rack, or allowMissingRacks: true to count each "
         "as a rack of its own"]
     assert not plan(desired(topic, allow_missing_racks=True), cluster).errors
     assert not plan(desired(spec(partitions=1)), cluster).errors  # default placement
@@ -526,7 +582,7 @@ def test_decommissioning_a_broker_the_cluster_does_not_have_is_refused():
     cluster = observed({"orders": spread(3)})
     result = plan(desired(spec(partitions=3), decommission=(99,)), cluster)
     assert [e.message for e in result.errors] == [
-        "broker(s) [99] are not in the cluster and hold no replicas (brokers: [1, 2, 3])"]
+        "broker 99 is not in the cluster and holds no replicas (brokers: [1, 2, 3])"]
 
 
 def test_decommissioning_a_dead_broker_that_still_holds_replicas_is_accepted():
@@ -539,5 +595,5 @@ def test_an_impossible_decommission_says_which_brokers_remain_and_which_leave():
     cluster = observed({"orders": spread(4, brokers=4)}, brokers=4)
     result = plan(desired(spec(partitions=4), decommission=(3, 4)), cluster)
     assert result.errors[0].message == (
-        "replication factor 3 needs 3 brokers, but 2 would remain ([1, 2]) once broker(s) "
-        "[3, 4] leave (decommission)")
+        "replication factor 3 needs 3 brokers, but 2 would remain ([1, 2]) once brokers "
+        "3, 4 leave (decommission)")

@@ -1,7 +1,17 @@
 """HA policies: those the files alone show (min.insync.replicas from the cluster-wide
 broker configs) and those that need the cluster (partitions per broker, rack spread)."""
 
-from kafkaform.core.model import DesiredState, PlacementStrategy, Policies, PolicyLevel, TopicSpec
+from dataclasses import replace
+
+from kafkaform.core.model import (
+    DesiredState,
+    ManagedScope,
+    PlacementStrategy,
+    Policies,
+    PolicyLevel,
+    TopicScope,
+    TopicSpec,
+)
 from kafkaform.core.observed import (
     BrokerInfo,
     ClusterInfo,
@@ -66,6 +76,18 @@ def test_partitions_per_broker_counts_desired_and_unmanaged_replicas():
     )
     desired = _desired([TopicSpec("t", 40, 3)], max_partitions_per_broker=50)
     assert check_cluster_policies(desired, observed) == []
+
+
+def test_partitions_per_broker_leaves_out_the_topics_the_plan_deletes():
+    """The state after the plan: 500 topics the files drop no longer count."""
+    old = [_topic_info(f"old.{n}", [[1, 2, 3]] * 3) for n in range(500)]
+    observed = _observed(["a", "b", "c"], old)
+    deleting = ManagedScope(TopicScope(prefixes=("old.",), delete=True))
+    desired = DesiredState("e", topics={"new": TopicSpec("new", 30, 3)}, scope=deleting)
+    assert check_cluster_policies(desired, observed) == []
+    keeping = replace(desired, scope=ManagedScope(TopicScope(prefixes=("old.",))))
+    (problem,) = check_cluster_policies(keeping, observed)
+    assert "about 1530 partition replicas per broker" in problem.message
 
 
 def test_rack_spread_flags_existing_default_placement_on_one_rack():

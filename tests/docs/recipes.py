@@ -19,6 +19,7 @@ import yaml
 ROOT = Path(__file__).parents[2]
 RECIPES = ROOT / "docs" / "ci"
 GITHUB = RECIPES / "github"
+ACTION = ROOT / "action.yml"
 GITLAB = RECIPES / "gitlab" / "kafkaform.gitlab-ci.yml"
 # `kafkaform SUBCOMMAND` in a script (not `kafkaform-plan.yml`, `kafkaform:plan`, a title).
 KAFKAFORM_COMMAND = re.compile(r"(?<![\w:/.-])kafkaform ([a-z][a-z-]*)(?![\w:-])")
@@ -81,6 +82,22 @@ def run_github(workflow: str, step_id: str, cwd: Path, values: dict[str, str]) -
     missing = declared - set(values)
     assert not missing, f"{workflow} step {step_id} needs test values for {missing}"
     return shell(step["run"], cwd, {k: values[k] for k in declared})
+
+
+def action_steps() -> list[dict]:
+    """The composite action's steps with a `run:` script."""
+    return [step for step in load(ACTION)["runs"]["steps"] if "run" in step]
+
+
+def run_action(step_id: str, cwd: Path, values: dict[str, str],
+               outside: dict[str, str] | None = None) -> Run:
+    """Run one of the action's steps with the values its `env:` names; `outside` is the
+    environment the calling workflow gives (secrets, GITHUB_ACTION_PATH, PATH)."""
+    [step] = [s for s in action_steps() if s.get("id") == step_id]
+    declared = set(step.get("env", {}))
+    missing = declared - set(values)
+    assert not missing, f"action step {step_id} needs test values for {missing}"
+    return shell(step["run"], cwd, {**(outside or {}), **{k: values[k] for k in declared}})
 
 
 def run_gitlab(job: str, cwd: Path, values: dict[str, str]) -> Run:

@@ -10,6 +10,7 @@ and a saved plan gone stale (refused, re-planned; applied only when allowed).
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -21,14 +22,18 @@ from kafkaform.core.requests import NewTopic
 from tests.docs.recipes import (
     GITHUB,
     GITLAB,
+    action_steps,
     github_steps,
     gitlab_job,
     load,
+    run_action,
     run_github,
     run_gitlab,
+    shell,
     subcommands,
 )
 from tests.live.helpers import created, eventually
+from tests.support.installed import OFFLINE_PIP, source_copy, virtualenv
 
 pytestmark = pytest.mark.live
 
@@ -103,7 +108,7 @@ def names(topic_prefix: str) -> tuple[str, str]:
 
 def test_every_kafkaform_command_in_the_recipes_is_run_by_these_tests():
     """A new kafkaform step would otherwise go untested here."""
-    tested = {"kafkaform-plan.yml": {"changed", "plan"},
+    tested = {"kafkaform-plan.yml": {"changed"},
               "kafkaform-apply.yml": {"changed", "apply"},
               "kafkaform-drift.yml": {"list", "drift"}}
     for workflow in sorted(p.name for p in GITHUB.glob("*.yml")):
@@ -118,7 +123,66 @@ def test_every_kafkaform_command_in_the_recipes_is_run_by_these_tests():
             assert subcommands(entry) <= COMMANDS, (name, entry)
     assert "--auto-approve" in github_step_text("kafkaform-apply.yml", "apply")
     assert "--detailed-exitcode" in github_step_text("kafkaform-drift.yml", "drift")
+    # The action: every step with a script is run here but the one calling GitHub's API.
+    run_here = {"install", "plan", "result"}
+    for step in action_steps():
+        assert subcommands(step["run"]) <= COMMANDS, step.get("name")
+        assert step.get("id") in run_here or "gh api" in step["run"], step.get("name")
+    assert [s["id"] for s in action_steps() if "gh api" in s["run"]] == ["comment"]
 
+
+PINNED_ACTION = "<owner>/kafkaform@<commit sha>"
+
+
+def test_no_recipe_installs_kafkaform_unpinned(tmp_path):
+    """kafkaform is not on the package index: a `pip install kafkaform` default would
+    install whoever publishes that name, in jobs holding cluster credentials."""
+    for workflow in sorted(GITHUB.glob("*.yml")):
+        data = load(workflow)
+        for job in data["jobs"].values():
+            uses = [step["uses"] for step in job["steps"] if "kafkaform" in step.get("uses", "")]
+            assert uses and all(u == PINNED_ACTION for u in uses), (workflow.name, uses)
+            assert not any("pip install" in step.get("run", "") for step in job["steps"])
+    install = next(s for s in action_steps() if s["id"] == "install")["run"]
+    assert install.strip() == 'python -m pip install --quiet "$GITHUB_ACTION_PATH"'
+    # GitLab installs KAFKAFORM_PIP_SPEC only when it pins a repository to a tag or commit.
+    guard = "\n".join(load(GITLAB)["default"]["before_script"])
+    assert load(GITLAB)["variables"]["KAFKAFORM_PIP_SPEC"].startswith("git+https://")
+    fake_pip = tmp_path / "bin" / "pip"
+    fake_pip.parent.mkdir()
+    fake_pip.write_text('#!/bin/sh\necho "pip $*"\n')
+    fake_pip.chmod(0o755)
+    path = {"PATH": f"{fake_pip.parent}:/usr/bin:/bin"}
+    by_name = shell(guard, tmp_path, {**path, "KAFKAFORM_PIP_SPEC": "kafkaform"})
+    assert by_name.code == 1 and "must pin kafkaform's repository" in by_name.stdout
+    pinned = "git+https://git.example.invalid/ops/kafkaform@0a1b2c3d"
+    assert shell(guard, tmp_path, {**path, "KAFKAFORM_PIP_SPEC": pinned}).stdout == \
+        f"pip install --quiet {pinned}\n"
+
+
+def test_the_action_installs_kafkaform_from_its_own_commit_and_plans(
+    repo, names, live_bootstrap, tmp_path_factory
+):
+    """The action's own install and plan steps, as a runner runs them: kafkaform from the
+    action's checkout (GITHUB_ACTION_PATH), installed in a virtualenv without it."""
+    name, prefix = names
+    root = tmp_path_factory.mktemp("action")
+    action_path = source_copy(root / "kafkaform")
+    bin_dir = virtualenv(root / "venv")
+    runner = {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+              "GITHUB_ACTION_PATH": str(action_path), **OFFLINE_PIP}
+    installed = run_action("install", repo, {}, runner)
+    assert installed.code == 0, installed.stdout + installed.stderr
+    assert (bin_dir / "kafkaform").is_file()
+
+    base, _ = add_environment(repo, name, prefix)
+    planned = run_action("plan", repo, {"ONLY": "", "ENVIRONMENTS_DIR": "environments",
+                                        "BASE_SHA": base},
+                         {**runner, "KAFKA_BOOTSTRAP": live_bootstrap})
+    assert planned.code == 0, planned.stdout + planned.stderr
+    assert planned.outputs == {"environments": name, "exit-code": "0"}
+    assert (repo / "plans" / f"{name}.plan.json").is_file()
+    assert run_action("result", repo, {"CODE": planned.outputs["exit-code"]}).code == 0
 
 def github_step_text(workflow: str, step_id: str) -> str:
     return next(s["run"] for _, s in github_steps(workflow) if s.get("id") == step_id)
@@ -138,9 +202,17 @@ def test_github_recipes(repo, names, live_admin, live_bootstrap):
     matrix = json.loads(changed.outputs["environments"])
     assert [(e["name"], e["path"]) for e in matrix] == [(name, path)]
 
-    # Pull request: plan, Markdown comment with its marker, saved plan.
-    planned = run_github("kafkaform-plan.yml", "plan", repo, env)
+    # Pull request: the action plans the matrix's environment: Markdown comment with its
+    # marker, saved plan, and the step that fails the job when a plan failed.
+    [uses] = [s for s in load(GITHUB / "kafkaform-plan.yml")["jobs"]["plan"]["steps"]
+              if s.get("uses") == PINNED_ACTION]
+    assert uses["with"] == {"environment": "${{ matrix.name }}"}
+    assert set(uses["env"]) == set(secrets)
+    inputs = {"ONLY": name, "ENVIRONMENTS_DIR": "environments", "BASE_SHA": base}
+    planned = run_action("plan", repo, inputs, secrets)
     assert planned.code == 0, planned.stderr
+    assert planned.outputs == {"environments": name, "exit-code": "0"}
+    assert run_action("result", repo, {"CODE": "0"}).code == 0
     comment = (repo / "plans" / f"{name}.md").read_text()
     assert comment.splitlines()[0] == f"<!-- kafkaform:plan:{name} -->"
     assert f"### kafkaform plan: `{name}`" in comment
@@ -171,7 +243,7 @@ def test_github_recipes(repo, names, live_admin, live_bootstrap):
     assert "Plan: 1 to create" in drifted.summary
 
     # A reviewed plan gone stale: refused, re-planned, applied only when allowed.
-    assert run_github("kafkaform-plan.yml", "plan", repo, env).code == 0
+    assert run_action("plan", repo, inputs, secrets).code == 0
     live_admin.create_topics([NewTopic(topic, 1, 1, {"retention.ms": "3600000"})])
     assert created(live_admin, topic)
     stale = run_github("kafkaform-apply.yml", "apply", repo, {**env, "ON_STALE_PLAN": "fail"})

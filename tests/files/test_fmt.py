@@ -50,7 +50,7 @@ def test_fmt_keeps_the_meaning_of_every_example_and_is_idempotent(environments):
     formatted = {p: p.read_text() for p in environments.rglob("*.yaml")}
     again = runner.invoke(app, ["fmt", "--check"])
     assert again.exit_code == 0, again.output
-    assert "0 file(s) would be reformatted" in again.output
+    assert "0 files would be reformatted" in again.output
     assert {p: p.read_text() for p in environments.rglob("*.yaml")} == formatted
     for name, loaded in before.items():
         after = load_environment(environments / name)

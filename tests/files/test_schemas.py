@@ -43,7 +43,7 @@ def test_everyday_entries_take_the_shortcut():
 
 
 def _problems(document: Document) -> list[str]:
-    return sorted(problem.render() for _, problem in check_document(document))
+    return sorted(found.problem.render() for found in check_document(document))
 
 
 def test_problems_among_thousands_of_plain_entries_keep_their_place(tmp_path: Path):
@@ -74,6 +74,6 @@ def _full_check(document: Document):
     original = schemas._is_plain_topic
     schemas._is_plain_topic = lambda entry: False
     try:
-        return [problem for _, problem in check_document(document)]
+        return [found.problem for found in check_document(document)]
     finally:
         schemas._is_plain_topic = original

@@ -1,4 +1,5 @@
-"""`kafkaform validate` output on broken folders, compared line by line.
+"""`kafkaform validate` output on broken folders, compared line by line (bad/typos:
+a misspelt key no longer hides the other problems, and names the key meant).
 
 Each folder under bad/ holds files with known problems and expected.txt, the
 exact report (problems then the summary line) validate prints for it.
@@ -28,4 +29,4 @@ def test_validate_output(case, monkeypatch):
 
 
 def test_every_case_is_covered():
-    assert len(CASES) == 6
+    assert len(CASES) == 7

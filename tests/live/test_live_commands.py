@@ -70,7 +70,7 @@ def test_import_then_plan_is_empty(tmp_path, live_admin, live_bootstrap, topic_p
     include = f"{topic_prefix.replace('.', '[.]')}.*"
     result = kafkaform("import", str(env), "--include", include)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert f"imported {len(names)} topic(s)" in result.stdout
+    assert f"imported {len(names)} topics" in result.stdout
 
     validation = validate_environment(env)
     assert validation.desired is not None, [p.render() for p in validation.problems]

@@ -67,7 +67,7 @@ def test_structure_of_the_differences():
 def test_text_uses_the_plan_layout_with_human_units():
     text = render_text(diff_environments(A, B))
     assert text.startswith("kafkaform diff: staging → prod")
-    for line in ("+ topic only.b", "- topic only.a (1 partitions)", "~ topic both.differ",
+    for line in ("+ topic only.b", "- topic only.a (1 partition)", "~ topic both.differ",
                  "    ~ partitions: 6 → 12", "    ~ retention.ms: 1d → 7d",
                  "    ~ cleanup.policy: delete → (default)", "    ~ replicationFactor: 3 → 2",
                  "    + log.retention.ms: 7d", "    + allow User:a WRITE on topic t from *"):

@@ -22,27 +22,44 @@ def rich_reporter() -> tuple[RichReporter, io.StringIO]:
     return RichReporter(Console(file=out, force_terminal=True, width=120)), out
 
 
-def test_plain_reporter_writes_one_timestamped_line_per_event_and_a_table():
+def test_plain_reporter_writes_one_timestamped_line_per_event_each_action_once():
     out = io.StringIO()
     reporter = PlainReporter(out, clock=lambda: datetime(2024, 5, 1, 12, 0, 7, tzinfo=UTC))
 
     reporter.phase_started("create topics", 2)
-    reporter.action_finished("create topic a", Status.DONE)
-    reporter.action_finished("create topic b", Status.FAILED, "POLICY_VIOLATION")
+    reporter.action_finished(ROWS[0].action, Status.DONE)
+    reporter.action_finished(ROWS[1].action, Status.FAILED, "POLICY_VIOLATION")
     reporter.warning("retrying")
-    reporter.summary(ROWS)
+    reporter.summary([*ROWS, SummaryRow(Status.FAILED, "verify: topic c is still planned",
+                                        "did not converge")])
 
     assert out.getvalue().splitlines() == [
         "2024-05-01T12:00:07Z create topics: 2 actions",
-        "2024-05-01T12:00:07Z   done: create topic a",
-        "2024-05-01T12:00:07Z   failed: create topic b (POLICY_VIOLATION)",
+        "2024-05-01T12:00:07Z   done: create topic a (1 partition, RF 3)",
+        "2024-05-01T12:00:07Z   failed: create topic b (1 partition, RF 3) (POLICY_VIOLATION)",
         "2024-05-01T12:00:07Z warning: retrying",
         "",
-        "done           create topic a (1 partition, RF 3)",
-        "failed         create topic b (1 partition, RF 3)  (POLICY_VIOLATION)",
         "not attempted  topic b configs: retention.ms: 1000  (depends on b)",
-        "1 done, 1 failed, 1 not attempted",
+        "failed         verify: topic c is still planned  (did not converge)",
+        "1 done, 2 failed, 1 not attempted",
     ]
+
+
+def test_a_non_terminal_apply_lists_each_action_once(tmp_path):
+    """The real executor's events through the plain reporter: no action twice."""
+    from kafkaform.cluster.memory import MemoryCluster
+    from kafkaform.core.model import DesiredState, TopicSpec
+    from kafkaform.core.planner import plan
+    from kafkaform.run.apply import apply_plan
+    from kafkaform.run.observe import observe
+
+    cluster = MemoryCluster(3)
+    desired = DesiredState("t", topics={n: TopicSpec(n, 1, 3) for n in ("a", "b", "c")})
+    out = io.StringIO()
+    apply_plan(plan(desired, observe(cluster)), cluster, reporter=PlainReporter(out),
+               desired=desired)
+    for name in ("a", "b", "c"):
+        assert out.getvalue().count(f"create topic {name} ") == 1, out.getvalue()
 
 
 def test_rich_reporter_shows_progress_and_the_result_table():

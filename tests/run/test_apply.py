@@ -173,7 +173,7 @@ def test_retriable_errors_are_retried_with_growing_backoff():
     assert report.ok
     assert cluster.calls["create_topics"] == 3
     assert retry.sleep.delays == [0.5, 1.0]
-    assert "retrying 1 item(s) in 0.5s after REQUEST_TIMED_OUT" in reporter.messages("warning")[0]
+    assert "retrying 1 item in 0.5s after REQUEST_TIMED_OUT" in reporter.messages("warning")[0]
 
 
 def test_retries_are_bounded():

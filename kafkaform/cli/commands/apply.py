@@ -20,10 +20,13 @@ from kafkaform.cli.common import (
     BootstrapOpt,
     CommandConfigOpt,
     EnvArg,
+    TargetOpt,
+    UsageError,
     connection,
     exit_codes,
     load_desired,
     parse_duration,
+    parse_targets,
     resolve_environment,
     run_apply,
     runtime,
@@ -69,10 +72,19 @@ def apply(
             "--stale-lock-after", help="A lock older than this is taken over (its apply died)."
         ),
     ] = "1h",
+    target: TargetOpt = None,
     *,
     reassignment: ReassignmentOptions,
 ) -> None:
-    """Apply an environment (plan, review, apply) or a saved plan file."""
+    """Apply an environment (plan, review, apply) or a saved plan file.
+
+    With --target, only those resources are planned, applied and verified;
+    the rest of the environment is left as it is.
+    """
+    if target and plan_file is not None:
+        raise UsageError("a saved plan carries its own targets (plan --target ... --out); "
+                         "leave out --target")
+    targets = parse_targets(target)
     locking = LockOptions(
         wait=parse_duration("--lock-timeout", lock_timeout),
         stale_after=parse_duration("--stale-lock-after", stale_lock_after),
@@ -86,6 +98,7 @@ def apply(
             connection=connection(bootstrap, command_config),
             locking=locking,
             reassignment=reassignment,
+            targets=targets,
         )
     raise typer.Exit(EXIT_OK if report is None or report.ok else EXIT_ERROR)
 

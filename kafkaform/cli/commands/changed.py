@@ -10,8 +10,7 @@ from typing import Annotated
 import typer
 
 from kafkaform.cli.app import app
-from kafkaform.cli.common import ENVIRONMENTS_DIR, EXIT_OK
-from kafkaform.errors import KafkaformError
+from kafkaform.cli.common import ENVIRONMENTS_DIR, EXIT_OK, UsageError
 from kafkaform.files.changed import find_changed
 
 
@@ -41,7 +40,7 @@ def changed(
 ) -> None:
     """List environments whose files, or included folders, changed in git since REF."""
     if (since is None) == (not all_environments):
-        raise KafkaformError("give exactly one of --since REF or --all")
+        raise UsageError("give exactly one of --since REF or --all")
     found = find_changed(environments_dir, since)
     if output_format is ListFormat.JSON:
         typer.echo(json.dumps([env.to_dict() for env in found]))

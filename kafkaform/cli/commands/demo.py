@@ -19,8 +19,10 @@ import yaml
 
 from kafkaform.cli.app import app
 from kafkaform.cli.common import (
+    ENVIRONMENTS_DIR,
     EXIT_ERROR,
     Exit,
+    complete_environment,
     exit_codes,
     load_desired,
     resolve_environment,
@@ -31,6 +33,7 @@ from kafkaform.cli.common import (
 )
 from kafkaform.core.model import DesiredState, TopicSpec
 from kafkaform.core.units import humanize_config_value
+from kafkaform.files.examples import example_environment
 from kafkaform.run.session import Connection, Runtime, plan_environment
 
 DEMO_CONFIG = "retention.ms"
@@ -102,18 +105,30 @@ def change_one_config(env_path: Path, desired: DesiredState) -> tuple[TopicSpec,
     return topic, new, path
 
 
+def demo_environment(environment: str | None) -> Path:
+    """The one named, else ./environments/dev where there is one (a checkout), else the
+    example kafkaform ships: the demo works from any folder."""
+    if environment is not None:
+        return resolve_environment(environment)
+    local = ENVIRONMENTS_DIR / "dev"
+    return local if local.is_dir() else example_environment("dev")
+
+
 @app.command()
 def demo(
     ctx: typer.Context,
     environment: Annotated[
-        str, typer.Option("--environment", help="The environment to apply (a folder or a name).")
-    ] = "dev",
+        str | None, typer.Option(
+            "--environment", metavar="ENV", autocompletion=complete_environment,
+            help="The environment to apply (a folder or a name). Default: ./environments/dev, "
+                 "else the example dev environment kafkaform ships.")
+    ] = None,
 ) -> None:
     """Start a local broker, apply an environment, change a config, apply again, stop."""
     from kafkaform.cluster.local_tansu import LocalBroker
 
     with exit_codes():
-        env_path = resolve_environment(environment)
+        env_path = demo_environment(environment)
         section(1, "start a local Kafka-protocol broker (Tansu) on loopback")
         with LocalBroker() as broker:
             say(f"The broker listens on {broker.bootstrap}. It is empty.")

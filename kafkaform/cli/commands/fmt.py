@@ -17,6 +17,7 @@ from kafkaform.cli.common import (
     EXIT_OK,
     resolve_environment,
 )
+from kafkaform.core.wording import plural
 from kafkaform.errors import KafkaformError
 
 if TYPE_CHECKING:  # kafkaform.files.fmt loads ruamel.yaml: only when fmt runs, not at every start
@@ -78,7 +79,8 @@ def fmt(
             result.path.write_text(result.formatted or "", encoding="utf-8")
             typer.echo(f"reformatted {result.path}")
     verb = "would be reformatted" if dry_run else "reformatted"
-    typer.echo(f"{len(changed)} file(s) {verb}, {len(results) - len(changed) - len(broken)} "
+    typer.echo(f"{plural(len(changed), 'file')} {verb}, "
+               f"{len(results) - len(changed) - len(broken)} "
                f"already formatted" + (f", {len(broken)} not valid YAML" if broken else ""))
     if broken:
         raise typer.Exit(EXIT_INVALID)

@@ -3,6 +3,13 @@
 Topics (with only their own config overrides) go to `topics.yaml`, ACL
 bindings to `acls.yaml`, each with the `$schema` comment editors use. Planning
 the imported files against the same cluster shows no changes.
+
+When ENV does not exist yet (no folder, or a folder without an Environment
+document), `import ENV --bootstrap-server B` adopts the cluster: it creates
+the environment with an Environment document too (the bootstrap, the
+cluster id, a managed scope covering exactly what was imported, the policies
+relaxed to what the cluster satisfies), so `validate` passes and `plan
+--detailed-exitcode` exits 0 right away, with no edits.
 """
 
 from __future__ import annotations
@@ -18,14 +25,19 @@ from kafkaform.cli.common import (
     CommandConfigOpt,
     EnvArg,
     SnapshotOpt,
+    UsageError,
     connection,
+    exit_codes,
     load_desired,
-    resolve_environment,
+    new_environment_folder,
     runtime,
+    say,
 )
 from kafkaform.core.importer import TopicFilter
-from kafkaform.files.yamlwrite import write_new
-from kafkaform.run.session import import_environment
+from kafkaform.core.wording import plural
+from kafkaform.files.load import load_environment
+from kafkaform.files.yamlwrite import write_new, yaml_scalar
+from kafkaform.run.session import Connection, Imported, adopt_cluster, import_environment
 
 
 @app.command("import")
@@ -38,10 +50,12 @@ def import_(
                      "environment's folder).", file_okay=False),
     ] = None,
     include: Annotated[
-        str | None, typer.Option(help="Import only topics whose whole name matches this regex.")
+        str | None, typer.Option(metavar="REGEX",
+                                 help="Import only topics whose whole name matches this regex.")
     ] = None,
     exclude: Annotated[
-        str | None, typer.Option(help="Leave out topics whose whole name matches this regex.")
+        str | None, typer.Option(metavar="REGEX",
+                                 help="Leave out topics whose whole name matches this regex.")
     ] = None,
     internal: Annotated[
         bool, typer.Option("--internal", help="Import internal topics (__*, _schemas ...) too.")
@@ -51,23 +65,69 @@ def import_(
     command_config: CommandConfigOpt = None,
     snapshot: SnapshotOpt = None,
 ) -> None:
-    """Write the cluster's topics and ACLs as YAML (Topics and Acls documents)."""
+    """Write the cluster's topics and ACLs as YAML; a new ENV adopts the whole cluster.
+
+    For an environment that does not exist yet, `--bootstrap-server` (or
+    `--snapshot`) names the cluster, and the environment is created with an
+    Environment document that validates and plans no change as it is.
+    """
     which = TopicFilter(include=include, exclude=exclude, internal=internal)
-    desired = load_desired(env)
-    out_dir = out or resolve_environment(env)
-    imported = import_environment(runtime(ctx), desired,
-                                  connection(bootstrap_server, command_config, snapshot),
-                                  out_dir, which)
+    where = connection(bootstrap_server, command_config, snapshot)
+    folder = new_environment_folder(env)
+    with exit_codes():
+        if not _has_environment(folder):
+            _adopt(ctx, env, folder, out, which, where, force)
+            return
+        imported = import_environment(runtime(ctx), load_desired(folder), where,
+                                      out or folder, which)
+        _write(imported, out or folder, force)
+
+
+def _has_environment(folder: Path) -> bool:
+    return folder.is_dir() and load_environment(folder).environment is not None
+
+
+def _adopt(ctx: typer.Context, env: str, folder: Path, out: Path | None, which: TopicFilter,
+           where: Connection, force: bool) -> None:
+    if where.bootstrap is None and where.snapshot is None:
+        raise UsageError(
+            f"environment {env!r} does not exist yet: to adopt a cluster into it, name the "
+            f"cluster: kafkaform import {env} --bootstrap-server HOST:PORT "
+            f"(kafkaform init {env} starts an empty one)")
+    if out is not None:
+        raise UsageError("--out is for an existing environment; a new one is written to "
+                         f"{folder}")
+    adopted = adopt_cluster(runtime(ctx), folder.name, where, folder, which)
+    adoption = adopted.adoption
+    folder.mkdir(parents=True, exist_ok=True)
+    write_new(folder / "environment.yaml", adopted.environment_yaml, force)
+    say(f"Adopted cluster {adoption.cluster_id} as environment {folder.name}: "
+        f"wrote {folder / 'environment.yaml'}")
+    _write(adopted.imported, folder, force)
+    if adoption.relaxed:
+        say("Policies relaxed to what the cluster satisfies (the HA defaults would fail "
+            "validation; each is commented in environment.yaml):")
+        for r in adoption.relaxed:
+            say(f"  {r.policy}: {yaml_scalar(r.value)} (the HA default is "
+                f"{yaml_scalar(r.default)}; {r.because})")
+    else:
+        say("The cluster meets every HA policy default: none relaxed.")
+    again = f" --command-config {where.command_config}" if where.command_config else ""
+    say(f"Next: kafkaform validate {env} && kafkaform plan {env}{again} --detailed-exitcode "
+        "(exit 0: the files match the cluster)")
+
+
+def _write(imported: Imported, out_dir: Path, force: bool) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     topics_file = out_dir / "topics.yaml"
     write_new(topics_file, imported.topics_yaml, force)
-    typer.echo(f"imported {imported.topics} topic(s) to {topics_file}")
+    say(f"imported {plural(imported.topics, 'topic')} to {topics_file}")
     if imported.acls is None:
-        typer.echo("ACLs not imported: the cluster does not let them be listed")
+        say("ACLs not imported: the cluster does not let them be listed")
         return
     if imported.acls_yaml is None:
-        typer.echo("no ACL bindings on the cluster: acls.yaml not written")
+        say("no ACL bindings on the cluster: acls.yaml not written")
         return
     acls_file = out_dir / "acls.yaml"
     write_new(acls_file, imported.acls_yaml, force)
-    typer.echo(f"imported {imported.acls} ACL binding(s) to {acls_file}")
+    say(f"imported {plural(imported.acls, 'ACL binding')} to {acls_file}")

@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 
 from kafkaform.cli.app import app
+from kafkaform.core.wording import plural
 
 
 def _serve(stop: threading.Event) -> None:
@@ -72,7 +73,7 @@ def local_broker(
     if fetch_only:
         typer.echo(f"Apache Kafka {version}'s jars are in {kafka_jars(version)}")
         return
-    typer.echo(f"Starting Apache Kafka {version} ({brokers} brokers; the first start "
+    typer.echo(f"Starting Apache Kafka {version} ({plural(brokers, 'broker')}; the first start "
                "fetches its jars with Maven)...")
     with LocalKafka(brokers=brokers, version=version) as cluster:
         racks = ", ".join(f"{n.id}:{n.rack}" for n in cluster.nodes.values())

@@ -8,7 +8,6 @@ Markdown. Exit 1 when the plan has refusals; with `--detailed-exitcode`, exit
 
 from __future__ import annotations
 
-import os
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -25,15 +24,16 @@ from kafkaform.cli.common import (
     CommandConfigOpt,
     EnvArg,
     SnapshotOpt,
+    TargetOpt,
     connection,
     load_desired,
+    parse_targets,
     runtime,
 )
-from kafkaform.core.planner import Targets
 from kafkaform.files.planfile import save_plan
 from kafkaform.render.json import render_json
 from kafkaform.render.markdown import render_markdown
-from kafkaform.render.text import print_plan
+from kafkaform.render.text import print_plan, wants_colour
 from kafkaform.run.session import plan_environment
 
 
@@ -62,21 +62,16 @@ def plan_command(
     bootstrap: BootstrapOpt = None,
     command_config: CommandConfigOpt = None,
     snapshot: SnapshotOpt = None,
-    target: Annotated[
-        list[str] | None,
-        typer.Option("--target",
-                     help="Plan only this resource: topic/NAME, acl/PRINCIPAL or broker-configs "
-                          "(repeatable)."),
-    ] = None,
+    target: TargetOpt = None,
 ) -> None:
     """Show what apply would change on the cluster, and change nothing."""
-    targets = Targets.parse(target) if target else None
+    targets = parse_targets(target)
     desired = load_desired(env)
     result = plan_environment(runtime(ctx), desired,
                               connection(bootstrap, command_config, snapshot), targets)
 
     if output_format is OutputFormat.TEXT:
-        print_plan(result, sys.stdout, color=sys.stdout.isatty() and "NO_COLOR" not in os.environ)
+        print_plan(result, sys.stdout, color=wants_colour(sys.stdout))
     else:
         render = render_json if output_format is OutputFormat.JSON else render_markdown
         sys.stdout.write(render(result))

@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from kafkaform.cli.app import app
+from kafkaform.cli.app import KafkaformGroup, app
 from kafkaform.cli.common import (
     EXIT_CHANGES,
     EXIT_ERROR,
@@ -23,6 +23,7 @@ from kafkaform.cli.common import (
     CommandConfigOpt,
     Exit,
     SnapshotOpt,
+    UsageError,
     connection,
     exit_codes,
     load_desired,
@@ -41,6 +42,7 @@ from kafkaform.core.reassign.jsonfile import (
     parse_topics_to_move,
     targets_of,
 )
+from kafkaform.core.wording import plural
 from kafkaform.render.progress import make_reporter
 from kafkaform.run.reassign import ReassignmentOptions, ReassignmentReport
 from kafkaform.run.session import (
@@ -57,6 +59,7 @@ reassign_app = typer.Typer(
     help="Move partition replicas with kafka-reassign-partitions.sh's JSON: "
          "generate, execute (throttled, batched), verify, cancel.",
     no_args_is_help=True,
+    cls=KafkaformGroup,
 )
 app.add_typer(reassign_app, name="reassign")
 
@@ -103,9 +106,9 @@ def generate(
     """
     with exit_codes():
         if (env is None) == (topics_to_move is None):
-            raise Exit(EXIT_ERROR, "give either ENV or --topics-to-move FILE --broker-list IDS")
+            raise UsageError("give either ENV or --topics-to-move FILE --broker-list IDS")
         if (topics_to_move is None) != (broker_list is None):
-            raise Exit(EXIT_ERROR, "--topics-to-move and --broker-list go together")
+            raise UsageError("--topics-to-move and --broker-list go together")
         where = connection(bootstrap, command_config, snapshot)
         if env is not None:
             actions = _planned_moves(runtime(ctx), env, where)
@@ -132,8 +135,9 @@ def _write_generated(actions: list[Reassign], out: Path | None, rollback: Path |
     copies = sum(a.replica_moves for a in actions)
     # With nothing to move, --out still gets a file (an empty list): an old
     # file left in place would make `generate && execute` run old moves again.
-    summary = (f"{len(targets)} partition(s) of {len(actions)} topic(s) move, "
-               f"{copies} replica copy(ies)") if targets else "No partition needs to move"
+    summary = (f"{plural(len(targets), 'partition')} of {plural(len(actions), 'topic')} move, "
+               f"{plural(copies, 'replica copy', 'replica copies')}") if targets \
+        else "No partition needs to move"
     if out is None:
         sys.stdout.write(dump_reassignment(targets))
         print(summary, file=sys.stderr)
@@ -179,12 +183,14 @@ def execute(
             origin=file, reporter=make_reporter(), reassignment=reassignment)
         _print_report(report)
         if not report.ok:
-            raise Exit(EXIT_ERROR, f"{len(report.failed)} partition(s) did not reach their "
+            raise Exit(EXIT_ERROR, f"{plural(len(report.failed), 'partition')} did not reach "
+                                   "their "
                                    f"target; see above, then `kafkaform reassign verify {file}`")
 
 
 def _print_report(report: ReassignmentReport) -> None:
-    say(f"Moved {len(report.moved)} partition(s) in {report.batches} batch(es); "
+    say(f"Moved {plural(len(report.moved), 'partition')} in "
+        f"{plural(report.batches, 'batch', 'batches')}; "
         f"{len(report.already_at_target)} were already at their target.")
     for tp, reason in report.failed.items():
         say(f"  failed: {tp}: {reason}")
@@ -218,8 +224,8 @@ def verify(
             else:
                 say("Removed the replication throttles kafkaform set (if any).")
             if result.cleanup.leaders_elected:
-                say(f"Elected the preferred leader of {len(result.cleanup.leaders_elected)} "
-                    "partition(s).")
+                say("Elected the preferred leader of "
+                    f"{plural(len(result.cleanup.leaders_elected), 'partition')}.")
             for tp, error in sorted(result.cleanup.election_errors.items()):
                 say(f"  preferred leader election for {tp} failed: {error}")
             return
@@ -248,7 +254,7 @@ def cancel(
             runtime(ctx), _environment(env), connection(bootstrap, command_config), targets,
             origin=file)
         if result.cancelled:
-            say(f"Cancelled {len(result.cancelled)} move(s) in flight: "
+            say(f"Cancelled {plural(len(result.cancelled), 'move')} in flight: "
                 + ", ".join(map(str, result.cancelled)))
         else:
             say("None of the file's partitions is being moved.")

@@ -49,5 +49,5 @@ def schema(
             (out / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
             typer.echo(f"wrote {out / path.name}")
         else:
-            typer.echo(f"{short:<14} {data.get('$id', '')}  {data.get('title', '')}")
+            typer.echo(f"{short:<14} {path.name:<27} {data.get('title', '')}")
     raise typer.Exit(EXIT_OK)

@@ -20,6 +20,7 @@ from kafkaform.cli.common import (
     load_desired,
     runtime,
 )
+from kafkaform.core.wording import plural
 from kafkaform.run.session import observe_cluster
 
 
@@ -41,5 +42,6 @@ def snapshot(
     observed = observe_cluster(runtime(ctx), desired, connection(bootstrap_server, command_config))
     write_snapshot(observed, out)
     typer.echo(
-        f"wrote {out}: {len(observed.cluster.brokers)} broker(s), {len(observed.topics)} topic(s)"
+        f"wrote {out}: {plural(len(observed.cluster.brokers), 'broker')}, "
+        f"{plural(len(observed.topics), 'topic')}"
     )

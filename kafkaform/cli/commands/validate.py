@@ -8,10 +8,17 @@ from typing import Annotated
 import typer
 
 from kafkaform.cli.app import app
-from kafkaform.cli.common import ENVIRONMENTS_DIR, EXIT_INVALID, EXIT_OK, resolve_environment
+from kafkaform.cli.common import (
+    ENVIRONMENTS_DIR,
+    EXIT_INVALID,
+    EXIT_OK,
+    complete_environment,
+    resolve_environment,
+)
 from kafkaform.core.model import PartitionSizing
 from kafkaform.core.wording import plural
 from kafkaform.errors import KafkaformError
+from kafkaform.files.changed import environment_folders
 from kafkaform.files.validate import ValidationResult, validate_environment
 
 
@@ -19,10 +26,7 @@ def default_environments() -> list[Path]:
     """Every folder under ./environments/ except shared ones (`_base` ...)."""
     if not ENVIRONMENTS_DIR.is_dir():
         raise KafkaformError(f"no {ENVIRONMENTS_DIR}/ folder here: name the environments to check")
-    folders = sorted(
-        p for p in ENVIRONMENTS_DIR.iterdir()
-        if p.is_dir() and not p.name.startswith(("_", "."))
-    )
+    folders = environment_folders(ENVIRONMENTS_DIR)
     if not folders:
         raise KafkaformError(f"no environment folders under {ENVIRONMENTS_DIR}/")
     return folders
@@ -59,6 +63,7 @@ def validate(
             help="Environment folders or names under ./environments/ "
                  "(default: every folder there not starting with '_').",
             show_default=False,
+            autocompletion=complete_environment,
         ),
     ] = None,
 ) -> None:

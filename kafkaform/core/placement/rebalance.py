@@ -15,11 +15,19 @@ Leader balance is a flow problem (each partition sends one unit of
 leadership to one of its replicas), and the chains are its augmenting
 paths, so both passes reach spread <= 1 whenever reordering alone can:
 a pass only stops when no broker two above another can pass leadership to
-it along any chain, which proves no reordering does better. Per-topic
-balance wins over cluster-wide balance: pass 2 keeps every topic's leader
-counts within the range pass 1 left them in (floor/ceil of the topic's mean
-when that was reachable), so the cluster evens out only as far as that
-allows.
+it along any chain, which proves no reordering does better (the per-topic
+sum of squared leader counts is then minimal). Per-topic balance wins over
+cluster-wide balance: pass 2 only hands a topic's leadership to a broker
+leading exactly one fewer of that topic, which keeps the topic's sum of
+squares, so every topic stays as balanced as pass 1 left it and the
+cluster evens out only as far as that allows.
+
+That rule also makes the result a fixed point: balancing it again finds no
+chain in either pass, so a plan applied leaves no leader reorder to plan.
+A looser rule (any count within the topic's range) let pass 2 push a topic
+whose spread cannot reach 1 off its optimum; the next run's pass 1 put it
+back, and `apply` never converged on Apache Kafka ("reassign 1 partition
+(0 replica moves) is still planned after apply").
 
 Replicas on brokers missing from `brokers` never become leaders and count
 for nothing.
@@ -29,7 +37,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, insort
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from kafkaform.core.placement.common import Count, RackLayout, balance_pairs, unwind
 
@@ -119,14 +127,10 @@ class _Cluster:
         )
 
     def balance_cluster_leaders(self) -> None:
-        """Even out leaders across topics, each topic's counts staying within
-        the range they have now (so its spread never grows)."""
-        bands = {t: _band(self.led[t].values()) for t in self.topics}
+        """Even out leaders across topics, each topic handing a leadership
+        only to a broker leading one fewer of it (its balance unchanged)."""
         count = self.leaders.__getitem__
-        # By rank, for the hot loop below: each topic's leaders and band.
-        led = [self.led[t] for t in self.topics]
-        floor = [bands[t][0] for t in self.topics]
-        ceiling = [bands[t][1] for t in self.topics]
+        led = [self.led[t] for t in self.topics]  # by rank, for the hot loop below
 
         # A pair that could not swap can only start to once giver or taker
         # has gained or lost a leadership: remember when each pair failed.
@@ -138,13 +142,13 @@ class _Cluster:
                 return False
             # Only topics where giver leads a partition taker follows can swap.
             for rank in self.follows.get((giver, taker), ()):
-                if len(led[rank][giver]) > floor[rank] and len(led[rank][taker]) < ceiling[rank]:
+                if len(led[rank][giver]) - len(led[rank][taker]) == 1:
                     return self._swap_leader(self.topics[rank], giver, taker)
             failed[giver, taker] = when
             return False
 
         def detour(order: list[int]) -> bool:
-            return self._apply_chain(order, count, lambda g: self._find_banded_chain(g, bands))
+            return self._apply_chain(order, count, self._find_cluster_chain)
 
         balance_pairs(self.known, count, None, transfer, detour)
 
@@ -191,46 +195,44 @@ class _Cluster:
                     queue.append(follower)
         return None
 
-    def _find_banded_chain(
-        self, giver: int, bands: Mapping[str, tuple[int, int]]
-    ) -> list[Swap] | None:
+    def _find_cluster_chain(self, giver: int) -> list[Swap] | None:
         """Breadth-first search for swaps passing one leadership from `giver`
-        to a broker leading two fewer in all, every topic's per-broker count
-        staying inside its band.
+        to a broker leading two fewer in all, every topic's balance unchanged.
 
-        The search runs over brokers and (topic, broker) nodes: a broker may
-        hand over a leadership of topic t while it leads more than t's floor
-        (broker → (t, broker)); a partition of t moves leadership between
-        two of its replicas ((t, a) → (t, b), b's count of t unchanged if the
-        chain goes on within t); and a broker may keep the leadership it
-        gained in t while it leads fewer than t's ceiling ((t, b) → b), going
-        on by handing over another topic. Keeping a broker's count of a topic
-        unchanged mid-chain is what a per-step check cannot express."""
+        The search runs over brokers and (topic, level, broker) nodes: a
+        broker leading `level` partitions of topic t may hand one over
+        (broker → (t, level, broker)); a partition of t moves leadership
+        between two of its replicas ((t, level, a) → (t, level, b)), b's
+        count of t unchanged if the chain goes on within t; and a broker
+        leading `level - 1` of t may keep the leadership it gained
+        ((t, level, b) → b), going on by handing over another topic. Keeping
+        a broker's count of a topic unchanged mid-chain is what a per-step
+        check cannot express."""
         known = self.layout.known
         limit = self.leaders[giver] - 2
         came_from: CameFrom = {giver: None}
-        queue: deque[tuple[str, int]] = deque()
+        queue: deque[tuple[str, int, int]] = deque()
 
         def hand_over(broker: int) -> None:
             for topic in map(self.topics.__getitem__, sorted(self.leading[broker])):
-                node = (topic, broker)
-                if node not in came_from and len(self.led[topic][broker]) > bands[topic][0]:
+                node = (topic, len(self.led[topic][broker]), broker)
+                if node not in came_from:
                     came_from[node] = (broker, None)
                     queue.append(node)
 
         hand_over(giver)
         while queue:
             node = queue.popleft()
-            topic, broker = node
+            topic, level, broker = node
             led = self.led[topic]
             for index in led[broker]:
                 for follower in self.parts[topic][index][1:]:
-                    target = (topic, follower)
+                    target = (topic, level, follower)
                     if target in came_from or follower not in known:
                         continue
                     came_from[target] = (node, (topic, index, follower))
                     queue.append(target)
-                    if follower not in came_from and len(led[follower]) < bands[topic][1]:
+                    if follower not in came_from and len(led[follower]) == level - 1:
                         came_from[follower] = (target, None)
                         if self.leaders[follower] <= limit:
                             return unwind(came_from, follower)
@@ -271,9 +273,3 @@ class _Cluster:
             else:
                 del shared[bisect_left(shared, rank)]
 
-
-def _band(counts: Iterable[Mapping[int, None]]) -> tuple[int, int]:
-    """(fewest, most) partitions any broker leads: the range a topic's
-    per-broker leader counts must stay in for its spread not to grow."""
-    sizes = [len(c) for c in counts]
-    return min(sizes, default=0), max(sizes, default=0)

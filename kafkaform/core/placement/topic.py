@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from kafkaform.core.placement.common import Assignment
+from kafkaform.core.wording import named
 
 
 def static_assignment(
@@ -19,7 +20,8 @@ def static_assignment(
         unknown = sorted(set(replicas) - set(brokers))
         if unknown:
             raise ValueError(
-                f"partition {index}: unknown broker(s) {unknown}; brokers are {sorted(brokers)}"
+                f"partition {index}: unknown {named('broker', unknown)}; brokers are "
+                f"{sorted(brokers)}"
             )
         if len(set(replicas)) != len(replicas):
             raise ValueError(f"partition {index}: a broker appears twice in {list(replicas)}")

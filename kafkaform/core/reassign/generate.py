@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from kafkaform.core import placement
 from kafkaform.core.actions import PartitionMove, Reassign
 from kafkaform.core.observed import TopicInfo
+from kafkaform.core.wording import named, plural
 from kafkaform.errors import KafkaformError
 
 
@@ -31,17 +32,18 @@ def onto_brokers(
     """
     missing = [n for n in names if n not in topics]
     if missing:
-        raise KafkaformError(f"topic(s) not found on the cluster: {', '.join(missing)}")
+        raise KafkaformError(f"not found on the cluster: {named('topic', missing)}")
     unknown = sorted(set(broker_list) - set(racks))
     if unknown:
-        raise KafkaformError(f"--broker-list: unknown broker id(s) {unknown}")
+        raise KafkaformError(f"--broker-list: unknown {named('broker id', unknown)}; the "
+                             f"cluster's brokers are {', '.join(map(str, sorted(racks)))}")
     allowed = {b: racks[b] for b in broker_list}
     current = {n: topics[n].assignment for n in names}
     widest = max((len(r) for parts in current.values() for r in parts), default=0)
     if widest > len(allowed):
         raise KafkaformError(
-            f"--broker-list has {len(allowed)} broker(s), fewer than the replication factor "
-            f"{widest} of the topics to move"
+            f"--broker-list has {plural(len(allowed), 'broker')}, fewer than the replication "
+            f"factor {widest} of the topics to move"
         )
     outside = {b for parts in current.values() for r in parts for b in r} - set(allowed)
     targets = placement.place(current, allowed, leaving=outside, rebalance=True)

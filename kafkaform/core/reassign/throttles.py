@@ -186,6 +186,37 @@ def add_throttles(
     return ThrottleChanges(topic_ops, broker_ops, ThrottleLedger(topics, brokers))
 
 
+def undo_throttles(
+    changes: ThrottleChanges,
+    topic_configs: Mapping[str, Mapping[str, ConfigEntry]],
+    broker_configs: Mapping[int | None, Mapping[str, ConfigEntry]],
+) -> ThrottleChanges:
+    """Operations putting back what `changes` overwrote, from the same readings.
+
+    For when setting throttles fails half-way (the principal may alter topic
+    configs but not broker configs, or the reverse): the resources already
+    changed get their previous value back, so a refused run leaves no
+    throttle behind. Computed from the values read before the change, not
+    from a new reading: a KRaft broker may answer from a metadata log that
+    does not show the change yet.
+    """
+    topic_ops = {
+        topic: [_restore(op.name, _value(topic_configs.get(topic, {}), op.name)) for op in ops]
+        for topic, ops in changes.topic_ops.items()
+    }
+    broker_ops = {
+        broker: [_restore(op.name, _value(broker_configs.get(broker, {}), op.name)) for op in ops]
+        for broker, ops in changes.broker_ops.items()
+    }
+    return ThrottleChanges(topic_ops, broker_ops, changes.ledger)
+
+
+def _restore(key: str, previous: str | None) -> ConfigOp:
+    if previous is None:
+        return ConfigOp(key, ConfigOpType.DELETE)
+    return ConfigOp(key, ConfigOpType.SET, previous)
+
+
 def remove_throttles(
     ledger: ThrottleLedger,
     topic_configs: Mapping[str, Mapping[str, ConfigEntry]],

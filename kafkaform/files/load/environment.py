@@ -17,6 +17,7 @@ from kafkaform.core.model import (
 )
 from kafkaform.core.problems import Problem
 from kafkaform.core.units import normalize_config_value, parse_size_bytes
+from kafkaform.core.wording import did_you_mean
 from kafkaform.files.documents import Document
 from kafkaform.files.load.reading import Loading, is_connection_path
 
@@ -53,8 +54,10 @@ def broker_configs(loading: Loading, doc: Document) -> dict[str, str]:
     for key, raw in doc.data.get("cluster", {}).get("brokerConfigs", {}).items():
         path = ("cluster", "brokerConfigs", key)
         if key not in BROKER_CONFIGS:
+            hint = did_you_mean(key, BROKER_CONFIGS)
             loading.report(doc, path, "not a cluster-wide dynamic broker config kafkaform "
-                                      "manages (see docs/file-format.md)")
+                                      "manages (see docs/file-format.md)"
+                                      + (f"; {hint}" if hint else ""))
             continue
         try:
             result[key] = normalize_config_value(key, raw)

@@ -79,10 +79,14 @@ class Loading:
             return False
         unresolved = {path for path, _ in doc.unresolved}
         # A value still reading `${VAR}` breaks the schema too: report the cause once.
-        schema = [(path, problem) for path, problem in check_document(doc)
-                  if path not in unresolved]
-        self.shape_problems.extend(problem for _, problem in schema)
-        bad = [path for path, _ in schema] + doc.error_paths + [
+        schema = [found for found in check_document(doc) if found.path not in unresolved]
+        self.shape_problems.extend(found.problem for found in schema)
+        # An unknown key (a typo) is reported and left out; the rest loads, so the
+        # document's other problems show in the same run instead of the next.
+        for found in schema:
+            if found.unknown_key:
+                _drop(doc.data, found.path)
+        bad = [found.path for found in schema if not found.unknown_key] + doc.error_paths + [
             path for path, _ in doc.unresolved if not is_connection_path(path)
         ]
         if kind == "Environment":
@@ -105,6 +109,15 @@ class Loading:
                 )
             else:
                 self.report(doc, path, f"unresolved variable ${{{name}}} (not set, no default)")
+
+
+def _drop(data: object, path: Path_) -> None:
+    """Remove the key at `path` from the parsed document."""
+    *parents, key = path
+    for step in parents:
+        data = data[step]  # type: ignore[index]
+    if isinstance(data, dict):
+        data.pop(key, None)
 
 
 def is_connection_path(path: Path_) -> bool:

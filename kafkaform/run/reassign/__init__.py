@@ -11,6 +11,7 @@ from kafkaform.run.reassign.execute import (
     ReassignProgress,
     VerifyResult,
     cancel_reassignment,
+    clear_leftover_throttles,
     execute_reassignments,
     verify_reassignment,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "ReassignmentReport",
     "VerifyResult",
     "cancel_reassignment",
+    "clear_leftover_throttles",
     "execute_reassignments",
     "verify_reassignment",
 ]

@@ -49,14 +49,30 @@ from kafkaform.core.reassign.throttles import (
     compute_throttles,
     movement,
     remove_throttles,
+    undo_throttles,
 )
 from kafkaform.core.requests import ConfigOp
-from kafkaform.core.wording import human_bytes, listed
+from kafkaform.core.wording import human_bytes, listed, named, plural
 from kafkaform.errors import ClusterError, KafkaformError
 from kafkaform.run.events import Reporter
 from kafkaform.run.observe import observe
+from kafkaform.run.process import idle
 from kafkaform.run.reassign.ledger import read_ledger, write_ledger
 from kafkaform.run.reassign.options import ReassignmentOptions
+
+# The controller answers ListPartitionReassignments; a KRaft broker answers
+# Metadata from its own replay of the metadata log, a little behind. Just
+# after a move completes the controller no longer lists it while a broker can
+# still show the move's replicas (the target plus those being removed) or the
+# ISR before the last catch-up. Seen on Apache Kafka 4.4: every partition of a
+# 30-partition move read as "no move in progress, but replicas are 1,3,2
+# rather than 1,3" for 80-150 ms, and a poll in that window failed the move.
+# So reassignments are read before metadata, and a partition that is not
+# moving but not complete is looked at again for up to this long before it
+# counts as failed (the same bound apply's verification gives KRaft's lag).
+SETTLE_SECONDS = 10.0
+SETTLE_POLL_SECONDS = 0.5
+
 
 # --- results -----------------------------------------------------------------
 
@@ -164,7 +180,8 @@ def _check_targets(targets: Assignment, topics: Mapping[str, TopicInfo],
             raise KafkaformError(f"partition {tp} does not exist on the cluster")
         unknown = sorted(set(replicas) - broker_ids)
         if unknown:
-            raise KafkaformError(f"partition {tp}: unknown broker id(s) {unknown}")
+            raise KafkaformError(f"partition {tp}: unknown {named('broker id', unknown)}; the "
+                                 f"cluster's brokers are {', '.join(map(str, sorted(broker_ids)))}")
 
 
 def _gate(
@@ -195,7 +212,7 @@ def _gate(
         named = listed(unhealthy)
         if not force:
             raise KafkaformError(
-                f"{len(unhealthy)} partition(s) are under-replicated or offline ({named}): "
+                f"under-replicated or offline: {plural(len(unhealthy), 'partition')} ({named}): "
                 "moving data now risks losing it; fix them first, or pass --force"
             )
         reporter.warning(f"--force: moving replicas although {named}")
@@ -208,19 +225,34 @@ def set_throttles(admin: ClusterAdmin, wanted: Throttles, rate: int) -> Throttle
     """Merge our throttles into the cluster's, recording them in the ledger first.
 
     Brokers that are down get no rate: there is nothing to throttle on them
-    (a dead source broker is why a decommission is forced).
+    (a dead source broker is why a decommission is forced). When a change is
+    refused (a principal allowed to alter topic configs but not broker
+    configs, or the reverse), the ones already made are undone and the
+    ledger is put back: a refused run leaves no throttle behind.
     """
     wanted = replace(wanted, brokers=wanted.brokers & _live_brokers(admin))
-    changes = add_throttles(
-        wanted,
-        rate,
-        admin.describe_topic_configs(sorted(wanted.topics)),
-        admin.describe_broker_configs(sorted(wanted.brokers)),
-        read_ledger(admin),
-    )
+    topic_configs = admin.describe_topic_configs(sorted(wanted.topics))
+    broker_configs = admin.describe_broker_configs(sorted(wanted.brokers))
+    before = read_ledger(admin)
+    changes = add_throttles(wanted, rate, topic_configs, broker_configs, before)
     write_ledger(admin, changes.ledger)
-    _alter_configs(admin, changes)
-    return changes
+    failed = _send_config_ops(admin, changes)
+    if not failed:
+        return changes
+    undo = undo_throttles(changes, topic_configs, broker_configs)
+    left = _send_config_ops(admin, ThrottleChanges(
+        {t: ops for t, ops in undo.topic_ops.items() if ("topic", t) not in failed},
+        {b: ops for b, ops in undo.broker_ops.items() if ("broker", b) not in failed},
+        undo.ledger))
+    if left:
+        raise KafkaformError(
+            f"setting replication throttles failed: {_failures(failed)}; undoing the ones "
+            f"already set failed too ({_failures(left)}): they stay recorded in the ledger "
+            "and the next apply or `kafkaform reassign verify` removes them")
+    write_ledger(admin, before)
+    raise KafkaformError(
+        f"setting replication throttles failed: {_failures(failed)}; the throttles this run "
+        "had already set were removed again")
 
 
 def clear_throttles(admin: ClusterAdmin,
@@ -244,9 +276,52 @@ def clear_throttles(admin: ClusterAdmin,
     write_ledger(admin, ThrottleLedger(brokers=down))
     if down:
         return CleanupResult(throttles_kept=(
-            f"broker(s) {', '.join(map(str, sorted(down)))} are down: their throttle rates "
+            f"down: {named('broker', sorted(down))}; their throttle rates "
             "stay recorded and are removed by the next verify"))
     return CleanupResult(throttles_removed=True)
+
+
+def recorded_throttles(admin: ClusterAdmin) -> ThrottleLedger | None:
+    """The throttles the ledger says kafkaform set and has not removed yet.
+
+    None when there are none, or when this principal may not read the ledger
+    (then it cannot have set any; whoever did cleans up with their rights).
+    """
+    try:
+        ledger = read_ledger(admin)
+    except ClusterError as error:
+        if error.code.endswith("AUTHORIZATION_FAILED"):
+            return None
+        raise
+    return None if ledger.is_empty else ledger
+
+
+def describe_ledger(ledger: ThrottleLedger) -> str:
+    """'topics a, b and brokers 1, 2' for a message."""
+    parts = []
+    if ledger.topics:
+        noun = "topic" if len(ledger.topics) == 1 else "topics"
+        parts.append(f"{noun} {listed(sorted(ledger.topics))}")
+    if ledger.brokers:
+        parts.append(named("broker", sorted(ledger.brokers)))
+    return " and ".join(parts)
+
+
+def clear_leftover_throttles(admin: ClusterAdmin) -> tuple[ThrottleLedger, CleanupResult] | None:
+    """Remove the throttles an interrupted run left behind, if nothing they cover moves.
+
+    A run killed after submitting every move leaves its throttles (and the
+    ledger's claim on them) in place; when the moves end before anyone runs
+    kafkaform again, the next plan has nothing left to move, so no
+    reassignment's cleanup would ever remove them, and they would keep
+    throttling those replicas (every later catch-up after a broker restart,
+    at the reassignment's rate). Seen on Apache Kafka 4.4. None when the
+    ledger is empty.
+    """
+    ledger = recorded_throttles(admin)
+    if ledger is None:
+        return None
+    return ledger, clear_throttles(admin, admin.list_partition_reassignments())
 
 
 def _live_brokers(admin: ClusterAdmin) -> set[int]:
@@ -254,16 +329,35 @@ def _live_brokers(admin: ClusterAdmin) -> set[int]:
 
 
 def _alter_configs(admin: ClusterAdmin, changes: ThrottleChanges) -> None:
-    results: dict[object, ClusterError | None] = {}
+    failed = _send_config_ops(admin, changes)
+    if failed:
+        raise KafkaformError(f"changing replication throttles failed: {_failures(failed)}")
+
+
+def _send_config_ops(admin: ClusterAdmin,
+                     changes: ThrottleChanges) -> dict[tuple[str, object], ClusterError]:
+    """Send the topic and broker operations; the refused ones by ("topic"|"broker", name)."""
+    results: dict[tuple[str, object], ClusterError | None] = {}
     if changes.topic_ops:
-        results.update(admin.alter_topic_configs(_ops(changes.topic_ops)))
+        topic_results = admin.alter_topic_configs(_ops(changes.topic_ops))
+        results.update({("topic", t): e for t, e in topic_results.items()})
     if changes.broker_ops:
         broker_results = admin.alter_broker_configs(_ops(changes.broker_ops))
-        results.update({f"broker {b}": e for b, e in broker_results.items()})
-    errors = {k: e for k, e in results.items() if e is not None}
-    if errors:
-        raise KafkaformError("changing replication throttles failed: " + "; ".join(
-            f"{k}: {e}" for k, e in sorted(errors.items(), key=lambda i: str(i[0]))))
+        results.update({("broker", b): e for b, e in broker_results.items()})
+    return {k: e for k, e in results.items() if e is not None}
+
+
+def _failures(failed: Mapping[tuple[str, object], ClusterError]) -> str:
+    """'brokers 1, 2, 3: CODE: why; topic t: CODE: why': one entry per distinct error."""
+    by_error: dict[str, dict[str, list[str]]] = {}
+    for (kind, name), error in sorted(failed.items(), key=lambda i: (i[0][0], str(i[0][1]))):
+        by_error.setdefault(str(error), {}).setdefault(kind, []).append(str(name))
+    parts = []
+    for error, kinds in by_error.items():
+        names = "; ".join(f"{kind}{'s' if len(n) > 1 else ''} {', '.join(n)}"
+                          for kind, n in sorted(kinds.items()))
+        parts.append(f"{names}: {error}")
+    return "; ".join(parts)
 
 
 def _ops(ops: Mapping[object, list[ConfigOp]]) -> dict:
@@ -273,20 +367,27 @@ def _ops(ops: Mapping[object, list[ConfigOp]]) -> dict:
 # --- verify, cancel ----------------------------------------------------------
 
 
-def verify_reassignment(admin: ClusterAdmin, targets: Assignment) -> VerifyResult:
+def verify_reassignment(admin: ClusterAdmin, targets: Assignment, *,
+                        settle_seconds: float = SETTLE_SECONDS,
+                        sleep: Callable[[float], None] = idle) -> VerifyResult:
     """Where each partition stands; when all are complete, clean up after them.
 
     Cleanup removes only kafkaform's throttles (and only once none of the
     partitions they cover is moving), then elects the preferred leader of
-    each partition whose leader is not its target's first replica.
+    each partition whose leader is not its target's first replica. A
+    partition no longer moving but not complete yet is read again for up to
+    `settle_seconds` (SETTLE_SECONDS: the brokers' metadata may lag).
     """
     require_reassignment_apis(admin)
-    topics = admin.list_topics()
-    moving = admin.list_partition_reassignments()
-    statuses = {
-        tp: partition_status(target, find_partition(topics, tp), moving.get(tp))
-        for tp, target in targets.items()
-    }
+    waited = 0.0
+    while True:
+        topics, moving, statuses = read_statuses(admin, targets)
+        unsettled = [tp for tp, (status, _) in statuses.items()
+                     if status is not PartitionStatus.COMPLETE and tp not in moving]
+        if not unsettled or waited >= settle_seconds:
+            break
+        sleep(SETTLE_POLL_SECONDS)
+        waited += SETTLE_POLL_SECONDS
     if not all(s is PartitionStatus.COMPLETE for s, _ in statuses.values()):
         return VerifyResult(statuses, None)
     cleanup = clear_throttles(admin, moving)
@@ -300,6 +401,23 @@ def verify_reassignment(admin: ClusterAdmin, targets: Assignment) -> VerifyResul
     elected = tuple(tp for tp in elect if tp not in errors)
     return VerifyResult(statuses, CleanupResult(cleanup.throttles_removed, cleanup.throttles_kept,
                                                 elected, errors))
+
+
+def read_statuses(admin: ClusterAdmin, targets: Assignment) -> tuple[
+        dict[str, TopicInfo], dict[TopicPartition, ReassignmentInProgress],
+        dict[TopicPartition, tuple[PartitionStatus, str]]]:
+    """Topics, moves in flight and each target partition's status.
+
+    Reassignments first (the controller), metadata after (a broker, maybe
+    behind): a move the controller still lists is in progress whatever the
+    metadata shows, and one it no longer lists had ended before the
+    metadata was read.
+    """
+    moving = admin.list_partition_reassignments()
+    topics = admin.list_topics()
+    statuses = {tp: partition_status(target, find_partition(topics, tp), moving.get(tp))
+                for tp, target in targets.items()}
+    return topics, moving, statuses
 
 
 @dataclass(frozen=True)
@@ -388,6 +506,8 @@ class _Run:
         self.done: set[TopicPartition] = set()
         self.in_flight: set[TopicPartition] = set()
         self.failed: dict[TopicPartition, str] = {}
+        # Not moving, not at target: since when (in waited seconds). See SETTLE_SECONDS.
+        self.settling: dict[TopicPartition, float] = {}
         self.batches = 0
         self.cleanup: CleanupResult | None = None
         self.waited = 0.0
@@ -397,9 +517,6 @@ class _Run:
         rate = self.settings.throttle_bytes_per_sec
         return rate if rate and rate > 0 else None
 
-    def refresh(self) -> None:
-        self.topics = self.admin.list_topics()
-        self.moving = self.admin.list_partition_reassignments()
 
     def prepare(self, *, force: bool, additional: bool) -> None:
         require_reassignment_apis(self.admin)
@@ -425,7 +542,8 @@ class _Run:
                 self.origins[tp] = tuple(info.replicas)
         self.done.update(self.already)
         self.reporter.info(
-            f"reassignment of {len(self.targets)} partitions: {len(self.already)} already at "
+            f"reassignment of {plural(len(self.targets), 'partition')}: "
+            f"{len(self.already)} already at "
             f"target, {len(self.resumed)} in progress from an earlier run, "
             f"{len(self.to_submit)} to move"
             + (f", throttled at {human_bytes(self.throttle)}/s" if self.throttle
@@ -467,21 +585,25 @@ class _Run:
     def wait(self) -> None:
         """Poll until every partition in flight completed or failed."""
         while True:
-            self.refresh()
-            for tp in sorted(self.in_flight):
-                status, detail = partition_status(
-                    self.targets[tp], find_partition(self.topics, tp), self.moving.get(tp))
+            self.topics, self.moving, statuses = read_statuses(
+                self.admin, {tp: self.targets[tp] for tp in self.in_flight})
+            for tp, (status, detail) in sorted(statuses.items()):
                 if status is PartitionStatus.COMPLETE:
                     self.done.add(tp)
                 elif status is PartitionStatus.FAILED:
-                    self.failed[tp] = detail
+                    since = self.settling.setdefault(tp, self.waited)
+                    if self.waited - since >= SETTLE_SECONDS:
+                        self.failed[tp] = detail
+                else:
+                    self.settling.pop(tp, None)
             self.in_flight -= self.done | set(self.failed)
             self.report_progress()
             if not self.in_flight:
                 return
             if self.timeout_seconds is not None and self.waited >= self.timeout_seconds:
                 raise KafkaformError(
-                    f"timed out after {self.waited:g}s with {len(self.in_flight)} partition(s) "
+                    f"timed out after {self.waited:g}s with "
+                    f"{plural(len(self.in_flight), 'partition')} "
                     "still moving; the moves continue on the cluster: run the same command "
                     "again to continue, or `kafkaform reassign cancel`")
             self.sleep(self.poll_seconds)
@@ -509,10 +631,10 @@ class _Run:
     def finish(self) -> None:
         if self.failed:
             self.reporter.warning(
-                f"{len(self.failed)} partition(s) did not reach their target; kafkaform's "
+                f"{plural(len(self.failed), 'partition')} did not reach their target; kafkaform's "
                 "throttles stay until `kafkaform reassign verify` finds every partition complete")
             return
-        result = verify_reassignment(self.admin, self.targets)
+        result = verify_reassignment(self.admin, self.targets, sleep=self.sleep)
         if not result.complete:
             self.failed.update({tp: d for tp, (s, d) in result.statuses.items()
                                 if s is not PartitionStatus.COMPLETE})
@@ -525,7 +647,8 @@ class _Run:
             self.reporter.info("kafkaform's replication throttles removed")
         if self.cleanup.leaders_elected:
             self.reporter.info(
-                f"preferred leader elected for {len(self.cleanup.leaders_elected)} partition(s)")
+                "preferred leader elected for "
+                f"{plural(len(self.cleanup.leaders_elected), 'partition')}")
         for tp, error in sorted(self.cleanup.election_errors.items()):
             self.reporter.warning(f"preferred leader election for {tp} failed: {error}")
 
@@ -535,7 +658,8 @@ class _Run:
             failed = [f"{tp}: {self.failed[tp]}" for m in action.moves
                       if (tp := TopicPartition(action.topic, m.partition)) in self.failed]
             outcomes[action] = KafkaformError(
-                f"{len(failed)} partition(s) did not reach their target: " + "; ".join(failed)
+                f"{plural(len(failed), 'partition')} did not reach their target: "
+                + "; ".join(failed)
             ) if failed else None
         return ReassignmentReport(
             outcomes,

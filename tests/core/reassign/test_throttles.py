@@ -12,6 +12,7 @@ from kafkaform.core.reassign.throttles import (
     compute_throttles,
     movement,
     remove_throttles,
+    undo_throttles,
 )
 from kafkaform.core.requests import ConfigOp, ConfigOpType
 
@@ -134,3 +135,14 @@ def test_ledger_json_round_trip_and_partitions():
     assert ThrottleLedger.from_json(LEDGER.to_json()) == LEDGER
     assert LEDGER.partitions == {tp("a", 0), tp("gone", 0)}
     assert ThrottleLedger.from_json(ThrottleLedger().to_json()).is_empty
+
+
+def test_undo_puts_back_what_add_overwrote_from_the_same_readings():
+    topic_configs = {"a": {LEADER_REPLICAS: override("0:2,7:9")}}
+    broker_configs = {1: {LEADER_RATE: override("1000", ConfigSource.DYNAMIC_BROKER_CONFIG)}}
+    changes = add_throttles(WANTED, 500, topic_configs, broker_configs, ThrottleLedger())
+    undo = undo_throttles(changes, topic_configs, broker_configs)
+    assert undo.topic_ops == {"a": [ConfigOp(LEADER_REPLICAS, SET, "0:2,7:9"),
+                                    ConfigOp(FOLLOWER_REPLICAS, DELETE)]}
+    assert undo.broker_ops == {1: [ConfigOp(FOLLOWER_RATE, DELETE)],
+                               3: [ConfigOp(LEADER_RATE, DELETE), ConfigOp(FOLLOWER_RATE, DELETE)]}

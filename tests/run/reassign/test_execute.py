@@ -8,8 +8,9 @@ import pytest
 
 from kafkaform.cluster.memory import MemoryCluster
 from kafkaform.core.actions import PartitionMove, Reassign
-from kafkaform.core.model import ReassignmentSettings
+from kafkaform.core.model import DesiredState, ReassignmentSettings, TopicSpec
 from kafkaform.core.observed import Api, ConfigSource, TopicPartition
+from kafkaform.core.planner import plan
 from kafkaform.core.reassign.batches import PartitionStatus
 from kafkaform.core.reassign.jsonfile import targets_of
 from kafkaform.core.reassign.throttles import (
@@ -19,8 +20,10 @@ from kafkaform.core.reassign.throttles import (
     LEADER_REPLICAS,
     parse_entries,
 )
-from kafkaform.errors import KafkaformError
-from kafkaform.run.events import RecordingReporter
+from kafkaform.errors import ClusterError, KafkaformError
+from kafkaform.run.apply import RetryPolicy, apply_plan
+from kafkaform.run.events import RecordingReporter, Status
+from kafkaform.run.observe import observe
 from kafkaform.run.reassign import (
     ReassignmentOptions,
     cancel_reassignment,
@@ -203,7 +206,8 @@ def test_refuses_another_reassignment_in_progress_unless_additional(orders):
 
 def test_unknown_broker_is_refused_before_anything_is_written(orders):
     bad = Reassign("orders", (PartitionMove(0, (1, 2), (1, 2, 9)),))
-    with pytest.raises(KafkaformError, match=r"orders-0: unknown broker id\(s\) \[9\]"):
+    with pytest.raises(KafkaformError, match=r"orders-0: unknown broker id 9; the cluster's "
+                                             r"brokers are 1, 2, 3, 4, 5, 6"):
         run(orders, [bad])
     assert orders.calls["alter_topic_configs"] == 0
 
@@ -218,6 +222,50 @@ def test_a_move_cancelled_by_someone_else_fails_and_keeps_our_throttles(orders):
     assert "replicas are 1,2 rather than 1,2,3" in report.failed[TopicPartition("orders", 0)]
     assert isinstance(report[RF3], KafkaformError)
     assert throttle_configs(orders)  # verify cleans up once everything is complete
+
+
+class MetadataLags:
+    """Answers Metadata from before the last reassignment for a few reads, as a
+    KRaft broker does until it has replayed the metadata log; reassignments are
+    listed by the controller, which is never behind (seen on Kafka 4.4)."""
+
+    def __init__(self, inner: MemoryCluster, stale_reads: int) -> None:
+        self.inner = inner
+        self.stale_reads = stale_reads
+        self.before = None
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def alter_partition_reassignments(self, targets):
+        self.before = self.inner.list_topics()
+        self.left = self.stale_reads
+        return self.inner.alter_partition_reassignments(targets)
+
+    def list_topics(self):
+        if self.before is not None and self.left > 0:
+            self.left -= 1
+            return self.before
+        return self.inner.list_topics()
+
+
+def test_a_leader_reorder_is_not_failed_by_a_metadata_read_that_lags(orders):
+    reorder = Reassign("orders", (PartitionMove(0, (1, 2), (2, 1)),))
+    lagging = MetadataLags(orders, stale_reads=2)
+
+    report, _ = run(lagging, [reorder], clock=Clock(orders))
+
+    assert report.ok, report.failed
+    assert assignment(orders)[0] == [2, 1]
+
+
+def test_a_partition_that_stays_off_target_fails_after_the_settle_time(orders):
+    reorder = Reassign("orders", (PartitionMove(0, (1, 2), (2, 1)),))
+    lagging = MetadataLags(orders, stale_reads=1000)
+
+    report, _ = run(lagging, [reorder], clock=Clock(orders))
+
+    assert "replicas are 1,2 rather than 2,1" in report.failed[TopicPartition("orders", 0)]
 
 
 def test_bytes_are_reported_when_log_dir_sizes_are_known(orders):
@@ -304,7 +352,7 @@ def test_a_broker_down_at_cleanup_keeps_its_rate_recorded_for_later(cluster):
     cluster.stop_broker(2)  # the broker the replica left
 
     result = verify_reassignment(cluster, targets_of([move]))
-    assert result.complete and "broker(s) 2 are down" in result.cleanup.throttles_kept
+    assert result.complete and "down: broker 2" in result.cleanup.throttles_kept
     assert set(read_ledger(cluster).brokers) == {2}
     assert set(throttle_configs(cluster)) == set()  # what is reachable is clean
 
@@ -313,3 +361,74 @@ def test_a_broker_down_at_cleanup_keeps_its_rate_recorded_for_later(cluster):
     result = verify_reassignment(cluster, targets_of([move]))
     assert result.cleanup.throttles_removed and read_ledger(cluster).is_empty
     assert throttle_configs(cluster) == {}
+
+
+class LaggingMetadata:
+    """A cluster whose Metadata answers one read behind, as a KRaft broker can
+    trail the controller that answers ListPartitionReassignments."""
+
+    def __init__(self, cluster: MemoryCluster) -> None:
+        self._cluster = cluster
+        self._previous = cluster.list_topics()
+
+    def __getattr__(self, name):
+        return getattr(self._cluster, name)
+
+    def list_topics(self):
+        previous, self._previous = self._previous, self._cluster.list_topics()
+        return previous
+
+
+def test_a_move_is_not_failed_while_the_metadata_still_shows_its_dropped_replica(cluster):
+    cluster.add_topic("orders", [[1, 2], [2, 3]])
+    drop = Reassign("orders", (PartitionMove(0, (1, 2), (1, 3)), PartitionMove(1, (2, 3), (2, 1))))
+    lagging = LaggingMetadata(cluster)
+
+    report, _ = run(lagging, [drop], poll_seconds=1.0)
+
+    assert report.ok, report.failed
+    assert assignment(cluster) == [[1, 3], [2, 1]]
+
+
+# --- safe order: min.insync.replicas waits for the replication factor --------------
+def test_min_insync_raise_is_applied_only_once_the_moves_are_done(cluster):
+    """Whenever min.insync.replicas 2 is written, the topic is already at RF 3."""
+    cluster.add_topic("orders", [[1, 2], [2, 3], [3, 4]], {"min.insync.replicas": "1"})
+    desired = DesiredState("t", topics={"orders": TopicSpec(
+        "orders", 3, 3, {"min.insync.replicas": "2"})})
+    seen: list[tuple[str, int, bool]] = []
+    original = cluster.alter_topic_configs
+
+    def watched(changes):
+        topic = cluster.list_topics()["orders"]
+        moving = any(tp.topic == "orders" for tp in cluster.list_partition_reassignments())
+        seen.extend((op.value, topic.replication_factor, moving)
+                    for op in changes.get("orders", []) if op.name == "min.insync.replicas")
+        return original(changes)
+
+    cluster.alter_topic_configs = watched  # type: ignore[method-assign]
+    the_plan = plan(desired, observe(cluster))
+    report = apply_plan(the_plan, cluster, reporter=RecordingReporter(), desired=desired,
+                        retry=RetryPolicy(sleep=Clock(cluster)),
+                        reassignment=ReassignmentOptions(sleep=Clock(cluster)))
+
+    assert report.ok, report.summary_rows()
+    assert seen == [("2", 3, False)]
+
+
+def test_a_raise_waiting_for_a_failed_move_is_not_attempted(cluster):
+    cluster.add_topic("orders", [[1, 2], [2, 3], [3, 4]], {"min.insync.replicas": "1"})
+    desired = DesiredState("t", topics={"orders": TopicSpec(
+        "orders", 3, 3, {"min.insync.replicas": "2"})})
+    the_plan = plan(desired, observe(cluster))
+    cluster.fail_next("alter_partition_reassignments",
+                      ClusterError("POLICY_VIOLATION", "no moves today"))
+
+    report = apply_plan(the_plan, cluster, reporter=RecordingReporter(), desired=desired,
+                        retry=RetryPolicy(sleep=Clock(cluster)),
+                        reassignment=ReassignmentOptions(sleep=Clock(cluster)))
+
+    statuses = [(type(r.action).__name__, r.status) for r in report.results]
+    assert statuses == [("Reassign", Status.FAILED), ("AlterTopicConfigs", Status.NOT_ATTEMPTED)]
+    configs = cluster.describe_topic_configs(["orders"])["orders"]
+    assert configs["min.insync.replicas"].value == "1"

@@ -31,6 +31,7 @@ from kafkaform.core.reassign.throttles import (
 from kafkaform.files.snapshot import write_snapshot
 from kafkaform.files.validate import validate_environment
 from kafkaform.render.text import render_text
+from kafkaform.run import session
 from kafkaform.run.apply import apply_plan
 from kafkaform.run.events import RecordingReporter
 from kafkaform.run.observe import observe
@@ -204,7 +205,7 @@ def test_generate_env_writes_the_plans_moves_and_execute_runs_them(
     result = CliRunner().invoke(app, ["reassign", "generate", desired.path, "--snapshot",
                                       str(snapshot), "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert "6 partition(s) of 1 topic(s) move, 6 replica copy(ies)" in result.output
+    assert "6 partitions of 1 topic move, 6 replica copies" in result.output
     VALIDATOR.validate(json.loads(out.read_text()))
 
     result = CliRunner().invoke(app, ["reassign", "execute", str(out), "--env", desired.path],
@@ -227,7 +228,7 @@ def test_apply_takes_the_moving_replicas_options_of_reassign_execute(desired, cl
         "apply", desired.path, "--auto-approve", "--batch-size", "1", "--throttle", "5MiB",
         "--poll-interval", "1", "--timeout", "2s"], obj=runtime)
     assert first.exit_code == 1, first.output
-    assert "timed out after 2s with 1 partition(s) still moving" in first.output
+    assert "timed out after 2s with 1 partition still moving" in first.output
     assert spy.calls == [1, 1, 1] and rates and all(r == {str(5 * 1024 * 1024)} for r in rates)
     assert "  1/6 partitions done, 0 moving, 5 waiting" in first.output  # progress lines
 
@@ -236,3 +237,60 @@ def test_apply_takes_the_moving_replicas_options_of_reassign_execute(desired, cl
     assert len(cluster.list_partition_reassignments()) == 0
     assert spy.calls[3:] == [2, 1]  # the environment's batches for the 3 never submitted
     assert throttle_configs(cluster) == FOREIGN and plan(desired, observe(cluster)).is_empty
+
+
+def test_throttles_of_an_apply_interrupted_for_good_go_with_the_next_apply(desired, cluster):
+    """Every move submitted, then kafkaform dies and the moves finish without it:
+    the next apply has nothing left to move, yet it must remove the throttles
+    the dead run left (they would slow every later catch-up of those replicas)."""
+    first = CliRunner().invoke(app, ["apply", desired.path, "--auto-approve",
+                                     "--batch-size", "6", "--max-moves-per-broker", "6"],
+                               obj=on(cluster, Clock(cluster, interrupt_after=1)))
+    assert first.exit_code == 130, first.output
+    while cluster.list_partition_reassignments():
+        cluster.tick()  # the moves end while no kafkaform waits for them
+    assert throttle_configs(cluster) != FOREIGN and not read_ledger(cluster).is_empty
+    assert plan(desired, observe(cluster)).is_empty
+
+    second = CliRunner().invoke(app, ["apply", desired.path, "--auto-approve"],
+                                obj=on(cluster, Clock(cluster)))
+
+    assert second.exit_code == 0, second.output
+    assert "throttles left by an interrupted reassignment" in second.output
+    assert throttle_configs(cluster) == FOREIGN and read_ledger(cluster).is_empty
+    third = CliRunner().invoke(app, ["apply", desired.path, "--auto-approve"],
+                               obj=on(cluster, Clock(cluster)))
+    assert "Nothing to apply: the cluster already matches the environment." in third.output
+
+
+def test_a_rerun_goes_on_when_a_move_it_waits_for_ends_between_plan_and_lock(
+        desired, cluster, monkeypatch):
+    """The re-run of an interrupted apply plans the moves in flight as waits; one
+    of them ends before the lock is taken (on Kafka: seconds of planning while
+    copies run). That is not a change the plan did not expect: the re-run must
+    go on with the rest, not refuse the plan as stale."""
+    first = CliRunner().invoke(app, ["apply", desired.path, "--auto-approve"],
+                               obj=on(cluster, Clock(cluster, interrupt_after=1)))
+    assert first.exit_code == 130, first.output
+    in_flight = set(cluster.list_partition_reassignments())
+    assert in_flight
+
+    planned = session.plan_live
+
+    def plan_then_a_move_ends(*args):
+        the_plan = planned(*args)
+        before = set(cluster.list_partition_reassignments())
+        while set(cluster.list_partition_reassignments()) == before:
+            cluster.tick()
+        return the_plan
+
+    monkeypatch.setattr(session, "plan_live", plan_then_a_move_ends)
+    spy = SubmissionSpy(cluster)
+    second = CliRunner().invoke(app, ["apply", desired.path, "--auto-approve"],
+                                obj=on(cluster, Clock(cluster)))
+
+    assert second.exit_code == 0, second.output
+    assert "ended while waiting for the lock" in second.output
+    assert not in_flight & {tp for tp, _ in spy.submitted}
+    assert throttle_configs(cluster) == FOREIGN and read_ledger(cluster).is_empty
+    assert plan(desired, observe(cluster)).is_empty
