@@ -43,6 +43,7 @@ first ones, and they would double the run.
 
 `--sample N` runs N mutants per module, drawn with a fixed seed, when the machine
 cannot afford them all; the report says how many were sampled out of how many.
+Rerunning with a larger N grows the sample and runs only the mutants added.
 `--resume LABEL` carries over an earlier run's kills (and its sample) for each
 module whose source is byte-identical, and reruns only that run's survivors:
 with the module unchanged and tests only added, a killed mutant stays killed.
@@ -301,8 +302,10 @@ def _skip_annotations(source: Path, session: Path) -> None:
 
 def _sample(session: Path, size: int) -> None:
     """Leave `size` mutants run or to run, drawn with a fixed seed; mark the others
-    skipped ("not in the sample"), which the score leaves out like filtered ones."""
+    skipped ("not in the sample"), which the score leaves out like filtered ones. A
+    larger `size` on a later run grows the sample: what was left out is drawn from again."""
     with sqlite3.connect(session) as db:
+        db.execute(f"DELETE FROM work_results WHERE output = '{NOT_SAMPLED}'")
         done = db.execute("SELECT COUNT(*) FROM work_results WHERE worker_outcome != 'SKIPPED'"
                           ).fetchone()[0]
         pending = sorted(row[0] for row in db.execute(
