@@ -126,3 +126,14 @@ def test_rack_spread_means_min_of_replicas_and_racks_as_the_planner_places():
     topics = [TopicSpec("t", 1, 4), TopicSpec("u", 1, 4)]
     (problem,) = check_cluster_policies(_desired(topics, require_rack_spread=True), observed)
     assert "topics[u]" in problem.path and "partition 0 spans 1 of 2 racks" in problem.message
+
+
+def test_rack_spread_on_three_racks_wants_every_rack_a_replica_can_reach():
+    # Three racks are enough racks (not "fewer than two"); RF 3 must then span all
+    # three, so two replicas sharing rack "a" is a violation and one per rack is not.
+    observed = _observed(["a", "a", "b", "c"],
+                         [_topic_info("t", [[1, 3, 4]]), _topic_info("u", [[1, 2, 3]])])
+    topics = [TopicSpec("t", 1, 3), TopicSpec("u", 1, 3)]
+    (problem,) = check_cluster_policies(_desired(topics, require_rack_spread=True), observed)
+    assert problem.path == "topics[u].placement"
+    assert "partition 0 spans 2 of 3 racks" in problem.message
