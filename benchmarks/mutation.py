@@ -26,7 +26,8 @@ How a run is kept honest:
   served from a stale .pyc.
 - Hypothesis runs derandomized without its example database, so a mutant meets
   the same examples as the unmutated code, whatever ran before it.
-- Before the mutants, the unmutated code must pass the same test command.
+- Before the mutants, the unmutated code must pass the same test command (once
+  per command and copy: modules with the same selection share it).
 - Each module runs the tests that exercise it in two steps, most specific first,
   with `-x` (the first failure kills; only survivors pay for the second step):
   `Module.tests` and `EXTRA_TESTS`. Every test for every mutant would take days
@@ -233,12 +234,7 @@ def run_module(module: Module, src: Path, run_dir: Path, resume: Path | None,
     command = test_command(first, then)
 
     if not session.exists():
-        started = time.monotonic()
-        baseline = subprocess.run(command, cwd=src, env=env, capture_output=True, text=True)
-        elapsed = time.monotonic() - started
-        if baseline.returncode != 0:
-            sys.exit(f"mutation: {module.name}: the unmutated code fails its tests:\n"
-                     + baseline.stdout[-3000:])
+        elapsed = _baseline(module, command, src, env, run_dir)
         # Generous: a loaded machine slows one run, and a hang is a kill either way.
         timeout = round(3 * elapsed + 30)
         config.write_text(
@@ -269,6 +265,26 @@ def run_module(module: Module, src: Path, run_dir: Path, resume: Path | None,
           flush=True)
     subprocess.run(_cr("cosmic-ray", "exec", str(config), str(session)), cwd=src, env=env,
                    check=True)
+
+
+def _baseline(module: Module, command: list[str], src: Path, env: dict[str, str],
+              run_dir: Path) -> float:
+    """Seconds the unmutated copy takes to pass `command`. Modules sharing a test
+    selection (the placement modules without a test file of their own) share one
+    baseline: the copy and the command are the same, so is the answer."""
+    passed = run_dir / "baselines.json"
+    known = json.loads(passed.read_text()) if passed.exists() else {}
+    key = shlex.join(command)
+    if key in known:
+        return known[key]
+    started = time.monotonic()
+    baseline = subprocess.run(command, cwd=src, env=env, capture_output=True, text=True)
+    elapsed = time.monotonic() - started
+    if baseline.returncode != 0:
+        sys.exit(f"mutation: {module.name}: the unmutated code fails its tests:\n"
+                 + baseline.stdout[-3000:])
+    passed.write_text(json.dumps({**known, key: round(elapsed, 1)}, indent=2) + "\n")
+    return elapsed
 
 
 def _skip_annotations(source: Path, session: Path) -> None:
