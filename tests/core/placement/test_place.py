@@ -37,6 +37,15 @@ def test_decommission_with_rebalance_places_each_replica_once():
     assert spread(per_broker(after["t"], [1, 2, 3])) == 0
 
 
+def test_rebalance_of_an_uneven_total_copies_down_to_the_ceiling_and_the_bound_agrees():
+    # Six replicas on four brokers even out to 2, 2, 1, 1: broker 1 keeps two
+    # (the ceiling) and four are copied, which is also the lower bound.
+    before = {"t": [[1]] * 6}
+    after = place(before, NO_RACKS_4, rebalance=True)
+    assert copies(before, after) == 4 == lower_bound(before, NO_RACKS_4, rebalance=True)
+    assert spread(per_broker(after["t"], NO_RACKS_4)) == 1
+
+
 def test_rf_increase_with_new_brokers_and_rebalance_adds_each_replica_where_it_stays():
     # RF 2 -> 3 with brokers 4 and 5 new: the two added replicas are the only
     # copies; adding them where load is lowest and then rebalancing copied three.
