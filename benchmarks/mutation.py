@@ -2,6 +2,7 @@
 
     nice -n 19 .venv/bin/python benchmarks/mutation.py --label after core/units core/planner
     .venv/bin/python benchmarks/mutation.py --label after --report
+    .venv/bin/python benchmarks/mutation.py --report first-pass after   # after's rows win
 
 A mutant is the module with one small change (`<` for `<=`, `and` for `or`, a number
 off by one, a condition negated, a loop that never runs); the module's tests kill
@@ -388,10 +389,15 @@ def _pending(session: Path) -> int:
 
 
 # --- the report --------------------------------------------------------------
-def report(run_dir: Path) -> None:
-    rows, survivors = [], []
-    for session in sorted(run_dir.glob("*.sqlite")):
+def report(run_dirs: list[Path]) -> None:
+    """The scores of one run, or of several: a module's row comes from the last
+    run that has it (a --resume run after the run it resumed)."""
+    rows: dict[str, tuple] = {}
+    survivors: dict[str, list[tuple]] = {}
+    sessions = {s.stem: s for run_dir in run_dirs for s in sorted(run_dir.glob("*.sqlite"))}
+    for session in sorted(sessions.values(), key=lambda s: s.stem):
         module = session.stem.replace(".", "/")
+        survivors[module] = []
         with sqlite3.connect(session) as db:
             total = db.execute("SELECT COUNT(*) FROM work_items").fetchone()[0]
             results = db.execute(
@@ -409,23 +415,35 @@ def report(run_dir: Path) -> None:
                 if outcome == "KILLED" and output == "timeout":
                     counts["timeout"] += 1
                 if outcome == "SURVIVED":
-                    survivors.append((module, line, operator, diff or ""))
+                    survivors[module].append((module, line, operator, diff or ""))
         mutants = total - counts["filtered"] - counts["annotation"]
         chosen = mutants - counts["unsampled"]
         done = counts["KILLED"] + counts["SURVIVED"]
-        score = f"{100 * counts['KILLED'] / done:.1f}%" if done else "-"
         pending = chosen - done - counts["INCOMPETENT"]
-        rows.append((module, mutants, chosen, counts["KILLED"], counts["timeout"],
-                     counts["SURVIVED"], counts["INCOMPETENT"], pending, score))
+        rows[module] = (mutants, chosen, counts["KILLED"], counts["timeout"],
+                        counts["SURVIVED"], counts["INCOMPETENT"], pending)
     header = ("module", "mutants", "sampled", "killed", "(by timeout)", "survived",
               "incompetent", "pending", "score")
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(map(str, row)) + " |" for row in rows]
+    for layer in ("core", "run"):
+        mine = {m: row for m, row in rows.items() if m.startswith(layer + "/")}
+        if mine:
+            totals = tuple(map(sum, zip(*mine.values(), strict=True)))
+            lines += [_row(m, row) for m, row in mine.items()]
+            lines.append(_row(f"**{layer}, all modules**", totals))
     print("\n".join(lines))
-    with (run_dir / "survivors.md").open("w") as out:
-        for module, line, operator, diff in sorted(survivors):
+    found = sorted(s for module in survivors.values() for s in module)
+    written = (run_dirs[0] if len(run_dirs) == 1 else WORK) / "survivors.md"
+    with written.open("w") as out:
+        for module, line, operator, diff in found:
             out.write(f"## {module}.py:{line} {operator}\n\n```diff\n{diff.strip()}\n```\n\n")
-    print(f"\n{len(survivors)} survivors with their diffs: {run_dir / 'survivors.md'}")
+    print(f"\n{len(found)} survivors with their diffs: {written}")
+
+
+def _row(name: str, row: tuple[int, ...]) -> str:
+    killed, survived = row[2], row[4]
+    score = f"{100 * killed / (killed + survived):.1f}%" if killed + survived else "-"
+    return "| " + " | ".join(map(str, (name, *row, score))) + " |"
 
 
 def main() -> None:
@@ -439,18 +457,20 @@ def main() -> None:
     parser.add_argument("--sample", type=int, metavar="N",
                         help="run only N mutants per module, drawn with a fixed seed "
                         "(a shared machine's budget); the others are reported as not sampled")
-    parser.add_argument("--report", action="store_true", help="only print the run's scores")
+    parser.add_argument("--report", nargs="*", metavar="LABEL",
+                        help="only print the scores of --label's run, or of these runs "
+                        "(a module's row from the last run that has it)")
     args = parser.parse_args()
     run_dir = WORK / args.label
-    if args.report:
-        report(run_dir)
+    if args.report is not None:
+        report([WORK / label for label in args.report] or [run_dir])
         return
     run_dir.mkdir(parents=True, exist_ok=True)
     src = prepare(args.rev, run_dir)
     resume = WORK / args.resume if args.resume else None
     for module in select(src, args.modules):
         run_module(module, src, run_dir, resume, args.sample)
-    report(run_dir)
+    report([run_dir])
 
 
 if __name__ == "__main__":
