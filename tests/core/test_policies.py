@@ -137,3 +137,21 @@ def test_rack_spread_on_three_racks_wants_every_rack_a_replica_can_reach():
     (problem,) = check_cluster_policies(_desired(topics, require_rack_spread=True), observed)
     assert problem.path == "topics[u].placement"
     assert "partition 0 spans 2 of 3 racks" in problem.message
+
+
+def test_the_documented_defaults_hold_at_their_edges():
+    # docs/policies.md: minReplicationFactor 3, minInsyncReplicas 2,
+    # maxPartitionsPerBroker 1000; a topic exactly at each passes, one past fails.
+    def problems(*topics):
+        desired = DesiredState("e", topics={t.name: t for t in topics})
+        return [p.path for p in check_policies(desired, {}, {})]
+    at_edge = {"min.insync.replicas": "2"}
+    assert problems(TopicSpec("t", 1, 3, configs=at_edge)) == []
+    assert problems(TopicSpec("t", 1, 2, configs={"min.insync.replicas": "1"})) == [
+        "topics[t].replicationFactor", "topics[t].configs.min.insync.replicas"]
+    observed = _observed(["a", "b", "c"])
+    full = DesiredState("e", topics={"t": TopicSpec("t", 1000, 3, configs=at_edge)})
+    assert check_cluster_policies(full, observed) == []
+    over = DesiredState("e", topics={"t": TopicSpec("t", 1001, 3, configs=at_edge)})
+    assert [p.path for p in check_cluster_policies(over, observed)] == [
+        "policies.maxPartitionsPerBroker"]
