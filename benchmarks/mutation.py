@@ -84,7 +84,8 @@ EXCLUDED_OPERATORS = [r"core/ReplaceBinaryOperator_.*_(Pow|RShift|LShift|BitXor|
 EXTRA_TESTS: dict[str, tuple[list[str], list[str]]] = {
     "core/kafka_rules": (["tests/files/test_validate_golden.py",
                           "tests/cluster/test_memory_topics.py"],
-                         ["tests/files/test_load.py", "tests/cluster/test_memory_acls.py"]),
+                         ["tests/files/test_load.py", "tests/cluster/test_memory_acls.py",
+                          "tests/run/test_apply.py"]),
     "core/checks": (["tests/files/test_validate_golden.py", "tests/cli/test_validate.py"],
                     ["tests/files/test_load.py"]),
     "core/policies": (["tests/files/test_validate_golden.py"], ["tests/files/test_load.py"]),
