@@ -14,6 +14,7 @@ from kafkaform.core.actions import (
     DeleteTopic,
     PartitionMove,
     Phase,
+    Plan,
     Reassign,
     SetBrokerConfigs,
 )
@@ -32,8 +33,8 @@ from kafkaform.core.model import (
     TopicScope,
     TopicSpec,
 )
-from kafkaform.core.observed import Api, ConfigSource, TopicPartition
-from kafkaform.core.planner import Targets, plan
+from kafkaform.core.observed import Api, ConfigSource, LogDirPartitionSize, TopicPartition
+from kafkaform.core.planner import Targets, plan, with_sizes
 from kafkaform.errors import KafkaformError
 from tests.support.observed import ALL_APIS, default, entry, observed, override
 
@@ -597,3 +598,15 @@ def test_an_impossible_decommission_says_which_brokers_remain_and_which_leave():
     assert result.errors[0].message == (
         "replication factor 3 needs 3 brokers, but 2 would remain ([1, 2]) once brokers "
         "3, 4 leave (decommission)")
+
+
+def test_a_moves_size_is_its_largest_copy_on_a_broker_it_leaves_and_empty_is_zero():
+    moves = (PartitionMove(0, (1, 2), (3, 2)), PartitionMove(1, (1, 2), (1, 3)),
+             PartitionMove(2, (2, 1), (3, 1)))
+    planned = Plan("e", None, "o", "d", (Reassign("t", moves),))
+    sizes = [LogDirPartitionSize(1, "t", 0, 700), LogDirPartitionSize(2, "t", 0, 900),
+             LogDirPartitionSize(3, "t", 0, 5000),  # broker 3 is not a source
+             LogDirPartitionSize(1, "t", 1, 0), LogDirPartitionSize(2, "t", 1, 0)]
+    (reassign,) = with_sizes(planned, sizes).actions
+    # An empty partition copies 0 bytes; one no source broker reported is unknown.
+    assert [m.size_bytes for m in reassign.moves] == [900, 0, None]
