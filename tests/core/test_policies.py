@@ -19,7 +19,7 @@ from kafkaform.core.observed import (
     PartitionInfo,
     TopicInfo,
 )
-from kafkaform.core.policies import check_cluster_policies, check_policies
+from kafkaform.core.policies import check_cluster_policies, check_policies, relaxations
 
 
 def _observed(racks, topics=()):
@@ -155,3 +155,15 @@ def test_the_documented_defaults_hold_at_their_edges():
     over = DesiredState("e", topics={"t": TopicSpec("t", 1001, 3, configs=at_edge)})
     assert [p.path for p in check_cluster_policies(over, observed)] == [
         "policies.maxPartitionsPerBroker"]
+
+
+def test_an_import_relaxes_only_the_policies_its_topics_break():
+    # What `kafkaform import` writes: nothing for topics at the HA defaults
+    # (RF 3, min.insync.replicas 2), the lowest value for those below them.
+    at_defaults = TopicSpec("ok", 1, 3, configs={"min.insync.replicas": "2"})
+    observed = _observed(["a", "b", "c"])
+    assert relaxations(_desired([at_defaults]), observed) == []
+    low = TopicSpec("low", 1, 2, configs={"min.insync.replicas": "1"})
+    assert [(r.policy, r.value, r.default) for r in relaxations(
+        _desired([at_defaults, low]), observed)] == [
+        ("minReplicationFactor", 2, 3), ("minInsyncReplicas", 1, 2)]
