@@ -159,6 +159,29 @@ def test_describe_configs_reports_every_config_with_its_source():
     assert entries["cleanup.policy"].is_override and not entries["segment.bytes"].is_override
 
 
+def test_a_dynamic_cluster_default_wins_over_the_static_config():
+    # Kafka's order (DynamicBrokerConfig): per-broker dynamic, cluster-wide
+    # dynamic default, static server.properties, Kafka's default; a topic without
+    # its own value inherits its broker synonym's. Checked on real Kafka by
+    # tests/live/test_live_kafka_rules.py.
+    cluster = MemoryCluster(3, static_broker_configs={"log.retention.ms": "3600000"})
+    create(cluster, NewTopic("t", 1, 1))
+    cluster.alter_broker_configs({None: [ConfigOp("log.retention.ms", ConfigOpType.SET, "7200000")],
+                                  2: [ConfigOp("log.retention.ms", ConfigOpType.SET, "60000")]})
+    topic = cluster.describe_topic_configs(["t"])["t"]["retention.ms"]
+    assert (topic.value, topic.source) == ("7200000", ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG)
+    brokers = cluster.describe_broker_configs([1, 2])
+    assert [(brokers[b]["log.retention.ms"].value, brokers[b]["log.retention.ms"].source)
+            for b in (1, 2)] == [("7200000", ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG),
+                                 ("60000", ConfigSource.DYNAMIC_BROKER_CONFIG)]
+
+    cluster.alter_broker_configs({None: [ConfigOp("log.retention.ms", ConfigOpType.DELETE)]})
+    topic = cluster.describe_topic_configs(["t"])["t"]["retention.ms"]
+    broker = cluster.describe_broker_configs([1])[1]["log.retention.ms"]
+    assert (topic.value, topic.source) == (broker.value, broker.source) == (
+        "3600000", ConfigSource.STATIC_BROKER_CONFIG)
+
+
 def test_incremental_alter_topic_configs():
     cluster = MemoryCluster(3)
     create(cluster, NewTopic("t", 1, 1, {"retention.ms": "1000", "cleanup.policy": "compact"}))

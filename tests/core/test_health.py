@@ -93,3 +93,14 @@ def test_no_controller_is_unhealthy():
         cluster.stop_broker(broker)
     report = assess(observe(cluster))
     assert "no active controller" in report.problems or "no brokers are alive" in report.problems
+
+
+def test_racks_on_some_brokers_only_is_a_warning_not_a_problem():
+    # All or none racked is consistent; a mix leaves the unracked brokers out of
+    # Kafka's rack-aware placement.
+    def warnings(racks):
+        return assess(observe(MemoryCluster(3, racks=racks))).warnings
+    assert warnings(["rack-a", None, None]) == [
+        "2 brokers without broker.rack while others have one"]
+    assert warnings(["rack-a", "rack-b", "rack-c"]) == []
+    assert warnings([None, None, None]) == []

@@ -3,7 +3,13 @@ from pathlib import Path
 import pytest
 
 from kafkaform.cluster.memory import MemoryCluster
-from kafkaform.core.importer import TopicFilter, import_acls, import_topics, topic_overrides
+from kafkaform.core.importer import (
+    TopicFilter,
+    adopt,
+    import_acls,
+    import_topics,
+    topic_overrides,
+)
 from kafkaform.core.model import (
     AclBinding,
     AclOperation,
@@ -106,3 +112,18 @@ def test_import_then_load_gives_the_observed_topics_and_an_empty_plan(tmp_path):
     assert loaded.acls == frozenset(acls)
     planned = plan(loaded, observed)
     assert planned.is_empty, [a for a in planned.actions]
+
+
+def test_adopt_manages_exactly_the_selected_topics_and_relaxes_what_they_break():
+    kafka = cluster()
+    kafka.add_topic("orders.single", [[1]])
+    adoption = adopt(observe(kafka), "legacy", TopicFilter(include=r"orders\..*"))
+    assert adoption.cluster_id == kafka.cluster_id
+    assert [t.name for t in adoption.topics] == ["orders.created", "orders.single"]
+    assert adoption.acls == [READ_ORDERS]
+    scope = adoption.desired.scope.topics
+    assert scope.manages("orders.created") and not scope.manages("users")
+    assert [(r.policy, r.value) for r in adoption.relaxed] == [
+        ("minReplicationFactor", 1), ("minInsyncReplicas", 1)]
+    with pytest.raises(KafkaformError, match="cannot adopt them: leave out --internal"):
+        adopt(observe(kafka), "legacy", TopicFilter(internal=True))

@@ -14,6 +14,7 @@ from kafkaform.core.actions import (
     DeleteTopic,
     PartitionMove,
     Phase,
+    Plan,
     Reassign,
     SetBrokerConfigs,
 )
@@ -32,8 +33,8 @@ from kafkaform.core.model import (
     TopicScope,
     TopicSpec,
 )
-from kafkaform.core.observed import Api, ConfigSource, TopicPartition
-from kafkaform.core.planner import Targets, plan
+from kafkaform.core.observed import Api, ConfigSource, LogDirPartitionSize, TopicPartition
+from kafkaform.core.planner import Targets, plan, with_sizes
 from kafkaform.errors import KafkaformError
 from tests.support.observed import ALL_APIS, default, entry, observed, override
 
@@ -473,6 +474,14 @@ def test_targets_limit_the_plan_to_named_resources():
     assert sorted(a.kind for a in result.actions) == ["create_acl", "set_broker_configs"]
 
 
+def test_targets_limit_deletes_to_the_named_topics():
+    # Deletes are on, and neither topic is in the files: only the targeted one goes.
+    state = desired(scope=ManagedScope(topics=TopicScope(delete=True)))
+    cluster = observed({"old.a": spread(1), "old.b": spread(1)})
+    result = plan(state, cluster, Targets.parse(["topic/old.b"]))
+    assert [(a.kind, a.topic) for a in result.actions] == [("delete_topic", "old.b")]
+
+
 @pytest.mark.parametrize("bad", ["topic/", "group/x", "topics"])
 def test_bad_target_is_one_line(bad):
     with pytest.raises(KafkaformError, match="expected topic/NAME"):
@@ -557,6 +566,31 @@ def test_mixed_rack_information_is_refused_for_rack_spread_naming_the_brokers():
     assert not plan(desired(spec(partitions=1)), cluster).errors  # default placement
 
 
+def test_a_topic_created_during_a_decommission_has_no_replica_on_the_leaving_broker():
+    state = desired(spec("fresh", partitions=6, placement=PlacementStrategy.RACK_SPREAD),
+                    decommission=(6,))
+    action = only(plan(state, observed(brokers=6, racks=RACKS)), CreateTopic)
+    assert action.assignment and all(6 not in replicas for replicas in action.assignment)
+
+
+def test_replicas_need_brokers_that_stay():
+    # Four brokers, one leaving: RF 4 has only three to go to.
+    state = desired(spec("fresh", rf=4), decommission=(4,))
+    result = plan(state, observed(brokers=4))
+    assert not result.actions
+    assert "replicationFactor" in result.errors[0].path
+
+
+def test_partitions_added_during_a_decommission_have_no_replica_on_the_leaving_broker():
+    current = [[1, 2, 3], [2, 3, 4], [3, 4, 5], [4, 5, 1], [5, 1, 2], [1, 2, 3]]
+    state = desired(spec(partitions=9, placement=PlacementStrategy.RACK_SPREAD),
+                    decommission=(6,))
+    action = only(plan(state, observed({"orders": current}, brokers=6, racks=RACKS)),
+                  AddPartitions)
+    assert len(action.assignment) == 3
+    assert all(6 not in replicas for replicas in action.assignment)
+
+
 def test_decommissioning_a_broker_the_cluster_does_not_have_is_refused():
     cluster = observed({"orders": spread(3)})
     result = plan(desired(spec(partitions=3), decommission=(99,)), cluster)
@@ -600,3 +634,15 @@ def test_nothing_is_kept_where_deletion_is_on():
                                                  acls=frozenset({binding()})))
     assert (result.kept_topics, result.kept_acls) == ((), ())
     assert len(result.actions) == 2
+
+
+def test_a_moves_size_is_its_largest_copy_on_a_broker_it_leaves_and_empty_is_zero():
+    moves = (PartitionMove(0, (1, 2), (3, 2)), PartitionMove(1, (1, 2), (1, 3)),
+             PartitionMove(2, (2, 1), (3, 1)))
+    planned = Plan("e", None, "o", "d", (Reassign("t", moves),))
+    sizes = [LogDirPartitionSize(1, "t", 0, 700), LogDirPartitionSize(2, "t", 0, 900),
+             LogDirPartitionSize(3, "t", 0, 5000),  # broker 3 is not a source
+             LogDirPartitionSize(1, "t", 1, 0), LogDirPartitionSize(2, "t", 1, 0)]
+    (reassign,) = with_sizes(planned, sizes).actions
+    # An empty partition copies 0 bytes; one no source broker reported is unknown.
+    assert [m.size_bytes for m in reassign.moves] == [900, 0, None]

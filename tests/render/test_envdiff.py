@@ -15,6 +15,7 @@ from kafkaform.core.model import (
     AclOperation,
     DesiredState,
     PatternType,
+    PlacementStrategy,
     ResourceType,
     TopicSpec,
 )
@@ -47,6 +48,17 @@ B = state(
     acls=frozenset({READ_T, WRITE_T}),
     broker_configs={"min.insync.replicas": "2", "log.retention.ms": "604800000"},
 )
+
+
+def test_static_placements_differ_by_their_replica_lists():
+    def pinned(*replicas):
+        return TopicSpec("pinned", 2, 2, placement=PlacementStrategy.STATIC,
+                         assignment=replicas)
+    a = state("a", pinned((1, 2), (2, 3)))
+    [changed] = diff_environments(a, state("b", pinned((1, 2), (3, 1)))).topics_changed
+    assert [(c.key, c.before, c.after) for c in changed.fields] == [
+        ("placement", "static [[1,2],[2,3]]", "static [[1,2],[3,1]]")]
+    assert diff_environments(a, state("b", pinned((1, 2), (2, 3)))).topics_changed == ()
 
 
 def test_structure_of_the_differences():

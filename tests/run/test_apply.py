@@ -226,6 +226,41 @@ def test_topic_that_already_exists_as_planned_counts_as_done():
     assert b.status is Status.FAILED and "TOPIC_ALREADY_EXISTS" in b.detail
 
 
+@pytest.mark.parametrize(
+    ("existing", "configs", "why"),
+    [
+        ([[1, 2, 3], [2, 3, 1]], {"retention.ms": "2000"}, "another retention.ms"),
+        ([[1, 2, 3], [2, 3, 1]], {}, "retention.ms not set"),
+        ([[1, 2], [2, 3]], {"retention.ms": "1000"}, "replication factor 2, not 3"),
+    ],
+)
+def test_topic_that_already_exists_otherwise_than_planned_fails(existing, configs, why):
+    cluster = MemoryCluster(3)
+    cluster.add_topic("a", existing, configs)
+
+    report = apply_plan(plan_of(CreateTopic("a", 2, 3, {"retention.ms": "1000"})), cluster,
+                        reporter=RecordingReporter(), retry=no_wait())
+
+    (result,) = report.results
+    assert result.status is Status.FAILED, why
+    assert "TOPIC_ALREADY_EXISTS" in result.detail
+
+
+def test_partitions_added_meanwhile_count_as_done_only_at_the_planned_count():
+    # Kafka answers INVALID_PARTITIONS both when the topic already has the
+    # requested count and when it has more: only the first is what was planned.
+    cluster = MemoryCluster(3)
+    cluster.add_topic("a", [[1, 2, 3]] * 4)
+    cluster.add_topic("b", [[1, 2, 3]] * 3)
+
+    report = apply_plan(plan_of(AddPartitions("a", 2, 4), AddPartitions("b", 1, 2)), cluster,
+                        reporter=RecordingReporter(), retry=no_wait())
+
+    a, b = report.results
+    assert (a.status, a.detail) == (Status.DONE, "already had the planned partitions")
+    assert b.status is Status.FAILED and "INVALID_PARTITIONS" in b.detail
+
+
 def test_deleting_a_topic_that_is_gone_counts_as_done():
     cluster = MemoryCluster(3)
 

@@ -35,6 +35,8 @@ def test_properties_files_parse_like_java():
     assert props["sasl.jaas.config"].line == 6
     assert props["sasl.jaas.config"].value.endswith('password="s3cr=t";')
     assert props["path"].value == "C:\\certsA"
+    # An escaped separator belongs to the key, as in java.util.Properties.
+    assert parse_properties("a\\:b\\=c = d")["a:b=c"].value == "d"
 
 
 def test_jaas_options_are_parsed():
@@ -81,6 +83,38 @@ def test_a_jks_truststore_is_refused_with_file_line_and_key(tmp_path):
     assert message.startswith(f"{path}:2: ssl.truststore.location: ")
     assert "ssl.ca.location" in message
     assert "changeit" not in message
+
+
+def test_a_pem_keystore_gives_certificate_and_key_and_a_java_keystore_is_refused(tmp_path):
+    pem = read_command_config(write(tmp_path, "ssl.keystore.type=pem\n"
+                                              "ssl.keystore.location=/etc/client.pem\n"))
+    assert pem == {"ssl.certificate.location": "/etc/client.pem",
+                   "ssl.key.location": "/etc/client.pem"}
+    # Java's default ssl.keystore.type is JKS; PKCS12 is the other Java-only store.
+    for declared in ("", "ssl.keystore.type=PKCS12\n"):
+        path = write(tmp_path, f"{declared}ssl.keystore.location=/etc/client.jks\n")
+        with pytest.raises(KafkaformError, match="Java keystores .* not supported by librdkafka"):
+            read_command_config(path)
+
+
+def test_oauthbearer_uses_oidc_only_with_a_client_id(tmp_path):
+    module = "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required"
+    with_client = read_command_config(write(tmp_path, (
+        f'sasl.jaas.config={module} clientId="kf" clientSecret="s" scope="kafka";\n')))
+    assert with_client == {"sasl.oauthbearer.client.id": "kf",
+                           "sasl.oauthbearer.client.secret": "s",
+                           "sasl.oauthbearer.scope": "kafka", "sasl.oauthbearer.method": "oidc"}
+    # Without client credentials librdkafka's default (unsecured JWT) method stays.
+    assert read_command_config(write(tmp_path, f"sasl.jaas.config={module} ;\n")) == {}
+
+
+def test_an_unknown_login_module_is_refused_with_file_line_and_key(tmp_path):
+    # librdkafka has no counterpart of, e.g., ZooKeeper's DigestLoginModule.
+    path = write(tmp_path, "security.protocol=SASL_PLAINTEXT\nsasl.jaas.config="
+                           "org.apache.zookeeper.server.auth.DigestLoginModule required;\n")
+    with pytest.raises(KafkaformError, match=f"^{path}:2: sasl.jaas.config: unsupported login "
+                                             "module DigestLoginModule$"):
+        read_command_config(path)
 
 
 def test_a_missing_bootstrap_is_one_clear_error():

@@ -120,6 +120,34 @@ def test_two_takeover_claims_only_the_first_in_the_log_wins():
     assert lock.current_owner(log).token == first.token
 
 
+class RivalClaimsFirst(MemoryCluster):
+    """Another applier's takeover claim lands in the log just before ours."""
+
+    def __init__(self, rival: lock.LockRecord) -> None:
+        super().__init__(3)
+        self.rival = rival
+
+    def write_record(self, topic: str, key: str, value: str) -> None:
+        claim = lock.LockRecord.from_json(value)
+        if claim is not None and claim.replaces is not None and self.rival is not None:
+            super().write_record(topic, key, replace(self.rival, replaces=claim.replaces).to_json())
+            self.rival = None
+        super().write_record(topic, key, value)
+
+
+def test_the_loser_of_a_takeover_race_backs_off_and_names_the_winner():
+    rival = lock.this_process("prod", T0 + timedelta(hours=2))
+    cluster = RivalClaimsFirst(replace(rival, user="rival", host="ci-7"))
+    clock = Clock()
+    lock.acquire(cluster, environment="prod", clock=clock)  # then dies without releasing
+    clock.now = T0 + timedelta(hours=2)
+
+    with pytest.raises(lock.LockHeld, match="took over the stale lock first: rival@ci-7"):
+        lock.try_acquire(cluster, environment="prod", clock=clock)
+
+    assert lock.current_owner(cluster.read_records(lock.LOCK_TOPIC)).token == rival.token
+
+
 def test_waiting_for_a_held_lock_gives_up_after_the_timeout():
     cluster = MemoryCluster(3)
     clock = Clock()

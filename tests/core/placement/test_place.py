@@ -37,6 +37,15 @@ def test_decommission_with_rebalance_places_each_replica_once():
     assert spread(per_broker(after["t"], [1, 2, 3])) == 0
 
 
+def test_rebalance_of_an_uneven_total_copies_down_to_the_ceiling_and_the_bound_agrees():
+    # Six replicas on four brokers even out to 2, 2, 1, 1: broker 1 keeps two
+    # (the ceiling) and four are copied, which is also the lower bound.
+    before = {"t": [[1]] * 6}
+    after = place(before, NO_RACKS_4, rebalance=True)
+    assert copies(before, after) == 4 == lower_bound(before, NO_RACKS_4, rebalance=True)
+    assert spread(per_broker(after["t"], NO_RACKS_4)) == 1
+
+
 def test_rf_increase_with_new_brokers_and_rebalance_adds_each_replica_where_it_stays():
     # RF 2 -> 3 with brokers 4 and 5 new: the two added replicas are the only
     # copies; adding them where load is lowest and then rebalancing copied three.
@@ -154,3 +163,16 @@ def test_extend_partitions_spreads_and_evens_out_the_new_ones(brokers, current, 
 def test_extend_partitions_rejects(current, new_count, message):
     with pytest.raises(ValueError, match=message):
         extend_partitions(current, new_count, NO_RACKS_4)
+
+
+
+def test_extend_partitions_leads_the_new_partitions_from_the_brokers_leading_fewest():
+    # Every broker holds a replica of every partition (RF 3 on 3 racks), so
+    # replica load is even; leadership is not: 1 leads two, 2 one, 3 none.
+    # Two new partitions cannot each go to a different broker of three: the
+    # two leading fewest lead them, counted in leaders, not in replicas.
+    brokers = {1: "a", 2: "b", 3: "c"}
+    current = [[1, 2, 3], [1, 3, 2], [2, 1, 3]]
+    added = extend_partitions(current, 5, brokers)
+    assert sorted(replicas[0] for replicas in added) == [2, 3]
+    assert per_broker(current + added, brokers, leaders=True) == {1: 2, 2: 2, 3: 1}

@@ -304,6 +304,22 @@ def test_cancel_reverts_moves_in_flight_and_removes_our_throttles(orders):
     assert result.cleanup.throttles_removed and throttle_configs(orders) == {}
 
 
+def test_cancelling_some_partitions_keeps_the_throttles_the_others_still_need(orders):
+    with pytest.raises(Interrupt):
+        run(orders, clock=Clock(orders, interrupt_after=1))
+    throttles = throttle_configs(orders)
+    partition_0, partition_1 = TopicPartition("orders", 0), TopicPartition("orders", 1)
+
+    result = cancel_reassignment(orders, [partition_0])
+
+    assert result.cancelled == (partition_0,)
+    assert set(orders.list_partition_reassignments()) == {partition_1}
+    assert not result.cleanup.throttles_removed
+    assert "still moving: orders-1" in result.cleanup.throttles_kept
+    assert throttle_configs(orders) == throttles
+    assert not read_ledger(orders).is_empty
+
+
 def test_a_timeout_stops_waiting_and_a_rerun_continues(orders):
     with pytest.raises(KafkaformError, match="timed out after 0s with 2 partition"):
         run(orders, timeout_seconds=0)
