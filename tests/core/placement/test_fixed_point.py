@@ -12,7 +12,13 @@ from hypothesis import strategies as st
 
 from kafkaform.cluster.memory import MemoryCluster
 from kafkaform.core.actions import AddPartitions, Reassign
-from kafkaform.core.model import DesiredState, ManagedScope, PlacementStrategy, TopicScope, TopicSpec
+from kafkaform.core.model import (
+    DesiredState,
+    ManagedScope,
+    PlacementStrategy,
+    TopicScope,
+    TopicSpec,
+)
 from kafkaform.core.observed import TopicPartition
 from kafkaform.core.placement import balance_leaders, extend_partitions, place
 from kafkaform.core.planner import plan
