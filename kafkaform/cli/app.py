@@ -1,8 +1,9 @@
 """The typer application every command module registers on.
 
-The root callback puts the run's `Runtime` (how to connect, how to wait) on
-the typer context: the real one, unless the caller passed one as `obj`
-(`CliRunner().invoke(app, args, obj=Runtime(...))` in the tests).
+A command takes the run's `Runtime` (how to connect, how to wait) from the
+typer context (`kafkaform.cli.common.runtime`): the real one, unless the
+caller passed one as `obj` (`CliRunner().invoke(app, args, obj=Runtime(...))`
+in the tests).
 
 `KafkaformGroup` is the one place where the command line as a whole is
 shaped: a usage error (an unknown option, a missing argument, a file
@@ -24,7 +25,6 @@ from typer.core import TyperGroup
 
 from kafkaform import __version__
 from kafkaform.cli.common import EXIT_OK, EXIT_USAGE, UsageError
-from kafkaform.run.session import Runtime
 
 EXIT_CODES_HELP = (
     "Exit codes (every command): 0 success, no changes · 1 error · 2 changes present "
@@ -124,7 +124,6 @@ app = typer.Typer(
 
 @app.callback()
 def _root(
-    ctx: typer.Context,
     version: Annotated[
         bool,
         typer.Option("--version", "-V", is_eager=True, callback=_show_version,
@@ -140,4 +139,3 @@ def _root(
     if no_color:
         # The one switch every renderer (and rich itself) reads: https://no-color.org
         os.environ["NO_COLOR"] = "1"
-    ctx.ensure_object(Runtime)

@@ -9,7 +9,7 @@ reported action by action (`kafkaform.run.session.apply_environment`).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -33,10 +33,9 @@ from kafkaform.cli.common import (
     say,
     with_moving_options,
 )
-from kafkaform.run import lock
-from kafkaform.run.reassign import ReassignmentOptions
-from kafkaform.run.session import LockOptions
-from kafkaform.run.session import force_unlock as remove_lock
+
+if TYPE_CHECKING:
+    from kafkaform.run.reassign.options import ReassignmentOptions
 
 PlanFileArg = Annotated[
     Path | None,
@@ -84,6 +83,8 @@ def apply(
     if target and plan_file is not None:
         raise UsageError("a saved plan carries its own targets (plan --target ... --out); "
                          "leave out --target")
+    from kafkaform.run.session import LockOptions
+
     targets = parse_targets(target)
     locking = LockOptions(
         wait=parse_duration("--lock-timeout", lock_timeout),
@@ -111,6 +112,9 @@ def force_unlock(
     command_config: CommandConfigOpt = None,
 ) -> None:
     """Remove the cluster's apply lock, whoever holds it (when its apply is gone)."""
+    from kafkaform.run import lock
+    from kafkaform.run.session import force_unlock as remove_lock
+
     with exit_codes():
         existed, owner = remove_lock(
             runtime(ctx), load_desired(env), connection(bootstrap, command_config)

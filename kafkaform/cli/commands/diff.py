@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import sys
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from kafkaform.cli.app import app
 from kafkaform.cli.common import EXIT_CHANGES, EXIT_INVALID, EXIT_OK, resolve_environment
-from kafkaform.core.envdiff import diff_environments
-from kafkaform.core.model import DesiredState
-from kafkaform.files.validate import validate_environment
-from kafkaform.render.envdiff import render_json, render_markdown, render_text
+
+if TYPE_CHECKING:
+    from kafkaform.core.model import DesiredState
 
 
 class DiffFormat(StrEnum):
@@ -22,12 +21,10 @@ class DiffFormat(StrEnum):
     MARKDOWN = "markdown"
 
 
-RENDERERS = {DiffFormat.TEXT: render_text, DiffFormat.JSON: render_json,
-             DiffFormat.MARKDOWN: render_markdown}
-
-
 def load_valid(env: str) -> DesiredState | None:
     """The environment's desired state; its errors printed and None when invalid."""
+    from kafkaform.files.validate import validate_environment
+
     result = validate_environment(resolve_environment(env))
     for problem in result.errors:
         print(problem.render(), file=sys.stderr)
@@ -52,9 +49,14 @@ def diff(
     Reads only the files (no cluster). Shown as what would change going from
     ENV_A to ENV_B, in the plan's layout. Exit 3 if either is invalid.
     """
+    from kafkaform.core.envdiff import diff_environments
+    from kafkaform.render.envdiff import render_json, render_markdown, render_text
+
+    renderers = {DiffFormat.TEXT: render_text, DiffFormat.JSON: render_json,
+                 DiffFormat.MARKDOWN: render_markdown}
     a, b = load_valid(env_a), load_valid(env_b)
     if a is None or b is None:
         raise typer.Exit(EXIT_INVALID)
     result = diff_environments(a, b)
-    sys.stdout.write(RENDERERS[output_format](result))
+    sys.stdout.write(renderers[output_format](result))
     raise typer.Exit(EXIT_CHANGES if exit_code and not result.is_empty else EXIT_OK)
