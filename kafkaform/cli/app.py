@@ -1,10 +1,11 @@
 """The typer application every command module registers on.
 
-The root callback puts the run's `Runtime` (how to connect, how to wait) on
-the typer context: the real one, unless the caller passed one as `obj`
-(`CliRunner().invoke(app, args, obj=Runtime(...))` in the tests), and the
-options that hold for every command (`--allow-includes-outside-repo`) in the
-context's `meta`, which every command's context shares.
+A command takes the run's `Runtime` (how to connect, how to wait) from the
+typer context (`kafkaform.cli.common.runtime`): the real one, unless the
+caller passed one as `obj` (`CliRunner().invoke(app, args, obj=Runtime(...))`
+in the tests). The options that hold for every command
+(`--allow-includes-outside-repo`) go in the context's `meta`, which every
+command's context shares.
 
 `KafkaformGroup` is the one place where the command line as a whole is
 shaped: a usage error (an unknown option, a missing argument, a file
@@ -26,7 +27,6 @@ from typer.core import TyperGroup
 
 from kafkaform import __version__
 from kafkaform.cli.common import EXIT_OK, EXIT_USAGE, INCLUDES_OUTSIDE, UsageError
-from kafkaform.run.session import Runtime
 
 EXIT_CODES_HELP = (
     "Exit codes (every command): 0 success, no changes · 1 error · 2 changes present "
@@ -148,5 +148,4 @@ def _root(
     if no_color:
         # The one switch every renderer (and rich itself) reads: https://no-color.org
         os.environ["NO_COLOR"] = "1"
-    ctx.ensure_object(Runtime)
     ctx.meta[INCLUDES_OUTSIDE] = includes_outside

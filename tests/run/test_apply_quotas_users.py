@@ -3,6 +3,8 @@ never shown, the users ledger, rotation, and the dependency rules."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from kafkaform.cluster.memory import MemoryCluster
@@ -16,6 +18,7 @@ from kafkaform.core.actions import (
     SetUserCredentials,
 )
 from kafkaform.core.model import (
+    AclScope,
     DesiredState,
     ManagedScope,
     NameScope,
@@ -50,7 +53,8 @@ def svc(version: int | None = None, password: SecretRef | None = None, **credent
 def desired(*users: UserSpec, quotas=(), delete_users: bool = False) -> DesiredState:
     return DesiredState("test", users={u.name: u for u in users},
                         quotas={q.entity: q for q in quotas},
-                        scope=ManagedScope(users=NameScope(delete=delete_users),
+                        scope=ManagedScope(acls=AclScope(delete=True),
+                                           users=NameScope(delete=delete_users),
                                            quotas=NameScope(delete=True)))
 
 
@@ -76,7 +80,9 @@ def test_quotas_and_users_come_before_acls_and_user_deletions_after():
                        new_entity=True),
     )
 
-    state = desired(svc(), quotas=[QuotaSpec(QuotaEntity("svc"), {"producer_byte_rate": 1024})])
+    state = desired(svc(), quotas=[QuotaSpec(QuotaEntity("svc"), {"producer_byte_rate": 1024})],
+                    delete_users=True)  # the executor's guard holds deletes to the opt-in
+    state = dataclasses.replace(state, acls=frozenset({new_acl}))
 
     report = apply_plan(the_plan, log, reporter=RecordingReporter(), desired=state,
                         retry=no_wait(), environ=ENVIRON)

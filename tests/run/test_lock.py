@@ -139,7 +139,8 @@ def test_the_loser_of_a_takeover_race_backs_off_and_names_the_winner():
     rival = lock.this_process("prod", T0 + timedelta(hours=2))
     cluster = RivalClaimsFirst(replace(rival, user="rival", host="ci-7"))
     clock = Clock()
-    lock.acquire(cluster, environment="prod", clock=clock)  # then dies without releasing
+    # Taken on another machine, then that apply died without releasing it.
+    lock.acquire(cluster, environment="prod", clock=clock, machine=ELSEWHERE)
     clock.now = T0 + timedelta(hours=2)
 
     with pytest.raises(lock.LockHeld, match="took over the stale lock first: rival@ci-7"):

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -40,13 +40,10 @@ from kafkaform.cli.common import (
     with_moving_options,
 )
 from kafkaform.errors import KafkaformError
-from kafkaform.render.json import render_apply_result
-from kafkaform.render.outcome import outcome_line
-from kafkaform.run import lock
-from kafkaform.run.apply import ApplyReport
-from kafkaform.run.reassign import ReassignmentOptions
-from kafkaform.run.session import LockOptions
-from kafkaform.run.session import force_unlock as remove_lock
+
+if TYPE_CHECKING:
+    from kafkaform.run.apply import ApplyReport
+    from kafkaform.run.reassign.options import ReassignmentOptions
 
 PlanFileArg = Annotated[
     Path | None,
@@ -104,6 +101,8 @@ def apply(
     if target and plan_file is not None:
         raise UsageError("a saved plan carries its own targets (plan --target ... --out); "
                          "leave out --target")
+    from kafkaform.run.session import LockOptions
+
     targets = parse_targets(target)
     locking = LockOptions(
         wait=parse_duration("--lock-timeout", lock_timeout),
@@ -131,6 +130,9 @@ def apply(
 def as_json(environment: str, attempt: Callable[[], ApplyReport | None]) -> ApplyReport | None:
     """Run the apply with everything it prints on stderr, then its result as one JSON
     document on stdout (`render_apply_result`), a refusal too."""
+    from kafkaform.render.json import render_apply_result
+    from kafkaform.render.outcome import outcome_line
+
     out = sys.stdout
     with contextlib.redirect_stdout(sys.stderr):
         try:
@@ -153,6 +155,9 @@ def force_unlock(
     command_config: CommandConfigOpt = None,
 ) -> None:
     """Remove the cluster's apply lock, whoever holds it (when its apply is gone)."""
+    from kafkaform.run import lock
+    from kafkaform.run.session import force_unlock as remove_lock
+
     with exit_codes():
         existed, owner = remove_lock(
             runtime(ctx), load_desired(env), connection(bootstrap, command_config)
@@ -162,14 +167,12 @@ def force_unlock(
     elif owner is None:
         say(f"Removed the apply lock ({lock.LOCK_TOPIC}); it named no owner.")
     else:
+        # What it adds about the holder it removed, as far as this machine can tell.
+        forced = {
+            lock.Holder.GONE: "; its process had ended.",
+            lock.Holder.UNKNOWN: ".",
+            lock.Holder.RUNNING: "; warning: its process is still running on this machine, "
+                                 "and may go on writing while another apply runs.",
+        }
         say(f"Removed the apply lock held by {owner.describe(runtime(ctx).clock())}"
-            f"{_FORCED[lock.Machine.here().holder(owner)]}")
-
-
-# What force-unlock adds about the holder it removed, as far as this machine can tell.
-_FORCED = {
-    lock.Holder.GONE: "; its process had ended.",
-    lock.Holder.UNKNOWN: ".",
-    lock.Holder.RUNNING: "; warning: its process is still running on this machine, and "
-                         "may go on writing while another apply runs.",
-}
+            f"{forced[lock.Machine.here().holder(owner)]}")

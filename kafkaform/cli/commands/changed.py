@@ -11,7 +11,6 @@ import typer
 
 from kafkaform.cli.app import app
 from kafkaform.cli.common import ENVIRONMENTS_DIR, EXIT_OK, UsageError
-from kafkaform.files.changed import find_changed
 
 
 class ListFormat(StrEnum):
@@ -39,6 +38,8 @@ def changed(
     ] = ListFormat.TEXT,
 ) -> None:
     """List environments whose files, or included folders, changed in git since REF."""
+    from kafkaform.files.changed import find_changed
+
     if (since is None) == (not all_environments):
         raise UsageError("give exactly one of --since REF or --all")
     found = find_changed(environments_dir, since)

@@ -20,9 +20,6 @@ from kafkaform.cli.common import (
     load_desired,
     runtime,
 )
-from kafkaform.core.health import assess
-from kafkaform.render.health import print_health, render_health_json
-from kafkaform.run.session import observe_cluster
 
 
 class HealthFormat(StrEnum):
@@ -47,6 +44,10 @@ def check(
 
     From a snapshot, a broker named in replica lists but missing from its
     `brokers` is down."""
+    from kafkaform.core.health import assess
+    from kafkaform.render.health import print_health, render_health_json
+    from kafkaform.run.session import observe_cluster
+
     desired = load_desired(env)
     observed = observe_cluster(
         runtime(ctx), desired, connection(bootstrap_server, command_config, snapshot)

@@ -12,10 +12,9 @@ from __future__ import annotations
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-import yaml
 
 from kafkaform.cli.app import app
 from kafkaform.cli.common import (
@@ -31,10 +30,10 @@ from kafkaform.cli.common import (
     say,
     show_plan,
 )
-from kafkaform.core.model import DesiredState, TopicSpec
-from kafkaform.core.units import humanize_config_value
-from kafkaform.files.examples import example_environment
-from kafkaform.run.session import Connection, Runtime, plan_environment
+
+if TYPE_CHECKING:
+    from kafkaform.core.model import DesiredState, TopicSpec
+    from kafkaform.run.session import Runtime
 
 DEMO_CONFIG = "retention.ms"
 
@@ -45,6 +44,8 @@ def section(number: int, title: str) -> None:
 
 
 def apply_or_fail(runtime: Runtime, env_path: Path, bootstrap: str) -> None:
+    from kafkaform.run.session import Connection
+
     report = run_apply(runtime, env_path, connection=Connection(bootstrap), auto_approve=True)
     if report is not None and not report.ok:
         raise Exit(EXIT_ERROR, "the demo's apply failed (see the table above)")
@@ -52,6 +53,8 @@ def apply_or_fail(runtime: Runtime, env_path: Path, bootstrap: str) -> None:
 
 def show_empty_plan(runtime: Runtime, env_path: Path, bootstrap: str) -> None:
     """Plan again; the demo fails if anything is left to do."""
+    from kafkaform.run.session import Connection, plan_environment
+
     desired = load_desired(env_path)
     plan = plan_environment(runtime, desired, Connection(bootstrap), guard=True)
     show_plan(plan)
@@ -78,6 +81,8 @@ def change_one_config(env_path: Path, desired: DesiredState) -> tuple[TopicSpec,
     change lands there (next to an existing entry for the topic, or as a new
     one) whichever file first declared the topic.
     """
+    import yaml
+
     topic = desired.topics[min(desired.topics)]
     new = demo_value(topic.configs.get(DEMO_CONFIG))
     for path in sorted(env_path.glob("*.y*ml")):
@@ -108,6 +113,8 @@ def change_one_config(env_path: Path, desired: DesiredState) -> tuple[TopicSpec,
 def demo_environment(environment: str | None) -> Path:
     """The one named, else ./environments/dev where there is one (a checkout), else the
     example kafkaform ships: the demo works from any folder."""
+    from kafkaform.files.examples import example_environment
+
     if environment is not None:
         return resolve_environment(environment)
     local = ENVIRONMENTS_DIR / "dev"
@@ -126,6 +133,7 @@ def demo(
 ) -> None:
     """Start a local broker, apply an environment, change a config, apply again, stop."""
     from kafkaform.cluster.local_tansu import LocalBroker
+    from kafkaform.core.units import humanize_config_value
 
     with exit_codes():
         env_path = demo_environment(environment)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -16,19 +16,15 @@ from kafkaform.cli.common import (
     resolve_environment,
     validated,
 )
-from kafkaform.core.envdiff import diff_environments
-from kafkaform.core.model import DesiredState
-from kafkaform.render.envdiff import render_json, render_markdown, render_text
+
+if TYPE_CHECKING:
+    from kafkaform.core.model import DesiredState
 
 
 class DiffFormat(StrEnum):
     TEXT = "text"
     JSON = "json"
     MARKDOWN = "markdown"
-
-
-RENDERERS = {DiffFormat.TEXT: render_text, DiffFormat.JSON: render_json,
-             DiffFormat.MARKDOWN: render_markdown}
 
 
 def load_valid(env: str) -> DesiredState | None:
@@ -57,9 +53,14 @@ def diff(
     Reads only the files (no cluster). Shown as what would change going from
     ENV_A to ENV_B, in the plan's layout. Exit 3 if either is invalid.
     """
+    from kafkaform.core.envdiff import diff_environments
+    from kafkaform.render.envdiff import render_json, render_markdown, render_text
+
+    renderers = {DiffFormat.TEXT: render_text, DiffFormat.JSON: render_json,
+                 DiffFormat.MARKDOWN: render_markdown}
     a, b = load_valid(env_a), load_valid(env_b)
     if a is None or b is None:
         raise typer.Exit(EXIT_INVALID)
     result = diff_environments(a, b)
-    sys.stdout.write(RENDERERS[output_format](result))
+    sys.stdout.write(renderers[output_format](result))
     raise typer.Exit(EXIT_CHANGES if exit_code and not result.is_empty else EXIT_OK)

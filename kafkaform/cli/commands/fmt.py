@@ -17,7 +17,6 @@ from kafkaform.cli.common import (
     EXIT_OK,
     resolve_environment,
 )
-from kafkaform.core.wording import plural
 from kafkaform.errors import KafkaformError
 
 if TYPE_CHECKING:  # kafkaform.files.fmt loads ruamel.yaml: only when fmt runs, not at every start
@@ -61,6 +60,7 @@ def fmt(
     stay as written (7d stays 7d). Formatting never changes what the files mean.
     """
     folders = [resolve_environment(e) for e in environments] if environments else all_folders()
+    from kafkaform.core.wording import plural
     from kafkaform.files.fmt import format_file, yaml_files
 
     results = [format_file(path) for folder in folders for path in yaml_files(folder)]

@@ -18,7 +18,7 @@ relaxed to what the cluster satisfies), so `validate` passes and `plan
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -36,11 +36,10 @@ from kafkaform.cli.common import (
     runtime,
     say,
 )
-from kafkaform.core.importer import TopicFilter
-from kafkaform.core.wording import plural
-from kafkaform.files.load import load_environment
-from kafkaform.files.yamlwrite import write_new, yaml_scalar
-from kafkaform.run.session import Connection, Imported, adopt_cluster, import_environment
+
+if TYPE_CHECKING:
+    from kafkaform.core.importer import TopicFilter
+    from kafkaform.run.session import Connection, Imported
 
 
 @app.command("import")
@@ -75,6 +74,9 @@ def import_(
     `--snapshot`) names the cluster, and the environment is created with an
     Environment document that validates and plans no change as it is.
     """
+    from kafkaform.core.importer import TopicFilter
+    from kafkaform.run.session import import_environment
+
     which = TopicFilter(include=include, exclude=exclude, internal=internal)
     where = connection(bootstrap_server, command_config, snapshot)
     folder = new_environment_folder(env)
@@ -88,6 +90,8 @@ def import_(
 
 
 def _has_environment(folder: Path) -> bool:
+    from kafkaform.files.load import load_environment
+
     return folder.is_dir() and load_environment(folder).environment is not None
 
 
@@ -101,6 +105,9 @@ def _adopt(ctx: typer.Context, env: str, folder: Path, out: Path | None, which: 
     if out is not None:
         raise UsageError("--out is for an existing environment; a new one is written to "
                          f"{folder}")
+    from kafkaform.files.yamlwrite import write_new, yaml_scalar
+    from kafkaform.run.session import adopt_cluster
+
     adopted = adopt_cluster(runtime(ctx), folder.name, where, folder, which)
     adoption = adopted.adoption
     folder.mkdir(parents=True, exist_ok=True)
@@ -122,6 +129,9 @@ def _adopt(ctx: typer.Context, env: str, folder: Path, out: Path | None, which: 
 
 
 def _write(imported: Imported, out_dir: Path, force: bool) -> None:
+    from kafkaform.core.wording import plural
+    from kafkaform.files.yamlwrite import write_new
+
     out_dir.mkdir(parents=True, exist_ok=True)
     topics_file = out_dir / "topics.yaml"
     write_new(topics_file, imported.topics_yaml, force)

@@ -14,15 +14,9 @@ import typer
 
 from kafkaform.cli.app import app
 from kafkaform.cli.common import BootstrapOpt, exit_codes, new_environment_folder, say
-from kafkaform.core.model import ClusterConnection, DesiredState
-from kafkaform.files.yamlwrite import (
-    SCHEMA_COMMENT,
-    environment_document,
-    with_schema_comment,
-    write_new,
-)
 
-EMPTY_TOPICS = SCHEMA_COMMENT.format(name="topics") + """\
+# After the `$schema` comment (`kafkaform.files.yamlwrite.with_schema_comment`).
+EMPTY_TOPICS = """\
 # Topics of this environment (docs/file-format.md), e.g.
 #   - {name: orders.created, partitions: 12}
 kind: Topics
@@ -39,6 +33,9 @@ def init(
     force: Annotated[bool, typer.Option("--force", help="Overwrite existing files.")] = False,
 ) -> None:
     """Scaffold an empty environment (Environment and Topics documents) that validates."""
+    from kafkaform.core.model import ClusterConnection, DesiredState
+    from kafkaform.files.yamlwrite import environment_document, with_schema_comment, write_new
+
     folder = new_environment_folder(env)
     desired = DesiredState(folder.name, cluster=ClusterConnection(bootstrap=bootstrap))
     with exit_codes():

@@ -16,7 +16,6 @@ from typing import Annotated
 import typer
 
 from kafkaform.cli.app import app
-from kafkaform.core.wording import plural
 
 
 def _serve(stop: threading.Event) -> None:
@@ -68,6 +67,7 @@ def local_broker(
         LocalKafka,
         kafka_jars,
     )
+    from kafkaform.core.wording import plural
 
     version = kafka_version or DEFAULT_KAFKA_VERSION
     if fetch_only:

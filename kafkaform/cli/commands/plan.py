@@ -30,11 +30,6 @@ from kafkaform.cli.common import (
     parse_targets,
     runtime,
 )
-from kafkaform.files.planfile import save_plan
-from kafkaform.render.json import render_json
-from kafkaform.render.markdown import render_markdown
-from kafkaform.render.text import print_plan, wants_colour
-from kafkaform.run.session import plan_environment
 
 
 class OutputFormat(StrEnum):
@@ -65,6 +60,12 @@ def plan_command(
     target: TargetOpt = None,
 ) -> None:
     """Show what apply would change on the cluster, and change nothing."""
+    from kafkaform.files.planfile import save_plan
+    from kafkaform.render.json import render_json
+    from kafkaform.render.markdown import render_markdown
+    from kafkaform.render.text import print_plan, wants_colour
+    from kafkaform.run.session import plan_environment
+
     targets = parse_targets(target)
     desired = load_desired(env)
     result = plan_environment(runtime(ctx), desired,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -31,29 +31,13 @@ from kafkaform.cli.common import (
     say,
     with_moving_options,
 )
-from kafkaform.core.actions import Phase, Reassign
-from kafkaform.core.model import DesiredState
-from kafkaform.core.reassign.jsonfile import (
-    Assignment,
-    dump_reassignment,
-    origins_of,
-    parse_broker_list,
-    parse_reassignment,
-    parse_topics_to_move,
-    targets_of,
-)
-from kafkaform.core.wording import plural
-from kafkaform.render.progress import make_reporter
-from kafkaform.run.reassign import ReassignmentOptions, ReassignmentReport
-from kafkaform.run.session import (
-    Connection,
-    Runtime,
-    cancel_reassignment_file,
-    execute_reassignment,
-    moves_onto_brokers,
-    planned_moves,
-    verify_reassignment_file,
-)
+
+if TYPE_CHECKING:
+    from kafkaform.core.actions import Reassign
+    from kafkaform.core.model import DesiredState
+    from kafkaform.core.reassign.jsonfile import Assignment
+    from kafkaform.run.reassign import ReassignmentOptions, ReassignmentReport
+    from kafkaform.run.session import Connection, Runtime
 
 reassign_app = typer.Typer(
     help="Move partition replicas with kafka-reassign-partitions.sh's JSON: "
@@ -104,6 +88,9 @@ def generate(
     Only reads the cluster, so it also works where kafkaform cannot execute
     (then run the file with kafka-reassign-partitions.sh --execute).
     """
+    from kafkaform.core.reassign.jsonfile import parse_broker_list, parse_topics_to_move
+    from kafkaform.run.session import moves_onto_brokers
+
     with exit_codes():
         if (env is None) == (topics_to_move is None):
             raise UsageError("give either ENV or --topics-to-move FILE --broker-list IDS")
@@ -121,6 +108,9 @@ def generate(
 
 
 def _planned_moves(runtime: Runtime, env: str, where: Connection) -> list[Reassign]:
+    from kafkaform.core.actions import Phase, Reassign
+    from kafkaform.run.session import planned_moves
+
     desired = load_desired(env)
     result = planned_moves(runtime, desired, where)
     for problem in (*result.errors, *result.warnings):
@@ -131,6 +121,9 @@ def _planned_moves(runtime: Runtime, env: str, where: Connection) -> list[Reassi
 
 
 def _write_generated(actions: list[Reassign], out: Path | None, rollback: Path | None) -> None:
+    from kafkaform.core.reassign.jsonfile import dump_reassignment, origins_of, targets_of
+    from kafkaform.core.wording import plural
+
     targets = targets_of(actions)
     copies = sum(a.replica_moves for a in actions)
     # With nothing to move, --out still gets a file (an empty list): an old
@@ -157,6 +150,8 @@ def _environment(env: str | None) -> DesiredState | None:
 
 
 def _load(file: Path) -> Assignment:
+    from kafkaform.core.reassign.jsonfile import parse_reassignment
+
     return parse_reassignment(file.read_text(), str(file))
 
 
@@ -176,6 +171,10 @@ def execute(
     Re-running after an interruption continues: partitions already moved are
     skipped and moves still running are waited on, not restarted.
     """
+    from kafkaform.core.wording import plural
+    from kafkaform.render.progress import make_reporter
+    from kafkaform.run.session import execute_reassignment
+
     with exit_codes():
         targets = _load(file)
         report = execute_reassignment(
@@ -189,6 +188,8 @@ def execute(
 
 
 def _print_report(report: ReassignmentReport) -> None:
+    from kafkaform.core.wording import plural
+
     say(f"Moved {plural(len(report.moved), 'partition')} in "
         f"{plural(report.batches, 'batch', 'batches')}; "
         f"{len(report.already_at_target)} were already at their target.")
@@ -211,6 +212,9 @@ def verify(
     moved partitions' preferred leaders elected. Exit 0 when complete, 2 while
     moves are in progress, 1 when a partition failed.
     """
+    from kafkaform.core.wording import plural
+    from kafkaform.run.session import verify_reassignment_file
+
     with exit_codes():
         targets = _load(file)
         result = verify_reassignment_file(
@@ -248,6 +252,9 @@ def cancel(
     Partitions that already reached their target stay there; to move them
     back, execute the rollback file.
     """
+    from kafkaform.core.wording import plural
+    from kafkaform.run.session import cancel_reassignment_file
+
     with exit_codes():
         targets = _load(file)
         result = cancel_reassignment_file(

@@ -12,13 +12,14 @@ import typer
 from kafkaform.cli.app import app
 from kafkaform.cli.common import EXIT_OK
 from kafkaform.errors import KafkaformError
-from kafkaform.files.schemas import schemas_dir
 
 SUFFIX = ".schema.json"
 
 
 def schema_files() -> dict[str, Path]:
     """Every schema kafkaform ships, by short name (`topics`, `plan` ...)."""
+    from kafkaform.files.schemas import schemas_dir
+
     return {p.name.removesuffix(SUFFIX): p for p in sorted(schemas_dir().glob(f"*{SUFFIX}"))}
 
 

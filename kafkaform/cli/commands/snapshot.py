@@ -20,8 +20,6 @@ from kafkaform.cli.common import (
     load_desired,
     runtime,
 )
-from kafkaform.core.wording import plural
-from kafkaform.run.session import observe_cluster
 
 
 @app.command()
@@ -36,7 +34,9 @@ def snapshot(
     command_config: CommandConfigOpt = None,
 ) -> None:
     """Save the live cluster's observed state as a snapshot JSON file."""
+    from kafkaform.core.wording import plural
     from kafkaform.files.snapshot import write_snapshot
+    from kafkaform.run.session import observe_cluster
 
     desired = load_desired(env)
     observed = observe_cluster(runtime(ctx), desired, connection(bootstrap_server, command_config))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -16,15 +16,17 @@ from kafkaform.cli.common import (
     resolve_environment,
     validated,
 )
-from kafkaform.core.model import PartitionSizing
-from kafkaform.core.wording import plural
 from kafkaform.errors import KafkaformError
-from kafkaform.files.changed import environment_folders
-from kafkaform.files.validate import ValidationResult
+
+if TYPE_CHECKING:
+    from kafkaform.core.model import PartitionSizing
+    from kafkaform.files.validate import ValidationResult
 
 
 def default_environments() -> list[Path]:
     """Every folder under ./environments/ except shared ones (`_base` ...)."""
+    from kafkaform.files.changed import environment_folders
+
     if not ENVIRONMENTS_DIR.is_dir():
         raise KafkaformError(f"no {ENVIRONMENTS_DIR}/ folder here: name the environments to check")
     folders = environment_folders(ENVIRONMENTS_DIR)
@@ -40,6 +42,8 @@ def describe_sizing(sizing: PartitionSizing, partitions: int) -> str:
 
 def report(result: ValidationResult) -> list[str]:
     """The lines printed for one environment: problems, then a summary."""
+    from kafkaform.core.wording import plural
+
     lines = [problem.render() for problem in result.problems]
     errors, warnings = len(result.errors), len(result.warnings)
     if result.desired is None:
@@ -73,6 +77,8 @@ def validate(
     Prints every problem as `file:line: key.path: message`; exits 3 if any is
     an error, 0 otherwise.
     """
+    from kafkaform.core.wording import plural
+
     folders = (
         [resolve_environment(name) for name in environments]
         if environments else default_environments()
