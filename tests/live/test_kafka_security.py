@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from kafkaform.core.model import AclBinding, AclOperation, PatternType, ResourceType
-from tests.live.helpers import eventually
+from tests.live.helpers import eventually, settled
 
 pytestmark = [pytest.mark.live, pytest.mark.kafka_only]
 
@@ -159,6 +159,16 @@ def reading_rights(prefix: str) -> list[tuple[ResourceType, str, PatternType, Ac
             (*topics, AclOperation.DESCRIBE), (*topics, AclOperation.DESCRIBE_CONFIGS)]
 
 
+def planned_with_granted_rights(env, properties: str) -> None:
+    """Plan (exit 2) once every broker has replayed the ACLs just granted: each
+    run may ask another broker, and a kafkaform process takes seconds to start
+    on a loaded machine, so the wait is long and the last answer is shown."""
+    result = settled(lambda: kafkaform("plan", str(env), "--command-config", properties,
+                                       "--detailed-exitcode"),
+                     lambda done: done.returncode == 2, timeout=60)
+    assert result.returncode == 2, result.stdout + result.stderr
+
+
 @pytest.fixture
 def acl_admin(kafka_cluster):
     """The admin listener's adapter; removes the ACLs a test granted."""
@@ -181,8 +191,7 @@ def test_apply_without_the_right_to_take_the_lock_names_the_acl(
     acl_admin.grant("User:alice", *reading_rights(topic_prefix))
     env = environment(tmp_path / "alice", kafka_cluster.sasl_bootstrap, f"{topic_prefix}t")
     properties = str(kafka_cluster.command_config("sasl", "alice"))
-    assert eventually(lambda: kafkaform("plan", str(env), "--command-config", properties,
-                                        "--detailed-exitcode").returncode == 2)
+    planned_with_granted_rights(env, properties)
 
     line = assert_one_line_error(
         kafkaform("apply", str(env), "--command-config", properties, "--auto-approve"))
@@ -208,8 +217,7 @@ def test_a_principal_with_exactly_the_documented_rights_applies_under_the_lock(
     topic = f"{topic_prefix}t"
     env = environment(tmp_path / "bob", kafka_cluster.sasl_bootstrap, topic)
     properties = str(kafka_cluster.command_config("sasl", "bob"))
-    assert eventually(lambda: kafkaform("plan", str(env), "--command-config", properties,
-                                        "--detailed-exitcode").returncode == 2)
+    planned_with_granted_rights(env, properties)
 
     applied = kafkaform("apply", str(env), "--command-config", properties, "--auto-approve")
 
