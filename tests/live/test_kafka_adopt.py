@@ -68,9 +68,14 @@ def hand_made(kafka_cluster, topic_prefix):
             b.principal == "User:alice" and b.resource_name.startswith(topic_prefix)
             for b in ours.describe_acls()) == 2)
     yield sorted(topics)
-    admin.delete_topics(sorted(topics))
-    admin.delete_acls([AclBindingFilter(a.restype, a.name, a.resource_pattern_type, a.principal,
-                                        a.host, a.operation, a.permission_type) for a in acls])
+    # Waited for: an AdminClient dropped with requests pending may never send
+    # them, and alice's READ on orders then broke later tests' plans as alice.
+    for future in admin.delete_topics(sorted(topics)).values():
+        future.result(timeout=30)
+    for future in admin.delete_acls([
+            AclBindingFilter(a.restype, a.name, a.resource_pattern_type, a.principal, a.host,
+                             a.operation, a.permission_type) for a in acls]).values():
+        future.result(timeout=30)
 
 
 def include(prefix: str) -> str:
