@@ -35,7 +35,12 @@ from kafkaform.core.actions import (
     SetClientQuota,
     SetUserCredentials,
 )
-from kafkaform.core.model import THROTTLE_LEDGER_TOPIC, DesiredState, is_internal_topic
+from kafkaform.core.model import (
+    THROTTLE_LEDGER_TOPIC,
+    DesiredState,
+    NameScope,
+    is_internal_topic,
+)
 from kafkaform.core.quoting import QUOTE_LIMIT, one_line
 from kafkaform.core.wording import describe_action
 
@@ -88,23 +93,26 @@ def _binding(action: CreateAcl | DeleteAcl, desired: DesiredState | None) -> str
 def _quota(action: SetClientQuota, desired: DesiredState | None) -> str | None:
     if desired is None:
         return None
-    scope = desired.scope.quotas
-    if not scope.manages(action.entity.names):
-        return "an entity outside the environment's manage.quotas"
-    if action.entity not in desired.quotas and not scope.delete:
-        return "a delete, and manage.quotas.delete is off"
-    return None
+    return _by_name(desired.scope.quotas, action.entity.names,
+                    action.entity in desired.quotas, "an entity", "quotas")
 
 
 def _user(action: SetUserCredentials | DeleteUserCredentials,
           desired: DesiredState | None) -> str | None:
     if desired is None:
         return None
-    scope = desired.scope.users
-    if not scope.manages((action.user,)):
-        return "a user outside the environment's manage.users"
-    if action.user not in desired.users and not scope.delete:
-        return "a delete, and manage.users.delete is off"
+    return _by_name(desired.scope.users, (action.user,), action.user in desired.users,
+                    "a user", "users")
+
+
+def _by_name(scope: NameScope, names: tuple[str, ...], declared: bool, what: str,
+             key: str) -> str | None:
+    """The one rule for quota entities and users: in scope, and an undeclared
+    one only changed (removed) with the opt-in."""
+    if not scope.manages(names):
+        return f"{what} outside the environment's manage.{key}"
+    if not declared and not scope.delete:
+        return f"a delete, and manage.{key}.delete is off"
     return None
 
 
