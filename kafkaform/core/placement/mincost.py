@@ -34,7 +34,8 @@ Box = tuple[int, int]
 
 
 class Unreachable(ValueError):
-    """No placement has the replica counts asked for."""
+    """No placement with the replica counts asked for was found: none exists
+    (no path reaches a deficit), or no path found could be pushed."""
 
 
 class _Network:
@@ -190,18 +191,21 @@ class _Network:
 
     def run(self) -> None:
         while any(e > 0 for e in self.excess):
-            self._raise_potentials()
-            self._push_phase()
+            shortest = self._raise_potentials()
+            self._push_phase(shortest)
 
-    def _raise_potentials(self) -> None:
+    def _raise_potentials(self) -> list[tuple[int, int, Move | None]]:
         """Dijkstra on reduced costs from every excess node, until a deficit
         node is reached at distance `reach`; potentials grow by
-        min(distance, reach) (Goldberg's early stop keeps them valid)."""
+        min(distance, reach) (Goldberg's early stop keeps them valid).
+        Returns the shortest path found: every arc on it has zero reduced
+        cost afterwards."""
         potential = self.potential
         distance: dict[int, int] = {}
+        came_from: dict[int, tuple[int, Move | None]] = {}
         heap = [(0, node) for node, e in enumerate(self.excess) if e > 0]
         done: set[int] = set()
-        reach = None
+        reach = end = None
         while heap:
             dist, node = heapq.heappop(heap)
             if node in done:
@@ -209,19 +213,26 @@ class _Network:
             done.add(node)
             distance[node] = dist
             if self.excess[node] < 0:
-                reach = dist
+                reach, end = dist, node
                 break
-            for head, cost, _ in self.arcs(node, False):
+            for head, cost, move in self.arcs(node, False):
                 if head in done:
                     continue
                 candidate = dist + cost + potential[node] - potential[head]
                 if candidate < distance.get(head, candidate + 1):
                     distance[head] = candidate
+                    came_from[head] = (node, move)
                     heapq.heappush(heap, (candidate, head))
-        if reach is None:
+        if reach is None or end is None:
             raise Unreachable("the replica counts asked for cannot be reached")
         for node in range(len(potential)):
             potential[node] += min(distance[node], reach) if node in done else reach
+        path = []
+        while end in came_from:
+            tail, move = came_from[end]
+            path.append((tail, end, move))
+            end = tail
+        return path[::-1]
 
     def _push_direct(self) -> bool:
         """Zero reduced cost moves straight from an excess (topic, broker)
@@ -258,9 +269,13 @@ class _Network:
                             short[taker] -= got
         return pushed
 
-    def _push_phase(self) -> None:
+    def _push_phase(self, shortest: list[tuple[int, int, Move | None]]) -> None:
         """Push one replica at a time along zero reduced cost paths, depth
-        first, from excess to deficit nodes, until none is found."""
+        first, from excess to deficit nodes, until none is found. The search
+        uses each partition once per path; when that finds nothing, the
+        shortest path Dijkstra found is pushed, which may exchange two
+        replicas of one partition (a move from broker 1 to 3 and one from
+        2 to 4 in [1, 2, 6]), if the partition stays valid after both."""
         dead: set[int] = set()
         pushed = self._push_direct()
         for source in range(len(self.excess)):
@@ -273,7 +288,26 @@ class _Network:
                     self.push(tail, head, move)
                 pushed = True
         if not pushed:
-            raise ValueError("no replica could be moved towards the counts asked for")
+            if not self._realisable(shortest):
+                raise Unreachable("no replica could be moved towards the counts asked for")
+            for tail, head, move in shortest:
+                self.push(tail, head, move)
+
+    def _realisable(self, path: list[tuple[int, int, Move | None]]) -> bool:
+        """Whether the path's moves, made one after another, are each valid."""
+        state = self.state
+        assert state.log is not None, "reaching boxes runs with the move log on"
+        mark = len(state.log)
+        try:
+            for _, _, move in path:
+                if move is not None:
+                    part, giver, taker = move
+                    if giver not in part.chosen or not state.can_move(part, giver, taker):
+                        return False
+                    state.move(part, giver, taker)
+            return True
+        finally:
+            state.undo(mark)
 
     def _find_path(self, source: int, dead: set[int]) -> list | None:
         on_path = {source}
