@@ -167,6 +167,9 @@ class MemoryCluster(AdminContext):
         self._scram: dict[str, dict[ScramMechanism, _Credential]] = {}
         self._failures: list[tuple[str, object, KafkaformError]] = []
         self.calls: Counter[str] = Counter()
+        # Topics whose configs the principal may not describe (DESCRIBE
+        # without DESCRIBE_CONFIGS): Kafka's authorizer refuses them one by one.
+        self.configs_denied: set[str] = set()
 
     # --- builders for tests ---------------------------------------------------
     @classmethod
@@ -350,12 +353,13 @@ class MemoryCluster(AdminContext):
 
     @_port_call(Api.DESCRIBE_CONFIGS)
     def describe_topic_configs(self, topics: Sequence[str]) -> dict[str, dict[str, ConfigEntry]]:
-        """Like the Kafka adapter, topics that do not exist (any more) are left out."""
+        """Like the Kafka adapter, topics that do not exist (any more) or whose
+        configs may not be described are left out."""
         inherited = self.configs.inherited_topic_entries()
         return {
             t: self.configs.topic_entries(self._topics[t].configs, inherited)
             for t in topics
-            if t in self._topics
+            if t in self._topics and t not in self.configs_denied
         }
 
     @_port_call(Api.DESCRIBE_CONFIGS)

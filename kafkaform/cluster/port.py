@@ -53,7 +53,10 @@ class ClusterAdmin(Protocol):
         ...
 
     def describe_topic_configs(self, topics: Sequence[str]) -> dict[str, dict[str, ConfigEntry]]:
-        """All configs of the given topics with their sources, in one call."""
+        """All configs of the given topics with their sources, in one call.
+        Topics that no longer exist, and topics whose configs the principal
+        may not describe (TOPIC_AUTHORIZATION_FAILED), are left out: a
+        principal may well see topics it has no business with."""
         ...
 
     def describe_broker_configs(

@@ -33,6 +33,7 @@ from kafkaform.core.model import (
 from kafkaform.core.observed import ConfigEntry, ConfigSource, ObservedState, TopicInfo
 from kafkaform.core.policies import Relaxation, relaxations
 from kafkaform.core.reassign.throttles import is_throttle_key
+from kafkaform.core.wording import plural
 from kafkaform.errors import KafkaformError
 
 
@@ -69,11 +70,18 @@ class TopicFilter:
 
 def import_topics(observed: ObservedState, which: TopicFilter = TopicFilter()) -> list[TopicSpec]:
     """The selected topics, sorted by name, with their config overrides; compacted
-    ones are marked keyed."""
+    ones are marked keyed. Refused when a selected topic's configs could not be
+    read: its file would say it has none."""
+    selected = sorted((t for t in observed.topics.values() if which.selects(t)),
+                      key=lambda t: t.name)
+    unread = [t.name for t in selected if t.name in observed.configs_unread]
+    if unread:
+        raise KafkaformError(
+            f"the configs of {plural(len(unread), 'topic')} could not be read "
+            f"({', '.join(unread[:5])}{', ...' if len(unread) > 5 else ''}): importing needs "
+            "DESCRIBE_CONFIGS on the topics imported (or leave them out with --exclude)")
     specs = []
-    for topic in sorted(observed.topics.values(), key=lambda t: t.name):
-        if not which.selects(topic):
-            continue
+    for topic in selected:
         entries = observed.topic_configs.get(topic.name, {})
         specs.append(
             TopicSpec(

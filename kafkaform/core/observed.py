@@ -230,6 +230,9 @@ class ObservedState:
     is missing): then ACLs are neither planned nor deleted. `quotas` and
     `users` (SCRAM credentials: mechanism -> iterations) are None when they
     cannot be read; `unreadable` then says why, by "quotas" / "users".
+    `configs_unread` names the listed topics whose configs did not come back:
+    the principal may describe the topic but not its configs (often a topic
+    kafkaform does not manage), or it was deleted meanwhile.
     """
 
     cluster: ClusterInfo
@@ -245,6 +248,7 @@ class ObservedState:
     users: dict[str, dict[ScramMechanism, int]] | None = None
     password_records: dict[str, PasswordRecord] = field(default_factory=dict)
     unreadable: dict[str, str] = field(default_factory=dict)
+    configs_unread: frozenset[str] = frozenset()
 
     def user_topics(self) -> dict[str, TopicInfo]:
         return {n: t for n, t in self.topics.items() if not (t.internal or is_internal_topic(n))}

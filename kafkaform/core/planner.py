@@ -474,6 +474,11 @@ class _Planner:
         return None
 
     def _topic_configs(self, spec: TopicSpec) -> None:
+        if spec.name in self.observed.configs_unread:
+            self._refuse(spec, "configs", f"the configs of topic {spec.name} could not be read: "
+                         "kafkaform needs DESCRIBE_CONFIGS on the topics it manages "
+                         "(or the topic was deleted meanwhile)")
+            return
         observed = self.observed.topic_configs.get(spec.name, {})
         changes: list[ConfigChange] = []
         for key, value in sorted(spec.configs.items()):

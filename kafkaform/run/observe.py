@@ -45,6 +45,10 @@ def observe(admin: ClusterAdmin) -> ObservedState:
         if can_describe_configs
         else {}
     )
+    # Only the topics the environment manages need their configs: the plan
+    # refuses a managed one among those not read, and leaves the rest alone.
+    configs_unread = frozenset(user_topics).difference(topic_configs) if can_describe_configs \
+        else frozenset()
     reassignments = (
         admin.list_partition_reassignments()
         if Api.LIST_PARTITION_REASSIGNMENTS in capabilities
@@ -81,6 +85,7 @@ def observe(admin: ClusterAdmin) -> ObservedState:
         users=users,
         password_records=records,
         unreadable=unreadable,
+        configs_unread=configs_unread,
     )
 
 

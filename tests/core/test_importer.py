@@ -127,3 +127,13 @@ def test_adopt_manages_exactly_the_selected_topics_and_relaxes_what_they_break()
         ("minReplicationFactor", 1), ("minInsyncReplicas", 1)]
     with pytest.raises(KafkaformError, match="cannot adopt them: leave out --internal"):
         adopt(observe(kafka), "legacy", TopicFilter(internal=True))
+
+
+def test_topics_whose_configs_could_not_be_read_are_refused_not_imported_bare():
+    kafka = cluster()
+    kafka.configs_denied.add("users")
+    observed = observe(kafka)
+    with pytest.raises(KafkaformError, match=r"configs of 1 topic could not be read \(users\)"):
+        import_topics(observed)
+    assert [t.name for t in import_topics(observed, TopicFilter(exclude="users"))] == [
+        "orders.created"]

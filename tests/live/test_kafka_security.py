@@ -225,3 +225,57 @@ def test_a_principal_with_exactly_the_documented_rights_applies_under_the_lock(
     assert "PartitionCount: 3" in described(kafka_cluster, topic)
     assert "__kafkaform_lock" not in kafka_cluster.run_tool(
         "kafka-topics", "--bootstrap-server", kafka_cluster.bootstrap, "--list").stdout
+
+
+@pytest.fixture
+def topic_on_the_side(kafka_cluster, acl_admin, topic_prefix):
+    """A topic outside the environment's scope (created with the plain
+    AdminClient), deleted afterwards."""
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    plain = AdminClient({"bootstrap.servers": kafka_cluster.bootstrap})
+    name = f"side.{topic_prefix}"
+    plain.create_topics([NewTopic(name, 1, 1)])[name].result(30)
+    assert eventually(lambda: name in plain.list_topics(timeout=10).topics)
+    yield name
+    plain.delete_topics([name])[name].result(30)
+
+
+def test_reading_an_unmanaged_topic_without_its_configs_does_not_stop_the_plan(
+    kafka_cluster, acl_admin, tmp_path, topic_prefix, topic_on_the_side
+):
+    # READ includes DESCRIBE, so alice lists the side topic, but Kafka refuses
+    # its configs: observe read every listed topic's configs and the plan
+    # failed on TOPIC_AUTHORIZATION_FAILED for a topic it does not manage.
+    acl_admin.grant("User:alice", *reading_rights(topic_prefix),
+                    (ResourceType.TOPIC, topic_on_the_side, PatternType.LITERAL,
+                     AclOperation.READ))
+    env = environment(tmp_path / "alice", kafka_cluster.sasl_bootstrap, f"{topic_prefix}t")
+    properties = str(kafka_cluster.command_config("sasl", "alice"))
+
+    planned_with_granted_rights(env, properties)
+
+
+def test_a_managed_topic_without_the_right_to_describe_its_configs_is_refused_by_name(
+    kafka_cluster, acl_admin, tmp_path, topic_prefix
+):
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    topic = f"{topic_prefix}t"
+    plain = AdminClient({"bootstrap.servers": kafka_cluster.bootstrap})
+    plain.create_topics([NewTopic(topic, 3, 3)])[topic].result(30)
+    cluster = (ResourceType.CLUSTER, "kafka-cluster", PatternType.LITERAL)
+    acl_admin.grant("User:alice", (*cluster, AclOperation.DESCRIBE),
+                    (*cluster, AclOperation.DESCRIBE_CONFIGS),
+                    (ResourceType.TOPIC, topic_prefix, PatternType.PREFIXED, AclOperation.DESCRIBE))
+    env = environment(tmp_path / "alice", kafka_cluster.sasl_bootstrap, topic)
+    properties = str(kafka_cluster.command_config("sasl", "alice"))
+    try:
+        result = settled(lambda: kafkaform("plan", str(env), "--command-config", properties),
+                         lambda done: "DESCRIBE_CONFIGS" in done.stdout, timeout=60)
+    finally:
+        plain.delete_topics([topic])[topic].result(30)
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert f"the configs of topic {topic} could not be read" in result.stdout

@@ -94,3 +94,27 @@ def test_empty_cluster():
     observed = observe(MemoryCluster(3))
     assert observed.topics == {} and observed.topic_configs == {}
     assert observed.acls == frozenset()
+
+
+def test_topics_whose_configs_may_not_be_read_are_named_and_plan_only_if_unmanaged():
+    # A principal with READ (so DESCRIBE) on a topic but not DESCRIBE_CONFIGS:
+    # Kafka refuses that topic's configs alone. Reading every listed topic's
+    # configs used to fail the whole plan for a topic it does not manage
+    # (found on Apache Kafka 4.4 with the StandardAuthorizer).
+    from kafkaform.core.model import DesiredState, ManagedScope, TopicScope, TopicSpec
+    from kafkaform.core.planner import plan
+
+    cluster = cluster_with_topics(2)
+    cluster.configs_denied.add("topic-1")
+    observed = observe(cluster)
+    assert observed.configs_unread == {"topic-1"}
+    assert set(observed.topic_configs) == {"topic-0"}
+
+    def planned(prefix):
+        spec = TopicSpec(f"{prefix}", 3, 3, {"retention.ms": "1000"})
+        scope = ManagedScope(topics=TopicScope(prefixes=(prefix,)))
+        return plan(DesiredState("e", topics={spec.name: spec}, scope=scope), observed)
+
+    assert planned("topic-0").errors == ()
+    [error] = planned("topic-1").errors
+    assert "configs" in error.path and "DESCRIBE_CONFIGS" in error.message
