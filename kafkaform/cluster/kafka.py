@@ -45,6 +45,7 @@ from confluent_kafka import (
     KafkaError,
     KafkaException,
     Producer,
+    TopicCollection,
 )
 from confluent_kafka import TopicPartition as RdTopicPartition
 from confluent_kafka import admin as rd
@@ -770,36 +771,45 @@ class KafkaClusterAdmin(AdminContext):
         if delivered[0] is not None:
             raise cluster_error_from_rdkafka(delivered[0])
 
+    def _partition_ids(self, topic: str) -> list[int] | None:
+        """One topic's partitions (None: it does not exist, or may not be seen).
+
+        DescribeTopics asks for that topic only: listing every topic to find
+        the lock or the ledger cost a third of a second at 1,000 topics on
+        Tansu, twice an apply. It is a Metadata request that never creates the
+        topic; librdkafka's `list_topics(topic)` from this (producer-type)
+        handle may, on a broker with `auto.create.topics.enable` (Tansu does).
+        """
+        self._ensure_reachable()
+        described = self._call(lambda: self._admin.describe_topics(
+            TopicCollection([topic]), request_timeout=self.timeout))[topic]
+        if not isinstance(described, BaseException):
+            return sorted(p.id for p in described.partitions)
+        error = self._per_item({topic: described})[topic]
+        assert error is not None
+        if error.code in ("UNKNOWN_TOPIC_OR_PARTITION", "TOPIC_AUTHORIZATION_FAILED"):
+            return None
+        raise error
+
     @_names_acl("reading records", "READ on the topic")
     def read_records(self, topic: str) -> list[tuple[str, str]]:
         """Reads every partition from the start to its end offset (no consumer group).
 
         A topic that does not exist, or that this principal may not see, has no
-        records, as it is absent from `list_topics`. Only this topic's metadata
-        is asked for: listing every topic to find one cost a third of a second
-        at 1,000 topics on Tansu, twice an apply (ledger, lock). The consumer
-        asks (a consumer never has a topic auto-created, and this one says so
-        explicitly), never the admin client: librdkafka's producer-type handle
-        lets a single-topic Metadata request auto-create the topic on a broker
-        with `auto.create.topics.enable` (Kafka's default).
-        """
-        self._ensure_reachable()
+        records, as when it is absent from `list_topics`."""
+        partitions = self._partition_ids(topic)
+        if partitions is None:
+            return []
         try:
             consumer = Consumer(self._connection_config(**{
                 "group.id": "kafkaform-reader", "enable.auto.commit": False,
-                "auto.offset.reset": "earliest", "allow.auto.create.topics": False,
+                "auto.offset.reset": "earliest",
             }))
         except (KafkaException, ValueError, TypeError) as error:
             raise _invalid_config(error, self._client) from None
         try:
-            try:
-                metadata = consumer.list_topics(topic, timeout=self.timeout).topics.get(topic)
-            except KafkaException as error:
-                raise cluster_error_from_rdkafka(error.args[0]) from None
-            if metadata is None or (metadata.error is not None and metadata.error.code() != 0):
-                return []
             ends: dict[int, int] = {}
-            for partition in sorted(metadata.partitions):
+            for partition in partitions:
                 low, high = consumer.get_watermark_offsets(
                     RdTopicPartition(topic, partition), timeout=self.timeout
                 )
