@@ -27,12 +27,16 @@ class Ledger:
 
 
 def read_latest(admin: ClusterAdmin, ledger: Ledger) -> str | None:
-    """The latest value written under the ledger's key, or None (no topic, no record)."""
-    if ledger.topic not in admin.list_topics():
-        return None
+    """The latest value written under the ledger's key, or None (no topic, no record).
+
+    No topic reads as no records (the in-memory cluster says UNKNOWN_TOPIC_OR_PARTITION):
+    asking `list_topics` first cost a Metadata request for every topic on every
+    apply (0.3 s at 1,000 topics on Tansu) to find a topic that is rarely there."""
     try:
         records = admin.read_records(ledger.topic)
     except ClusterError as error:
+        if error.code == "UNKNOWN_TOPIC_OR_PARTITION":
+            return None
         raise _ledger_error(ledger, "read", error, "READ") from None
     latest = None
     for key, value in records:
