@@ -813,9 +813,12 @@ class KafkaClusterAdmin(AdminContext):
         try:
             ends: dict[int, int] = {}
             for partition in partitions:
-                low, high = consumer.get_watermark_offsets(
-                    RdTopicPartition(topic, partition), timeout=self.timeout
-                )
+                try:
+                    low, high = consumer.get_watermark_offsets(
+                        RdTopicPartition(topic, partition), timeout=self.timeout
+                    )
+                except KafkaException as error:  # timed out, not allowed: one line
+                    raise cluster_error_from_rdkafka(error.args[0]) from None
                 if high > low:
                     ends[partition] = high
             consumer.assign([RdTopicPartition(topic, p, 0) for p in ends])

@@ -150,3 +150,29 @@ def test_quota_entities_read_as_kafka_4_4_describes_them():
 def test_a_refused_quota_description_raises_kafkas_error():
     with pytest.raises(ClusterError, match="CLUSTER_AUTHORIZATION_FAILED"):
         quotas_from_describe(_quota_reply(error_code=31))
+
+
+def test_a_failed_offset_lookup_while_reading_records_is_a_cluster_error(monkeypatch):
+    # librdkafka raises a bare KafkaException from get_watermark_offsets (a
+    # timeout, a refusal): it used to escape the adapter as a traceback.
+    from confluent_kafka import KafkaException
+
+    import kafkaform.cluster.kafka as adapter
+
+    class Consumer:
+        def __init__(self, _config):
+            pass
+
+        def get_watermark_offsets(self, _partition, timeout):
+            raise KafkaException(KafkaError(KafkaError._TIMED_OUT))
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(adapter, "Consumer", Consumer)
+    admin = KafkaClusterAdmin("127.0.0.1:1", timeout_seconds=5)
+    monkeypatch.setattr(admin, "_partition_ids", lambda _topic: [0])
+    with pytest.raises(ClusterError) as failure:
+        admin.read_records("__kafkaform_lock")
+    assert failure.value.code == "REQUEST_TIMED_OUT"
+    admin.close()
