@@ -259,8 +259,8 @@ def _reassign_lines(action: Reassign) -> list[str]:
 
 
 def _replicas(replicas) -> str:
-    return "[" + ", ".join(str(b) for b in replicas) + "]"
+    return "[" + ", ".join(map(str, replicas)) + "]"
 
 
 def _ids(ids) -> str:
-    return ",".join(str(b) for b in ids)
+    return ",".join(map(str, ids))
