@@ -169,7 +169,7 @@ class AddPartitions:
 T = TypeVar("T")
 
 
-class _computed_once(Generic[T]):  # noqa: N801 (used as a decorator, like property)
+class computed_once(Generic[T]):  # noqa: N801 (used as a decorator, like property)
     """A property computed on first use and then kept in the instance's
     `__dict__` (a frozen dataclass has one; reads then never reach here).
     `functools.cached_property` does the same but takes a lock on every first
@@ -182,10 +182,10 @@ class _computed_once(Generic[T]):  # noqa: N801 (used as a decorator, like prope
         self.__doc__ = compute.__doc__
 
     @overload
-    def __get__(self, instance: None, owner: type) -> _computed_once[T]: ...
+    def __get__(self, instance: None, owner: type) -> computed_once[T]: ...
     @overload
     def __get__(self, instance: object, owner: type) -> T: ...
-    def __get__(self, instance: object, owner: type) -> T | _computed_once[T]:
+    def __get__(self, instance: object, owner: type) -> T | computed_once[T]:
         if instance is None:
             return self
         value = instance.__dict__[self.name] = self.compute(instance)
@@ -204,11 +204,11 @@ class PartitionMove:
     # the brokers reported log-dir sizes; each added replica copies that much.
     size_bytes: int | None = None
 
-    @_computed_once
+    @computed_once
     def added(self) -> tuple[int, ...]:
         return tuple([b for b in self.after if b not in self.before])
 
-    @_computed_once
+    @computed_once
     def removed(self) -> tuple[int, ...]:
         return tuple([b for b in self.before if b not in self.after])
 
@@ -240,7 +240,7 @@ class Reassign:
     )
     noun: ClassVar[str] = "reassign"
 
-    @_computed_once
+    @computed_once
     def replica_moves(self) -> int:
         """Replicas that must be copied to a new broker (the data movement)."""
         return sum([len(m.added) for m in self.moves])

@@ -25,6 +25,7 @@ from kafkaform.core.actions import (
     SetBrokerConfigs,
     SetClientQuota,
     SetUserCredentials,
+    computed_once,
 )
 from kafkaform.core.wording import human_bytes, human_duration, plural
 
@@ -202,7 +203,7 @@ class ReplicaMoves:
     topics: int
     replica_moves: int
     already_moving: int  # partitions
-    counts: dict[int, tuple[int, int, int]]
+    moves: tuple[PartitionMove, ...] = field(repr=False)
     bytes_to_copy: int | None  # None: some partition's size is unknown
     busiest: tuple[int, int, str] | None  # broker, bytes, "receives" | "sends"
     throttle: int | None  # bytes/s per broker; 0: unthrottled; None: not known
@@ -220,11 +221,17 @@ class ReplicaMoves:
             topics=len(reassigns),
             replica_moves=sum([a.replica_moves for a in reassigns]),
             already_moving=sum(m.in_flight for m in moves),
-            counts=replica_counts(moves),
+            moves=tuple(moves),
             bytes_to_copy=sum([m.bytes_to_copy or 0 for m in copying]) if known else None,
             busiest=busiest,
             throttle=reassigns[0].throttle_bytes_per_sec,
         )
+
+    @computed_once
+    def counts(self) -> dict[int, tuple[int, int, int]]:
+        """`replica_counts` of the moves; computed when shown (a topic's header
+        shows only the totals)."""
+        return replica_counts(self.moves)
 
     @property
     def seconds(self) -> float | None:
