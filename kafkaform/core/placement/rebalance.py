@@ -117,6 +117,10 @@ class _Cluster:
 
     def balance_topic_leaders(self, topic: str) -> None:
         led = self.led[topic]
+        counts = [len(led[b]) for b in self.known]
+        if not counts or max(counts) - min(counts) < 2:
+            return  # no pair two apart: what `balance_pairs` would find, found sooner
+
 
         def count(b: int) -> int:
             return len(led[b])
