@@ -11,7 +11,8 @@ rebalance; with rebalance, what ±1 of the mean per topic and cluster-wide
 forces), their ratio, the replica and leader spread (max - min per broker)
 of the worst topic and of the whole cluster afterwards, partitions short of
 rack spread, and the planning CPU time (CPU rather than wall time, which
-swings with other load on a shared machine). A second table times leader
+swings with other load on a shared machine), with automatic garbage
+collection off as in the kafkaform command (`kafkaform.run.process`). A second table times leader
 balancing alone on many small topics, each run in a subprocess so a slow
 run reports 'timeout' instead of hanging.
 
@@ -58,6 +59,7 @@ from kafkaform.core.placement import (  # noqa: E402
 )
 from kafkaform.core.placement.kafka_default import assign_replicas  # noqa: E402
 from kafkaform.errors import KafkaformError  # noqa: E402
+from kafkaform.run.process import tune_garbage_collection  # noqa: E402
 
 Cluster = dict[str, list[list[int]]]
 SEED = 20240611
@@ -368,6 +370,9 @@ Notes:
 
 
 if __name__ == "__main__":
+    # As the kafkaform command runs (`kafkaform.cli.main`): without the cyclic
+    # collector's passes over the placement's millions of live objects.
+    tune_garbage_collection()
     if sys.argv[1:2] == ["--leader-stress"]:
         print(json.dumps(leader_stress(int(sys.argv[2]))))
     else:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import chain
 
 from kafkaform.core.actions import (
     Action,
@@ -24,6 +25,7 @@ from kafkaform.core.actions import (
     SetBrokerConfigs,
     SetClientQuota,
     SetUserCredentials,
+    computed_once,
 )
 from kafkaform.core.wording import human_bytes, human_duration, plural
 
@@ -176,13 +178,10 @@ def replica_counts(moves: Iterable[PartitionMove]) -> dict[int, tuple[int, int, 
     At peak a broker holds its old replicas and the new ones: Kafka removes a
     replica only when its partition's move completes.
     """
-    before: Counter[int] = Counter()
-    added: Counter[int] = Counter()
-    after: Counter[int] = Counter()
-    for move in moves:
-        before.update(move.before)
-        added.update(move.added)
-        after.update(move.after)
+    moves = list(moves)
+    before = Counter(chain.from_iterable([m.before for m in moves]))
+    added = Counter(chain.from_iterable([m.added for m in moves]))
+    after = Counter(chain.from_iterable([m.after for m in moves]))
     return {b: (before[b], before[b] + added[b], after[b])
             for b in sorted(set(before) | set(after))}
 
@@ -204,7 +203,7 @@ class ReplicaMoves:
     topics: int
     replica_moves: int
     already_moving: int  # partitions
-    counts: dict[int, tuple[int, int, int]]
+    moves: tuple[PartitionMove, ...] = field(repr=False)
     bytes_to_copy: int | None  # None: some partition's size is unknown
     busiest: tuple[int, int, str] | None  # broker, bytes, "receives" | "sends"
     throttle: int | None  # bytes/s per broker; 0: unthrottled; None: not known
@@ -215,26 +214,24 @@ class ReplicaMoves:
         if not reassigns:
             return None
         moves = [m for a in reassigns for m in a.moves]
-        sizes = [m.bytes_to_copy for m in moves if m.added]
-        traffic: Counter[tuple[int, str]] = Counter()
-        for move in moves:
-            for broker in move.added:
-                traffic[(broker, "receives")] += move.size_bytes or 0
-            if move.added and move.before:
-                traffic[(move.before[0], "sends")] += move.bytes_to_copy or 0
-        known = None not in sizes
-        # ties: the lowest broker id, receiving before sending
-        busiest = max(traffic.items(), default=None, key=lambda item: (
-            item[1], -item[0][0], item[0][1] == "receives"))
+        copying = [m for m in moves if m.added]
+        known = all(m.size_bytes is not None for m in copying)
+        busiest = _busiest(copying) if known else None
         return cls(
             topics=len(reassigns),
-            replica_moves=sum(a.replica_moves for a in reassigns),
+            replica_moves=sum([a.replica_moves for a in reassigns]),
             already_moving=sum(m.in_flight for m in moves),
-            counts=replica_counts(moves),
-            bytes_to_copy=sum(sizes) if known else None,  # type: ignore[arg-type]
-            busiest=(busiest[0][0], busiest[1], busiest[0][1]) if known and busiest else None,
+            moves=tuple(moves),
+            bytes_to_copy=sum([m.bytes_to_copy or 0 for m in copying]) if known else None,
+            busiest=busiest,
             throttle=reassigns[0].throttle_bytes_per_sec,
         )
+
+    @computed_once
+    def counts(self) -> dict[int, tuple[int, int, int]]:
+        """`replica_counts` of the moves; computed when shown (a topic's header
+        shows only the totals)."""
+        return replica_counts(self.moves)
 
     @property
     def seconds(self) -> float | None:
@@ -258,3 +255,18 @@ class ReplicaMoves:
                      f"{human_bytes(self.throttle or 0)}/s per broker (broker {broker} "
                      f"{direction} the most, {human_bytes(busiest)})")
         return text + "."
+
+
+def _busiest(copying: list[PartitionMove]) -> tuple[int, int, str] | None:
+    """The broker receiving or sending the most bytes (each added replica is
+    copied from the leader): (broker, bytes, "receives" | "sends"); ties go to
+    the lowest broker id, receiving before sending."""
+    traffic: Counter[tuple[int, str]] = Counter()
+    for move in copying:
+        for broker in move.added:
+            traffic[(broker, "receives")] += move.size_bytes or 0
+        if move.before:
+            traffic[(move.before[0], "sends")] += move.bytes_to_copy or 0
+    busiest = max(traffic.items(), default=None, key=lambda item: (
+        item[1], -item[0][0], item[0][1] == "receives"))
+    return (busiest[0][0], busiest[1], busiest[0][1]) if busiest else None

@@ -240,27 +240,24 @@ def _add_partitions_lines(action: AddPartitions) -> list[str]:
 
 def _reassign_lines(action: Reassign) -> list[str]:
     lines = []
-    for move in action.moves:
-        notes = []
+    for move in action.moves:  # one line each, notes two spaces apart
+        line = f"± partition {move.partition}: {_replicas(move.before)} → {_replicas(move.after)}"
         if move.added:
-            notes.append(f"+{_ids(move.added)}")
+            line += f"  +{_ids(move.added)}"
         if move.removed:
-            notes.append(f"-{_ids(move.removed)}")
+            line += f"  -{_ids(move.removed)}"
         if move.leader_changes:
-            notes.append(f"leader {move.before[0]} → {move.after[0]}")
+            line += f"  leader {move.before[0]} → {move.after[0]}"
         if move.in_flight:
-            notes.append("(in progress: waited for, not restarted)")
-        lines.append(
-            f"± partition {move.partition}: {_replicas(move.before)} → {_replicas(move.after)}"
-            f"  {'  '.join(notes)}".rstrip()
-        )
+            line += "  (in progress: waited for, not restarted)"
+        lines.append(line)
     lines.append("# " + counts_line(replica_counts(action.moves)))
     return lines
 
 
 def _replicas(replicas) -> str:
-    return "[" + ", ".join(str(b) for b in replicas) + "]"
+    return "[" + ", ".join(map(str, replicas)) + "]"
 
 
 def _ids(ids) -> str:
-    return ",".join(str(b) for b in ids)
+    return ",".join(map(str, ids))

@@ -10,6 +10,7 @@ import pytest
 
 from kafkaform.core.actions import PartitionMove, Reassign, action_to_dict
 from kafkaform.errors import KafkaformError
+from kafkaform.files import planfile
 from kafkaform.files.planfile import load_plan, plan_to_dict, save_plan
 from tests.support.scenario import scenario_plan
 
@@ -40,6 +41,25 @@ def test_indented_but_a_record_of_plain_values_is_one_line(tmp_path):
     assert lines[54] == "      ],"
     summary = next(line for line in lines if line.startswith('  "summary": '))
     assert summary.endswith('"replica_moves": 50},')  # a record too
+
+
+@pytest.mark.parametrize("c_encoder", [True, False], ids=["json's C encoder", "without it"])
+def test_a_one_line_record_is_exactly_what_json_encodes(monkeypatch, c_encoder):
+    """The prebuilt C encoder (or the plain one without json's C extension)
+    writes a record byte for byte as `JSONEncoder(sort_keys=True,
+    ensure_ascii=False).encode` does: keys sorted, non-ASCII kept, floats,
+    escapes, nulls and nested lists alike."""
+    if not c_encoder:
+        monkeypatch.setattr(planfile, "_C_ONE_LINE", None)
+    values = [
+        {"z": 1, "a": [3, 1], "m": None, "b": True, "f": 0.1, "s": "é\"\n\t€", "e": []},
+        [1, "x", None, False, [2.5, "y"]],
+        "orders.créé",
+        {},
+    ]
+    encoder = json.JSONEncoder(sort_keys=True, ensure_ascii=False)
+    for value in values:
+        assert planfile._one_line(value) == encoder.encode(value)
 
 
 def test_action_dicts_are_what_dataclasses_asdict_gives():

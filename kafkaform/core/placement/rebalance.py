@@ -100,18 +100,27 @@ class _Cluster:
         self.leading: dict[int, set[int]] = {b: set() for b in self.known}
         self.changes: Counter[int] = Counter()  # leaderships gained or lost
         self.follows: dict[tuple[int, int], list[int]] = {}
-        for topic in self.topics:
+        known, follows = layout.known, self.follows
+        for rank, topic in enumerate(self.topics):
+            led = self.led[topic]
             for index, replicas in enumerate(self.parts[topic]):
-                if replicas and replicas[0] in layout.known:
-                    self.led[topic][replicas[0]][index] = None
-                    self.leaders[replicas[0]] += 1
-                    self.leading[replicas[0]].add(self.rank[topic])
-                self._index(topic, index, 1)
+                if replicas and replicas[0] in known:
+                    leader = replicas[0]
+                    led[leader][index] = None
+                    self.leaders[leader] += 1
+                    self.leading[leader].add(rank)
+                    # `_index`, appending: ranks come in order, so each list stays sorted.
+                    for follower in replicas[1:]:
+                        follows.setdefault((leader, follower), []).append(rank)
 
     # -- leaders ----------------------------------------------------------
 
     def balance_topic_leaders(self, topic: str) -> None:
         led = self.led[topic]
+        counts = [len(led[b]) for b in self.known]
+        if not counts or max(counts) - min(counts) < 2:
+            return  # no pair two apart: what `balance_pairs` would find, found sooner
+
 
         def count(b: int) -> int:
             return len(led[b])

@@ -146,8 +146,8 @@ def _add_topic(
     held, count, load = state.held[topic], state.count[topic], state.load
     parts = state.parts[topic]
     for replicas in partitions:
-        part = Part(topic, replicas)
         home = [b for b in replicas if b in rack_of]
+        part = Part(topic, replicas, home)
         size = len(replicas) if rf is None else rf
         if len(home) < len(replicas):
             # Replicas on brokers outside the problem that are not leaving (a
@@ -159,8 +159,6 @@ def _add_topic(
             raise ValueError(f"replication factor {size + len(part.fixed)} is more than the "
                              f"{len(rack_of)} brokers")
         part.size = size
-        part.home = frozenset(home)
-        part.chosen = set(home)
         racks = part.racks
         for broker in home:
             rack = rack_of[broker]
@@ -206,17 +204,17 @@ def _keep(state: State) -> None:
 
 def _fill(state: State) -> None:
     """New replicas where the topic, then the cluster, holds fewest."""
+    rack_of = state.rack
+
+    def fits(part: Part, broker: int) -> bool:
+        spans = len(part.racks) + (rack_of[broker] not in part.racks)
+        return _fits(state, part, len(part.chosen) + 1, spans)
+
     for topic, parts in enumerate(state.parts):
-        chooser = Chooser(state, topic)
+        chooser = None
         for part in parts:
-            if len(part.chosen) == part.size:
-                continue
-
-            def fits(broker: int, part: Part = part) -> bool:
-                spans = len(part.racks) + (state.rack[broker] not in part.racks)
-                return _fits(state, part, len(part.chosen) + 1, spans)
-
             while len(part.chosen) < part.size:
+                chooser = chooser or Chooser(state, topic)
                 broker = chooser.pick(part, fits)
                 state.add(part, broker)
                 chooser.changed(broker)

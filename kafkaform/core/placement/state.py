@@ -19,7 +19,7 @@ the copy delta is -1, 0 or +1.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Container, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterator, Mapping, Sequence
 
 
 class Part:
@@ -27,14 +27,14 @@ class Part:
 
     __slots__ = ("chosen", "fixed", "home", "need", "original", "racks", "size", "topic")
 
-    def __init__(self, topic: int, original: Sequence[int]) -> None:
+    def __init__(self, topic: int, original: Sequence[int], home: list[int]) -> None:
         self.topic = topic
-        self.original = list(original)
-        self.home: frozenset[int] = frozenset()  # original replicas on allowed brokers
+        self.original = original  # read only
+        self.home = frozenset(home)  # original replicas on allowed brokers
         self.fixed: list[int] = []  # replicas kept on brokers outside the problem
         self.size = 0  # replicas to choose among the allowed brokers
         self.need = 0  # distinct racks those must span
-        self.chosen: set[int] = set()
+        self.chosen = set(home)
         self.racks: dict[int, int] = {}  # rack -> chosen replicas on it
 
 
@@ -222,7 +222,7 @@ class Chooser:
         self.version[broker] += 1
         heapq.heappush(self.heap, self._key(broker))
 
-    def pick(self, part: Part, fits) -> int:
+    def pick(self, part: Part, fits: Callable[[Part, int], bool]) -> int:
         skipped = []
         found = None
         while self.heap:
@@ -231,7 +231,7 @@ class Chooser:
             if entry[3] != self.version[broker]:
                 continue
             skipped.append(entry)
-            if broker not in part.chosen and fits(broker):
+            if broker not in part.chosen and fits(part, broker):
                 found = broker
                 break
         for entry in skipped:
