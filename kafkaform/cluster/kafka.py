@@ -100,6 +100,13 @@ _POLL_SECONDS = 0.05
 # KB per topic, one request for every topic of a 30,000-topic cluster would
 # not fit. The batches are sent together, so the wall time stays one round trip.
 _DESCRIBE_CONFIGS_BATCH = 1000
+# Bindings per CreateAcls/DeleteAcls request. A KRaft controller writes at most
+# 10,000 records for one request (QuorumController.MAX_RECORDS_PER_USER_OP):
+# more new bindings fail every one of them with POLICY_VIOLATION ("Unable to
+# perform excessively large batch operation"), more matches of one DeleteAcls
+# fail it with INVALID_REQUEST (AclControlManager.deleteAcls). An exact filter
+# matches one binding at most. The requests are sent together.
+_ACLS_PER_REQUEST = 10_000
 # librdkafka's local error codes that mean "no broker answered".
 _NOT_REACHED = {
     KafkaError._TRANSPORT,
@@ -679,7 +686,16 @@ class KafkaClusterAdmin(AdminContext):
                 results[binding] = error
         if by_rd:
             send = getattr(self._admin, method)
-            sent = self._call(lambda: send(list(by_rd), request_timeout=self.timeout))
+            every = list(by_rd)
+
+            def start() -> dict[Any, Future]:
+                futures: dict[Any, Future] = {}
+                for first in range(0, len(every), _ACLS_PER_REQUEST):
+                    futures.update(send(every[first : first + _ACLS_PER_REQUEST],
+                                        request_timeout=self.timeout))
+                return futures
+
+            sent = self._call(start)
             results.update(self._per_item({by_rd[k]: v for k, v in sent.items()}))
         return results
 
