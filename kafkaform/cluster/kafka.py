@@ -508,6 +508,23 @@ class KafkaClusterAdmin(AdminContext):
 
         results = self._call(start)
         configs: dict[str, dict[str, ConfigEntry]] = {}
+        # One ConfigEntry per distinct entry, not one per topic and key: most
+        # topics list the same defaults, so 10,000 topics' 380,000 entries are
+        # a few hundred objects (ConfigEntry is immutable), built in a fraction
+        # of the time and memory.
+        distinct: dict[tuple, ConfigEntry] = {}
+
+        def entry_of(name: str, entry: rd.ConfigEntry) -> ConfigEntry:
+            # confluent passes Kafka's wire code (an int), or its enum
+            key = (name, entry.value, getattr(entry.source, "value", entry.source),
+                   entry.is_sensitive, entry.is_read_only)
+            found = distinct.get(key)
+            if found is None:
+                found = distinct[key] = ConfigEntry(
+                    name, entry.value, config_source_from_code(key[2]),
+                    bool(entry.is_sensitive), bool(entry.is_read_only))
+            return found
+
         for resource, value in results.items():
             if isinstance(value, BaseException):
                 error = self._per_item({resource.name: value})[resource.name]
@@ -517,16 +534,7 @@ class KafkaClusterAdmin(AdminContext):
                 raise ClusterError(error.code, f"topic {resource.name}: {error.message}",
                                    retriable=error.retriable)
             configs[resource.name] = sources_of_partial_listing({
-                name: ConfigEntry(
-                    name=name,
-                    value=entry.value,
-                    # confluent passes Kafka's wire code (an int), or its enum
-                    source=config_source_from_code(getattr(entry.source, "value", entry.source)),
-                    sensitive=bool(entry.is_sensitive),
-                    read_only=bool(entry.is_read_only),
-                )
-                for name, entry in value.items()
-            })
+                name: entry_of(name, entry) for name, entry in value.items()})
         return configs
 
     @_names_acl("reading broker configs", "DESCRIBE_CONFIGS on the cluster")
