@@ -78,9 +78,6 @@ ACL_BINDINGS, ACL_CHANGE, ACL_PRINCIPALS = 50_000, 1000, 50
 # Bindings per CreateAcls while setting up: KRaft's controller refuses more than
 # 10,000 records in one operation (QuorumController.MAX_RECORDS_PER_USER_OP).
 ACL_BATCH = 2000
-# Bindings per file: kafkaform reads at most 50,000 YAML nodes from one file
-# (files/documents.py MAX_NODES), about 4,500 of these one-line bindings.
-ACLS_PER_FILE = 2500
 CASES = ("startup", "validate", "memory", "reassign", "tansu", "apply", "kafka", "acls")
 
 
@@ -147,11 +144,16 @@ def write_environment(folder: Path, n: int, rf: int, partitions: int = PARTITION
     (folder / "topics.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     for old in folder.glob("acls-*.yaml"):
         old.unlink()
-    for first in range(0, len(acls or []), ACLS_PER_FILE):
+    # One file per principal, as teams keep theirs: 1,000 one-line bindings, well
+    # under the 50,000 YAML nodes kafkaform reads from one file (files/documents.py).
+    by_principal: dict[str, list[AclBinding]] = {}
+    for binding in acls or []:
+        by_principal.setdefault(binding.principal, []).append(binding)
+    for principal, bindings in by_principal.items():
         lines = ["kind: Acls", "bindings:"] + [
             f"  - {{principal: '{b.principal}', resource: topic, name: {b.resource_name}, "
-            f"operations: [Read]}}" for b in (acls or [])[first:first + ACLS_PER_FILE]]
-        (folder / f"acls-{first // ACLS_PER_FILE:03d}.yaml").write_text(
+            f"operations: [Read]}}" for b in bindings]
+        (folder / f"acls-{principal.split(':')[1]}.yaml").write_text(
             "\n".join(lines) + "\n", encoding="utf-8")
     return folder
 
