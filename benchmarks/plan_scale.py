@@ -36,6 +36,11 @@ written first, as installing it does (`compile_kafkaform`). Cases (`--cases`):
             bindings (500 created, 500 deleted) against one CreateAcls and
             one DeleteAcls; the row counts the admin requests kafkaform sent
             per phase (one run in this process, through a counting client).
+            Kafka's cost, the same for both: KRaft's controller matches each
+            DeleteAcls filter against every binding (AclControlManager.
+            deleteAcls), 500 x 50,000 here; on the local cluster's C1-only
+            JVMs at load ~8 that outlasted the broker's forward to the
+            controller (REQUEST_TIMED_OUT) and the floor failed.
 
 A plan must be empty (exit 0) where it says so: a benchmark of a plan that
 finds drift would measure the wrong thing. Targets (issue 15): start-up <=
@@ -48,15 +53,16 @@ from __future__ import annotations
 
 import argparse
 import compileall
+import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Container, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from kafkaform import __file__ as package_init
@@ -66,16 +72,20 @@ from kafkaform.cluster.local_tansu import LocalBroker
 from kafkaform.cluster.memory import MemoryCluster
 from kafkaform.core.model import AclBinding, AclOperation, AclPermission, PatternType, ResourceType
 from kafkaform.core.requests import NewTopic
+from kafkaform.errors import OutcomeUnknown
 from kafkaform.files.schemas import schemas_dir
 from kafkaform.files.snapshot import write_snapshot
 from kafkaform.run.observe import observe
 
 PARTITIONS = 10
 CONFIGS = {"retention.ms": "86400000", "cleanup.policy": "delete", "max.message.bytes": "2097152"}
-CREATE_BATCH = 1000
+CREATE_BATCH = 500
 RUNS = 3  # processes timed per row; the table shows the median
 APPLY_TOPICS = 1000
 ACL_BINDINGS, ACL_CHANGE, ACL_PRINCIPALS = 50_000, 1000, 50
+# Bindings per CreateAcls while setting up: KRaft's controller refuses more than
+# 10,000 records in one operation (QuorumController.MAX_RECORDS_PER_USER_OP).
+ACL_BATCH = 2000
 CASES = ("startup", "validate", "memory", "reassign", "tansu", "apply", "kafka", "acls")
 
 
@@ -100,6 +110,9 @@ class Row:
     target: str  # what issue 15 asks of this row, "" for none
     met: bool | None = None
     note: str = ""
+    # The 1-minute load average when the row was measured: on a shared machine
+    # a number means little without it.
+    load: float = field(default_factory=lambda: os.getloadavg()[0])
 
 
 def topic_names(n: int) -> list[str]:
@@ -137,11 +150,19 @@ def write_environment(folder: Path, n: int, rf: int, partitions: int = PARTITION
     lines = ["kind: Topics", "topics:" if n else "topics: []"] + [
         f"  - name: {name}" for name in topic_names(n)]
     (folder / "topics.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    if acls is not None:
+    for old in folder.glob("acls-*.yaml"):
+        old.unlink()
+    # One file per principal, as teams keep theirs: 1,000 one-line bindings, well
+    # under the 50,000 YAML nodes kafkaform reads from one file (files/documents.py).
+    by_principal: dict[str, list[AclBinding]] = {}
+    for binding in acls or []:
+        by_principal.setdefault(binding.principal, []).append(binding)
+    for principal, bindings in by_principal.items():
         lines = ["kind: Acls", "bindings:"] + [
             f"  - {{principal: '{b.principal}', resource: topic, name: {b.resource_name}, "
-            f"operations: [Read]}}" for b in acls]
-        (folder / "acls.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+            f"operations: [Read]}}" for b in bindings]
+        (folder / f"acls-{principal.split(':')[1]}.yaml").write_text(
+            "\n".join(lines) + "\n", encoding="utf-8")
     return folder
 
 
@@ -205,11 +226,13 @@ sys.stdout.write(json.dumps({"version": 1, "partitions": moves}, indent=1))
 """,
     # A live no-op plan: one Metadata request and DescribeConfigs for the topics
     # in batches of 1,000 sent together (the adapter's batching, librdkafka's
-    # reply size limit). argv: bootstrap.
+    # reply size limit). argv: bootstrap. Every floor waits as long as the
+    # environments' timeoutSeconds (120): librdkafka's own socket.timeout.ms
+    # (60 s) failed the floor of 10,000 topics on a loaded machine.
     "plan": """
 import sys
 from confluent_kafka.admin import AdminClient, ConfigResource, ResourceType
-admin = AdminClient({"bootstrap.servers": sys.argv[1]})
+admin = AdminClient({"bootstrap.servers": sys.argv[1], "socket.timeout.ms": 120000})
 names = [t for t in admin.list_topics(timeout=120).topics if t.startswith("bench.")]
 futures = {}
 for first in range(0, len(names), 1000):
@@ -222,7 +245,7 @@ assert all(future.result() for future in futures.values())
     "apply": """
 import sys
 from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic, ResourceType
-admin = AdminClient({"bootstrap.servers": sys.argv[1]})
+admin = AdminClient({"bootstrap.servers": sys.argv[1], "socket.timeout.ms": 120000})
 configs = {"retention.ms": "86400000", "cleanup.policy": "delete",
            "max.message.bytes": "2097152"}
 names = [f"bench.t{i:05d}" for i in range(int(sys.argv[2]))]
@@ -241,7 +264,7 @@ assert all(future.result() for future in read.values())
 import sys
 from confluent_kafka.admin import (AclBindingFilter, AclOperation, AclPermissionType,
                                    AdminClient, ResourcePatternType, ResourceType)
-admin = AdminClient({"bootstrap.servers": sys.argv[1]})
+admin = AdminClient({"bootstrap.servers": sys.argv[1], "socket.timeout.ms": 120000})
 every = AclBindingFilter(ResourceType.ANY, None, ResourcePatternType.ANY, None, None,
                          AclOperation.ANY, AclPermissionType.ANY)
 assert admin.describe_acls(every, request_timeout=120).result()
@@ -253,7 +276,7 @@ import sys
 from confluent_kafka.admin import (AclBinding, AclBindingFilter, AclOperation,
                                    AclPermissionType, AdminClient, ResourcePatternType,
                                    ResourceType)
-admin = AdminClient({"bootstrap.servers": sys.argv[1]})
+admin = AdminClient({"bootstrap.servers": sys.argv[1], "socket.timeout.ms": 120000})
 def binding(kind, spec):
     principal, topic = spec.rsplit("/", 1)
     return kind(ResourceType.TOPIC, topic, ResourcePatternType.LITERAL, principal, "*",
@@ -362,25 +385,78 @@ def bench_reassign(n: int, work: Path) -> Row:
 
 
 def create_topics(bootstrap: str, names: list[str], partitions: int, rf: int, total: int) -> float:
-    """Create topics in batches; seconds until `total` benchmark topics are listed."""
+    """Create topics in batches; seconds until `total` benchmark topics are ready.
+
+    A batch is sent once the one before is listed with a leader and a full ISR
+    for every partition: KRaft's controller answers CreateTopics once the
+    records are committed, and each broker then creates its replicas' logs on
+    its own, so sending every batch at once piles 30,000 log creations onto
+    three JVMs on two cores, where brokers that miss heartbeats get fenced.
+    """
     start = time.perf_counter()
-    admin = KafkaClusterAdmin(bootstrap, timeout_seconds=300)
+    admin = KafkaClusterAdmin(bootstrap, timeout_seconds=120)
     try:
         for i in range(0, len(names), CREATE_BATCH):
-            batch = [NewTopic(t, partitions, rf, CONFIGS) for t in names[i:i + CREATE_BATCH]]
-            failed = {t: e for t, e in admin.create_topics(batch).items() if e}
-            if failed:
-                raise SystemExit(f"creating topics failed: {next(iter(failed.items()))}")
-        # Until every broker asked knows every topic: Kafka's brokers learn of
-        # new topics asynchronously, and a plan timed before that would find
-        # "missing" topics (and the floor would fail on unknown ones).
+            batch = names[i:i + CREATE_BATCH]
+            send_until_present(f"creating topics {i}..{i + len(batch)}", batch,
+                               admin.list_topics, lambda new: admin.create_topics(
+                                   [NewTopic(t, partitions, rf, CONFIGS) for t in new]),
+                               ok_codes={"TOPIC_ALREADY_EXISTS"})
+            wait_until(f"topics {i}..{i + len(batch)} to have leaders and full ISRs",
+                       lambda batch=batch: not unready(admin, batch))
+        # Until the brokers asked know every topic, three reads in a row (each
+        # may reach another broker, and KRaft brokers replay the metadata log
+        # at their own pace): a plan timed before that would find "missing"
+        # topics, and the floor would fail on unknown ones.
         wanted = topic_names(total)
-        while len([t for t in admin.list_topics() if t.startswith("bench.")]) < total or \
-                len(admin.describe_topic_configs(wanted)) < total:
-            time.sleep(0.5)
+        wait_until("every broker to know every topic", lambda: all(
+            not unready(admin, wanted) and len(admin.describe_topic_configs(wanted)) == total
+            for _ in range(3)))
     finally:
         admin.close()
     return time.perf_counter() - start
+
+
+def unready(admin: KafkaClusterAdmin, names: list[str]) -> list[str]:
+    """The topics not listed, or with a partition lacking a leader or a full ISR."""
+    listed = admin.list_topics()
+    return [t for t in names if t not in listed or any(
+        p.leader is None or len(p.isr) < len(p.replicas) for p in listed[t].partitions)]
+
+
+def send_until_present(what: str, items: list, present: Callable[[], Container],
+                       send: Callable[[list], dict], ok_codes: set[str]) -> None:
+    """Sends the items, up to three times. A request that timed out on the client
+    may still have landed (KRaft committed it): after a pause what `present()`
+    lists is not sent again. A refusal with a code in `ok_codes` is no error (a
+    read-back from a lagging broker can miss what landed)."""
+    for _ in range(3):
+        try:
+            results = send(items)
+            if any(e and e.code == "REQUEST_TIMED_OUT" for e in results.values()):
+                # The broker's forward to the controller timed out: landed or not.
+                raise OutcomeUnknown("the broker's request to the controller timed out")
+            refused = {k: e for k, e in results.items() if e and e.code not in ok_codes}
+        except OutcomeUnknown as unknown:
+            print(f"  {what}: {unknown}; reading back what landed", file=sys.stderr)
+            time.sleep(10)
+            have = present()
+            items = [item for item in items if item not in have]
+            if items:
+                continue
+            return
+        if refused:
+            raise SystemExit(f"{what} failed: {next(iter(refused.items()))}")
+        return
+    raise SystemExit(f"{what}: three requests timed out")
+
+
+def wait_until(what: str, condition: Callable[[], bool], timeout_s: float = 600) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"gave up waiting {timeout_s:g} s for {what}")
+        time.sleep(1)
 
 
 def bench_tansu(n: int, work: Path) -> Row:
@@ -457,15 +533,15 @@ def bench_kafka_topics(kafka: LocalKafka, sizes: list[int], work: Path) -> list[
 
 
 def create_acls(bootstrap: str, bindings: list[AclBinding]) -> float:
+    """Create the bindings in batches of ACL_BATCH; seconds until all are listed."""
     start = time.perf_counter()
-    admin = KafkaClusterAdmin(bootstrap, timeout_seconds=300)
+    admin = KafkaClusterAdmin(bootstrap, timeout_seconds=120)
     try:
-        for i in range(0, len(bindings), 5000):
-            failed = {b: e for b, e in admin.create_acls(bindings[i:i + 5000]).items() if e}
-            if failed:
-                raise SystemExit(f"creating ACLs failed: {next(iter(failed.items()))}")
-        while len(admin.describe_acls()) < len(bindings):
-            time.sleep(0.5)
+        for i in range(0, len(bindings), ACL_BATCH):
+            send_until_present(f"creating ACLs {i}..{i + ACL_BATCH}", bindings[i:i + ACL_BATCH],
+                               admin.describe_acls, admin.create_acls, ok_codes=set())
+        wait_until("every ACL to be listed", lambda: all(
+            admin.describe_acls() >= set(bindings) for _ in range(3)))
     finally:
         admin.close()
     return time.perf_counter() - start
@@ -552,7 +628,7 @@ def print_table(rows: list[Row]) -> None:
     print()
     print(f"{'case':<9} {'topics':>6} {'parts':>7} {'setup s':>7} {'exit':>4} {'wall s':>7} "
           f"{'floor s':>7} {'ratio':>6} {'cpu s':>6} {'floor':>6} {'ratio':>6} {'peak MB':>7}"
-          f"  {'target':<16} note")
+          f" {'load':>5}  {'target':<16} note")
     for r in rows:
         if r.met is None and r.target.endswith(" x"):
             r.met = r.run.exit_code == 0 and within(float(r.target.split()[1]))(r)
@@ -567,7 +643,7 @@ def print_table(rows: list[Row]) -> None:
         target = f"{r.target} {verdict}".strip()
         print(f"{r.case:<9} {r.topics:>6} {r.partitions:>7} {r.setup_s:>7.1f} "
               f"{r.run.exit_code:>4} {r.run.wall_s:>7.2f} {floors} {r.run.peak_mb:>7.0f}"
-              f"  {target:<16} {r.note}")
+              f" {r.load:>5.1f}  {target:<16} {r.note}")
 
 
 def main() -> None:

@@ -223,6 +223,24 @@ def test_a_binding_librdkafka_cannot_express_fails_alone(fake, admin):
         assert len(sent) == 1
 
 
+def test_acl_changes_over_kraft_s_record_limit_go_in_bounded_requests(fake, admin):
+    # A KRaft controller refuses one CreateAcls of more than 10,000 new bindings
+    # (POLICY_VIOLATION for every one) and a DeleteAcls removing more than 10,000.
+    fake.reply("CreateAcls", lambda r: {"results": [
+        {"error_code": 0, "error_message": None} for _ in r.creations]})
+    fake.reply("DeleteAcls", lambda r: {"filter_results": [
+        {"error_code": 0, "error_message": None, "matching_acls": []} for _ in r.filters]})
+    bindings = [AclBinding(f"User:u{i}", ResourceType.TOPIC, "orders", PatternType.LITERAL,
+                           AclOperation.READ) for i in range(25_000)]
+    for call, api in ((admin.create_acls, "CreateAcls"), (admin.delete_acls, "DeleteAcls")):
+        assert set(call(bindings).values()) == {None}
+        requests = fake.requests(api)
+        sent = [r.creations if api == "CreateAcls" else r.filters for r in requests]
+        assert sorted(len(s) for s in sent) == [5000, 10_000, 10_000]
+        principals = {getattr(a, "principal", None) or a.principal_filter for s in sent for a in s}
+        assert principals == {b.principal for b in bindings}
+
+
 def test_topic_configs_of_a_large_cluster_go_in_bounded_requests(fake, admin):
     fake.reply("DescribeConfigs", lambda r: {"results": [
         {"error_code": 0, "error_message": None, "resource_type": res.resource_type,
@@ -235,6 +253,22 @@ def test_topic_configs_of_a_large_cluster_go_in_bounded_requests(fake, admin):
         name: name[1:] for name in names}
     sizes = sorted(len(r.resources) for r in fake.requests("DescribeConfigs"))
     assert sizes == [500, 1000, 1000]
+
+
+def test_topics_listing_the_same_config_share_one_entry(fake, admin):
+    # 10,000 topics list 380,000 entries, nearly all the same defaults: one
+    # object each per distinct entry keeps observe's time and memory small.
+    fake.reply("DescribeConfigs", lambda r: {"results": [
+        {"error_code": 0, "error_message": None, "resource_type": res.resource_type,
+         "resource_name": res.resource_name,
+         "configs": [_config("retention.ms", "1000", 5),
+                     _config("segment.ms", res.resource_name, 1)]}
+        for res in r.resources]})
+    configs = admin.describe_topic_configs(["a", "b"])
+    assert configs["a"]["retention.ms"] is configs["b"]["retention.ms"]
+    assert configs["a"]["retention.ms"].source is ConfigSource.DEFAULT_CONFIG
+    assert (configs["a"]["segment.ms"].value, configs["b"]["segment.ms"].value) == ("a", "b")
+    assert configs["b"]["segment.ms"].source is ConfigSource.DYNAMIC_TOPIC_CONFIG
 
 
 def _log_dirs(error_code: int = 0) -> dict:

@@ -97,6 +97,23 @@ def test_many_topics_are_still_one_create_call():
     assert len(cluster.list_topics()) == 50
 
 
+def test_a_thousand_acl_changes_are_one_create_and_one_delete_call():
+    # Issue 15: 50,000-binding clusters change 1,000 bindings at a time; one
+    # request per binding would be a thousand round trips to the controller.
+    cluster = MemoryCluster(3)
+    old = [read_acl(f"User:u{i}", "orders") for i in range(500)]
+    new = [read_acl(f"User:u{i}", "payments") for i in range(500)]
+    cluster.create_acls(old)
+    cluster.calls.clear()
+    plan = plan_of(*(DeleteAcl(b) for b in old), *(CreateAcl(b) for b in new))
+
+    report = apply_plan(plan, cluster, reporter=RecordingReporter(), retry=no_wait())
+
+    assert report.ok
+    assert (cluster.calls["create_acls"], cluster.calls["delete_acls"]) == (1, 1)
+    assert cluster.describe_acls() == frozenset(new)
+
+
 def test_acl_deletes_wait_for_every_acl_creation():
     cluster = prepared_cluster()
     cluster.fail_next("create_acls", ClusterError("INVALID_REQUEST", "bad principal"), NEW_ACL)
