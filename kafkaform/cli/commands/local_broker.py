@@ -9,8 +9,7 @@ Maven jars: racked KRaft brokers with the authorizer, SCRAM and TLS listeners.
 
 from __future__ import annotations
 
-import signal
-import threading
+import time
 from typing import Annotated
 
 import typer
@@ -18,10 +17,15 @@ import typer
 from kafkaform.cli.app import app
 
 
-def _serve(stop: threading.Event) -> None:
+def _serve() -> None:
+    """Until Ctrl-C or SIGTERM, both an interrupt here (`kafkaform.cli.main`
+    turns SIGTERM into one): the `with` around this then stops the brokers,
+    never orphaned. No handler of its own: one that set a threading.Event
+    deadlocked now and then, when SIGTERM arrived while `Event.wait` held the
+    event's lock, which `Event.set` in the handler then waited for forever."""
     try:
-        while not stop.wait(0.5):
-            pass
+        while True:
+            time.sleep(3600)
     except KeyboardInterrupt:
         pass
     typer.echo("Stopping the local broker.")
@@ -46,9 +50,6 @@ def local_broker(
     ] = False,
 ) -> None:
     """Run a local broker on loopback until Ctrl-C: Tansu, or Apache Kafka with --kafka."""
-    stop = threading.Event()
-    # Ctrl-C, or `kill PID`: either way the brokers are stopped, never orphaned.
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     if not kafka:
         from kafkaform.cluster.local_tansu import LocalBroker
 
@@ -58,7 +59,7 @@ def local_broker(
             )
             typer.echo("In another terminal:")
             typer.echo(f"  export KAFKA_BOOTSTRAP={broker.bootstrap}")
-            _serve(stop)
+            _serve()
         return
 
     from kafkaform.cluster.local_kafka import (
@@ -89,4 +90,4 @@ def local_broker(
         typer.echo(f"  Data and logs: {cluster.workdir}")
         typer.echo("In another terminal:")
         typer.echo(f"  export KAFKA_BOOTSTRAP={cluster.bootstrap}")
-        _serve(stop)
+        _serve()
