@@ -429,6 +429,20 @@ class KafkaClusterAdmin(AdminContext):
             raise ClusterError("INVALID_REQUEST", str(error)) from None
         return self._wait(futures)
 
+    def _call_in_batches(
+        self, send: Callable[..., Mapping[K, Future]], items: Sequence[Any], size: int
+    ) -> dict[K, Any]:
+        """`_call` for an admin call whose items go in requests of at most `size`:
+        every request is sent before any answer is awaited, so the wall time
+        stays one round trip."""
+        def start() -> dict[K, Future]:
+            futures: dict[K, Future] = {}
+            for first in range(0, len(items), size):
+                futures.update(send(items[first : first + size], request_timeout=self.timeout))
+            return futures
+
+        return self._call(start)
+
     def _require(self, api: Api) -> None:
         if api not in self.capabilities():
             raise UnsupportedApi(api.value, does_not_support(self.bootstrap, [api]))
@@ -504,15 +518,8 @@ class KafkaClusterAdmin(AdminContext):
             return {}
         self._require(Api.DESCRIBE_CONFIGS)
         resources = [rd.ConfigResource(rd.ResourceType.TOPIC, name) for name in topics]
-
-        def start() -> dict[Any, Future]:
-            futures: dict[Any, Future] = {}
-            for first in range(0, len(resources), _DESCRIBE_CONFIGS_BATCH):
-                batch = resources[first : first + _DESCRIBE_CONFIGS_BATCH]
-                futures.update(self._admin.describe_configs(batch, request_timeout=self.timeout))
-            return futures
-
-        results = self._call(start)
+        results = self._call_in_batches(self._admin.describe_configs, resources,
+                                        _DESCRIBE_CONFIGS_BATCH)
         configs: dict[str, dict[str, ConfigEntry]] = {}
         # One ConfigEntry per distinct entry, not one per topic and key: most
         # topics list the same defaults, so 10,000 topics' 380,000 entries are
@@ -699,17 +706,8 @@ class KafkaClusterAdmin(AdminContext):
             except ClusterError as error:
                 results[binding] = error
         if by_rd:
-            send = getattr(self._admin, method)
-            every = list(by_rd)
-
-            def start() -> dict[Any, Future]:
-                futures: dict[Any, Future] = {}
-                for first in range(0, len(every), _ACLS_PER_REQUEST):
-                    futures.update(send(every[first : first + _ACLS_PER_REQUEST],
-                                        request_timeout=self.timeout))
-                return futures
-
-            sent = self._call(start)
+            sent = self._call_in_batches(getattr(self._admin, method), list(by_rd),
+                                         _ACLS_PER_REQUEST)
             results.update(self._per_item({by_rd[k]: v for k, v in sent.items()}))
         return results
 
