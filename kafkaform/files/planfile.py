@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from json.encoder import c_make_encoder, encode_basestring
+from json.encoder import c_make_encoder, encode_basestring, encode_basestring_ascii
 from pathlib import Path
 from typing import Any
 
@@ -80,8 +80,12 @@ _ONE_LINE = json.JSONEncoder(sort_keys=True, ensure_ascii=False)
 # And the C encoder inside it, built once: `JSONEncoder.encode` builds it again
 # on every call, which was half the time of the hundred thousand moves' lines.
 # Without json's C extension (some PyPy builds), the plain `encode`.
+# Its settings are read off `_ONE_LINE`, as `JSONEncoder.iterencode` passes them
+# (without the circular-reference markers: a plan is a tree).
 _C_ONE_LINE = c_make_encoder and c_make_encoder(
-    None, _ONE_LINE.default, encode_basestring, None, ": ", ", ", True, False, True)
+    None, _ONE_LINE.default, encode_basestring_ascii if _ONE_LINE.ensure_ascii
+    else encode_basestring, _ONE_LINE.indent, _ONE_LINE.key_separator,
+    _ONE_LINE.item_separator, _ONE_LINE.sort_keys, _ONE_LINE.skipkeys, _ONE_LINE.allow_nan)
 
 
 def _one_line(value: Any) -> str:
