@@ -121,7 +121,6 @@ class _Cluster:
         if not counts or max(counts) - min(counts) < 2:
             return  # no pair two apart: what `balance_pairs` would find, found sooner
 
-
         def count(b: int) -> int:
             return len(led[b])
 
