@@ -423,7 +423,10 @@ class MemoryCluster(AdminContext):
 
     @_port_call(None)
     def read_records(self, topic: str) -> list[tuple[str, str]]:
-        return list(self._writable_topic(topic).records)
+        # As the Kafka adapter: a topic that does not exist has no records (its
+        # DescribeTopics finds none to read), it is not an error.
+        existing = self._topics.get(topic)
+        return list(existing.records) if existing is not None else []
 
     # --- writing ---------------------------------------------------------------
     @_port_call(Api.CREATE_TOPICS)

@@ -29,9 +29,10 @@ class Ledger:
 def read_latest(admin: ClusterAdmin, ledger: Ledger) -> str | None:
     """The latest value written under the ledger's key, or None (no topic, no record).
 
-    No topic reads as no records (the in-memory cluster says UNKNOWN_TOPIC_OR_PARTITION):
-    asking `list_topics` first cost a Metadata request for every topic on every
-    apply (0.3 s at 1,000 topics on Tansu) to find a topic that is rarely there."""
+    No topic reads as no records, and so does one deleted while it is read (the
+    offsets request then answers UNKNOWN_TOPIC_OR_PARTITION): asking `list_topics`
+    first cost a Metadata request for every topic on every apply (0.3 s at 1,000
+    topics on Tansu) to find a topic that is rarely there."""
     try:
         records = admin.read_records(ledger.topic)
     except ClusterError as error:

@@ -252,6 +252,8 @@ def test_records_for_the_lock_topic():
     cluster.write_record("__kafkaform_lock", "prod", "held")
     cluster.write_record("__kafkaform_lock", "prod", "released")
     assert cluster.read_records("__kafkaform_lock") == [("prod", "held"), ("prod", "released")]
+    # As on Kafka (tests/live/test_live_admin.py): a missing topic has no records.
+    assert cluster.read_records("missing") == []
     with pytest.raises(Exception, match="UNKNOWN_TOPIC_OR_PARTITION"):
         cluster.write_record("missing", "k", "v")
 

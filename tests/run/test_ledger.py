@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from kafkaform.cluster.memory import MemoryCluster
+from kafkaform.core.kafka_rules import cluster_error
 from kafkaform.core.requests import NewTopic
+from kafkaform.errors import KafkaformError
 from kafkaform.run.ledger import Ledger, read_latest
 
 LEDGER = Ledger("__kafkaform_test_ledger", "state", "test ledger", "testing")
@@ -27,3 +31,23 @@ def test_the_latest_value_under_the_key_wins():
     for key, value in [("state", "first"), ("other key", "ignored"), ("state", "second")]:
         cluster.write_record(LEDGER.topic, key, value)
     assert read_latest(cluster, LEDGER) == "second"
+
+
+def test_a_ledger_deleted_while_it_is_read_reads_as_none():
+    """DescribeTopics found it, then the offsets request answered UNKNOWN_TOPIC_OR_PARTITION."""
+
+    class DeletedMeanwhile(UnlistedCluster):
+        def read_records(self, topic):
+            raise cluster_error("UNKNOWN_TOPIC_OR_PARTITION", f"topic {topic} is being deleted")
+
+    assert read_latest(DeletedMeanwhile(1), LEDGER) is None
+
+
+def test_a_ledger_that_cannot_be_read_says_which_and_why():
+    class Refused(UnlistedCluster):
+        def read_records(self, topic):
+            raise cluster_error("TOPIC_AUTHORIZATION_FAILED", f"not allowed to read {topic}")
+
+    with pytest.raises(KafkaformError, match="test ledger") as raised:
+        read_latest(Refused(1), LEDGER)
+    assert "READ" in str(raised.value)
