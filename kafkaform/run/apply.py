@@ -702,10 +702,11 @@ def verify(
     of the metadata log, which can trail the controller that acknowledged the
     write (seen on Apache Kafka 4.4: a topic's configs missing from
     DescribeConfigs just after CreateTopics returned). So a change still
-    planned is looked at again with the retry backoff, for up to
-    `retry.settle_seconds`, before it counts as not done or not converged. A
-    read that fails is tried once more: a cluster that failed twice running
-    would only cost a timeout per further try.
+    planned, or a managed topic whose configs did not come back (which the
+    planner refuses), is looked at again with the retry backoff, for up to
+    `retry.settle_seconds`, before it counts as not done, not converged or an
+    error. A read that fails is tried once more: a cluster that failed twice
+    running would only cost a timeout per further try.
     """
     from kafkaform.cluster.readonly import ReadOnlyAdmin
     from kafkaform.core.planner import Targets
@@ -716,7 +717,8 @@ def verify(
     waited, attempt, failed_reads = 0.0, 0, 0
     while True:
         try:
-            replanned: Plan | None = make_plan(desired, observe(ReadOnlyAdmin(admin)), targets)
+            observed = observe(ReadOnlyAdmin(admin))
+            replanned: Plan | None = make_plan(desired, observed, targets)
             report.verify_problem = None
         except KafkaformError as error:
             replanned = None
@@ -733,7 +735,8 @@ def verify(
                     f"planning again finds {plural(len(replanned.errors), 'error')}: "
                     + listed([p.render() for p in replanned.errors], 3, "; "))
             settled = not report.with_status(Status.UNKNOWN) and not report.not_converged
-            if settled or replanned.errors:
+            lagging = not observed.configs_unread.isdisjoint(desired.topics)
+            if (settled or replanned.errors) and not lagging:
                 return
         if waited >= retry.settle_seconds:
             if replanned is not None:
