@@ -4,8 +4,11 @@ import os
 import signal
 import threading
 
-from kafkaform.cli import _terminated
-from kafkaform.cli.commands.local_broker import _serve
+import pytest
+import typer
+
+from kafkaform.cli import Terminated, _terminated
+from kafkaform.cli.commands import local_broker as command
 
 
 def test_sigterm_ends_serving_at_once_through_the_command_lines_own_handler(capsys):
@@ -17,8 +20,44 @@ def test_sigterm_ends_serving_at_once_through_the_command_lines_own_handler(caps
     timer = threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGTERM))
     try:
         timer.start()
-        _serve()
+        with command._serving():
+            command._wait_forever()
     finally:
         timer.cancel()
         signal.signal(signal.SIGTERM, previous)
     assert capsys.readouterr().out == "Stopping the local broker.\n"
+
+
+class FakeBroker:
+    bootstrap = "127.0.0.1:9092"
+    stopped = False
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        FakeBroker.stopped = True
+
+
+def test_sigterm_while_the_broker_is_announced_stops_it_and_exits_cleanly(monkeypatch, capsys):
+    """The installed test sends SIGTERM once the first line is read: it used to
+    land while the next lines were printed, outside the wait, and exit 143."""
+    import kafkaform.cluster.local_tansu as local_tansu
+
+    monkeypatch.setattr(local_tansu, "LocalBroker", FakeBroker)
+    echo = typer.echo
+
+    def interrupted_echo(message: str = "", **kwargs: object) -> None:
+        if message.startswith("In another terminal"):
+            raise Terminated()
+        echo(message, **kwargs)
+
+    monkeypatch.setattr(typer, "echo", interrupted_echo)
+
+    try:
+        command.local_broker(kafka=False)
+    except KeyboardInterrupt:
+        pytest.fail("the interrupt escaped the command: it would exit 143")
+
+    assert FakeBroker.stopped
+    assert capsys.readouterr().out.splitlines()[-1] == "Stopping the local broker."

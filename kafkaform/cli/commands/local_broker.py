@@ -10,6 +10,8 @@ Maven jars: racked KRaft brokers with the authorizer, SCRAM and TLS listeners.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from typing import Annotated
 
 import typer
@@ -17,18 +19,24 @@ import typer
 from kafkaform.cli.app import app
 
 
-def _serve() -> None:
-    """Until Ctrl-C or SIGTERM, both an interrupt here (`kafkaform.cli.main`
-    turns SIGTERM into one): the `with` around this then stops the brokers,
-    never orphaned. No handler of its own: one that set a threading.Event
-    deadlocked now and then, when SIGTERM arrived while `Event.wait` held the
-    event's lock, which `Event.set` in the handler then waited for forever."""
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
+@contextmanager
+def _serving() -> Iterator[None]:
+    """Ctrl-C or SIGTERM (`kafkaform.cli.main` turns it into an interrupt) ends
+    the block: the broker's `with` around it then stops the brokers, never
+    orphaned, and the command exits 0. The block covers the messages as well as
+    the wait: a SIGTERM sent once the first line was read arrived while the
+    others were printed, and exited 143 with the broker stopped unannounced.
+    No handler of its own: one that set a threading.Event deadlocked now and
+    then, when SIGTERM arrived while `Event.wait` held the event's lock, which
+    `Event.set` in the handler then waited for forever."""
+    with suppress(KeyboardInterrupt):
+        yield
     typer.echo("Stopping the local broker.")
+
+
+def _wait_forever() -> None:
+    while True:
+        time.sleep(3600)
 
 
 @app.command("local-broker")
@@ -53,13 +61,13 @@ def local_broker(
     if not kafka:
         from kafkaform.cluster.local_tansu import LocalBroker
 
-        with LocalBroker() as broker:
+        with LocalBroker() as broker, _serving():
             typer.echo(
                 f"A local broker listens on {broker.bootstrap} (in memory; Ctrl-C stops it)."
             )
             typer.echo("In another terminal:")
             typer.echo(f"  export KAFKA_BOOTSTRAP={broker.bootstrap}")
-            _serve()
+            _wait_forever()
         return
 
     from kafkaform.cluster.local_kafka import (
@@ -76,7 +84,7 @@ def local_broker(
         return
     typer.echo(f"Starting Apache Kafka {version} ({plural(brokers, 'broker')}; the first start "
                "fetches its jars with Maven)...")
-    with LocalKafka(brokers=brokers, version=version) as cluster:
+    with LocalKafka(brokers=brokers, version=version) as cluster, _serving():
         racks = ", ".join(f"{n.id}:{n.rack}" for n in cluster.nodes.values())
         typer.echo(f"A local broker listens on {cluster.bootstrap} "
                    f"(Apache Kafka {version}, brokers {racks}; Ctrl-C stops it).")
@@ -90,4 +98,4 @@ def local_broker(
         typer.echo(f"  Data and logs: {cluster.workdir}")
         typer.echo("In another terminal:")
         typer.echo(f"  export KAFKA_BOOTSTRAP={cluster.bootstrap}")
-        _serve()
+        _wait_forever()
