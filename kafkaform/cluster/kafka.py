@@ -33,6 +33,7 @@ import functools
 import logging
 import queue
 import re
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future
@@ -309,6 +310,11 @@ def _names_acl(what: str, needs: str) -> Callable[[Callable[..., Any]], Callable
 class KafkaClusterAdmin(AdminContext):
     """ClusterAdmin over confluent-kafka (and kafka-python where it must)."""
 
+    # Its reads may run on several threads at once (observe overlaps them):
+    # librdkafka is thread-safe, each call waits on its own futures, and
+    # kafka-python's client runs every request on its own I/O thread.
+    concurrent_reads = True
+
     def __init__(
         self,
         bootstrap: str,
@@ -326,6 +332,7 @@ class KafkaClusterAdmin(AdminContext):
         self._auth_failed: str | None = None
         self._reached = False
         self._protocol: ProtocolClient | None = None
+        self._protocol_lock = threading.Lock()  # one kafka-python client, however many threads
         self._capabilities: frozenset[Api] | None = None
         try:
             self._admin: Any = rd.AdminClient(self._rdkafka_config())
@@ -472,13 +479,14 @@ class KafkaClusterAdmin(AdminContext):
 
     def _legacy(self) -> ProtocolClient:
         """kafka-python's client, created on first use."""
-        if self._protocol is None:
-            self._ensure_reachable()
-            try:
-                self._protocol = ProtocolClient(self.bootstrap, self._client, self.timeout)
-            except kafka_errors.KafkaTimeoutError:
-                raise self._unreachable("kafka-python could not bootstrap") from None
-        return self._protocol
+        with self._protocol_lock:
+            if self._protocol is None:
+                self._ensure_reachable()
+                try:
+                    self._protocol = ProtocolClient(self.bootstrap, self._client, self.timeout)
+                except kafka_errors.KafkaTimeoutError:
+                    raise self._unreachable("kafka-python could not bootstrap") from None
+            return self._protocol
 
     def _ensure_reachable(self) -> None:
         if not self._reached:
