@@ -115,13 +115,12 @@ def _reads(admin: ClusterAdmin) -> Iterator[Callable[[Callable[[], T]], Callable
     if not getattr(admin, "concurrent_reads", False):
         yield lambda read: read
         return
-    workers = ThreadPoolExecutor(_READERS, thread_name_prefix="kafkaform-observe")
-    try:
+    with ThreadPoolExecutor(_READERS, thread_name_prefix="kafkaform-observe") as workers:
+        # Leaving waits for every read still running, also when one failed:
+        # the caller closes the admin next, and librdkafka freed under a
+        # read in flight crashed the process (munmap_chunk(): invalid pointer).
+        # Each read is bounded by the connection's timeout.
         yield lambda read: workers.submit(read).result
-    finally:
-        # Every result was asked for unless a read failed: then the others
-        # are not waited for (each is bounded by the connection's timeout).
-        workers.shutdown(wait=False, cancel_futures=True)
 
 
 def _ledger(admin: ClusterAdmin, topics: dict[str, TopicInfo], capabilities: frozenset[Api]
