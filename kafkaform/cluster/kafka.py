@@ -31,11 +31,12 @@ from __future__ import annotations
 
 import functools
 import logging
+import queue
 import re
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future
-from concurrent.futures import wait as wait_for_futures
 from typing import Any, TypeVar
 
 import kafka.errors as kafka_errors
@@ -208,6 +209,14 @@ def _rd_error(exception: BaseException) -> KafkaError | None:
     return None
 
 
+def _outcome(future: Future, decode: Callable[[Any], Any] | None) -> Any:
+    """A done future's result (through `decode`), or its exception."""
+    error = future.exception()
+    if error is not None:
+        return error
+    return decode(future.result()) if decode else future.result()
+
+
 # --- ACL mapping --------------------------------------------------------------
 
 _RESOURCE_TO_RD = {
@@ -301,6 +310,11 @@ def _names_acl(what: str, needs: str) -> Callable[[Callable[..., Any]], Callable
 class KafkaClusterAdmin(AdminContext):
     """ClusterAdmin over confluent-kafka (and kafka-python where it must)."""
 
+    # Its reads may run on several threads at once (observe overlaps them):
+    # librdkafka is thread-safe, each call waits on its own futures, and
+    # kafka-python's client runs every request on its own I/O thread.
+    concurrent_reads = True
+
     def __init__(
         self,
         bootstrap: str,
@@ -318,6 +332,7 @@ class KafkaClusterAdmin(AdminContext):
         self._auth_failed: str | None = None
         self._reached = False
         self._protocol: ProtocolClient | None = None
+        self._protocol_lock = threading.Lock()  # one kafka-python client, however many threads
         self._capabilities: frozenset[Api] | None = None
         try:
             self._admin: Any = rd.AdminClient(self._rdkafka_config())
@@ -362,36 +377,48 @@ class KafkaClusterAdmin(AdminContext):
             f"could not reach bootstrap servers {self.bootstrap} within {self.timeout:g}s: {why}"
         )
 
-    def _wait(self, futures: Mapping[K, Future]) -> dict[K, Any]:
-        """Each future's result, or its exception; bounded by the timeout.
+    def _wait(
+        self, futures: dict[K, Future], decode: Callable[[Any], Any] | None = None
+    ) -> dict[K, Any]:
+        """Each future's result (through `decode`), or its exception; bounded by
+        the timeout. Empties `futures`.
+
+        A result is decoded the moment its future is done, and the future is
+        dropped then: librdkafka's reply objects live only until decoded. All
+        DescribeConfigs replies of 10,000 topics alive together (confluent's
+        ConfigEntry objects, synonyms included) were most of a plan's memory.
 
         Polls the client so librdkafka's error callback runs: an unreachable
         cluster fails as soon as every bootstrap broker is known to be down.
         """
         deadline = time.monotonic() + self.timeout + 2
-        pending = list(futures.values())
-        while pending:
-            # poll(0) serves the callbacks without blocking; the futures are
-            # completed by librdkafka's own thread, so waiting on one (not in
-            # poll) returns the moment it is done. One at a time: waiting on
-            # 10,000 (one per topic) costs more than the reply itself.
-            self._admin.poll(0)
-            wait_for_futures(pending[-1:], timeout=_POLL_SECONDS)
-            pending = [future for future in pending if not future.done()]
+        # The futures are completed by librdkafka's own thread; each says so on
+        # this queue, so waiting costs nothing per future (waiting on each of
+        # 10,000, one per topic, cost more than the reply itself).
+        done: queue.SimpleQueue[K] = queue.SimpleQueue()
+        for key, future in futures.items():
+            future.add_done_callback(lambda _future, key=key: done.put(key))
+        order = list(futures)  # the results keep it, whatever order replies come in
+        results: dict[K, Any] = {}
+        while futures:
+            self._admin.poll(0)  # serves the error callback without blocking
+            try:
+                key = done.get(timeout=_POLL_SECONDS)
+                while True:
+                    results[key] = _outcome(futures.pop(key), decode)
+                    key = done.get_nowait()
+            except queue.Empty:
+                pass
             if not self._reached and self._all_down:
                 raise self._unreachable(self._all_down)
-            if time.monotonic() > deadline:
+            if futures and time.monotonic() > deadline:
                 if not self._reached:
                     raise self._unreachable(None)
                 raise OutcomeUnknown(f"timed out after {self.timeout:g}s")
-        results: dict[K, Any] = {}
-        for key, future in futures.items():
-            error = future.exception()
-            results[key] = error if error is not None else future.result()
         for value in results.values():
             self._raise_if_connection_failed(value)
         self._reached = True
-        return results
+        return {key: results[key] for key in order}
 
     def _raise_if_connection_failed(self, value: Any) -> None:
         error = _rd_error(value) if isinstance(value, BaseException) else None
@@ -421,27 +448,30 @@ class KafkaClusterAdmin(AdminContext):
                 out[key] = None
         return out
 
-    def _call(self, start: Callable[[], Mapping[K, Future]]) -> dict[K, Any]:
+    def _call(
+        self, start: Callable[[], dict[K, Future]], decode: Callable[[Any], Any] | None = None
+    ) -> dict[K, Any]:
         """Start an admin call (which may reject its input locally) and wait."""
         try:
             futures = start()
         except (KafkaException, ValueError, TypeError) as error:
             raise ClusterError("INVALID_REQUEST", str(error)) from None
-        return self._wait(futures)
+        return self._wait(futures, decode)
 
     def _call_in_batches(
-        self, send: Callable[..., Mapping[K, Future]], items: Sequence[Any], size: int
+        self, send: Callable[..., Mapping[K, Future]], items: Sequence[Any], size: int,
+        decode: Callable[[Any], Any] | None = None,
     ) -> dict[K, Any]:
         """`_call` for an admin call whose items go in requests of at most `size`:
         every request is sent before any answer is awaited, so the wall time
-        stays one round trip."""
+        stays one round trip, and each reply is decoded as it arrives."""
         def start() -> dict[K, Future]:
             futures: dict[K, Future] = {}
             for first in range(0, len(items), size):
                 futures.update(send(items[first : first + size], request_timeout=self.timeout))
             return futures
 
-        return self._call(start)
+        return self._call(start, decode)
 
     def _require(self, api: Api) -> None:
         if api not in self.capabilities():
@@ -449,13 +479,14 @@ class KafkaClusterAdmin(AdminContext):
 
     def _legacy(self) -> ProtocolClient:
         """kafka-python's client, created on first use."""
-        if self._protocol is None:
-            self._ensure_reachable()
-            try:
-                self._protocol = ProtocolClient(self.bootstrap, self._client, self.timeout)
-            except kafka_errors.KafkaTimeoutError:
-                raise self._unreachable("kafka-python could not bootstrap") from None
-        return self._protocol
+        with self._protocol_lock:
+            if self._protocol is None:
+                self._ensure_reachable()
+                try:
+                    self._protocol = ProtocolClient(self.bootstrap, self._client, self.timeout)
+                except kafka_errors.KafkaTimeoutError:
+                    raise self._unreachable("kafka-python could not bootstrap") from None
+            return self._protocol
 
     def _ensure_reachable(self) -> None:
         if not self._reached:
@@ -518,26 +549,30 @@ class KafkaClusterAdmin(AdminContext):
             return {}
         self._require(Api.DESCRIBE_CONFIGS)
         resources = [rd.ConfigResource(rd.ResourceType.TOPIC, name) for name in topics]
-        results = self._call_in_batches(self._admin.describe_configs, resources,
-                                        _DESCRIBE_CONFIGS_BATCH)
-        configs: dict[str, dict[str, ConfigEntry]] = {}
         # One ConfigEntry per distinct entry, not one per topic and key: most
         # topics list the same defaults, so 10,000 topics' 380,000 entries are
         # a few hundred objects (ConfigEntry is immutable), built in a fraction
-        # of the time and memory.
+        # of the time and memory; their names key every topic's dict.
         distinct: dict[tuple, ConfigEntry] = {}
 
-        def entry_of(name: str, entry: rd.ConfigEntry) -> ConfigEntry:
+        def entry_of(entry: rd.ConfigEntry) -> ConfigEntry:
             # confluent passes Kafka's wire code (an int), or its enum
-            key = (name, entry.value, getattr(entry.source, "value", entry.source),
+            key = (entry.name, entry.value, getattr(entry.source, "value", entry.source),
                    entry.is_sensitive, entry.is_read_only)
             found = distinct.get(key)
             if found is None:
                 found = distinct[key] = ConfigEntry(
-                    name, entry.value, config_source_from_code(key[2]),
+                    entry.name, entry.value, config_source_from_code(key[2]),
                     bool(entry.is_sensitive), bool(entry.is_read_only))
             return found
 
+        def decode(entries: Mapping[str, rd.ConfigEntry]) -> dict[str, ConfigEntry]:
+            ours = (entry_of(entry) for entry in entries.values())
+            return sources_of_partial_listing({entry.name: entry for entry in ours})
+
+        results = self._call_in_batches(self._admin.describe_configs, resources,
+                                        _DESCRIBE_CONFIGS_BATCH, decode)
+        configs: dict[str, dict[str, ConfigEntry]] = {}
         for resource, value in results.items():
             if isinstance(value, BaseException):
                 error = self._per_item({resource.name: value})[resource.name]
@@ -546,8 +581,7 @@ class KafkaClusterAdmin(AdminContext):
                 assert error is not None
                 raise ClusterError(error.code, f"topic {resource.name}: {error.message}",
                                    retriable=error.retriable)
-            configs[resource.name] = sources_of_partial_listing({
-                name: entry_of(name, entry) for name, entry in value.items()})
+            configs[resource.name] = value
         return configs
 
     @_names_acl("reading broker configs", "DESCRIBE_CONFIGS on the cluster")

@@ -361,7 +361,12 @@ class ProtocolClient:
             raise OutcomeUnknown(f"connection failed: {error}") from None
 
     def _send(self, request: Any, node_id: int | None = None) -> Any:
-        """Send one protocol request and wait for the reply (None: any broker).
+        """Send one protocol request and wait for the reply (None: any broker)."""
+        return self._send_all([(request, node_id)])[0]
+
+    def _send_all(self, requests: Sequence[tuple[Any, int | None]]) -> list[Any]:
+        """Send every (request, broker) before waiting for any reply: one round
+        trip for all, and the connections to several brokers made together.
 
         With `_controller` and `api_names` the only uses of kafka-python's private `_manager`:
         3.0 has no public raw send, and its public config API cannot address
@@ -371,11 +376,12 @@ class ProtocolClient:
         manager = self._admin._manager
         timeout_ms = self.timeout_ms
 
-        async def send() -> Any:
-            future = manager.send(request, node_id=node_id, request_timeout_ms=timeout_ms)
-            return await manager.wait_for(future, timeout_ms)
+        async def send_all() -> list[Any]:
+            sent = [manager.send(request, node_id=node_id, request_timeout_ms=timeout_ms)
+                    for request, node_id in requests]
+            return [await manager.wait_for(future, timeout_ms) for future in sent]
 
-        return self._run(manager.run, send)
+        return self._run(manager.run, send_all)
 
     def _controller(self, *, refresh: bool = False) -> int | None:
         """The controller named by the client's cluster metadata (None: unknown).
@@ -394,14 +400,14 @@ class ProtocolClient:
     def describe_broker_configs(
         self, broker_ids: Sequence[int | None]
     ) -> dict[int | None, dict[str, ConfigEntry]]:
-        configs: dict[int | None, dict[str, ConfigEntry]] = {}
-        for broker in broker_ids:
-            # A broker's own configs are only served by that broker.
-            request = DescribeConfigsRequest(
+        # A broker's own configs are only served by that broker.
+        replies = self._send_all([
+            (DescribeConfigsRequest(
                 resources=[(_BROKER_RESOURCE, "" if broker is None else str(broker), None)],
-                include_synonyms=False,
-            )
-            response = self._send(request, node_id=broker)
+                include_synonyms=False), broker)
+            for broker in broker_ids])
+        configs: dict[int | None, dict[str, ConfigEntry]] = {}
+        for broker, response in zip(broker_ids, replies, strict=True):
             for result in response.results:
                 if result.error_code:
                     raise cluster_error_from_code(result.error_code, result.error_message)
@@ -507,11 +513,11 @@ class ProtocolClient:
     def describe_log_dirs(self, broker_ids: Sequence[int]) -> list[LogDirPartitionSize]:
         """Every partition's size on each broker (raw: kafka-python's own
         describe_log_dirs ignores the response's top-level error)."""
-        everything = DescribeLogDirsRequest(topics=None)
-        sizes: list[LogDirPartitionSize] = []
-        for broker in broker_ids:
-            sizes.extend(partition_sizes(broker, self._send(everything, node_id=broker)))
-        return sizes
+        # A request object each: kafka-python stamps its header when sending.
+        replies = self._send_all([(DescribeLogDirsRequest(topics=None), broker)
+                                  for broker in broker_ids])
+        return [size for broker, response in zip(broker_ids, replies, strict=True)
+                for size in partition_sizes(broker, response)]
 
     def close(self) -> None:
         self._admin.close()

@@ -15,6 +15,8 @@ Conventions every adapter keeps:
   `UnsupportedApi` instead of sending a request the broker does not advertise.
 - Whole-call failures (unreachable, timeout, auth) raise `KafkaformError`s.
 - `with admin:` closes it on the way out (`AdminContext`), however the block ends.
+- Reads run one at a time, unless the adapter sets `concurrent_reads = True`:
+  then observe overlaps them on worker threads (`kafkaform.run.observe`).
 """
 
 from __future__ import annotations

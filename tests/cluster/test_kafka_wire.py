@@ -3,6 +3,8 @@ on the wire and how it reads Kafka's replies, for what Tansu cannot show."""
 
 from __future__ import annotations
 
+import gc
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -269,6 +271,42 @@ def test_topics_listing_the_same_config_share_one_entry(fake, admin):
     assert configs["a"]["retention.ms"].source is ConfigSource.DEFAULT_CONFIG
     assert (configs["a"]["segment.ms"].value, configs["b"]["segment.ms"].value) == ("a", "b")
     assert configs["b"]["segment.ms"].source is ConfigSource.DYNAMIC_TOPIC_CONFIG
+
+
+def _live_librdkafka_config_entries() -> int:
+    from confluent_kafka.admin import ConfigEntry as RdConfigEntry
+
+    return sum(isinstance(o, RdConfigEntry) for o in gc.get_objects())
+
+
+def test_each_topic_config_reply_is_decoded_and_dropped_before_the_next_arrives(fake, admin):
+    # At 10,000 topics, confluent's objects of every DescribeConfigs reply
+    # alive together were most of a no-op plan's peak memory. The fake holds
+    # its second reply until the first one's objects have come and gone (or 2 s).
+    alive_when_answering: list[int] = []
+
+    def answer(request):
+        if fake.requests("DescribeConfigs")[0] is not request:
+            seen, deadline = False, time.monotonic() + 2
+            while time.monotonic() < deadline:
+                alive = _live_librdkafka_config_entries()
+                if seen and not alive:
+                    break
+                seen = seen or alive > 0
+                time.sleep(0.02)
+            alive_when_answering.append(_live_librdkafka_config_entries())
+        return {"results": [
+            {"error_code": 0, "error_message": None, "resource_type": res.resource_type,
+             "resource_name": res.resource_name,
+             "configs": [_config("retention.ms", "1000", 5), _config("segment.ms", "1", 1)]}
+            for res in request.resources]}
+
+    fake.reply("DescribeConfigs", answer)
+    names = [f"t{i}" for i in range(1001)]  # two requests: 1,000 topics and 1
+    configs = admin.describe_topic_configs(names)
+    assert alive_when_answering == [0]
+    assert len(configs) == 1001
+    assert configs["t1000"]["segment.ms"].source is ConfigSource.DYNAMIC_TOPIC_CONFIG
 
 
 def _log_dirs(error_code: int = 0) -> dict:

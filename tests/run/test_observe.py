@@ -1,5 +1,8 @@
 """observe(): a full ObservedState in a constant number of port calls."""
 
+import threading
+import time
+
 import pytest
 
 from kafkaform.cluster.memory import MemoryCluster
@@ -118,3 +121,52 @@ def test_topics_whose_configs_may_not_be_read_are_named_and_plan_only_if_unmanag
     assert planned("topic-0").errors == ()
     [error] = planned("topic-1").errors
     assert "configs" in error.path and "DESCRIBE_CONFIGS" in error.message
+
+
+class ConcurrentCluster(MemoryCluster):
+    """A cluster that takes concurrent reads; its ACLs take a while to read and
+    its broker configs may be refused."""
+
+    concurrent_reads = True
+
+    def __init__(self, refuse_broker_configs: bool = False) -> None:
+        super().__init__(3)
+        self.refuse_broker_configs = refuse_broker_configs
+        self.reading: set[str] = set()
+        self.overlapped: set[str] = set()  # reads that ran while the topic configs did
+        self.acls_done = threading.Event()
+
+    def describe_topic_configs(self, topics):
+        self.reading.add("topic configs")
+        time.sleep(0.2)
+        self.overlapped.update(self.reading - {"topic configs"})
+        return super().describe_topic_configs(topics)
+
+    def describe_acls(self):
+        self.reading.add("acls")
+        time.sleep(0.4)
+        self.acls_done.set()
+        return super().describe_acls()
+
+    def describe_broker_configs(self, broker_ids):
+        if self.refuse_broker_configs:
+            raise ClusterError("CLUSTER_AUTHORIZATION_FAILED", "no")
+        return super().describe_broker_configs(broker_ids)
+
+
+def test_an_adapter_taking_concurrent_reads_has_them_overlap_the_topic_configs():
+    cluster = ConcurrentCluster()
+    cluster.create_topics([NewTopic("t", 1, 1, {})])
+    observed = observe(cluster)
+    assert cluster.overlapped == {"acls"}
+    assert observed.acls == frozenset() and "t" in observed.topic_configs
+
+
+def test_a_failed_read_returns_only_once_no_other_read_is_running():
+    # The caller closes the admin next: librdkafka freed under a read still in
+    # flight on another thread crashed the process.
+    cluster = ConcurrentCluster(refuse_broker_configs=True)
+    cluster.create_topics([NewTopic("t", 1, 1, {})])
+    with pytest.raises(ClusterError, match="CLUSTER_AUTHORIZATION_FAILED"):
+        observe(cluster)
+    assert cluster.acls_done.is_set()
