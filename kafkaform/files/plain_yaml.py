@@ -59,6 +59,9 @@ _SPACES = re.compile(r" *")
 _MAX_FLOW_DEPTH = 4
 
 _RESOLVER = yaml.SafeLoader("")
+# The first characters of plain scalars YAML may read as other than a string
+# (`true`, `1`, `~`, `.inf` ...): any other is a string without asking.
+_RESOLVED_FIRST = frozenset(_RESOLVER.yaml_implicit_resolvers) - {""}
 _STR_TAG = "tag:yaml.org,2002:str"
 
 
@@ -259,6 +262,8 @@ class _Reader:
             value: object = written[1:-1].replace("''", "'")
         elif written[0] == '"':
             value = written[1:-1]
+        elif written[0] not in _RESOLVED_FIRST:
+            value = written
         else:
             tag = _RESOLVER.resolve(yaml.ScalarNode, written, (True, False))
             if tag == _STR_TAG:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import cache
 
 from kafkaform.core.kafka_rules import (
     CONSUME_GROUP_OPS,
@@ -25,6 +26,7 @@ from kafkaform.core.model import (
     PatternType,
     ResourceType,
     Source,
+    acl_order,
 )
 from kafkaform.core.problems import Severity
 from kafkaform.files.documents import Document, Path_
@@ -59,7 +61,7 @@ def build_acls(
                     added.setdefault(binding, loading.source(doc, path))
         for binding, source in added.items():
             sources.setdefault(binding, source)
-    return frozenset(sources), dict(sorted(sources.items()))
+    return frozenset(sources), dict(sorted(sources.items(), key=lambda item: acl_order(item[0])))
 
 
 def _remove_principal(loading: Loading, sources: dict[AclBinding, Source], doc: Document,
@@ -133,6 +135,7 @@ def resource_pattern(written: str) -> tuple[str, PatternType]:
     return written, PatternType.LITERAL
 
 
+@cache  # a handful of spellings, written 50,000 times in a large environment
 def _operation(camel: str) -> AclOperation:
     """`DescribeConfigs` -> DESCRIBE_CONFIGS (kafka-acls spelling to the enum)."""
     return AclOperation(re.sub(r"(?<!^)(?=[A-Z])", "_", camel).upper())
