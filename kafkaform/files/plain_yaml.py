@@ -48,7 +48,7 @@ _FLAT_LIST = rf"\[ *(?:(?:{_SCALAR_TEXT})(?: *, *(?:{_SCALAR_TEXT}))*)? *\]"
 _FLAT_VALUE = rf"(?:{_SCALAR_TEXT}|{_FLAT_LIST})"
 _FLAT_PAIR_TEXT = rf"(?:{_SCALAR_TEXT}): +{_FLAT_VALUE}"
 _FLAT_MAPPING = re.compile(
-    rf"\{{ *(?:{_FLAT_PAIR_TEXT}(?: *, *{_FLAT_PAIR_TEXT})*)? *\}}(?: *| +#.*)")
+    rf"(\{{ *(?:{_FLAT_PAIR_TEXT}(?: *, *{_FLAT_PAIR_TEXT})*)? *\}})(?: *| +#.*)")
 _FLAT_PAIR = re.compile(rf"({_SCALAR_TEXT}): +({_FLAT_VALUE})")
 # What may end a line after its value: spaces, then a comment.
 _END = re.compile(r" *(?:(?<= )#.*)?$")
@@ -168,15 +168,16 @@ class _Reader:
 
     def inline(self, text: str, path: Path_) -> object:
         """A one-line value (scalar or flow collection) and nothing but a comment after."""
-        if _FLAT_MAPPING.fullmatch(text):
-            return self.flat_mapping(text, path)
+        flat = _FLAT_MAPPING.fullmatch(text)
+        if flat:
+            return self.flat_mapping(flat.group(1), path)
         value, end = self.flow(text, 0, 0, path)
         if _END.match(text, end) is None:
             raise _NotPlain
         return value
 
     def flat_mapping(self, text: str, path: Path_) -> dict:
-        """A line `_FLAT_MAPPING` matched."""
+        """The `{...}` of a line `_FLAT_MAPPING` matched (without its comment)."""
         result: dict[str, object] = {}
         scalar = self.scalar
         for written_key, written in _FLAT_PAIR.findall(text):

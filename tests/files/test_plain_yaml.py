@@ -94,7 +94,7 @@ def random_file(rng: random.Random) -> str:
         indent = " " * rng.choice([0, 2, 4])
         for _ in range(rng.randint(0, 4)):
             if rng.random() < 0.5:
-                lines.append(f"{indent}- {random_flow(rng)}" + rng.choice(["", " # c"]))
+                lines.append(f"{indent}- {random_flow(rng)}" + rng.choice(["", " # c: d"]))
             else:
                 keys = rng.sample([*SCALARS, "password"], rng.randint(1, 3))
                 lines.append(f"{indent}- {keys[0]}: {random_flow(rng)}")
