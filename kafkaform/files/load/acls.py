@@ -41,6 +41,10 @@ RESOURCE_TYPES = {
     "delegationToken": ResourceType.DELEGATION_TOKEN,
 }
 
+# The files' spellings (the schema's enums): looked up, not converted, per binding.
+_PATTERN_TYPES = {pattern.value.lower(): pattern for pattern in PatternType}
+_PERMISSIONS = {permission.value.lower(): permission for permission in AclPermission}
+
 
 def build_acls(
     loading: Loading, layers: list[Layer]
@@ -61,7 +65,8 @@ def build_acls(
                     added.setdefault(binding, loading.source(doc, path))
         for binding, source in added.items():
             sources.setdefault(binding, source)
-    return frozenset(sources), dict(sorted(sources.items(), key=lambda item: acl_order(item[0])))
+    return frozenset(sources), {binding: sources[binding]
+                                for binding in sorted(sources, key=acl_order)}
 
 
 def _remove_principal(loading: Loading, sources: dict[AclBinding, Source], doc: Document,
@@ -77,7 +82,7 @@ def _remove_principal(loading: Loading, sources: dict[AclBinding, Source], doc: 
 
 def _raw_bindings(loading: Loading, doc: Document, path: Path_, entry: dict) -> list[AclBinding]:
     resource_type = RESOURCE_TYPES[entry["resource"]]
-    pattern = PatternType(entry.get("patternType", "literal").upper())
+    pattern = _PATTERN_TYPES[entry.get("patternType", "literal")]
     name = entry.get("name")
     if resource_type is ResourceType.CLUSTER:
         if name not in (None, CLUSTER_RESOURCE_NAME) or pattern is PatternType.PREFIXED:
@@ -97,7 +102,7 @@ def _raw_bindings(loading: Loading, doc: Document, path: Path_, entry: dict) -> 
         loading.report(doc, (*path, "operations"),
                        f"Kafka does not support {names} on a {entry['resource']}")
         return []
-    permission = AclPermission(entry.get("permission", "allow").upper())
+    permission = _PERMISSIONS[entry.get("permission", "allow")]
     return [
         AclBinding(entry["principal"], resource_type, name, pattern, op, permission,
                    entry.get("host", "*"))
