@@ -151,7 +151,10 @@ def _name_collisions(desired: DesiredState,
 def _acl_scope(desired: DesiredState) -> Iterator[Problem]:
     scope = desired.scope.acls
     reported: set[str] = set()
-    for binding, where in sorted(desired.acl_sources.items(), key=lambda item: item[1]):
+    # Source's order (file, line), compared as a tuple: the dataclass's __lt__
+    # costs a Python call for each of 800,000 comparisons at 50,000 bindings.
+    for binding, where in sorted(desired.acl_sources.items(),
+                                 key=lambda item: (item[1].file, item[1].line)):
         if not scope.manages(binding) and binding.principal not in reported:
             reported.add(binding.principal)
             yield _at(where, f"principals[{binding.principal}]",

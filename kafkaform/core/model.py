@@ -7,9 +7,11 @@ like with like. Loading and validation build these; nothing here does I/O.
 
 from __future__ import annotations
 
+import operator
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
+from functools import cached_property
 
 
 @dataclass(frozen=True, order=True)
@@ -123,6 +125,11 @@ class AclBinding:
             f" from {self.host}"
         )
 
+
+# A binding's fields in order, as a tuple: the sort key of AclBinding's own order
+# (order=True compares these tuples), and its content as plain data. Sorting
+# 50,000 bindings by it takes a fifth of the time the dataclass's __lt__ does.
+acl_order = operator.attrgetter(*(f.name for f in fields(AclBinding)))
 
 # Kafka's name for the default entity of a client quota (ConfigEntityName.DEFAULT),
 # as `kafka-configs --entity-default` means it; null on the wire.
@@ -280,7 +287,12 @@ class AclScope:
     delete: bool = False
 
     def manages(self, binding: AclBinding) -> bool:
-        return not self.principals or binding.principal in self.principals
+        return not self.principals or binding.principal in self._principal_set
+
+    @cached_property
+    def _principal_set(self) -> frozenset[str]:
+        # Asked once per binding: a set, not a scan of the tuple (50,000 x 50).
+        return frozenset(self.principals)
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ import yaml
 from kafkaform.core.problems import Problem, Severity
 from kafkaform.core.quoting import QUOTE_LIMIT, one_line, quoted
 from kafkaform.files.bounded import UnreadableText, read_text
+from kafkaform.files.plain_yaml import read_plain
 
 try:  # The C parser is several times faster; marks (lines) are the same.
     _Loader = yaml.CSafeLoader  # type: ignore[attr-defined]
@@ -241,6 +242,14 @@ def read_documents(path: Path, environ: Mapping[str, str] | None = None) -> list
         text = read_text(path, MAX_FILE_BYTES)
     except UnreadableText as error:
         return [_broken(file, error.line, str(error))]
+    return documents_of_text(file, text, environ)
+
+
+def documents_of_text(file: str, text: str, environ: Mapping[str, str]) -> list[Document]:
+    """`read_documents` of text already read (from `file`)."""
+    plain = read_plain(text, MAX_NODES, is_secret_reference)
+    if plain is not None:  # the everyday shape of long lists, read without PyYAML
+        return [Document(file, *plain)]
     too_large = _over_node_limits(text)
     if too_large is not None:
         return [_broken(file, too_large.line, str(too_large))]

@@ -36,7 +36,8 @@ When an item fails, what still runs (the rule `docs/apply.md` documents):
    the later phases follow rules 1-3.
 
 Transient errors (`ClusterError.retriable`) are retried with bounded
-exponential backoff, only for the items that failed; permanent errors never.
+exponential backoff, only for the items that failed; permanent errors never,
+and REQUEST_TIMED_OUT never either: it leaves the outcome unknown (rule 4).
 An item error that means "already done" is accepted when the cluster shows the
 planned result: TOPIC_ALREADY_EXISTS for a topic that now has the planned
 partitions, RF and configs (a retry after a lost acknowledgement, or a
@@ -325,7 +326,7 @@ class _Executor:
     def settle_error(self, action: Action, error: KafkaformError) -> None:
         """Failed, for a Kafka error the broker answered with; outcome unknown for a
         request that got no answer, or a timeout (the broker may still finish it)."""
-        if isinstance(error, ClusterError) and error.code != "REQUEST_TIMED_OUT":
+        if _is_answer(error):
             self.settle(action, Status.FAILED, str(error))
             return
         reason = error.message if isinstance(error, ClusterError) else str(error)
@@ -478,8 +479,7 @@ class _Executor:
             reply = self.send(batch, pending)
             for key in pending:
                 errors[key] = reply.get(key, _NO_RESULT)
-            pending = [k for k in pending
-                       if isinstance(errors[k], ClusterError) and errors[k].retriable]
+            pending = [k for k in pending if _is_answer(errors[k]) and errors[k].retriable]
             if not pending or attempt == self.retry.attempts:
                 break
             delay = self.retry.delay(attempt)
@@ -498,6 +498,17 @@ class _Executor:
             # A Kafka error for the whole request (each item failed with it), or
             # no answer at all (timeout, lost connection, unreachable): unknown.
             return {k: error for k in keys}
+
+
+def _is_answer(error: KafkaformError | None) -> bool:
+    """Whether `error` is the cluster's answer for an item, which says it was not
+    done. REQUEST_TIMED_OUT is none: the broker stopped waiting for the KRaft
+    controller, which may still commit the write (ForwardingManager answers it
+    when its request to the controller times out). Its outcome is unknown and
+    it is never sent again blindly: a DeleteAcls of 500 filters, which the
+    controller matches against every binding (AclControlManager.deleteAcls), sent
+    again queues behind itself (nine minutes of retries at 50,000 bindings)."""
+    return isinstance(error, ClusterError) and error.code != "REQUEST_TIMED_OUT"
 
 
 def _first_error(errors: Iterable[ClusterError | None]) -> ClusterError | None:

@@ -99,3 +99,10 @@ def test_a_cluster_id_never_starts_with_a_dash(monkeypatch):
     monkeypatch.setattr(local_kafka.uuid, "uuid4", lambda: next(drawn))
 
     assert local_kafka.new_cluster_id() == "AAAAAAAAAAAAAAAAAAAAAA"
+
+
+def test_nodes_run_c1_only_unless_the_full_jit_is_asked_for():
+    # Tests start faster with C1 alone; the benchmark measures the brokers' own
+    # work (the controller's ACL matching) with the compiler production runs.
+    assert "-XX:TieredStopAtLevel=1" in LocalKafka().jvm_options()
+    assert not any("Tiered" in option for option in LocalKafka(full_jit=True).jvm_options())

@@ -21,3 +21,23 @@ def test_desired_and_observed_state_plans_and_imports_are_frozen(module):
               if cls.__module__ == module.__name__ and cls not in BUILT_UP]
     assert values
     assert [c.__name__ for c in values if not c.__dataclass_params__.frozen] == []
+
+
+def test_acl_order_is_the_bindings_own_order() -> None:
+    """`acl_order` sorts as AclBinding's own comparison does, field by field."""
+    import itertools
+    import random
+
+    from kafkaform.core.model import (
+        AclBinding,
+        AclOperation,
+        AclPermission,
+        PatternType,
+        ResourceType,
+        acl_order,
+    )
+    values = [["User:b", "User:a"], list(ResourceType), ["t2", "t1"], list(PatternType),
+              list(AclOperation)[:3], list(AclPermission), ["h", "*"]]
+    bindings = [AclBinding(*fields) for fields in itertools.product(*values)]
+    random.Random(7).shuffle(bindings)
+    assert sorted(bindings, key=acl_order) == sorted(bindings)

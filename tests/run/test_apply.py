@@ -184,9 +184,9 @@ def test_plan_for_another_cluster_is_refused():
 
 def test_retriable_errors_are_retried_with_growing_backoff():
     cluster = MemoryCluster(3)
-    timeout = ClusterError("REQUEST_TIMED_OUT", "slow", retriable=True)
-    cluster.fail_next("create_topics", timeout, "a")
-    cluster.fail_next("create_topics", timeout, "a")
+    moved = ClusterError("NOT_CONTROLLER", "moved", retriable=True)
+    cluster.fail_next("create_topics", moved, "a")
+    cluster.fail_next("create_topics", moved, "a")
     retry = no_wait()
     reporter = RecordingReporter()
 
@@ -198,7 +198,35 @@ def test_retriable_errors_are_retried_with_growing_backoff():
     assert report.ok
     assert cluster.calls["create_topics"] == 3
     assert retry.sleep.delays == [0.5, 1.0]
-    assert "retrying 1 item in 0.5s after REQUEST_TIMED_OUT" in reporter.messages("warning")[0]
+    assert "retrying 1 item in 0.5s after NOT_CONTROLLER" in reporter.messages("warning")[0]
+
+
+def test_a_request_timed_out_is_not_sent_again_but_settled_by_reading_the_cluster():
+    """REQUEST_TIMED_OUT: the broker stopped waiting for the controller, which went on
+    and deleted the bindings. Sent again, the same DeleteAcls would queue behind
+    itself; instead the apply stops after the phase and reads the cluster again."""
+    cluster = MemoryCluster(3)
+    old = [read_acl(f"User:u{i}", "orders") for i in range(3)]
+    cluster.create_acls(old)
+    cluster.lose_answer("delete_acls", ClusterError(
+        "REQUEST_TIMED_OUT", "timed out waiting for the controller", retriable=True))
+    plan = plan_of(*(DeleteAcl(b) for b in old), DeleteTopic("legacy", 1))
+    cluster.add_topic("legacy", [[1, 2, 3]])
+    cluster.calls.clear()
+    reporter = RecordingReporter()
+
+    report = apply_plan(plan, cluster, reporter=reporter, desired=desired_for(),
+                        retry=no_wait())
+
+    assert cluster.calls["delete_acls"] == 1
+    assert not reporter.messages("warning")  # no "retrying"
+    statuses = {describe_action(r.action): (r.status, r.detail) for r in report.results}
+    assert statuses[describe_action(DeleteAcl(old[0]))] == (
+        Status.DONE, "no answer (timed out waiting for the controller); reading the cluster "
+        "again shows it done")
+    assert statuses["delete topic legacy (1 partition)"][0] is Status.NOT_ATTEMPTED
+    assert report.stopped == "timed out waiting for the controller"
+    assert cluster.describe_acls() == frozenset()
 
 
 def test_retries_are_bounded():

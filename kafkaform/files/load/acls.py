@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import cache
 
 from kafkaform.core.kafka_rules import (
     CONSUME_GROUP_OPS,
@@ -25,6 +26,7 @@ from kafkaform.core.model import (
     PatternType,
     ResourceType,
     Source,
+    acl_order,
 )
 from kafkaform.core.problems import Severity
 from kafkaform.files.documents import Document, Path_
@@ -38,6 +40,10 @@ RESOURCE_TYPES = {
     "transactionalId": ResourceType.TRANSACTIONAL_ID,
     "delegationToken": ResourceType.DELEGATION_TOKEN,
 }
+
+# The files' spellings (the schema's enums): looked up, not converted, per binding.
+_PATTERN_TYPES = {pattern.value.lower(): pattern for pattern in PatternType}
+_PERMISSIONS = {permission.value.lower(): permission for permission in AclPermission}
 
 
 def build_acls(
@@ -59,7 +65,8 @@ def build_acls(
                     added.setdefault(binding, loading.source(doc, path))
         for binding, source in added.items():
             sources.setdefault(binding, source)
-    return frozenset(sources), dict(sorted(sources.items()))
+    return frozenset(sources), {binding: sources[binding]
+                                for binding in sorted(sources, key=acl_order)}
 
 
 def _remove_principal(loading: Loading, sources: dict[AclBinding, Source], doc: Document,
@@ -75,7 +82,7 @@ def _remove_principal(loading: Loading, sources: dict[AclBinding, Source], doc: 
 
 def _raw_bindings(loading: Loading, doc: Document, path: Path_, entry: dict) -> list[AclBinding]:
     resource_type = RESOURCE_TYPES[entry["resource"]]
-    pattern = PatternType(entry.get("patternType", "literal").upper())
+    pattern = _PATTERN_TYPES[entry.get("patternType", "literal")]
     name = entry.get("name")
     if resource_type is ResourceType.CLUSTER:
         if name not in (None, CLUSTER_RESOURCE_NAME) or pattern is PatternType.PREFIXED:
@@ -95,7 +102,7 @@ def _raw_bindings(loading: Loading, doc: Document, path: Path_, entry: dict) -> 
         loading.report(doc, (*path, "operations"),
                        f"Kafka does not support {names} on a {entry['resource']}")
         return []
-    permission = AclPermission(entry.get("permission", "allow").upper())
+    permission = _PERMISSIONS[entry.get("permission", "allow")]
     return [
         AclBinding(entry["principal"], resource_type, name, pattern, op, permission,
                    entry.get("host", "*"))
@@ -133,6 +140,7 @@ def resource_pattern(written: str) -> tuple[str, PatternType]:
     return written, PatternType.LITERAL
 
 
+@cache  # a handful of spellings, written 50,000 times in a large environment
 def _operation(camel: str) -> AclOperation:
     """`DescribeConfigs` -> DESCRIBE_CONFIGS (kafka-acls spelling to the enum)."""
     return AclOperation(re.sub(r"(?<!^)(?=[A-Z])", "_", camel).upper())
