@@ -9,7 +9,6 @@ the full reader (None), which reports its problems.
 from __future__ import annotations
 
 import random
-import time
 from pathlib import Path
 
 import pytest
@@ -164,26 +163,21 @@ def test_a_file_over_the_node_limit_is_left_to_pyyaml() -> None:
 
 
 def test_read_documents_reads_long_binding_lists_without_pyyaml(tmp_path, monkeypatch):
-    """Issue 15: 50,000 bindings, written one a line, loaded well under PyYAML's
-    cost (its C loader alone took ~5 s of a 2 s budget). The CPU ratio to PyYAML
-    on the same text is measured, which a shared machine's load affects alike."""
+    """Issue 15: 50,000 bindings written one a line took PyYAML's C loader ~5 s of
+    a 2 s budget; such a file is read by the plain reader, with PyYAML's values
+    and lines. How much faster is the benchmark's business (plan_scale.py, case
+    acls), not a timed unit test's."""
     lines = ["kind: Acls", "bindings:"] + [
         f"  - {{principal: 'User:p{i % 50}', resource: topic, name: t{i}, operations: [Read]}}"
         for i in range(2000)]
     file = tmp_path / "acls.yaml"
     file.write_text("\n".join(lines) + "\n")
-    text = file.read_text()
-    started = time.process_time()
-    expected = yaml.load(text, Loader=yaml.CSafeLoader)
-    pyyaml = time.process_time() - started
+    expected = yaml.load(file.read_text(), Loader=yaml.CSafeLoader)
 
     def no_pyyaml(*args: object, **kwargs: object) -> None:
         raise AssertionError("PyYAML was asked")
 
     monkeypatch.setattr(yaml, "compose_all", no_pyyaml)
-    started = time.process_time()
     [document] = documents.read_documents(file)
-    plain_seconds = time.process_time() - started
     assert document.data == expected and not document.problems
     assert document.line(("bindings", 1999, "operations", 0)) == 2002
-    assert plain_seconds < pyyaml / 2
