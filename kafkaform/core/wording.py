@@ -10,25 +10,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from difflib import get_close_matches
+from typing import TYPE_CHECKING
 
-from kafkaform.core.actions import (
-    Action,
-    AddPartitions,
-    AlterTopicConfigs,
-    ConfigChange,
-    CreateAcl,
-    CreateTopic,
-    DeleteAcl,
-    DeleteTopic,
-    DeleteUserCredentials,
-    QuotaChange,
-    Reassign,
-    SetBrokerConfigs,
-    SetClientQuota,
-    SetUserCredentials,
-)
 from kafkaform.core.kafka_configs import BYTE_RATE_QUOTAS
 from kafkaform.core.units import humanize_config_value, humanize_size_bytes
+
+if TYPE_CHECKING:  # describe_action imports them when it runs: `validate` needs no action
+    from kafkaform.core.actions import (
+        Action,
+        ConfigChange,
+        DeleteUserCredentials,
+        QuotaChange,
+        SetUserCredentials,
+    )
 
 
 def plural(count: int, noun: str, many: str | None = None) -> str:
@@ -141,6 +135,20 @@ def quota_change(change: QuotaChange) -> str:
 
 def describe_action(action: Action) -> str:
     """One short line naming what the action changes (tables, logs, refusals)."""
+    from kafkaform.core.actions import (
+        AddPartitions,
+        AlterTopicConfigs,
+        CreateAcl,
+        CreateTopic,
+        DeleteAcl,
+        DeleteTopic,
+        DeleteUserCredentials,
+        Reassign,
+        SetBrokerConfigs,
+        SetClientQuota,
+        SetUserCredentials,
+    )
+
     match action:
         case SetBrokerConfigs():
             return f"cluster-wide broker configs: {_changes(action.changes)}"

@@ -30,10 +30,15 @@ from kafkaform.prerendered import RENDERING_VARIABLES
 
 HEAVY = ("typer", "rich", "jsonschema", "confluent_kafka", "kafka", "deepdiff", "yaml", "ruamel",
          "pydantic")
+# kafkaform's own modules of many dataclasses (each costs ~1 ms to define: dataclasses
+# compiles its methods), loaded only by the commands that plan or talk to a cluster.
+PLANNING = ("kafkaform.core.actions", "kafkaform.core.observed", "kafkaform.core.requests",
+            "kafkaform.core.reassign.throttles")
 KAFKA_CLIENTS = {"confluent_kafka", "kafka"}
 
 # Runs kafkaform's entry point as `python -m kafkaform` does, then prints the
-# heavy top-level packages in sys.modules as JSON on stderr's last line.
+# heavy top-level packages and planning modules in sys.modules as JSON on
+# stderr's last line.
 PROBE = f"""
 import json, runpy, sys
 sys.argv = ["kafkaform", *sys.argv[1:]]
@@ -41,8 +46,8 @@ try:
     runpy.run_module("kafkaform", run_name="__main__")
 except SystemExit:
     pass
-print(json.dumps(sorted({{m.split(".")[0] for m in sys.modules}} & set({HEAVY!r}))),
-      file=sys.stderr)
+print(json.dumps(sorted(({{m.split(".")[0] for m in sys.modules}} | set(sys.modules))
+                        & set({HEAVY + PLANNING!r}))), file=sys.stderr)
 """
 
 
@@ -128,6 +133,7 @@ def test_validate_loads_no_kafka_client_and_no_rich(tmp_path: Path):
     assert not used & (KAFKA_CLIENTS | {"rich"})  # ... and nothing it does not
     # typer 0.29 parses every command's options through pydantic (pyproject.toml pins 0.28).
     assert "pydantic" not in used
+    assert not used & set(PLANNING)  # validation plans nothing
 
 
 def test_plan_from_a_snapshot_loads_no_kafka_client(tmp_path: Path):
@@ -142,4 +148,6 @@ def test_plan_from_a_snapshot_loads_no_kafka_client(tmp_path: Path):
         "policies: {minReplicationFactor: 1, minInsyncReplicas: 1}\n")
     snapshot = tmp_path / "snapshot.json"
     write_snapshot(observe(MemoryCluster(1)), snapshot)
-    assert not loaded("plan", str(env), "--snapshot", str(snapshot)) & KAFKA_CLIENTS
+    used = loaded("plan", str(env), "--snapshot", str(snapshot))
+    assert set(PLANNING) <= used  # the probe sees the planning modules ...
+    assert not used & KAFKA_CLIENTS  # ... and no Kafka client for a snapshot
