@@ -17,10 +17,11 @@ with the exit-code table; and option values are shown as readable metavars
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
@@ -34,9 +35,9 @@ EXIT_CODES_HELP = (
     "3 invalid files · 64 usage error (unknown option, missing argument, no such file)."
 )
 
-# Metavars by the Python type typer shows (`<int>` ...), where an option names none.
-_TYPE_METAVARS = {int: "N", float: "NUMBER"}
-_PATH_METAVARS = {"file": "FILE", "directory": "DIR"}
+# Metavars by click's type name (`int range` for `min=`/`max=`), where an option names none.
+_TYPE_METAVARS = {"int": "N", "int range": "N", "float": "NUMBER", "float range": "NUMBER",
+                  "file": "FILE", "directory": "DIR", "path": "PATH"}
 HELP_OPTION_NAMES = ["-h", "--help"]
 
 
@@ -83,8 +84,15 @@ def readable_help(command: object) -> None:
         if param.metavar is None:
             param.metavar = _metavar(param)
         if getattr(param, "param_type_name", "") == "argument":
-            # An argument's metavar names it; typer would add its Python type (`<str>`).
-            param.display_type_rich = lambda ctx: None
+            # An argument's metavar names it; typer's help would add its type (`<str>`,
+            # `<file>`) from the type's own metavar: a copy that has none, for display only.
+            param.type = _without_metavar(param.type)  # type: ignore[attr-defined]
+
+
+def _without_metavar(kind: Any) -> Any:
+    shown = copy.copy(kind)
+    shown.get_metavar = lambda param, ctx: ""
+    return shown
 
 
 def _metavar(param: object) -> str:
@@ -93,17 +101,10 @@ def _metavar(param: object) -> str:
     name = (getattr(param, "name", None) or "value").upper()
     if getattr(param, "param_type_name", "") == "argument":
         return name + ("..." if getattr(param, "nargs", 1) != 1 else "")
-    described = getattr(param, "type_descriptor", None)
-    if described is None:
-        return name
-    if described.is_choice:
-        return "|".join(str(getattr(c, "value", c)) for c in described.choices)
-    if described.is_path:
-        return _PATH_METAVARS.get(described.path_type, "PATH")
-    element = described.annotation
-    if described.is_list:
-        element = getattr(element, "__args__", (str,))[0]
-    return _TYPE_METAVARS.get(element, name)
+    kind = param.type  # type: ignore[attr-defined]  (a list option: its items' type)
+    if getattr(kind, "choices", None):
+        return "|".join(str(getattr(c, "value", c)) for c in kind.choices)
+    return _TYPE_METAVARS.get(kind.name, name)
 
 
 def _show_version(value: bool) -> None:

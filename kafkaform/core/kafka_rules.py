@@ -24,14 +24,18 @@ from kafkaform.core.model import (
     QuotaEntity,
     ResourceType,
 )
-from kafkaform.core.reassign.throttles import THROTTLED_REPLICA_LISTS
 from kafkaform.core.units import LONG_MAX, normalize_config_value
 from kafkaform.errors import ClusterError
 
 # Kafka's Topic.validate: legal characters and length.
 LEGAL_TOPIC_CHARS = re.compile(r"[a-zA-Z0-9._-]+")
 MAX_TOPIC_NAME_LENGTH = 249
-# ThrottledReplicaListValidator: "*" or "partition:broker,...".
+# The topic configs ThrottledReplicaListValidator checks (core/reassign/throttles.py
+# sets them while replicas move): "*" or "partition:broker,...". Named here, not
+# there, so validating files loads nothing of reassignment.
+LEADER_REPLICAS = "leader.replication.throttled.replicas"
+FOLLOWER_REPLICAS = "follower.replication.throttled.replicas"
+THROTTLED_REPLICA_LISTS = (LEADER_REPLICAS, FOLLOWER_REPLICAS)
 _THROTTLED_REPLICAS = re.compile(r"\*|\d+:\d+(\s*,\s*\d+:\d+)*|")
 
 

@@ -12,6 +12,7 @@ import math
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from kafkaform.core.model import (
     DEFAULT_ENTITY,
@@ -27,10 +28,12 @@ from kafkaform.core.model import (
     TopicOrigin,
     TopicSpec,
 )
-from kafkaform.core.observed import ObservedState
 from kafkaform.core.placement import RackLayout
 from kafkaform.core.problems import Problem, Severity
 from kafkaform.core.wording import listed, plural
+
+if TYPE_CHECKING:  # the planner hands one in; validating files loads no observed state
+    from kafkaform.core.observed import ObservedState
 
 # Kafka's own defaults, used when neither the topic nor brokerConfigs set them.
 KAFKA_DEFAULT_MIN_INSYNC = 1

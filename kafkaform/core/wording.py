@@ -10,25 +10,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from difflib import get_close_matches
+from typing import TYPE_CHECKING
 
-from kafkaform.core.actions import (
-    Action,
-    AddPartitions,
-    AlterTopicConfigs,
-    ConfigChange,
-    CreateAcl,
-    CreateTopic,
-    DeleteAcl,
-    DeleteTopic,
-    DeleteUserCredentials,
-    QuotaChange,
-    Reassign,
-    SetBrokerConfigs,
-    SetClientQuota,
-    SetUserCredentials,
-)
 from kafkaform.core.kafka_configs import BYTE_RATE_QUOTAS
 from kafkaform.core.units import humanize_config_value, humanize_size_bytes
+
+if TYPE_CHECKING:  # describe_action imports them when it runs: `validate` needs no action
+    from kafkaform.core.actions import (
+        Action,
+        ConfigChange,
+        DeleteUserCredentials,
+        QuotaChange,
+        SetUserCredentials,
+    )
 
 
 def plural(count: int, noun: str, many: str | None = None) -> str:
@@ -141,37 +135,39 @@ def quota_change(change: QuotaChange) -> str:
 
 def describe_action(action: Action) -> str:
     """One short line naming what the action changes (tables, logs, refusals)."""
+    from kafkaform.core import actions
+
     match action:
-        case SetBrokerConfigs():
+        case actions.SetBrokerConfigs():
             return f"cluster-wide broker configs: {_changes(action.changes)}"
-        case CreateTopic():
+        case actions.CreateTopic():
             return (
                 f"create topic {action.topic} ({plural(action.partitions, 'partition')}, "
                 f"RF {action.replication_factor})"
             )
-        case AlterTopicConfigs():
+        case actions.AlterTopicConfigs():
             return f"topic {action.topic} configs: {_changes(action.changes)}"
-        case AddPartitions():
+        case actions.AddPartitions():
             return f"topic {action.topic} partitions {action.before} → {action.after}"
-        case Reassign():
+        case actions.Reassign():
             return (
                 f"reassign {plural(len(action.moves), 'partition')} of {action.topic} "
                 f"({plural(action.replica_moves, 'replica move')})"
             )
-        case CreateAcl():
+        case actions.CreateAcl():
             return f"create ACL {action.binding.describe()}"
-        case DeleteAcl():
+        case actions.DeleteAcl():
             return f"delete ACL {action.binding.describe()}"
-        case DeleteTopic():
+        case actions.DeleteTopic():
             return f"delete topic {action.topic} ({plural(action.partitions, 'partition')})"
-        case SetClientQuota():
+        case actions.SetClientQuota():
             changes = "; ".join(quota_change(c) for c in action.changes)
             return f"client quota for {action.entity.describe()}: {changes}"
-        case SetUserCredentials():
+        case actions.SetUserCredentials():
             verb = "create" if action.new_user else "update"
             return (f"{verb} SCRAM user {action.user} ({_mechanisms(action)}, "
                     f"password from {action.password})")
-        case DeleteUserCredentials():
+        case actions.DeleteUserCredentials():
             if action.whole_user:
                 return f"delete SCRAM user {action.user}"
             return f"delete {_mechanisms(action)} of SCRAM user {action.user}"

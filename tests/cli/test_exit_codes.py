@@ -115,6 +115,8 @@ def test_help_shows_what_values_are_not_python_types():
             (command, output)
     plan_help = invoke("plan", "--help").output
     assert "HOST:PORT" in plan_help and "text|json|markdown" in plan_help
+    assert "<file>" not in invoke("apply", "--help").output  # PLAN_FILE, an argument
+    assert "--out           DIR " in invoke("schema", "--help").output
 
 
 def test_the_table_in_help_matches_the_docs():

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from enum import Enum
-
 import pytest
 import typer
 import yaml
@@ -54,11 +52,9 @@ def problem(command: Command) -> str | None:
 
 
 def _choices(param) -> list[str] | None:
-    """The values an Enum-typed option accepts (typer keeps the annotation)."""
-    annotation = getattr(getattr(param, "type_descriptor", None), "annotation", None)
-    if isinstance(annotation, type) and issubclass(annotation, Enum):
-        return [member.value for member in annotation]
-    return None
+    """The values an Enum-typed option accepts (its click type is a choice)."""
+    choices = getattr(param.type, "choices", None)
+    return [getattr(choice, "value", choice) for choice in choices] if choices else None
 
 
 def all_commands() -> list[Command]:

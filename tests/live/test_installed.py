@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from kafkaform.prerendered import RENDERING_VARIABLES
 from tests.support.installed import OFFLINE_PIP, ROOT, source_copy, virtualenv
 
 pytestmark = pytest.mark.live
@@ -58,6 +59,22 @@ def test_it_is_the_installed_package_that_runs(installed, elsewhere):
                             "import kafkaform, sys; print(kafkaform.__file__)"],
                            cwd=elsewhere, capture_output=True, text=True, check=True).stdout
     assert "site-packages" in where and str(ROOT) not in where
+
+
+def test_the_root_help_is_served_from_the_wheel(installed, elsewhere):
+    """The stored rendering ships in the wheel and is what the installed typer prints."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in (*RENDERING_VARIABLES, "PYTHONPATH", "VIRTUAL_ENV")}
+    probe = ("import runpy, sys; sys.argv[0] = 'kafkaform'; runpy.run_module('kafkaform', "
+             "run_name='__main__'); print('typer' in sys.modules, file=sys.stderr)")
+    fast = subprocess.run([str(installed / "python"), "-c", probe, "--help"], cwd=elsewhere,
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env,
+                          check=True)
+    typer = subprocess.run([str(installed / "kafkaform"), "--help"], cwd=elsewhere,
+                           stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                           env={**env, "COLUMNS": "80"}, check=True)
+    assert fast.stderr == "False\n"  # no typer: printed from the wheel's data/root-help.txt
+    assert fast.stdout == typer.stdout
 
 
 def test_demo_works_outside_a_checkout(installed, elsewhere):

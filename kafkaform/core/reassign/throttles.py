@@ -28,14 +28,12 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from kafkaform.core.kafka_rules import FOLLOWER_REPLICAS, LEADER_REPLICAS
 from kafkaform.core.observed import ConfigEntry, TopicPartition
 from kafkaform.core.requests import ConfigOp, ConfigOpType
 
-LEADER_REPLICAS = "leader.replication.throttled.replicas"
-FOLLOWER_REPLICAS = "follower.replication.throttled.replicas"
 LEADER_RATE = "leader.replication.throttled.rate"
 FOLLOWER_RATE = "follower.replication.throttled.rate"
-THROTTLED_REPLICA_LISTS = (LEADER_REPLICAS, FOLLOWER_REPLICAS)
 
 
 def is_throttle_key(key: str) -> bool:
