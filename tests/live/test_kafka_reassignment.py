@@ -541,8 +541,10 @@ def moving_to_rf_3(kafka_cluster, live_admin, topic_prefix: str, folder: Path, m
 
 def test_an_apply_killed_mid_move_continues_on_rerun_without_resubmitting(
         kafka_cluster, live_admin, oracle, topic_prefix, tmp_path):
-    env, topic, before, targets = moving_to_rf_3(  # 6 MB a partition: 24 s at the throttle
-        kafka_cluster, live_admin, topic_prefix, tmp_path / "kill", 18, "256KiB")
+    # 6 MB a partition: 48 s at the throttle. At 24 s (256KiB) every move ended before
+    # the re-run on a machine at load 20, where each official tool takes seconds to start.
+    env, topic, before, targets = moving_to_rf_3(
+        kafka_cluster, live_admin, topic_prefix, tmp_path / "kill", 18, "128KiB")
     added = sorted((p, b) for p in targets for b in targets[p] if b not in before[p])
 
     with DiskWatch(kafka_cluster, topic, added) as disk:
