@@ -166,7 +166,8 @@ def test_plan_shows_an_rf_change_partition_by_partition_with_counts_bytes_and_ti
     as_json = plan_rf3(tmp_path, snapshot, "--format", "json")
     assert as_json.exit_code == 0, as_json.output
     (action,) = json.loads(as_json.output)["actions"]
-    moves = action["moves"]
+    columns = action["moves"]  # one column a field of the moves (plan format 2)
+    moves = [dict(zip(columns, row, strict=True)) for row in zip(*columns.values(), strict=True)]
     assert action["throttle_bytes_per_sec"] == 10 * MiB
     assert [m["partition"] for m in moves] == list(range(6))
     for move in moves:

@@ -136,9 +136,11 @@ def write_topics(folder: Path, topics: Mapping[str, int]) -> None:
 def planned_moves(env: Path) -> tuple[Assignment, Assignment]:
     """(before, after) of every partition the plan moves, from `plan --format json`."""
     plan = json.loads(succeeded(kafkaform("plan", env, "--format", "json")))
-    moves = [m for a in plan["actions"] if a["type"] == "reassign" for m in a["moves"]]
-    return ({m["partition"]: tuple(m["before"]) for m in moves},
-            {m["partition"]: tuple(m["after"]) for m in moves})
+    moves = [m for a in plan["actions"] if a["type"] == "reassign"
+             for m in zip(a["moves"]["partition"], a["moves"]["before"], a["moves"]["after"],
+                          strict=True)]
+    return ({p: tuple(before) for p, before, _ in moves},
+            {p: tuple(after) for p, _, after in moves})
 
 
 def produce(bootstrap: str, topic: str, megabytes: int, partitions: int = 3) -> None:
