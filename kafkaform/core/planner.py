@@ -676,16 +676,17 @@ class _Planner:
 
     def _reassign(self, spec: TopicSpec, target: Assignment, reasons: list[str],
                   moving: Moving) -> None:
-        current = self.observed.topics[spec.name].assignment
+        current = self.observed.topics[spec.name].partitions
         moves: list[PartitionMove] = []
         astray: list[str] = []
-        for p, (before, after) in enumerate(zip(current, target, strict=False)):
+        # Tuples as they are, no copies: this runs once per partition of a reassignment.
+        for p, (info, after) in enumerate(zip(current, map(tuple, target), strict=False)):
             move = moving.get(p)
             if move is None:
-                if list(before) != list(after):
-                    moves.append(PartitionMove(p, tuple(before), tuple(after)))
-            elif in_flight_target(move) == tuple(after):
-                moves.append(PartitionMove(p, in_flight_origin(move), tuple(after), True))
+                if info.replicas != after:
+                    moves.append(PartitionMove(p, info.replicas, after))
+            elif in_flight_target(move) == after:
+                moves.append(PartitionMove(p, in_flight_origin(move), after, True))
             else:
                 astray.append(f"{p} is moving to {_ids(in_flight_target(move))}, "
                               f"the files want {_ids(after)}")
@@ -719,10 +720,9 @@ class _Planner:
         phase precedes the moves), and the reason says so. The cluster-wide default
         waits as well when topics that inherit it reach their new RF in this plan.
         """
-        rising = {a.topic: _replication_factor(a) for a in self.actions
-                  if isinstance(a, Reassign) and _changes_rf(a) > 0}
-        falling = {a.topic: _replication_factor(a) for a in self.actions
-                   if isinstance(a, Reassign) and _changes_rf(a) < 0}
+        rf_changes = [(a, _changes_rf(a)) for a in self.actions if isinstance(a, Reassign)]
+        rising = {a.topic: _replication_factor(a) for a, change in rf_changes if change > 0}
+        falling = {a.topic: _replication_factor(a) for a, change in rf_changes if change < 0}
         ordered: list[Action] = []
         for action in self.actions:
             if isinstance(action, AlterTopicConfigs) and action.topic in rising:

@@ -293,7 +293,7 @@ def cluster_from_snapshot(data: dict[str, Any], origin: str = "snapshot") -> Mem
         for name, value in configs.items():
             cluster.set_broker_config(int(broker), name, _text(value))
     for name, topic in data.get("topics", {}).items():
-        _load_topic(cluster, name, topic, f"{origin}: {_json_path('topics', name)}")
+        _load_topic(cluster, name, topic, origin)
     # A broker in replica lists but not in `brokers` is down (docs/snapshots.md): as
     # Kafka fences it, it leaves the ISRs, and partitions it alone led go offline.
     for broker in cluster.stopped_brokers():
@@ -329,26 +329,7 @@ def _load_quotas_and_users(cluster: MemoryCluster, data: dict[str, Any], origin:
         cluster.write_record(USERS_LEDGER_TOPIC, USERS_LEDGER_KEY, users_ledger_json(records))
 
 
-def _load_topic(cluster: MemoryCluster, name: str, topic: dict[str, Any], where: str) -> None:
-    assignment, leaders, isrs, sizes = [], [], [], {}
-    for i, item in enumerate(topic["partitions"]):
-        if isinstance(item, list):  # the short form: led by the first replica, all in sync
-            assignment.append(item)
-            leaders.append(item[0])
-            isrs.append(item)
-            continue
-        replicas = item["replicas"]
-        leader = item.get("leader", replicas[0])
-        isr = item.get("isr", replicas)
-        if leader is not None and leader not in replicas:
-            raise KafkaformError(f"{where}.partitions[{i}].leader: {leader} is not a replica")
-        if not set(isr) <= set(replicas):
-            raise KafkaformError(f"{where}.partitions[{i}].isr: {isr} is not within {replicas}")
-        assignment.append(replicas)
-        leaders.append(leader)
-        isrs.append(isr)
-        if "sizeBytes" in item:
-            sizes[i] = item["sizeBytes"]
+def _load_topic(cluster: MemoryCluster, name: str, topic: dict[str, Any], origin: str) -> None:
     overrides = {}
     for config, value in topic.get("configs", {}).items():
         source = ConfigSource.DYNAMIC_TOPIC_CONFIG
@@ -356,6 +337,32 @@ def _load_topic(cluster: MemoryCluster, name: str, topic: dict[str, Any], where:
             source = ConfigSource(value.get("source", source))
             value = value["value"]
         _apply_topic_config(cluster, overrides, config, _text(value), source)
+    partitions = topic["partitions"]
+    if all(isinstance(item, list) for item in partitions):
+        # The short form only (what `kafkaform snapshot` writes for healthy
+        # partitions): led by the first replica, all in sync, as add_topic defaults.
+        cluster.add_topic(name, partitions, overrides, internal=topic.get("internal"))
+        return
+    assignment, leaders, isrs, sizes = [], [], [], {}
+    for i, item in enumerate(partitions):
+        if isinstance(item, list):  # the short form
+            assignment.append(item)
+            leaders.append(item[0])
+            isrs.append(item)
+            continue
+        replicas = item["replicas"]
+        leader = item.get("leader", replicas[0])
+        isr = item.get("isr", replicas)
+        where = f"{origin}: {_json_path('topics', name, 'partitions', i)}"
+        if leader is not None and leader not in replicas:
+            raise KafkaformError(f"{where}.leader: {leader} is not a replica")
+        if not set(isr) <= set(replicas):
+            raise KafkaformError(f"{where}.isr: {isr} is not within {replicas}")
+        assignment.append(replicas)
+        leaders.append(leader)
+        isrs.append(isr)
+        if "sizeBytes" in item:
+            sizes[i] = item["sizeBytes"]
     cluster.add_topic(
         name, assignment, overrides, leaders=leaders, isrs=isrs, internal=topic.get("internal")
     )

@@ -17,6 +17,7 @@ from kafkaform.files.planfile import load_plan
 from kafkaform.files.snapshot import write_snapshot
 from kafkaform.run.observe import observe
 from kafkaform.run.session import observe_and_plan
+from tests.live.helpers import plan_moves
 
 ENVIRONMENT = """\
 kind: Environment
@@ -166,7 +167,7 @@ def test_plan_shows_an_rf_change_partition_by_partition_with_counts_bytes_and_ti
     as_json = plan_rf3(tmp_path, snapshot, "--format", "json")
     assert as_json.exit_code == 0, as_json.output
     (action,) = json.loads(as_json.output)["actions"]
-    moves = action["moves"]
+    moves = [move for _, move in plan_moves({"actions": [action]})]
     assert action["throttle_bytes_per_sec"] == 10 * MiB
     assert [m["partition"] for m in moves] == list(range(6))
     for move in moves:

@@ -8,7 +8,13 @@ from dataclasses import replace
 
 import pytest
 
-from kafkaform.core.actions import PartitionMove, Reassign, action_to_dict
+from kafkaform.core.actions import (
+    PartitionMove,
+    Reassign,
+    action_to_dict,
+    move_columns,
+    moves_from_columns,
+)
 from kafkaform.errors import KafkaformError
 from kafkaform.files import planfile
 from kafkaform.files.planfile import load_plan, plan_to_dict, save_plan
@@ -34,11 +40,12 @@ def test_indented_but_a_record_of_plain_values_is_one_line(tmp_path):
     save_plan(plan, path)
     lines = path.read_text().splitlines()
     # Laid out as `json.dumps(indent=2, sort_keys=True)` would ...
-    assert lines[:4] == ["{", '  "actions": [', "    {", '      "moves": [']
-    # ... but each move is one line: 50 lines, where indented they were 700.
-    assert lines[4] == ('        {"after": [1, 2, 3], "before": [1, 2], "in_flight": false, '
-                        '"partition": 0, "size_bytes": null},')
-    assert lines[54] == "      ],"
+    assert lines[:4] == ["{", '  "actions": [', "    {", '      "moves": {']
+    # ... but the moves are columns, each one line: 3 lines, where a move a line was 50.
+    assert lines[4] == '        "after": [' + ", ".join(["[1, 2, 3]"] * 50) + "],"
+    assert lines[5] == '        "before": [' + ", ".join(["[1, 2]"] * 50) + "],"
+    assert lines[6] == '        "partition": [' + ", ".join(map(str, range(50))) + "]"
+    assert lines[7] == "      },"
     summary = next(line for line in lines if line.startswith('  "summary": '))
     assert summary.endswith('"replica_moves": 50},')  # a record too
 
@@ -63,19 +70,39 @@ def test_a_one_line_record_is_exactly_what_json_encodes(monkeypatch, c_encoder):
 
 
 def test_action_dicts_are_what_dataclasses_asdict_gives():
-    """The hand-made dict of a move (the fast path) keeps up with PartitionMove's fields."""
+    """The hand-made dicts (a reassignment's moves as columns) keep up with the
+    actions' fields: every field of every action, each move's in its columns."""
     def plain(value):
         if isinstance(value, dict):
             return {k: plain(v) for k, v in value.items()}
         return [plain(v) for v in value] if isinstance(value, list | tuple) else value
 
-    moves = (PartitionMove(0, (1, 2), (1, 2, 3), in_flight=True, size_bytes=7),)
+    moves = (PartitionMove(0, (1, 2), (1, 2, 3), in_flight=True, size_bytes=7),
+             PartitionMove(3, (2, 3), (2, 3, 1)))
     actions = (*scenario_plan().actions, Reassign("orders", moves, "rf", 1000))
     for action in actions:
         expected = {"type": action.kind, **plain(dataclasses.asdict(action))}
         if expected.get("after_moves") is False:
             del expected["after_moves"]
+        if isinstance(action, Reassign):
+            rows = expected["moves"]
+            columns = {key: [row[key] for row in rows] for key in rows[0]}
+            defaults = {"in_flight": False, "size_bytes": None}
+            expected["moves"] = {key: column for key, column in columns.items()
+                                 if any(v != defaults.get(key, ()) for v in column)}
         assert action_to_dict(action) == expected
+
+
+def test_moves_columns_round_trip_and_leave_out_what_no_move_has():
+    """`in_flight` and `size_bytes` are written only when some move has them."""
+    plain = (PartitionMove(0, (1, 2), (1, 2, 3)), PartitionMove(4, (3,), (1, 2)))
+    assert move_columns(plain) == {"partition": [0, 4], "before": [[1, 2], [3]],
+                                   "after": [[1, 2, 3], [1, 2]]}
+    assert moves_from_columns(move_columns(plain)) == plain
+    sized = (PartitionMove(0, (1,), (2,), size_bytes=0), PartitionMove(1, (1,), (2,)))
+    assert move_columns(sized)["size_bytes"] == [0, None]
+    assert "in_flight" not in move_columns(sized)
+    assert moves_from_columns(move_columns(sized)) == sized
 
 
 @pytest.mark.parametrize(
@@ -85,6 +112,12 @@ def test_action_dicts_are_what_dataclasses_asdict_gives():
         (lambda d: d["actions"][0].update(type="explode"), "actions.0.type: 'explode' is not one"),
         (lambda d: d.update(observed_fingerprint="abc"), "observed_fingerprint: 'abc' does not"),
         (lambda d: d.update(version=7), "plan format version 7 is not supported"),
+        (lambda d: d.update(version=1), "plan format version 1 is not supported"),
+        (lambda d: d["actions"][4]["moves"]["after"].append([1]),
+         "actions.4.moves: the columns are of different lengths (after 2, before 1, "
+         "partition 1, size_bytes 1)"),
+        (lambda d: d["actions"][4]["moves"].update(before=[{"1": 2}]),
+         "actions.4.moves.before.0: {'1': 2} is not of type 'array'"),
     ],
 )
 def test_invalid_plans_are_refused_in_one_line(tmp_path, mutate, message):
@@ -106,7 +139,7 @@ def test_not_json_is_one_line(tmp_path):
         load_plan(path)
 
 
-def test_moves_in_flight_round_trip_and_older_files_without_the_flag_load(tmp_path):
+def test_moves_in_flight_round_trip_and_plans_without_the_column_load(tmp_path):
     moves = (PartitionMove(0, (1, 2), (1, 2, 3), in_flight=True),
              PartitionMove(1, (2, 3), (2, 3, 1)))
     plan = replace(scenario_plan(), actions=(Reassign("orders", moves, "rf"),))
@@ -115,7 +148,7 @@ def test_moves_in_flight_round_trip_and_older_files_without_the_flag_load(tmp_pa
     assert load_plan(path).actions == plan.actions
 
     data = json.loads(path.read_text())
-    for move in data["actions"][0]["moves"]:
-        del move["in_flight"]
+    assert data["actions"][0]["moves"]["in_flight"] == [True, False]
+    del data["actions"][0]["moves"]["in_flight"]
     path.write_text(json.dumps(data))
     assert not any(m.in_flight for m in load_plan(path).actions[0].moves)

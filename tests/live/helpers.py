@@ -6,7 +6,7 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import NoReturn, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import pytest
 
@@ -99,3 +99,11 @@ def local_broker(**options) -> LocalBroker:
     """A Tansu broker to start with `with`, or a skip (see `require_local_broker`)."""
     require_local_broker()
     return LocalBroker(**options)
+
+
+def plan_moves(plan: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(topic, move) for every replica move of a plan's JSON: each move as a dict
+    of the i-th items of its reassignment's columns (plan format 2)."""
+    return [(action["topic"], dict(zip(action["moves"], row, strict=True)))
+            for action in plan["actions"] if action["type"] == "reassign"
+            for row in zip(*action["moves"].values(), strict=True)]

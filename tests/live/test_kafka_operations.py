@@ -40,7 +40,7 @@ from kafkaform.core.fingerprint import observed_summary, summary_fingerprint
 from kafkaform.core.observed import ConfigSource
 from kafkaform.core.requests import NewTopic
 from kafkaform.run.observe import observe
-from tests.live.helpers import created, eventually
+from tests.live.helpers import created, eventually, plan_moves
 
 pytestmark = [pytest.mark.live, pytest.mark.kafka_only]
 
@@ -288,19 +288,13 @@ def ops_environment(folder: Path, cluster, extra: str = "") -> Path:
 
 def planned_moves(plan_file: Path) -> dict[tuple[str, int], tuple[tuple[int, ...], ...]]:
     """(topic, partition) → (before, after) of every move in a saved plan."""
-    data = json.loads(plan_file.read_text())
-    return {
-        (action["topic"], move["partition"]): (tuple(move["before"]), tuple(move["after"]))
-        for action in data["actions"] if action["type"] == "reassign"
-        for move in action["moves"]
-    }
+    return {(topic, move["partition"]): (tuple(move["before"]), tuple(move["after"]))
+            for topic, move in plan_moves(json.loads(plan_file.read_text()))}
 
 
 def moved_bytes(plan_file: Path) -> int:
-    data = json.loads(plan_file.read_text())
     return sum((move.get("size_bytes") or 0) * len(set(move["after"]) - set(move["before"]))
-               for action in data["actions"] if action["type"] == "reassign"
-               for move in action["moves"])
+               for _, move in plan_moves(json.loads(plan_file.read_text())))
 
 
 def replicas_per_broker(described: dict[tuple[str, int], Described]) -> Counter[int]:

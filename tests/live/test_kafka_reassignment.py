@@ -43,7 +43,7 @@ from confluent_kafka.admin import (
 from kafkaform.core.model import AclBinding, AclOperation, PatternType
 from kafkaform.core.model import ResourceType as AclResource
 from kafkaform.core.requests import NewTopic
-from tests.live.helpers import created, eventually
+from tests.live.helpers import created, eventually, plan_moves
 
 pytestmark = [pytest.mark.live, pytest.mark.kafka_only]
 
@@ -136,7 +136,7 @@ def write_topics(folder: Path, topics: Mapping[str, int]) -> None:
 def planned_moves(env: Path) -> tuple[Assignment, Assignment]:
     """(before, after) of every partition the plan moves, from `plan --format json`."""
     plan = json.loads(succeeded(kafkaform("plan", env, "--format", "json")))
-    moves = [m for a in plan["actions"] if a["type"] == "reassign" for m in a["moves"]]
+    moves = [move for _, move in plan_moves(plan)]
     return ({m["partition"]: tuple(m["before"]) for m in moves},
             {m["partition"]: tuple(m["after"]) for m in moves})
 

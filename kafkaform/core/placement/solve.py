@@ -215,9 +215,7 @@ def _fill(state: State) -> None:
         for part in parts:
             while len(part.chosen) < part.size:
                 chooser = chooser or Chooser(state, topic)
-                broker = chooser.pick(part, fits)
-                state.add(part, broker)
-                chooser.changed(broker)
+                chooser.add(part, fits)
 
 
 def _rebalance(state: State) -> None:

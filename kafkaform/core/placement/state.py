@@ -204,38 +204,31 @@ def keepable(size: int, need: int, home_racks: int, home_size: int) -> int:
 
 class Chooser:
     """Brokers of one topic by (topic count, cluster load, id), lowest
-    first: the greedy choice for a new replica. Lazy heap with versions."""
+    first: the greedy choice for a new replica. A heap holding each broker
+    once, at its current counts: only `add` changes them while it is used."""
 
     def __init__(self, state: State, topic: int) -> None:
         self.state = state
         self.topic = topic
-        self.version = dict.fromkeys(state.brokers, 0)
         self.heap = [self._key(b) for b in state.brokers]
         heapq.heapify(self.heap)
 
-    def _key(self, broker: int) -> tuple[int, int, int, int]:
-        state = self.state
-        return (state.count[self.topic][broker], state.load[broker], broker,
-                self.version[broker])
+    def _key(self, broker: int) -> tuple[int, int, int]:
+        return (self.state.count[self.topic][broker], self.state.load[broker], broker)
 
-    def changed(self, broker: int) -> None:
-        self.version[broker] += 1
-        heapq.heappush(self.heap, self._key(broker))
-
-    def pick(self, part: Part, fits: Callable[[Part, int], bool]) -> int:
+    def add(self, part: Part, fits: Callable[[Part, int], bool]) -> None:
+        """Add to `part` the lowest broker it lacks that `fits` allows."""
+        heap = self.heap
         skipped = []
-        found = None
-        while self.heap:
-            entry = heapq.heappop(self.heap)
+        while heap:
+            entry = heapq.heappop(heap)
             broker = entry[2]
-            if entry[3] != self.version[broker]:
-                continue
-            skipped.append(entry)
             if broker not in part.chosen and fits(part, broker):
-                found = broker
                 break
-        for entry in skipped:
-            heapq.heappush(self.heap, entry)
-        if found is None:
+            skipped.append(entry)
+        else:
             raise ValueError("no broker left to place a replica on")
-        return found
+        self.state.add(part, broker)
+        for entry in skipped:
+            heapq.heappush(heap, entry)
+        heapq.heappush(heap, self._key(broker))

@@ -7,7 +7,8 @@ from itertools import product
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kafkaform.core.placement import balance_leaders, count_moves, extend_partitions, place
+from kafkaform.core.placement import balance_leaders, count_moves, extend_partitions, place, solve
+from kafkaform.core.placement.state import Chooser, State
 
 settings.register_profile("placement", max_examples=150, deadline=None)
 settings.load_profile("placement")
@@ -133,3 +134,29 @@ def test_every_placement_change_leaves_leaders_as_balanced_as_its_replicas_allow
     check_leaders_as_balanced_as_reachable(
         {t: [sorted(r) for r in parts] for t, parts in after.items()}, after, brokers
     )
+
+
+@given(clusters(), st.data())
+def test_the_chooser_adds_the_lowest_broker_by_topic_count_then_load_then_id(brokers, data):
+    """The greedy choice of a new replica (`state.Chooser`, a heap of the brokers),
+    checked at each step against a scan of every broker: the heap must follow the
+    counts as each replica it adds changes them."""
+    topic = data.draw(topics(brokers))
+    rf = data.draw(st.integers(1, len(brokers)))
+    load = {b: data.draw(st.integers(0, 5)) for b in brokers}
+    state = State(["t"], solve._rack_ids(brokers), load)
+    solve._add_topic(state, 0, topic, rf, data.draw(st.booleans()), frozenset())
+    solve._keep(state)
+    chooser = Chooser(state, 0)
+
+    def fits(part, broker):
+        spans = len(part.racks) + (state.rack[broker] not in part.racks)
+        return solve._fits(state, part, len(part.chosen) + 1, spans)
+
+    for part in state.parts[0]:
+        while len(part.chosen) < part.size:
+            lowest = min((state.count[0][b], state.load[b], b) for b in state.brokers
+                         if b not in part.chosen and fits(part, b))
+            before = set(part.chosen)
+            chooser.add(part, fits)
+            assert part.chosen - before == {lowest[2]}
