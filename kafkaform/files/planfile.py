@@ -41,7 +41,7 @@ from kafkaform.core.quoting import QUOTE_LIMIT, one_line
 from kafkaform.core.summary import PlanSummary
 from kafkaform.errors import KafkaformError
 from kafkaform.files.bounded import UnreadableText, read_text
-from kafkaform.files.schemas import load_schema
+from kafkaform.files.schemas import inlined_validator
 
 # A plan of 30,000 new topics with their configs is about 10 MiB.
 MAX_PLAN_BYTES = 64 * 1024 * 1024
@@ -198,4 +198,4 @@ def _validate(data: Any, origin: str) -> None:
 
 @cache
 def _validator() -> jsonschema.Draft202012Validator:
-    return jsonschema.Draft202012Validator(load_schema("plan.schema.json"))
+    return inlined_validator("plan.schema.json")

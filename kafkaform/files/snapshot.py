@@ -51,7 +51,7 @@ from kafkaform.core.observed import (
     users_ledger_json,
 )
 from kafkaform.errors import ClusterError, KafkaformError
-from kafkaform.files.schemas import load_schema
+from kafkaform.files.schemas import inlined_validator
 
 SNAPSHOT_VERSION = 1
 SCHEMA_FILE = "snapshot.schema.json"
@@ -254,7 +254,7 @@ _PLAIN_CONFIG_TYPES = (str, int, float, bool)
 
 @cache
 def snapshot_validator() -> Draft202012Validator:
-    return Draft202012Validator(load_schema(SCHEMA_FILE))
+    return inlined_validator(SCHEMA_FILE)
 
 
 def cluster_from_snapshot(data: dict[str, Any], origin: str = "snapshot") -> MemoryCluster:
