@@ -38,6 +38,11 @@ class Terminated(KeyboardInterrupt):
 _TERMINATED: list[int] = []
 
 
+def was_terminated() -> bool:
+    """Whether a SIGTERM arrived in this process (its interrupt may have been lost)."""
+    return bool(_TERMINATED)
+
+
 def _terminated(signum: int, frame: object) -> None:
     _TERMINATED.append(signum)
     raise Terminated()

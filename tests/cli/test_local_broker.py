@@ -61,3 +61,18 @@ def test_sigterm_while_the_broker_is_announced_stops_it_and_exits_cleanly(monkey
 
     assert FakeBroker.stopped
     assert capsys.readouterr().out.splitlines()[-1] == "Stopping the local broker."
+
+
+def test_a_sigterm_whose_interrupt_was_lost_still_ends_the_wait(monkeypatch):
+    """The installed command slept on after a SIGTERM whose exception was lost while
+    it printed: the wait reads the handler's record too."""
+    import kafkaform.cli as cli
+
+    monkeypatch.setattr(cli, "_TERMINATED", [signal.SIGTERM])
+
+    def slept_on(seconds: float) -> None:
+        raise AssertionError("the wait slept on after SIGTERM")
+
+    monkeypatch.setattr(command.time, "sleep", slept_on)
+    with pytest.raises(KeyboardInterrupt):
+        command._wait_forever()
