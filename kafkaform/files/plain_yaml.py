@@ -53,7 +53,7 @@ _FLAT_PAIR = re.compile(rf"({_SCALAR_TEXT}): +({_FLAT_VALUE})")
 # What may end a line after its value: spaces, then a comment.
 _END = re.compile(r" *(?:(?<= )#.*)?$")
 # `key: ` (or `key:` at the end of the line) of a block mapping line.
-_BLOCK_KEY = re.compile(rf"({_PLAIN}|{_SINGLE}|{_DOUBLE}):(?: +|$)")
+_BLOCK_KEY = re.compile(rf"({_SCALAR_TEXT}):(?: +|$)")
 _SPACES = re.compile(r" *")
 # Nesting of flow collections inside one line that this reader follows.
 _MAX_FLOW_DEPTH = 4
